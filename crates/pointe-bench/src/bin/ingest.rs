@@ -1,0 +1,106 @@
+//! Ingest benchmark: generates a realistic Google Merchant Center TSV feed and ingests it end to
+//! end into a fresh embedded store, reporting rows/s and peak memory; then loads the same file
+//! with the `sqlite3` shell's `.import` (a peer that only copies text into one table, with no
+//! parsing of prices, matching or history) for scale.
+//!
+//! Usage: `cargo run --release -p pointe-bench --bin ingest -- [ROWS...]` (default 100000
+//! 1000000). Each size runs in its own child process so that its peak memory is its own.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use pointe_core::brand::BrandBook;
+use pointe_core::feed::FeedOptions;
+use pointe_core::ingest::{IngestOptions, ingest_file};
+use pointe_core::store::SqliteStore;
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--child") {
+        let rows: usize = args[1].parse()?;
+        let dir = Path::new(&args[2]);
+        return child(rows, dir);
+    }
+    let sizes: Vec<usize> = if args.is_empty() {
+        vec![100_000, 1_000_000]
+    } else {
+        args.iter().map(|a| a.parse()).collect::<Result<_, _>>()?
+    };
+    println!("| rows | feed size | Pointe ingest | rows/s | peak RSS | sqlite3 .import | rows/s |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    for rows in sizes {
+        let dir = tempfile::tempdir()?;
+        let feed = dir.path().join("feed.tsv");
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&feed)?);
+        pointe_bench::write_gmc_tsv(&mut out, rows, 42)?;
+        drop(out);
+        let size = std::fs::metadata(&feed)?.len();
+        let me = std::env::current_exe()?;
+        let output = Command::new(me)
+            .args([
+                "--child",
+                &rows.to_string(),
+                &dir.path().display().to_string(),
+            ])
+            .output()?;
+        if !output.status.success() {
+            anyhow::bail!("child failed: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        let line = String::from_utf8(output.stdout)?;
+        let mut parts = line.split_whitespace();
+        let secs: f64 = parts.next().unwrap_or("0").parse()?;
+        let rss: u64 = parts.next().unwrap_or("0").parse()?;
+        let peer = sqlite_import(&feed, dir.path())?;
+        println!(
+            "| {rows} | {:.1} MB | {secs:.2} s | {:.0} | {:.0} MB | {} | {} |",
+            size as f64 / 1e6,
+            rows as f64 / secs,
+            rss as f64 / 1e6,
+            peer.map(|s| format!("{s:.2} s"))
+                .unwrap_or_else(|| "n/a".into()),
+            peer.map(|s| format!("{:.0}", rows as f64 / s))
+                .unwrap_or_else(|| "n/a".into()),
+        );
+    }
+    Ok(())
+}
+
+fn child(rows: usize, dir: &Path) -> anyhow::Result<()> {
+    let feed = dir.join("feed.tsv");
+    let mut store = SqliteStore::open_dir(&dir.join("data"))?;
+    let brands = BrandBook::load(None)?;
+    let options = IngestOptions {
+        feed: FeedOptions::default(),
+        source: None,
+        retailer: Some("Bench".into()),
+        seen_at: pointe_core::clock::parse_time("2026-01-05")?,
+    };
+    let start = Instant::now();
+    let report = ingest_file(&mut store, &brands, &feed, &options, &mut |_, _| {})?;
+    let secs = start.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        report.accepted as usize == rows,
+        "accepted {} of {rows} rows: {:?}",
+        report.accepted,
+        report.rejections.first()
+    );
+    println!("{secs} {}", pointe_bench::peak_rss_bytes().unwrap_or(0));
+    Ok(())
+}
+
+/// Times `sqlite3 db ".mode tabs" ".import feed items"`, or `None` when the shell is missing.
+fn sqlite_import(feed: &Path, dir: &Path) -> anyhow::Result<Option<f64>> {
+    let db = dir.join("peer.db");
+    let start = Instant::now();
+    let status = Command::new("sqlite3")
+        .arg(&db)
+        .arg(".mode tabs")
+        .arg(format!(".import {} items", feed.display()))
+        .status();
+    match status {
+        Ok(s) if s.success() => Ok(Some(start.elapsed().as_secs_f64())),
+        Ok(s) => anyhow::bail!("sqlite3 failed: {s}"),
+        Err(_) => Ok(None),
+    }
+}

@@ -1,0 +1,189 @@
+//! `pointe ingest`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use pointe_core::feed::{FeedFormat, FeedOptions};
+use pointe_core::ingest::{IngestOptions, IngestReport, ingest_file};
+use pointe_core::money::Currency;
+
+use crate::output::{Format, print_json, table};
+use crate::{Cli, exit};
+
+/// Arguments of `pointe ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Feed files (plain or gzip-compressed).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// The feed format: gmc-tsv, gmc-xml or awin. Detected from the content by default.
+    #[arg(long)]
+    feed_format: Option<String>,
+    /// Name of the source; by default the file name, with the retailer when one is known.
+    /// Offers of this source missing from a later ingest of it are marked stale.
+    #[arg(long)]
+    source: Option<String>,
+    /// Retailer selling the feed's products, for feeds that do not name one per row.
+    #[arg(long)]
+    retailer: Option<String>,
+    /// Currency of prices that name none (ISO 4217, e.g. INR).
+    #[arg(long)]
+    currency: Option<String>,
+    /// When the feed was observed (2026-01-05 or an RFC 3339 time); default now or POINTE_NOW.
+    #[arg(long)]
+    seen_at: Option<String>,
+}
+
+/// Runs `pointe ingest`.
+pub fn run(cli: &Cli, args: &IngestArgs) -> anyhow::Result<u8> {
+    let format = match &args.feed_format {
+        Some(name) => Some(FeedFormat::from_name(name).ok_or_else(|| {
+            anyhow::anyhow!("--feed-format {name:?}: expected gmc-tsv, gmc-xml or awin")
+        })?),
+        None => None,
+    };
+    let currency = match &args.currency {
+        Some(code) => Some(
+            code.parse::<Currency>()
+                .map_err(|e| anyhow::anyhow!("--currency: {e}"))?,
+        ),
+        None => None,
+    };
+    let seen_at = match &args.seen_at {
+        Some(raw) => {
+            pointe_core::clock::parse_time(raw).map_err(|e| anyhow::anyhow!("--seen-at: {e}"))?
+        }
+        None => pointe_core::clock::now()?,
+    };
+    if args.source.is_some() && args.files.len() > 1 {
+        anyhow::bail!("--source names one feed; give one file per ingest when using it");
+    }
+    let mut store = crate::open_store(cli)?;
+    let brands = crate::brand_book(cli)?;
+    let options = IngestOptions {
+        feed: FeedOptions { format, currency },
+        source: args.source.clone(),
+        retailer: args.retailer.clone(),
+        seen_at,
+    };
+
+    let mut reports = Vec::new();
+    let mut failed = false;
+    let mut nothing_accepted = false;
+    for file in &args.files {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_message(file.display().to_string());
+        let result = ingest_file(&mut store, &brands, file, &options, &mut |done, total| {
+            if let Some(total) = total {
+                bar.set_length(total);
+            }
+            bar.set_position(done);
+        });
+        bar.finish_and_clear();
+        match result {
+            Ok(report) => {
+                if report.accepted + report.updated + report.unchanged == 0 {
+                    nothing_accepted = true;
+                }
+                if cli.output == Format::Table {
+                    print!("{}", render_report(&report));
+                }
+                reports.push(report);
+            }
+            Err(err) => {
+                failed = true;
+                eprintln!("error: {err}");
+                eprintln!("  nothing from {} was stored", file.display());
+            }
+        }
+    }
+    match cli.output {
+        Format::Table => {}
+        Format::Json => print_json(&serde_json::json!({"items": reports, "total": reports.len()}))?,
+        Format::Jsonl => {
+            for r in &reports {
+                println!("{}", serde_json::to_string(r)?);
+            }
+        }
+    }
+    Ok(if failed {
+        exit::BAD_INPUT
+    } else if nothing_accepted {
+        exit::NOTHING_ACCEPTED
+    } else {
+        0
+    })
+}
+
+/// The human-readable report of one ingest.
+pub fn render_report(r: &IngestReport) -> String {
+    let mut out = format!(
+        "{} ({}, source {:?}, seen {})\n",
+        r.file, r.format, r.source, r.seen_at
+    );
+    let rows = vec![
+        vec!["rows".into(), r.rows.to_string()],
+        vec!["accepted (new offers)".into(), r.accepted.to_string()],
+        vec!["updated".into(), r.updated.to_string()],
+        vec!["unchanged".into(), r.unchanged.to_string()],
+        vec!["rejected".into(), r.rejected.to_string()],
+        vec!["products created".into(), r.products_created.to_string()],
+        vec![
+            "offers matched to known products".into(),
+            r.products_matched.to_string(),
+        ],
+        vec!["price points added".into(), r.price_points.to_string()],
+        vec![
+            "offers no longer in this source".into(),
+            r.unseen.to_string(),
+        ],
+    ];
+    for line in table(&rows).lines() {
+        out.push_str("  ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    for issue in &r.rejections {
+        out.push_str(&format!(
+            "  rejected line {}{}: {}\n",
+            issue.line,
+            issue
+                .field
+                .as_ref()
+                .map(|f| format!(" ({f})"))
+                .unwrap_or_default(),
+            issue.reason
+        ));
+    }
+    if r.rejected as usize > r.rejections.len() {
+        out.push_str(&format!(
+            "  … and {} more rejected rows\n",
+            r.rejected as usize - r.rejections.len()
+        ));
+    }
+    for issue in &r.warnings {
+        out.push_str(&format!(
+            "  warning line {}{}: {}\n",
+            issue.line,
+            issue
+                .field
+                .as_ref()
+                .map(|f| format!(" ({f})"))
+                .unwrap_or_default(),
+            issue.reason
+        ));
+    }
+    if r.warning_count as usize > r.warnings.len() {
+        out.push_str(&format!(
+            "  … and {} more warnings\n",
+            r.warning_count as usize - r.warnings.len()
+        ));
+    }
+    out
+}

@@ -1,0 +1,133 @@
+//! `pointe`: the command line of Pointe. Each command parses its arguments, calls the core
+//! library and prints the result; nothing here decides anything about feeds or products.
+
+mod demo;
+mod fx;
+mod ingest;
+mod output;
+mod products;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use pointe_core::Error as CoreError;
+
+use crate::output::Format;
+
+/// Pointe turns trend signals and retailer feeds into shoppable "Get the look" edits.
+#[derive(Debug, Parser)]
+#[command(name = "pointe", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Where Pointe keeps its catalog.
+    #[arg(
+        long,
+        global = true,
+        env = "POINTE_DATA_DIR",
+        default_value = "pointe-data"
+    )]
+    data_dir: PathBuf,
+
+    /// Output format of commands that print data: table, json or jsonl.
+    #[arg(short, long, global = true, default_value = "table")]
+    output: Format,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Ingest retailer or affiliate feeds (Google Merchant Center TSV/XML, Awin CSV; gzip or not).
+    Ingest(ingest::IngestArgs),
+    /// List and show products with their offers and price history.
+    #[command(subcommand)]
+    Products(products::ProductsCommand),
+    /// Exchange rates: import the European Central Bank's files, convert amounts.
+    #[command(subcommand)]
+    Fx(fx::FxCommand),
+    /// Load the bundled sample catalog into a fresh directory and show what Pointe holds.
+    Demo(demo::DemoArgs),
+}
+
+/// Exit codes of the JSON/CLI contract.
+pub mod exit {
+    /// Bad input or usage.
+    pub const BAD_INPUT: u8 = 1;
+    /// Unknown or ambiguous product.
+    pub const UNKNOWN_PRODUCT: u8 = 2;
+    /// An ingest in which no row was accepted.
+    pub const NOTHING_ACCEPTED: u8 = 3;
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("POINTE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Ingest(args) => ingest::run(&cli, args),
+        Command::Products(cmd) => products::run(&cli, cmd),
+        Command::Fx(cmd) => fx::run(&cli, cmd),
+        Command::Demo(args) => demo::run(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            let code = match err.downcast_ref::<CoreError>() {
+                Some(CoreError::UnknownProduct { .. } | CoreError::AmbiguousProduct { .. }) => {
+                    exit::UNKNOWN_PRODUCT
+                }
+                _ => exit::BAD_INPUT,
+            };
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// Opens the store in the data directory.
+fn open_store(cli: &Cli) -> anyhow::Result<pointe_core::store::SqliteStore> {
+    Ok(pointe_core::store::SqliteStore::open_dir(&cli.data_dir)?)
+}
+
+/// The bundled brand list with the data directory's additions.
+fn brand_book(cli: &Cli) -> anyhow::Result<pointe_core::brand::BrandBook> {
+    Ok(pointe_core::brand::BrandBook::load(Some(&cli.data_dir))?)
+}
+
+/// The bundled exchange rates, overridden by any imported into the store.
+fn rate_table(
+    store: &dyn pointe_core::store::Catalog,
+) -> anyhow::Result<pointe_core::fx::RateTable> {
+    let mut rates = pointe_core::fx::RateTable::bundled();
+    let stored = store.fx_rates()?;
+    if !stored.is_empty() {
+        let mut triples = Vec::with_capacity(stored.len());
+        for (date, code, rate) in stored {
+            let date: jiff::civil::Date = date
+                .parse()
+                .map_err(|e| anyhow::anyhow!("stored exchange rate date {date:?}: {e}"))?;
+            let currency = pointe_core::money::Currency::from_code(&code).ok_or_else(|| {
+                anyhow::anyhow!("stored exchange rate currency {code:?} is unknown")
+            })?;
+            triples.push((date, currency, rate));
+        }
+        rates.merge(pointe_core::fx::RateTable::from_rates(triples)?);
+    }
+    Ok(rates)
+}
+
+/// Today's date in UTC, or `POINTE_NOW`'s.
+fn today() -> anyhow::Result<jiff::civil::Date> {
+    Ok(pointe_core::clock::now()?
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date())
+}

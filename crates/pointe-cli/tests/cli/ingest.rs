@@ -1,0 +1,326 @@
+//! `pointe ingest`: reports, matching across retailers, history, staleness, exit codes.
+
+use crate::{Env, fixture, sample, shared_data};
+
+fn products(env: &Env, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["products", "list", "-o", "json"];
+    all.extend_from_slice(args);
+    env.run(&all).expect_code(0).json()
+}
+
+fn find_by_item<'a>(list: &'a serde_json::Value, item_id: &str) -> &'a serde_json::Value {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| {
+            p["item_ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["item_id"] == item_id)
+        })
+        .unwrap_or_else(|| panic!("no product with item id {item_id} in {list:#}"))
+}
+
+#[test]
+fn seed_feed_holds_eight_products_and_every_brand_alias_finds_the_pumps() {
+    let Some(seed) = shared_data("feeds/seed-edit.awin.csv") else {
+        return;
+    };
+    let env = Env::new();
+    let run = env
+        .run(&["ingest", "-o", "json", &seed])
+        .expect_code(0)
+        .json();
+    assert_eq!(run["items"][0]["accepted"], 8);
+    assert_eq!(run["items"][0]["rejected"], 0);
+
+    let list = products(&env, &[]);
+    assert_eq!(list["total"], 8);
+    assert_eq!(list["items"].as_array().unwrap().len(), 8);
+    let pumps = find_by_item(&list, "seed-004");
+    assert_eq!(pumps["brand"], "Marks & Spencer");
+    assert_eq!(pumps["title"], "Leather Bow Ballet Pumps");
+    assert_eq!(
+        pumps["lowest_price"],
+        serde_json::json!({"amount": "35.00", "currency": "GBP"})
+    );
+    assert_eq!(pumps["item_ids"][0]["retailer"], "Marks & Spencer");
+    assert_eq!(pumps["item_ids"][0]["source"], "seed-edit.awin.csv");
+
+    for alias in ["M&S", "Marks & Spencer", "m&s collection"] {
+        let by_brand = products(&env, &["--brand", alias]);
+        assert_eq!(by_brand["total"], 1, "--brand {alias}");
+        assert_eq!(by_brand["items"][0]["item_ids"][0]["item_id"], "seed-004");
+    }
+    let by_retailer = products(&env, &["--retailer", "M&S"]);
+    assert_eq!(by_retailer["total"], 1);
+    assert_eq!(products(&env, &["--brand", "Miu Miu"])["total"], 2);
+}
+
+#[test]
+fn a_second_retailers_feeds_become_second_offers_and_the_lowest_price_shows() {
+    let Some(seed) = shared_data("feeds/seed-edit.awin.csv") else {
+        return;
+    };
+    let env = Env::new();
+    env.run(&["ingest", &seed]).expect_code(0);
+    let xml = env
+        .run(&["ingest", "-o", "json", &fixture("selfridges.gmc.xml")])
+        .expect_code(0)
+        .json();
+    // The Miu Miu flats (brand in the title) and the M&S pumps (brand "M&S Collection").
+    assert_eq!(xml["items"][0]["products_matched"], 2);
+    assert_eq!(xml["items"][0]["source"], "selfridges.gmc.xml (Selfridges)");
+    let tsv = env
+        .run(&[
+            "ingest",
+            "--retailer",
+            "Harrods",
+            &fixture("harrods.gmc.tsv"),
+        ])
+        .expect_code(0);
+    assert!(
+        tsv.stdout.contains("rejected line 4 (price)"),
+        "{}",
+        tsv.stdout
+    );
+    let tsv = env
+        .run(&[
+            "ingest",
+            "-o",
+            "json",
+            "--retailer",
+            "Harrods",
+            &fixture("harrods.gmc.tsv"),
+        ])
+        .expect_code(0)
+        .json();
+    // Re-read unchanged: the Miu Miu flats, the Tabi flats and the Porte & Paire flats.
+    assert_eq!(tsv["items"][0]["unchanged"], 3);
+
+    let list = products(&env, &[]);
+    let flats = find_by_item(&list, "seed-001");
+    let retailers: Vec<&str> = flats["item_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["retailer"].as_str().unwrap())
+        .collect();
+    assert_eq!(retailers.len(), 3, "{flats:#}");
+    assert!(
+        retailers.contains(&"Miu Miu")
+            && retailers.contains(&"Selfridges")
+            && retailers.contains(&"Harrods")
+    );
+    // Selfridges has them on sale at £495, below Miu Miu's own £550 and Harrods' £560.
+    assert_eq!(flats["lowest_price"]["amount"], "495.00");
+    assert_eq!(flats["lowest_price_retailer"], "Selfridges");
+
+    let pumps = find_by_item(&list, "seed-004");
+    assert_eq!(pumps["offers"], 2);
+    assert_eq!(pumps["lowest_price"]["amount"], "35.00");
+    assert_eq!(pumps["lowest_price_retailer"], "Marks & Spencer");
+
+    let tabi = find_by_item(&list, "seed-005");
+    assert_eq!(tabi["offers"], 2);
+    assert_eq!(tabi["lowest_price"]["amount"], "472.00");
+    assert_eq!(tabi["lowest_price_retailer"], "Harrods");
+}
+
+#[test]
+fn an_unchanged_feed_adds_no_price_points_and_advances_last_seen() {
+    let mut env = Env::new();
+    let feed = sample("catalog.awin.csv");
+    let first = env
+        .run(&["ingest", "-o", "json", &feed])
+        .expect_code(0)
+        .json();
+    let first = &first["items"][0];
+    assert_eq!(first["accepted"], 24);
+    assert_eq!(first["price_points"], 24);
+
+    env.now = "2026-01-12T09:00:00Z".into();
+    let again = env
+        .run(&["ingest", "-o", "json", &feed])
+        .expect_code(0)
+        .json();
+    let again = &again["items"][0];
+    assert_eq!(again["accepted"], 0);
+    assert_eq!(again["unchanged"], 24);
+    assert_eq!(again["updated"], 0);
+    assert_eq!(again["price_points"], 0);
+    assert_eq!(again["unseen"], 0);
+
+    let show = env
+        .run(&["products", "show", "seed-004", "-o", "json"])
+        .expect_code(0)
+        .json();
+    let offer = &show["offer_list"][0];
+    assert_eq!(offer["first_seen"], "2026-01-05T09:00:00Z");
+    assert_eq!(offer["last_seen"], "2026-01-12T09:00:00Z");
+    assert_eq!(offer["history"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn price_changes_append_history_and_missing_offers_of_the_same_source_go_stale() {
+    let env = Env::new();
+    let header =
+        "aw_product_id,merchant_name,brand_name,product_name,search_price,currency,in_stock\n";
+    let v1 = env.write(
+        "shop.csv",
+        &format!("{header}a1,Shop,Acme,Satin flats,50.00,GBP,1\na2,Shop,Acme,Leather loafers,80.00,GBP,1\n"),
+    );
+    env.run(&["ingest", "--seen-at", "2026-01-01", &v1])
+        .expect_code(0);
+    let other = env.write(
+        "other.csv",
+        &format!("{header}b1,Other,Acme,Mesh flats,30.00,GBP,1\n"),
+    );
+    env.run(&["ingest", "--seen-at", "2026-01-01", &other])
+        .expect_code(0);
+
+    // The second version drops a2 and cuts a1's price, then puts it out of stock.
+    std::fs::write(
+        &v1,
+        format!("{header}a1,Shop,Acme,Satin flats,40.00,GBP,1\n"),
+    )
+    .unwrap();
+    let report = env
+        .run(&["ingest", "--seen-at", "2026-01-08", "-o", "json", &v1])
+        .expect_code(0)
+        .json();
+    assert_eq!(report["items"][0]["updated"], 1);
+    assert_eq!(report["items"][0]["unseen"], 1);
+    std::fs::write(
+        &v1,
+        format!("{header}a1,Shop,Acme,Satin flats,40.00,GBP,0\n"),
+    )
+    .unwrap();
+    env.run(&["ingest", "--seen-at", "2026-01-15", &v1])
+        .expect_code(0);
+
+    let flats = env
+        .run(&["products", "show", "a1", "-o", "json"])
+        .expect_code(0)
+        .json();
+    let history: Vec<(String, String, String)> = flats["offer_list"][0]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["seen_at"].as_str().unwrap().to_string(),
+                p["price"]["amount"].as_str().unwrap().to_string(),
+                p["availability"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        history,
+        vec![
+            (
+                "2026-01-01T00:00:00Z".into(),
+                "50.00".into(),
+                "in_stock".into()
+            ),
+            (
+                "2026-01-08T00:00:00Z".into(),
+                "40.00".into(),
+                "in_stock".into()
+            ),
+            (
+                "2026-01-15T00:00:00Z".into(),
+                "40.00".into(),
+                "out_of_stock".into()
+            ),
+        ]
+    );
+
+    let loafers = env
+        .run(&["products", "show", "a2", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(loafers["offer_list"][0]["current"], false);
+    assert_eq!(loafers["lowest_price"], serde_json::Value::Null);
+    // The other source's offer was never touched by Shop's ingests.
+    let mesh = env
+        .run(&["products", "show", "b1", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(mesh["offer_list"][0]["current"], true);
+}
+
+#[test]
+fn bad_rows_are_reported_with_line_field_and_reason_and_the_rest_is_kept() {
+    let env = Env::new();
+    let feed = env.write(
+        "mixed.csv",
+        "aw_product_id,merchant_name,brand_name,product_name,search_price,currency,in_stock\n\
+         ok1,Shop,Acme,Satin flats,50.00,GBP,1\n\
+         bad1,Shop,Acme,Leather loafers,free,GBP,1\n\
+         bad2,Shop,Acme,,20.00,GBP,1\n\
+         ok2,Shop,Acme,Mesh flats,\"1,299.00\",GBP,1\n",
+    );
+    let run = env.run(&["ingest", &feed]).expect_code(0);
+    assert!(
+        run.stdout.contains("rejected line 3 (search_price)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("rejected line 4 (product_name)"),
+        "{}",
+        run.stdout
+    );
+    let list = products(&env, &[]);
+    assert_eq!(list["total"], 2);
+    let mesh = find_by_item(&list, "ok2");
+    assert_eq!(mesh["lowest_price"]["amount"], "1299.00");
+}
+
+#[test]
+fn a_feed_with_no_good_row_exits_3_and_a_non_feed_exits_1_leaving_the_store_as_it_was() {
+    let env = Env::new();
+    env.run(&["ingest", &sample("catalog.awin.csv")])
+        .expect_code(0);
+    let all_bad = env.write(
+        "bad.csv",
+        "aw_product_id,merchant_name,brand_name,product_name,search_price,currency,in_stock\n\
+         x1,Shop,Acme,Satin flats,N/A,GBP,1\n",
+    );
+    env.run(&["ingest", &all_bad]).expect_code(3);
+
+    let not_a_feed = env.write("notes.txt", "Dear diary,\nno products here.\n");
+    let run = env.run(&["ingest", &not_a_feed]).expect_code(1);
+    assert!(run.stderr.contains("notes.txt"), "{}", run.stderr);
+    assert!(run.stderr.contains("nothing from"), "{}", run.stderr);
+
+    let missing = env.run(&["ingest", "no-such-file.csv"]).expect_code(1);
+    assert!(
+        missing.stderr.contains("no-such-file.csv"),
+        "{}",
+        missing.stderr
+    );
+
+    assert_eq!(products(&env, &[])["total"], 24);
+}
+
+#[test]
+fn bad_options_are_usage_errors() {
+    let env = Env::new();
+    let feed = sample("catalog.awin.csv");
+    let run = env
+        .run(&["ingest", "--currency", "XYZ", &feed])
+        .expect_code(1);
+    assert!(run.stderr.contains("--currency"), "{}", run.stderr);
+    let run = env
+        .run(&["ingest", "--seen-at", "last week", &feed])
+        .expect_code(1);
+    assert!(run.stderr.contains("--seen-at"), "{}", run.stderr);
+    let run = env
+        .run(&["ingest", "--feed-format", "pdf", &feed])
+        .expect_code(1);
+    assert!(run.stderr.contains("--feed-format"), "{}", run.stderr);
+}

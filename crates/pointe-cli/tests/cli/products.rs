@@ -1,0 +1,111 @@
+//! `pointe products list|show`: lookups, exit codes and the rendered output.
+
+use crate::{Env, sample};
+
+fn loaded() -> Env {
+    let env = Env::new();
+    env.run(&["ingest", &sample("catalog.awin.csv")])
+        .expect_code(0);
+    env.run(&["ingest", &sample("harvey.gmc.xml")])
+        .expect_code(0);
+    env
+}
+
+#[test]
+fn a_product_is_found_by_pointe_id_item_id_or_url() {
+    let env = loaded();
+    let by_item = env
+        .run(&["products", "show", "seed-004", "-o", "json"])
+        .expect_code(0)
+        .json();
+    let id = by_item["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("pt-"), "{id}");
+    let by_id = env
+        .run(&["products", "show", &id, "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(by_id["title"], "Leather Bow Ballet Pumps");
+    let by_url = env
+        .run(&[
+            "products",
+            "show",
+            "https://shop.example/harvey-and-co/m-and-s-leather-bow-ballet-pumps",
+            "-o",
+            "json",
+        ])
+        .expect_code(0)
+        .json();
+    assert_eq!(by_url["id"], id);
+    // The second retailer's offer is on the same product, dearer.
+    let offers = by_id["offer_list"].as_array().unwrap();
+    assert_eq!(offers.len(), 2);
+    assert_eq!(by_id["lowest_price"]["amount"], "35.00");
+    assert_eq!(by_id["lowest_price_retailer"], "Marks & Spencer");
+}
+
+#[test]
+fn an_unknown_product_exits_2_and_suggests_near_ids() {
+    let env = loaded();
+    let run = env.run(&["products", "show", "seed-999"]).expect_code(2);
+    assert!(
+        run.stderr.contains("no product seed-999; did you mean"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("seed-00"), "{}", run.stderr);
+}
+
+#[test]
+fn an_item_id_of_two_sources_is_ambiguous() {
+    let env = loaded();
+    let other = env.write(
+        "other.csv",
+        "aw_product_id,merchant_name,brand_name,product_name,search_price,currency,in_stock\n\
+         seed-004,Elsewhere,Acme,Canvas tote,20.00,GBP,1\n",
+    );
+    env.run(&["ingest", &other]).expect_code(0);
+    let run = env.run(&["products", "show", "seed-004"]).expect_code(2);
+    assert!(run.stderr.contains("ambiguous"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Canvas tote") && run.stderr.contains("Leather Bow Ballet Pumps"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn the_product_list_renders_as_a_table() {
+    let env = loaded();
+    let run = env
+        .run(&["products", "list", "--limit", "10"])
+        .expect_code(0);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn a_product_renders_with_offers_and_history() {
+    let env = loaded();
+    let run = env.run(&["products", "show", "seed-001"]).expect_code(0);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn lists_are_items_and_total_in_json_and_one_object_a_line_in_jsonl() {
+    let env = loaded();
+    let json = env
+        .run(&["products", "list", "--limit", "3", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(json["items"].as_array().unwrap().len(), 3);
+    assert_eq!(json["total"], 25);
+    let jsonl = env
+        .run(&["products", "list", "--limit", "3", "-o", "jsonl"])
+        .expect_code(0);
+    let lines: Vec<serde_json::Value> = jsonl
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["id"], json["items"][0]["id"]);
+}

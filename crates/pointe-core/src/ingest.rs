@@ -1,0 +1,547 @@
+//! Ingest: feed rows in, products, offers and price points out.
+//!
+//! Each row is matched to a product in this order: the offer already stored for the same source
+//! and item id; a valid GTIN; MPN + brand; normalised brand + title (brand words stripped from the
+//! title), never merging two item ids of one source and never two colourways. A row that matches
+//! nothing creates a product. Price points are appended only when price, sale price or
+//! availability change. All accepted rows of one file are committed in one transaction; a file
+//! that fails part-way leaves the store as it was.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::brand::{Brand, BrandBook};
+use crate::domain::PricePoint;
+use crate::feed::{FeedOptions, FeedRecord, FeedRow, RowIssue, open_feed};
+use crate::store::{IngestLog, OfferData, ProductData, Store, StoreTx};
+use crate::text::{fold_key, strip_phrases};
+use crate::{Error, Result};
+
+/// How many row issues a report keeps in full; the rest are only counted.
+pub const MAX_REPORTED_ISSUES: usize = 1000;
+
+/// What the caller says about an ingest.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Feed format and default currency.
+    pub feed: FeedOptions,
+    /// Source name; by default the file name, prefixed by the retailer when one is known.
+    pub source: Option<String>,
+    /// Retailer for feeds that do not name one per row.
+    pub retailer: Option<String>,
+    /// Observation time of every row.
+    pub seen_at: Timestamp,
+}
+
+/// The outcome of one ingest.
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestReport {
+    /// The file read.
+    pub file: String,
+    /// The source it was ingested as.
+    pub source: String,
+    /// The format read.
+    pub format: String,
+    /// Observation time.
+    pub seen_at: Timestamp,
+    /// Rows read (accepted, updated, unchanged and rejected).
+    pub rows: u64,
+    /// Rows that created an offer.
+    pub accepted: u64,
+    /// Rows that changed an existing offer.
+    pub updated: u64,
+    /// Rows identical to what was stored.
+    pub unchanged: u64,
+    /// Rows rejected.
+    pub rejected: u64,
+    /// Products created.
+    pub products_created: u64,
+    /// New offers attached to a product already in the catalog (by GTIN, MPN or title).
+    pub products_matched: u64,
+    /// Price points appended.
+    pub price_points: u64,
+    /// Offers of this source that this ingest no longer held (now marked stale).
+    pub unseen: u64,
+    /// Rejected rows counted by field (`"-"` when no one field is at fault).
+    pub rejected_by_field: BTreeMap<String, u64>,
+    /// The first rejected rows, with line, field and reason.
+    pub rejections: Vec<RowIssue>,
+    /// The first warnings (values dropped without rejecting the row).
+    pub warnings: Vec<RowIssue>,
+    /// How many warnings in all.
+    pub warning_count: u64,
+}
+
+/// Ingests one feed file into `store`. `progress` is called now and then with the bytes read and
+/// the file size. An error means nothing from the file was stored.
+pub fn ingest_file(
+    store: &mut dyn Store,
+    brands: &BrandBook,
+    path: &Path,
+    options: &IngestOptions,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<IngestReport> {
+    let mut feed = open_feed(path, &options.feed)?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let feed_retailer = options
+        .retailer
+        .clone()
+        .or_else(|| feed.retailer_hint().map(str::to_string));
+    let source = match (&options.source, &feed_retailer) {
+        (Some(s), _) => s.trim().to_string(),
+        (None, Some(r)) => format!("{file_name} ({r})"),
+        (None, None) => file_name.clone(),
+    };
+    if source.is_empty() {
+        return Err(Error::Usage("--source must not be empty".into()));
+    }
+    let format = feed.format().name().to_string();
+    let seen_at = options.seen_at;
+
+    let mut report = IngestReport {
+        file: path.display().to_string(),
+        source: source.clone(),
+        format: format.clone(),
+        seen_at,
+        rows: 0,
+        accepted: 0,
+        updated: 0,
+        unchanged: 0,
+        rejected: 0,
+        products_created: 0,
+        products_matched: 0,
+        price_points: 0,
+        unseen: 0,
+        rejected_by_field: BTreeMap::new(),
+        rejections: Vec::new(),
+        warnings: Vec::new(),
+        warning_count: 0,
+    };
+
+    let mut tx = store.begin()?;
+    let source_key = tx.source_key(&source)?;
+    let ingest_id = tx.start_ingest(source_key, seen_at)?;
+    let mut ctx = RowContext {
+        tx: tx.as_mut(),
+        brands,
+        source: &source,
+        source_key,
+        ingest_id,
+        seen_at,
+        default_retailer: feed_retailer.unwrap_or_else(|| file_stem(&file_name)),
+    };
+    let mut rows_since_progress = 0u32;
+    while let Some(row) = feed.next() {
+        let row = row?;
+        report.rows += 1;
+        match row {
+            FeedRow::Rejected(issue) => reject(&mut report, issue),
+            FeedRow::Record(record) => {
+                for w in &record.warnings {
+                    report.warning_count += 1;
+                    if report.warnings.len() < MAX_REPORTED_ISSUES {
+                        report.warnings.push(w.clone());
+                    }
+                }
+                match ctx.apply(&record)? {
+                    Applied::Rejected(issue) => reject(&mut report, issue),
+                    Applied::Done(outcome) => {
+                        match outcome.change {
+                            Change::New => report.accepted += 1,
+                            Change::Updated => report.updated += 1,
+                            Change::Unchanged => report.unchanged += 1,
+                        }
+                        report.products_created += u64::from(outcome.product_created);
+                        report.products_matched += u64::from(outcome.product_matched);
+                        report.price_points += u64::from(outcome.price_point);
+                    }
+                }
+            }
+        }
+        rows_since_progress += 1;
+        if rows_since_progress == 4096 {
+            rows_since_progress = 0;
+            progress(feed.bytes_read(), feed.total_bytes());
+        }
+    }
+    progress(feed.bytes_read(), feed.total_bytes());
+
+    let seen_rows = report.accepted + report.updated + report.unchanged;
+    if seen_rows > 0 {
+        // A feed with no usable row says nothing about what its source still sells.
+        report.unseen = ctx.tx.mark_unseen(source_key, ingest_id)?;
+    }
+    let log = IngestLog {
+        source: source.clone(),
+        file: report.file.clone(),
+        format,
+        seen_at,
+        accepted: report.accepted,
+        updated: report.updated,
+        unchanged: report.unchanged,
+        rejected: report.rejected,
+        unseen: report.unseen,
+    };
+    ctx.tx.finish_ingest(ingest_id, &log)?;
+    tx.commit()?;
+    Ok(report)
+}
+
+fn reject(report: &mut IngestReport, issue: RowIssue) {
+    report.rejected += 1;
+    *report
+        .rejected_by_field
+        .entry(issue.field.clone().unwrap_or_else(|| "-".into()))
+        .or_default() += 1;
+    if report.rejections.len() < MAX_REPORTED_ISSUES {
+        report.rejections.push(issue);
+    }
+}
+
+fn file_stem(file_name: &str) -> String {
+    file_name
+        .split('.')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(file_name)
+        .to_string()
+}
+
+enum Change {
+    New,
+    Updated,
+    Unchanged,
+}
+
+struct Outcome {
+    change: Change,
+    product_created: bool,
+    product_matched: bool,
+    price_point: bool,
+}
+
+enum Applied {
+    Done(Outcome),
+    Rejected(RowIssue),
+}
+
+struct RowContext<'a> {
+    tx: &'a mut dyn StoreTx,
+    brands: &'a BrandBook,
+    source: &'a str,
+    source_key: i64,
+    ingest_id: i64,
+    seen_at: Timestamp,
+    default_retailer: String,
+}
+
+impl RowContext<'_> {
+    fn apply(&mut self, record: &FeedRecord) -> Result<Applied> {
+        let existing = self.tx.offer_by_item(self.source_key, &record.item_id)?;
+        if let Some(offer) = &existing
+            && offer.last_ingest == self.ingest_id
+        {
+            return Ok(Applied::Rejected(RowIssue {
+                line: record.line,
+                field: Some("id".into()),
+                reason: format!(
+                    "duplicate item id {:?}: an earlier row of this feed already has it",
+                    record.item_id
+                ),
+            }));
+        }
+        let brand = record
+            .brand
+            .as_deref()
+            .and_then(|b| self.brands.canonical(b));
+        let incoming = product_data(record, brand.as_ref(), self.brands);
+
+        let mut product_created = false;
+        let mut product_matched = false;
+        let product_key = match &existing {
+            Some(offer) => {
+                let stored = self.tx.product(offer.data.product_key)?;
+                let merged = merge_product(&stored.data, &incoming);
+                if merged != stored.data {
+                    self.tx.update_product(stored.key, &merged)?;
+                }
+                stored.key
+            }
+            None => match self.match_product(&incoming)? {
+                Some(key) => {
+                    let stored = self.tx.product(key)?;
+                    let merged = merge_product(&stored.data, &incoming);
+                    if merged != stored.data {
+                        self.tx.update_product(key, &merged)?;
+                    }
+                    product_matched = true;
+                    key
+                }
+                None => {
+                    let id = self.new_public_id(&record.item_id)?;
+                    product_created = true;
+                    self.tx.insert_product(&id, &incoming)?
+                }
+            },
+        };
+
+        let retailer_raw = record
+            .retailer
+            .clone()
+            .unwrap_or_else(|| self.default_retailer.clone());
+        let retailer = self
+            .brands
+            .canonical(&retailer_raw)
+            .map(|b| b.display)
+            .unwrap_or(retailer_raw);
+        let data = OfferData {
+            product_key,
+            source_key: self.source_key,
+            item_id: record.item_id.clone(),
+            retailer,
+            url: record.link.clone(),
+            price: record.price,
+            sale_price: record.sale_price,
+            availability: record.availability,
+            sizes: record.sizes.clone(),
+        };
+        let (offer_key, change) = match existing {
+            None => (
+                self.tx.insert_offer(&data, self.seen_at, self.ingest_id)?,
+                Change::New,
+            ),
+            Some(offer) if offer.data == data => {
+                self.tx
+                    .touch_offer(offer.key, self.seen_at, self.ingest_id)?;
+                (offer.key, Change::Unchanged)
+            }
+            Some(offer) => {
+                self.tx
+                    .update_offer(offer.key, &data, self.seen_at, self.ingest_id)?;
+                (offer.key, Change::Updated)
+            }
+        };
+
+        let point = PricePoint {
+            seen_at: self.seen_at,
+            price: data.price,
+            sale_price: data.sale_price,
+            availability: data.availability,
+        };
+        let latest = self.tx.latest_price_point(offer_key)?;
+        let price_point = match latest {
+            Some(last)
+                if last.price == point.price
+                    && last.sale_price == point.sale_price
+                    && last.availability == point.availability =>
+            {
+                false
+            }
+            _ => {
+                self.tx.append_price_point(offer_key, &point)?;
+                true
+            }
+        };
+        Ok(Applied::Done(Outcome {
+            change,
+            product_created,
+            product_matched,
+            price_point,
+        }))
+    }
+
+    /// GTIN, then MPN + brand, then brand + title within the same colourway, skipping products
+    /// that already have an offer from this source.
+    fn match_product(&mut self, incoming: &ProductData) -> Result<Option<i64>> {
+        if let Some(gtin) = &incoming.gtin
+            && let Some(key) = self.tx.find_by_gtin(gtin)?
+        {
+            return Ok(Some(key));
+        }
+        if let (Some(brand), Some(mpn)) = (&incoming.brand_key, &incoming.mpn)
+            && let Some(key) = self.tx.find_by_mpn(brand, mpn)?
+        {
+            return Ok(Some(key));
+        }
+        if incoming.title_key.is_empty() {
+            return Ok(None);
+        }
+        let colours: Vec<String> = incoming.colours.iter().map(|c| fold_key(c)).collect();
+        let candidates = self
+            .tx
+            .find_by_title(incoming.brand_key.as_deref(), &incoming.title_key)?;
+        Ok(candidates
+            .into_iter()
+            .filter(|c| !c.source_keys.contains(&self.source_key))
+            .find(|c| {
+                c.colours.is_empty()
+                    || colours.is_empty()
+                    || c.colours.iter().any(|x| colours.contains(x))
+            })
+            .map(|c| c.product_key))
+    }
+
+    /// `pt-` and 12 hex digits of a hash of source and item id: stable across stores, so the
+    /// same feed gives the same ids everywhere.
+    fn new_public_id(&mut self, item_id: &str) -> Result<String> {
+        for salt in 0u32.. {
+            let seed = format!("{}\u{0}{}\u{0}{}", self.source, item_id, salt);
+            let id = format!("pt-{:012x}", fnv1a(seed.as_bytes()) >> 16);
+            if !self.tx.public_id_taken(&id)? {
+                return Ok(id);
+            }
+        }
+        unreachable!("u32 salts exhausted")
+    }
+}
+
+/// FNV-1a, 64-bit, with a SplitMix64 finaliser so that ids of similar item ids look unrelated:
+/// a few lines, stable across platforms and releases (unlike std's hasher), which is all an id
+/// needs.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash = (hash ^ (hash >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    hash = (hash ^ (hash >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    hash ^ (hash >> 31)
+}
+
+fn product_data(record: &FeedRecord, brand: Option<&Brand>, brands: &BrandBook) -> ProductData {
+    let folded_title = fold_key(&record.title);
+    let title_key = match brand {
+        Some(b) => {
+            let stripped = strip_phrases(&folded_title, &brands.spellings(b));
+            if stripped.is_empty() {
+                folded_title
+            } else {
+                stripped
+            }
+        }
+        None => folded_title,
+    };
+    let (google_category_id, google_path) = match record.google_product_category.as_deref() {
+        Some(raw) => parse_google_category(raw),
+        None => (None, None),
+    };
+    ProductData {
+        brand_key: brand.map(|b| b.key.clone()),
+        brand: brand.map(|b| b.display.clone()),
+        title: record.title.clone(),
+        title_key,
+        description: record.description.clone(),
+        google_category_id,
+        category_text: record.product_type.clone().or(google_path),
+        gender: record.gender.as_deref().map(normalise_gender),
+        age_group: record.age_group.clone(),
+        colours: record.colours.clone(),
+        materials: record.materials.clone(),
+        pattern: record.pattern.clone(),
+        image_urls: record.image_links.clone(),
+        gtin: record.gtin.as_ref().map(|g| g.as_str().to_string()),
+        mpn: record.mpn.clone(),
+        item_group: record.item_group_id.clone(),
+        condition: record.condition.clone(),
+    }
+}
+
+/// Google's category is an id (`187`), an id with its path (`187 - Apparel & Accessories >
+/// Shoes`) or a path alone.
+fn parse_google_category(raw: &str) -> (Option<u32>, Option<String>) {
+    let raw = raw.trim();
+    let digits: String = raw.chars().take_while(|c| c.is_ascii_digit()).collect();
+    if !digits.is_empty() {
+        let rest = raw[digits.len()..].trim_start_matches([' ', '-']).trim();
+        let id = digits.parse().ok();
+        let path = (!rest.is_empty()).then(|| rest.to_string());
+        return (id, path);
+    }
+    (None, (!raw.is_empty()).then(|| raw.to_string()))
+}
+
+fn normalise_gender(raw: &str) -> String {
+    match fold_key(raw).as_str() {
+        "female" | "women" | "womens" | "woman" | "ladies" | "girls" | "f" => "female".into(),
+        "male" | "men" | "mens" | "man" | "boys" | "m" => "male".into(),
+        "unisex" | "men and women" | "women and men" => "unisex".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Merges what a new feed row says into a stored product: the stored title and brand stay;
+/// empty fields are filled; the longest description wins; lists are unioned.
+fn merge_product(stored: &ProductData, incoming: &ProductData) -> ProductData {
+    fn fill<T: Clone>(a: &Option<T>, b: &Option<T>) -> Option<T> {
+        a.clone().or_else(|| b.clone())
+    }
+    fn union(a: &[String], b: &[String]) -> Vec<String> {
+        let mut out = a.to_vec();
+        for x in b {
+            if !out.iter().any(|y| fold_key(y) == fold_key(x)) {
+                out.push(x.clone());
+            }
+        }
+        out
+    }
+    let description = match (&stored.description, &incoming.description) {
+        (Some(a), Some(b)) if b.len() > a.len() => Some(b.clone()),
+        (a, b) => fill(a, b),
+    };
+    ProductData {
+        brand_key: fill(&stored.brand_key, &incoming.brand_key),
+        brand: fill(&stored.brand, &incoming.brand),
+        title: stored.title.clone(),
+        title_key: stored.title_key.clone(),
+        description,
+        google_category_id: fill(&stored.google_category_id, &incoming.google_category_id),
+        category_text: fill(&stored.category_text, &incoming.category_text),
+        gender: fill(&stored.gender, &incoming.gender),
+        age_group: fill(&stored.age_group, &incoming.age_group),
+        colours: union(&stored.colours, &incoming.colours),
+        materials: union(&stored.materials, &incoming.materials),
+        pattern: fill(&stored.pattern, &incoming.pattern),
+        image_urls: union(&stored.image_urls, &incoming.image_urls),
+        gtin: fill(&stored.gtin, &incoming.gtin),
+        mpn: fill(&stored.mpn, &incoming.mpn),
+        item_group: fill(&stored.item_group, &incoming.item_group),
+        condition: fill(&stored.condition, &incoming.condition),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn google_categories_split_into_id_and_path() {
+        assert_eq!(parse_google_category("187"), (Some(187), None));
+        assert_eq!(
+            parse_google_category("187 - Apparel & Accessories > Shoes"),
+            (Some(187), Some("Apparel & Accessories > Shoes".into()))
+        );
+        assert_eq!(
+            parse_google_category("Apparel & Accessories > Shoes"),
+            (None, Some("Apparel & Accessories > Shoes".into()))
+        );
+    }
+
+    #[test]
+    fn genders_are_normalised() {
+        assert_eq!(normalise_gender("Women"), "female");
+        assert_eq!(normalise_gender("MALE"), "male");
+        assert_eq!(normalise_gender("Unisex"), "unisex");
+    }
+
+    #[test]
+    fn public_ids_hash_source_and_item() {
+        assert_ne!(fnv1a(b"a\0seed-001"), fnv1a(b"a\0seed-002"));
+    }
+}

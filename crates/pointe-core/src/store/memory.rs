@@ -1,0 +1,413 @@
+//! A store held in memory, for tests and short-lived tools. A transaction works on a copy of
+//! the data and swaps it in on commit, so a dropped transaction leaves nothing behind.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+use super::{
+    Catalog, IngestLog, OfferData, ProductData, ProductFilter, Store, StoreTx, StoredOffer,
+    StoredProduct, TitleCandidate, retailer_key,
+};
+use crate::domain::{Offer, PricePoint};
+use crate::text::fold_key;
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, Default)]
+struct MemOffer {
+    stored: Option<StoredOffer>,
+    last_ingest: i64,
+    in_latest: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Data {
+    sources: Vec<String>,
+    products: BTreeMap<i64, StoredProduct>,
+    offers: BTreeMap<i64, MemOffer>,
+    points: BTreeMap<i64, Vec<PricePoint>>,
+    ingests: Vec<(i64, i64, Timestamp, Option<IngestLog>)>,
+    fx: BTreeMap<(String, String), String>,
+}
+
+impl Data {
+    fn offers(&self) -> impl Iterator<Item = (&StoredOffer, &MemOffer)> {
+        self.offers
+            .values()
+            .filter_map(|m| m.stored.as_ref().map(|s| (s, m)))
+    }
+}
+
+/// An in-memory [`Store`]; nothing survives the process.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    data: Data,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+}
+
+impl Catalog for MemoryStore {
+    fn product_by_id(&self, id: &str) -> Result<Option<StoredProduct>> {
+        Ok(self.data.products.values().find(|p| p.id == id).cloned())
+    }
+
+    fn products_by_item_id(&self, item_id: &str) -> Result<Vec<(StoredProduct, String)>> {
+        let mut out: Vec<(StoredProduct, String)> = self
+            .data
+            .offers()
+            .filter(|(o, _)| o.data.item_id == item_id)
+            .map(|(o, _)| {
+                (
+                    self.data.products[&o.data.product_key].clone(),
+                    self.data.sources[o.data.source_key as usize - 1].clone(),
+                )
+            })
+            .collect();
+        out.sort_by(|a, b| (a.0.key, &a.1).cmp(&(b.0.key, &b.1)));
+        Ok(out)
+    }
+
+    fn products_by_url(&self, url: &str) -> Result<Vec<StoredProduct>> {
+        let mut keys: Vec<i64> = self
+            .data
+            .offers()
+            .filter(|(o, _)| o.data.url.as_deref() == Some(url))
+            .map(|(o, _)| o.data.product_key)
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        Ok(keys
+            .into_iter()
+            .map(|k| self.data.products[&k].clone())
+            .collect())
+    }
+
+    fn ids_like(&self, prefix: &str, limit: usize) -> Result<Vec<String>> {
+        let mut ids: Vec<String> = self
+            .data
+            .offers()
+            .map(|(o, _)| o.data.item_id.clone())
+            .chain(self.data.products.values().map(|p| p.id.clone()))
+            .filter(|id| id.starts_with(prefix))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids.truncate(limit);
+        Ok(ids)
+    }
+
+    fn list_products(&self, filter: &ProductFilter) -> Result<(Vec<StoredProduct>, u64)> {
+        let matching: Vec<&StoredProduct> = self
+            .data
+            .products
+            .values()
+            .filter(|p| {
+                filter
+                    .brand_key
+                    .as_ref()
+                    .is_none_or(|b| p.data.brand_key.as_ref() == Some(b))
+            })
+            .filter(|p| {
+                filter.retailer_key.as_ref().is_none_or(|r| {
+                    self.data.offers().any(|(o, _)| {
+                        o.data.product_key == p.key && &retailer_key(&o.data.retailer) == r
+                    })
+                })
+            })
+            .collect();
+        let total = matching.len() as u64;
+        let page = matching
+            .into_iter()
+            .skip(filter.offset)
+            .take(filter.limit.unwrap_or(usize::MAX))
+            .cloned()
+            .collect();
+        Ok((page, total))
+    }
+
+    fn offers_of(&self, product_key: i64) -> Result<Vec<Offer>> {
+        let mut offers: Vec<Offer> = self
+            .data
+            .offers()
+            .filter(|(o, _)| o.data.product_key == product_key)
+            .map(|(o, m)| Offer {
+                id: o.key,
+                product_id: self.data.products[&product_key].id.clone(),
+                source: self.data.sources[o.data.source_key as usize - 1].clone(),
+                item_id: o.data.item_id.clone(),
+                retailer: o.data.retailer.clone(),
+                url: o.data.url.clone(),
+                price: o.data.price,
+                sale_price: o.data.sale_price,
+                availability: o.data.availability,
+                sizes: o.data.sizes.clone(),
+                first_seen: o.first_seen,
+                last_seen: o.last_seen,
+                in_latest_ingest: m.in_latest,
+            })
+            .collect();
+        offers.sort_by_key(|o| (!o.in_latest_ingest, o.id));
+        Ok(offers)
+    }
+
+    fn price_history(&self, offer_id: i64) -> Result<Vec<PricePoint>> {
+        let mut points = self.data.points.get(&offer_id).cloned().unwrap_or_default();
+        points.sort_by_key(|p| p.seen_at);
+        Ok(points)
+    }
+
+    fn fx_rates(&self) -> Result<Vec<(String, String, String)>> {
+        Ok(self
+            .data
+            .fx
+            .iter()
+            .map(|((d, c), r)| (d.clone(), c.clone(), r.clone()))
+            .collect())
+    }
+
+    fn ingests(&self, limit: usize) -> Result<Vec<IngestLog>> {
+        Ok(self
+            .data
+            .ingests
+            .iter()
+            .rev()
+            .filter_map(|(_, _, _, log)| log.clone())
+            .take(limit)
+            .collect())
+    }
+}
+
+impl Store for MemoryStore {
+    fn begin(&mut self) -> Result<Box<dyn StoreTx + '_>> {
+        let work = self.data.clone();
+        Ok(Box::new(MemoryTx { store: self, work }))
+    }
+
+    fn put_fx_rates(&mut self, rates: &[(String, String, String)]) -> Result<()> {
+        for (d, c, r) in rates {
+            self.data.fx.insert((d.clone(), c.clone()), r.clone());
+        }
+        Ok(())
+    }
+}
+
+struct MemoryTx<'a> {
+    store: &'a mut MemoryStore,
+    work: Data,
+}
+
+impl MemoryTx<'_> {
+    fn offer_mut(&mut self, key: i64) -> Result<&mut MemOffer> {
+        self.work
+            .offers
+            .get_mut(&key)
+            .ok_or_else(|| Error::Store(format!("no offer with key {key}")))
+    }
+}
+
+impl StoreTx for MemoryTx<'_> {
+    fn source_key(&mut self, name: &str) -> Result<i64> {
+        if let Some(i) = self.work.sources.iter().position(|s| s == name) {
+            return Ok(i as i64 + 1);
+        }
+        self.work.sources.push(name.to_string());
+        Ok(self.work.sources.len() as i64)
+    }
+
+    fn start_ingest(&mut self, source_key: i64, seen_at: Timestamp) -> Result<i64> {
+        let id = self.work.ingests.len() as i64 + 1;
+        self.work.ingests.push((id, source_key, seen_at, None));
+        Ok(id)
+    }
+
+    fn offer_by_item(&mut self, source_key: i64, item_id: &str) -> Result<Option<StoredOffer>> {
+        Ok(self
+            .work
+            .offers()
+            .find(|(o, _)| o.data.source_key == source_key && o.data.item_id == item_id)
+            .map(|(o, _)| o.clone()))
+    }
+
+    fn product(&mut self, key: i64) -> Result<StoredProduct> {
+        self.work
+            .products
+            .get(&key)
+            .cloned()
+            .ok_or_else(|| Error::Store(format!("no product with key {key}")))
+    }
+
+    fn public_id_taken(&mut self, id: &str) -> Result<bool> {
+        Ok(self.work.products.values().any(|p| p.id == id))
+    }
+
+    fn find_by_gtin(&mut self, gtin: &str) -> Result<Option<i64>> {
+        Ok(self
+            .work
+            .products
+            .values()
+            .find(|p| p.data.gtin.as_deref() == Some(gtin))
+            .map(|p| p.key))
+    }
+
+    fn find_by_mpn(&mut self, brand_key: &str, mpn: &str) -> Result<Option<i64>> {
+        Ok(self
+            .work
+            .products
+            .values()
+            .find(|p| {
+                p.data.brand_key.as_deref() == Some(brand_key) && p.data.mpn.as_deref() == Some(mpn)
+            })
+            .map(|p| p.key))
+    }
+
+    fn find_by_title(
+        &mut self,
+        brand_key: Option<&str>,
+        title_key: &str,
+    ) -> Result<Vec<TitleCandidate>> {
+        Ok(self
+            .work
+            .products
+            .values()
+            .filter(|p| p.data.title_key == title_key && p.data.brand_key.as_deref() == brand_key)
+            .map(|p| {
+                let mut source_keys: Vec<i64> = self
+                    .work
+                    .offers()
+                    .filter(|(o, _)| o.data.product_key == p.key)
+                    .map(|(o, _)| o.data.source_key)
+                    .collect();
+                source_keys.sort_unstable();
+                source_keys.dedup();
+                TitleCandidate {
+                    product_key: p.key,
+                    colours: p.data.colours.iter().map(|c| fold_key(c)).collect(),
+                    source_keys,
+                }
+            })
+            .collect())
+    }
+
+    fn insert_product(&mut self, public_id: &str, data: &ProductData) -> Result<i64> {
+        let key = self.work.products.len() as i64 + 1;
+        self.work.products.insert(
+            key,
+            StoredProduct {
+                key,
+                id: public_id.to_string(),
+                data: data.clone(),
+            },
+        );
+        Ok(key)
+    }
+
+    fn update_product(&mut self, key: i64, data: &ProductData) -> Result<()> {
+        let p = self
+            .work
+            .products
+            .get_mut(&key)
+            .ok_or_else(|| Error::Store(format!("no product with key {key}")))?;
+        p.data = data.clone();
+        Ok(())
+    }
+
+    fn insert_offer(
+        &mut self,
+        data: &OfferData,
+        seen_at: Timestamp,
+        ingest_id: i64,
+    ) -> Result<i64> {
+        let key = self.work.offers.len() as i64 + 1;
+        self.work.offers.insert(
+            key,
+            MemOffer {
+                stored: Some(StoredOffer {
+                    key,
+                    data: data.clone(),
+                    first_seen: seen_at,
+                    last_seen: seen_at,
+                    last_ingest: ingest_id,
+                }),
+                last_ingest: ingest_id,
+                in_latest: true,
+            },
+        );
+        Ok(key)
+    }
+
+    fn update_offer(
+        &mut self,
+        key: i64,
+        data: &OfferData,
+        seen_at: Timestamp,
+        ingest_id: i64,
+    ) -> Result<()> {
+        self.touch_offer(key, seen_at, ingest_id)?;
+        if let Some(stored) = self.offer_mut(key)?.stored.as_mut() {
+            stored.data = data.clone();
+        }
+        Ok(())
+    }
+
+    fn touch_offer(&mut self, key: i64, seen_at: Timestamp, ingest_id: i64) -> Result<()> {
+        let offer = self.offer_mut(key)?;
+        offer.last_ingest = ingest_id;
+        offer.in_latest = true;
+        if let Some(stored) = offer.stored.as_mut() {
+            stored.last_ingest = ingest_id;
+            stored.first_seen = stored.first_seen.min(seen_at);
+            stored.last_seen = stored.last_seen.max(seen_at);
+        }
+        Ok(())
+    }
+
+    fn latest_price_point(&mut self, offer_key: i64) -> Result<Option<PricePoint>> {
+        Ok(self
+            .work
+            .points
+            .get(&offer_key)
+            .and_then(|pts| pts.iter().max_by_key(|p| p.seen_at).cloned()))
+    }
+
+    fn append_price_point(&mut self, offer_key: i64, point: &PricePoint) -> Result<()> {
+        self.work
+            .points
+            .entry(offer_key)
+            .or_default()
+            .push(point.clone());
+        Ok(())
+    }
+
+    fn mark_unseen(&mut self, source_key: i64, ingest_id: i64) -> Result<u64> {
+        let mut n = 0;
+        for offer in self.work.offers.values_mut() {
+            let of_source = offer
+                .stored
+                .as_ref()
+                .is_some_and(|s| s.data.source_key == source_key);
+            if of_source && offer.last_ingest != ingest_id && offer.in_latest {
+                offer.in_latest = false;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    fn finish_ingest(&mut self, ingest_id: i64, log: &IngestLog) -> Result<()> {
+        if let Some(entry) = self.work.ingests.iter_mut().find(|e| e.0 == ingest_id) {
+            entry.3 = Some(log.clone());
+        }
+        Ok(())
+    }
+
+    fn commit(self: Box<Self>) -> Result<()> {
+        let MemoryTx { store, work } = *self;
+        store.data = work;
+        Ok(())
+    }
+}

@@ -1,0 +1,247 @@
+//! Storage: the catalog's products, offers, price history and exchange rates.
+//!
+//! [`Store`] is the seam between Pointe and a database. [`SqliteStore`] is the embedded default
+//! (one file in the data directory); [`MemoryStore`] keeps everything in memory for tests; a
+//! PostgreSQL implementation serves the same traits when one machine is not enough.
+//!
+//! Writes happen inside a [`StoreTx`]: an ingest opens one, writes every accepted row through it,
+//! and commits once, so a feed that fails half-way leaves the store as it was.
+
+mod memory;
+mod sqlite;
+
+pub use memory::MemoryStore;
+pub use sqlite::SqliteStore;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::Result;
+use crate::domain::{Availability, Offer, PricePoint};
+use crate::money::Money;
+
+/// What Pointe keeps about a product, as ingest writes it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ProductData {
+    /// Canonical brand key (folded), used for matching and filtering.
+    pub brand_key: Option<String>,
+    /// Canonical brand display name.
+    pub brand: Option<String>,
+    /// Title as the first feed wrote it.
+    pub title: String,
+    /// Folded title with the brand's words removed, used for matching.
+    pub title_key: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Google product taxonomy id.
+    pub google_category_id: Option<u32>,
+    /// Category text (Google category path, product type or merchant category).
+    pub category_text: Option<String>,
+    /// Gender.
+    pub gender: Option<String>,
+    /// Age group.
+    pub age_group: Option<String>,
+    /// Colours.
+    pub colours: Vec<String>,
+    /// Materials.
+    pub materials: Vec<String>,
+    /// Pattern.
+    pub pattern: Option<String>,
+    /// Image URLs.
+    pub image_urls: Vec<String>,
+    /// GTIN-14.
+    pub gtin: Option<String>,
+    /// Manufacturer part number.
+    pub mpn: Option<String>,
+    /// Item group id.
+    pub item_group: Option<String>,
+    /// Condition.
+    pub condition: Option<String>,
+}
+
+/// A product as stored: its internal key, public id and data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredProduct {
+    /// Internal key; never shown to users.
+    #[serde(skip)]
+    pub key: i64,
+    /// Pointe's public id (`pt-…`).
+    pub id: String,
+    /// The data.
+    #[serde(flatten)]
+    pub data: ProductData,
+}
+
+/// What ingest writes about an offer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfferData {
+    /// The product it sells (internal key).
+    pub product_key: i64,
+    /// The source it comes from (internal key).
+    pub source_key: i64,
+    /// The feed's item id.
+    pub item_id: String,
+    /// Retailer display name.
+    pub retailer: String,
+    /// Product page.
+    pub url: Option<String>,
+    /// Regular price.
+    pub price: Money,
+    /// Sale price.
+    pub sale_price: Option<Money>,
+    /// Availability.
+    pub availability: Availability,
+    /// Sizes.
+    pub sizes: Vec<String>,
+}
+
+/// An offer as stored, with its key and observation times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredOffer {
+    /// Internal key.
+    pub key: i64,
+    /// The data last written.
+    pub data: OfferData,
+    /// First observation.
+    pub first_seen: Timestamp,
+    /// Last observation.
+    pub last_seen: Timestamp,
+    /// The ingest that last saw it.
+    pub last_ingest: i64,
+}
+
+/// A product that matches a title key, with what decides whether a row may merge into it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TitleCandidate {
+    /// Internal product key.
+    pub product_key: i64,
+    /// The product's colours (folded), to keep colourways apart.
+    pub colours: Vec<String>,
+    /// Sources that already hold an offer of this product.
+    pub source_keys: Vec<i64>,
+}
+
+/// The record of one ingest.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IngestLog {
+    /// Source name.
+    pub source: String,
+    /// The file ingested.
+    pub file: String,
+    /// Its format.
+    pub format: String,
+    /// Observation time.
+    pub seen_at: Timestamp,
+    /// Rows that created an offer.
+    pub accepted: u64,
+    /// Rows that changed an existing offer.
+    pub updated: u64,
+    /// Rows identical to what was stored.
+    pub unchanged: u64,
+    /// Rows rejected.
+    pub rejected: u64,
+    /// Offers of the source that this ingest no longer held.
+    pub unseen: u64,
+}
+
+/// Filters for listing products.
+#[derive(Debug, Clone, Default)]
+pub struct ProductFilter {
+    /// Canonical brand key.
+    pub brand_key: Option<String>,
+    /// Folded retailer name: products with at least one offer from it.
+    pub retailer_key: Option<String>,
+    /// At most this many products.
+    pub limit: Option<usize>,
+    /// Skip this many first.
+    pub offset: usize,
+}
+
+/// Reading the catalog.
+pub trait Catalog {
+    /// The product with this public id.
+    fn product_by_id(&self, id: &str) -> Result<Option<StoredProduct>>;
+    /// Products with an offer whose feed item id is `item_id`, each with its source name.
+    fn products_by_item_id(&self, item_id: &str) -> Result<Vec<(StoredProduct, String)>>;
+    /// Products with an offer at `url`.
+    fn products_by_url(&self, url: &str) -> Result<Vec<StoredProduct>>;
+    /// Item ids and public ids that start like `prefix` (for "did you mean"), at most `limit`.
+    fn ids_like(&self, prefix: &str, limit: usize) -> Result<Vec<String>>;
+    /// Products matching `filter`, in id order, and how many match in all.
+    fn list_products(&self, filter: &ProductFilter) -> Result<(Vec<StoredProduct>, u64)>;
+    /// The offers of a product, current ones first.
+    fn offers_of(&self, product_key: i64) -> Result<Vec<Offer>>;
+    /// An offer's price history, oldest first.
+    fn price_history(&self, offer_id: i64) -> Result<Vec<PricePoint>>;
+    /// Stored exchange rates as `(date, currency, rate)` text triples.
+    fn fx_rates(&self) -> Result<Vec<(String, String, String)>>;
+    /// The latest ingests, newest first.
+    fn ingests(&self, limit: usize) -> Result<Vec<IngestLog>>;
+}
+
+/// A writable store.
+pub trait Store: Catalog {
+    /// Opens a transaction. Nothing written through it is visible or durable until
+    /// [`StoreTx::commit`]; dropping it rolls back.
+    fn begin(&mut self) -> Result<Box<dyn StoreTx + '_>>;
+    /// Adds exchange rates (`(date, currency, rate)`), replacing those of the same date and
+    /// currency, in one transaction.
+    fn put_fx_rates(&mut self, rates: &[(String, String, String)]) -> Result<()>;
+}
+
+/// Writes of one transaction.
+pub trait StoreTx {
+    /// The key of the source `name`, created if new.
+    fn source_key(&mut self, name: &str) -> Result<i64>;
+    /// Starts an ingest of a source; its id marks the offers it sees.
+    fn start_ingest(&mut self, source_key: i64, seen_at: Timestamp) -> Result<i64>;
+    /// The offer of `source_key` with feed item id `item_id`.
+    fn offer_by_item(&mut self, source_key: i64, item_id: &str) -> Result<Option<StoredOffer>>;
+    /// A product by internal key.
+    fn product(&mut self, key: i64) -> Result<StoredProduct>;
+    /// Whether a public id is taken.
+    fn public_id_taken(&mut self, id: &str) -> Result<bool>;
+    /// The product with this GTIN-14.
+    fn find_by_gtin(&mut self, gtin: &str) -> Result<Option<i64>>;
+    /// The product with this brand key and MPN.
+    fn find_by_mpn(&mut self, brand_key: &str, mpn: &str) -> Result<Option<i64>>;
+    /// Products with this brand key (or none) and title key.
+    fn find_by_title(
+        &mut self,
+        brand_key: Option<&str>,
+        title_key: &str,
+    ) -> Result<Vec<TitleCandidate>>;
+    /// Inserts a product.
+    fn insert_product(&mut self, public_id: &str, data: &ProductData) -> Result<i64>;
+    /// Replaces a product's data.
+    fn update_product(&mut self, key: i64, data: &ProductData) -> Result<()>;
+    /// Inserts an offer first seen at `seen_at` by ingest `ingest_id`.
+    fn insert_offer(&mut self, data: &OfferData, seen_at: Timestamp, ingest_id: i64)
+    -> Result<i64>;
+    /// Replaces an offer's data and records that ingest `ingest_id` saw it at `seen_at`.
+    fn update_offer(
+        &mut self,
+        key: i64,
+        data: &OfferData,
+        seen_at: Timestamp,
+        ingest_id: i64,
+    ) -> Result<()>;
+    /// Records that ingest `ingest_id` saw the offer at `seen_at`, unchanged.
+    fn touch_offer(&mut self, key: i64, seen_at: Timestamp, ingest_id: i64) -> Result<()>;
+    /// The offer's most recent price point.
+    fn latest_price_point(&mut self, offer_key: i64) -> Result<Option<PricePoint>>;
+    /// Appends a price point.
+    fn append_price_point(&mut self, offer_key: i64, point: &PricePoint) -> Result<()>;
+    /// Marks the offers of `source_key` that ingest `ingest_id` did not see as not in the
+    /// latest ingest; returns how many were in the previous one.
+    fn mark_unseen(&mut self, source_key: i64, ingest_id: i64) -> Result<u64>;
+    /// Stores the ingest's counts.
+    fn finish_ingest(&mut self, ingest_id: i64, log: &IngestLog) -> Result<()>;
+    /// Makes every write durable and visible.
+    fn commit(self: Box<Self>) -> Result<()>;
+}
+
+/// The folded retailer key used for filtering (same folding as brands).
+pub fn retailer_key(name: &str) -> String {
+    crate::text::fold_key(name)
+}

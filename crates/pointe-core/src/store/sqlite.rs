@@ -1,0 +1,740 @@
+//! The embedded store: one SQLite file, WAL mode, foreign keys on, versioned migrations.
+
+use std::path::Path;
+
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+
+use super::{
+    Catalog, IngestLog, OfferData, ProductData, ProductFilter, Store, StoreTx, StoredOffer,
+    StoredProduct, TitleCandidate, retailer_key,
+};
+use crate::domain::{Availability, Offer, PricePoint};
+use crate::money::{Currency, Money};
+use crate::{Error, Result};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran. A migration
+/// list kept in code is all this schema needs, so no migration crate is used.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE sources (
+    key INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    last_ingest INTEGER
+);
+CREATE TABLE ingests (
+    id INTEGER PRIMARY KEY,
+    source_key INTEGER NOT NULL REFERENCES sources(key),
+    seen_at TEXT NOT NULL,
+    file TEXT,
+    format TEXT,
+    accepted INTEGER,
+    updated INTEGER,
+    unchanged INTEGER,
+    rejected INTEGER,
+    unseen INTEGER
+);
+CREATE TABLE products (
+    key INTEGER PRIMARY KEY,
+    public_id TEXT NOT NULL UNIQUE,
+    brand_key TEXT,
+    brand TEXT,
+    title TEXT NOT NULL,
+    title_key TEXT NOT NULL,
+    description TEXT,
+    google_category_id INTEGER,
+    category_text TEXT,
+    gender TEXT,
+    age_group TEXT,
+    colours TEXT NOT NULL DEFAULT '[]',
+    materials TEXT NOT NULL DEFAULT '[]',
+    pattern TEXT,
+    image_urls TEXT NOT NULL DEFAULT '[]',
+    gtin TEXT,
+    mpn TEXT,
+    item_group TEXT,
+    condition TEXT
+);
+CREATE INDEX products_gtin ON products(gtin) WHERE gtin IS NOT NULL;
+CREATE INDEX products_mpn ON products(brand_key, mpn) WHERE mpn IS NOT NULL;
+CREATE INDEX products_title ON products(title_key, brand_key);
+CREATE INDEX products_brand ON products(brand_key);
+CREATE TABLE offers (
+    key INTEGER PRIMARY KEY,
+    product_key INTEGER NOT NULL REFERENCES products(key),
+    source_key INTEGER NOT NULL REFERENCES sources(key),
+    item_id TEXT NOT NULL,
+    retailer TEXT NOT NULL,
+    retailer_key TEXT NOT NULL,
+    url TEXT,
+    currency TEXT NOT NULL,
+    price_minor INTEGER NOT NULL,
+    sale_price_minor INTEGER,
+    availability TEXT NOT NULL,
+    sizes TEXT NOT NULL DEFAULT '[]',
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    last_ingest INTEGER NOT NULL,
+    in_latest INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (source_key, item_id)
+);
+CREATE INDEX offers_product ON offers(product_key);
+CREATE INDEX offers_item ON offers(item_id);
+CREATE INDEX offers_url ON offers(url);
+CREATE INDEX offers_retailer ON offers(retailer_key);
+CREATE TABLE price_points (
+    offer_key INTEGER NOT NULL REFERENCES offers(key),
+    seen_at TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    price_minor INTEGER NOT NULL,
+    sale_price_minor INTEGER,
+    availability TEXT NOT NULL
+);
+CREATE INDEX price_points_offer ON price_points(offer_key, seen_at);
+CREATE TABLE fx_rates (
+    date TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    rate TEXT NOT NULL,
+    PRIMARY KEY (date, currency)
+);
+"#];
+
+/// The embedded SQLite store. Opening one applies any pending migrations.
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store file `pointe.db` in `data_dir`.
+    pub fn open_dir(data_dir: &Path) -> Result<SqliteStore> {
+        std::fs::create_dir_all(data_dir).map_err(|e| Error::io(data_dir, e))?;
+        SqliteStore::open(&data_dir.join("pointe.db"))
+    }
+
+    /// Opens (creating if needed) a store file.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        SqliteStore::init(conn)
+    }
+
+    /// A store that lives in memory only.
+    pub fn open_in_memory() -> Result<SqliteStore> {
+        SqliteStore::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<SqliteStore> {
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let mut store = SqliteStore { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(Error::Store(format!(
+                "the store has schema version {version}, newer than this Pointe ({known}); upgrade Pointe"
+            )));
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Runs SQLite's `integrity_check` and `foreign_key_check`; returns the problems found.
+    pub fn check(&self) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            let row = row?;
+            if row != "ok" {
+                problems.push(row);
+            }
+        }
+        let mut stmt = self.conn.prepare("PRAGMA foreign_key_check")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(format!(
+                "foreign key: table {} row {}",
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?
+            ))
+        })?;
+        for row in rows {
+            problems.push(row?);
+        }
+        Ok(problems)
+    }
+}
+
+fn to_json(list: &[String]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
+}
+
+fn from_json(text: String) -> Vec<String> {
+    serde_json::from_str(&text).unwrap_or_default()
+}
+
+fn ts(raw: String) -> rusqlite::Result<Timestamp> {
+    raw.parse().map_err(|e: jiff::Error| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+fn currency(raw: String) -> rusqlite::Result<Currency> {
+    Currency::from_code(&raw).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown currency {raw:?}").into(),
+        )
+    })
+}
+
+fn availability(raw: String) -> rusqlite::Result<Availability> {
+    Availability::parse(&raw).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown availability {raw:?}").into(),
+        )
+    })
+}
+
+const PRODUCT_COLUMNS: &str = "p.key, p.public_id, p.brand_key, p.brand, p.title, p.title_key, \
+    p.description, p.google_category_id, p.category_text, p.gender, p.age_group, p.colours, \
+    p.materials, p.pattern, p.image_urls, p.gtin, p.mpn, p.item_group, p.condition";
+
+fn product_row(r: &Row<'_>) -> rusqlite::Result<StoredProduct> {
+    Ok(StoredProduct {
+        key: r.get(0)?,
+        id: r.get(1)?,
+        data: ProductData {
+            brand_key: r.get(2)?,
+            brand: r.get(3)?,
+            title: r.get(4)?,
+            title_key: r.get(5)?,
+            description: r.get(6)?,
+            google_category_id: r.get(7)?,
+            category_text: r.get(8)?,
+            gender: r.get(9)?,
+            age_group: r.get(10)?,
+            colours: from_json(r.get(11)?),
+            materials: from_json(r.get(12)?),
+            pattern: r.get(13)?,
+            image_urls: from_json(r.get(14)?),
+            gtin: r.get(15)?,
+            mpn: r.get(16)?,
+            item_group: r.get(17)?,
+            condition: r.get(18)?,
+        },
+    })
+}
+
+const OFFER_COLUMNS: &str = "o.key, o.product_key, o.source_key, o.item_id, o.retailer, o.url, \
+    o.currency, o.price_minor, o.sale_price_minor, o.availability, o.sizes, o.first_seen, \
+    o.last_seen, o.last_ingest";
+
+fn stored_offer_row(r: &Row<'_>) -> rusqlite::Result<StoredOffer> {
+    let cur = currency(r.get(6)?)?;
+    Ok(StoredOffer {
+        key: r.get(0)?,
+        data: OfferData {
+            product_key: r.get(1)?,
+            source_key: r.get(2)?,
+            item_id: r.get(3)?,
+            retailer: r.get(4)?,
+            url: r.get(5)?,
+            price: Money::new(r.get(7)?, cur),
+            sale_price: r.get::<_, Option<i64>>(8)?.map(|m| Money::new(m, cur)),
+            availability: availability(r.get(9)?)?,
+            sizes: from_json(r.get(10)?),
+        },
+        first_seen: ts(r.get(11)?)?,
+        last_seen: ts(r.get(12)?)?,
+        last_ingest: r.get(13)?,
+    })
+}
+
+fn point_row(r: &Row<'_>) -> rusqlite::Result<PricePoint> {
+    let cur = currency(r.get(1)?)?;
+    Ok(PricePoint {
+        seen_at: ts(r.get(0)?)?,
+        price: Money::new(r.get(2)?, cur),
+        sale_price: r.get::<_, Option<i64>>(3)?.map(|m| Money::new(m, cur)),
+        availability: availability(r.get(4)?)?,
+    })
+}
+
+impl Catalog for SqliteStore {
+    fn product_by_id(&self, id: &str) -> Result<Option<StoredProduct>> {
+        let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.public_id = ?1");
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([id], product_row)
+            .optional()?)
+    }
+
+    fn products_by_item_id(&self, item_id: &str) -> Result<Vec<(StoredProduct, String)>> {
+        let sql = format!(
+            "SELECT {PRODUCT_COLUMNS}, s.name FROM offers o JOIN products p ON p.key = o.product_key \
+             JOIN sources s ON s.key = o.source_key WHERE o.item_id = ?1 ORDER BY p.key, s.name"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([item_id], |r| {
+            Ok((product_row(r)?, r.get::<_, String>(19)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn products_by_url(&self, url: &str) -> Result<Vec<StoredProduct>> {
+        let sql = format!(
+            "SELECT DISTINCT {PRODUCT_COLUMNS} FROM offers o JOIN products p ON p.key = o.product_key \
+             WHERE o.url = ?1 ORDER BY p.key"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([url], product_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn ids_like(&self, prefix: &str, limit: usize) -> Result<Vec<String>> {
+        let escaped: String = prefix
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                _ => vec![c],
+            })
+            .collect();
+        let pattern = format!("{escaped}%");
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM (SELECT item_id AS id FROM offers WHERE item_id LIKE ?1 ESCAPE '\\' \
+             UNION SELECT public_id FROM products WHERE public_id LIKE ?1 ESCAPE '\\') \
+             ORDER BY id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![pattern, limit as i64], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn list_products(&self, filter: &ProductFilter) -> Result<(Vec<StoredProduct>, u64)> {
+        let mut clauses = Vec::new();
+        let mut args: Vec<String> = Vec::new();
+        if let Some(brand) = &filter.brand_key {
+            args.push(brand.clone());
+            clauses.push(format!("p.brand_key = ?{}", args.len()));
+        }
+        if let Some(retailer) = &filter.retailer_key {
+            args.push(retailer.clone());
+            clauses.push(format!(
+                "EXISTS (SELECT 1 FROM offers o WHERE o.product_key = p.key AND o.retailer_key = ?{})",
+                args.len()
+            ));
+        }
+        let filter_sql = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
+        };
+        let total: i64 = self.conn.query_row(
+            &format!("SELECT count(*) FROM products p {filter_sql}"),
+            rusqlite::params_from_iter(args.iter()),
+            |r| r.get(0),
+        )?;
+        let limit = filter.limit.map(|l| l as i64).unwrap_or(-1);
+        let sql = format!(
+            "SELECT {PRODUCT_COLUMNS} FROM products p {filter_sql} ORDER BY p.key LIMIT {limit} OFFSET {}",
+            filter.offset
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), product_row)?;
+        Ok((rows.collect::<rusqlite::Result<_>>()?, total as u64))
+    }
+
+    fn offers_of(&self, product_key: i64) -> Result<Vec<Offer>> {
+        let sql = format!(
+            "SELECT {OFFER_COLUMNS}, s.name, p.public_id, o.in_latest FROM offers o \
+             JOIN sources s ON s.key = o.source_key JOIN products p ON p.key = o.product_key \
+             WHERE o.product_key = ?1 ORDER BY o.in_latest DESC, o.key"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([product_key], |r| {
+            let stored = stored_offer_row(r)?;
+            Ok(Offer {
+                id: stored.key,
+                product_id: r.get(15)?,
+                source: r.get(14)?,
+                item_id: stored.data.item_id,
+                retailer: stored.data.retailer,
+                url: stored.data.url,
+                price: stored.data.price,
+                sale_price: stored.data.sale_price,
+                availability: stored.data.availability,
+                sizes: stored.data.sizes,
+                first_seen: stored.first_seen,
+                last_seen: stored.last_seen,
+                in_latest_ingest: r.get::<_, i64>(16)? != 0,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn price_history(&self, offer_id: i64) -> Result<Vec<PricePoint>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seen_at, currency, price_minor, sale_price_minor, availability \
+             FROM price_points WHERE offer_key = ?1 ORDER BY seen_at, rowid",
+        )?;
+        let rows = stmt.query_map([offer_id], point_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn fx_rates(&self) -> Result<Vec<(String, String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT date, currency, rate FROM fx_rates ORDER BY date, currency")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn ingests(&self, limit: usize) -> Result<Vec<IngestLog>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.name, i.file, i.format, i.seen_at, i.accepted, i.updated, i.unchanged, \
+             i.rejected, i.unseen FROM ingests i JOIN sources s ON s.key = i.source_key \
+             WHERE i.accepted IS NOT NULL ORDER BY i.id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok(IngestLog {
+                source: r.get(0)?,
+                file: r.get(1)?,
+                format: r.get(2)?,
+                seen_at: ts(r.get(3)?)?,
+                accepted: r.get::<_, i64>(4)? as u64,
+                updated: r.get::<_, i64>(5)? as u64,
+                unchanged: r.get::<_, i64>(6)? as u64,
+                rejected: r.get::<_, i64>(7)? as u64,
+                unseen: r.get::<_, i64>(8)? as u64,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+impl Store for SqliteStore {
+    fn begin(&mut self) -> Result<Box<dyn StoreTx + '_>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        Ok(Box::new(SqliteTx { tx }))
+    }
+
+    fn put_fx_rates(&mut self, rates: &[(String, String, String)]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO fx_rates (date, currency, rate) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (date, currency) DO UPDATE SET rate = excluded.rate",
+            )?;
+            for (date, cur, rate) in rates {
+                stmt.execute(params![date, cur, rate])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+struct SqliteTx<'a> {
+    tx: Transaction<'a>,
+}
+
+impl StoreTx for SqliteTx<'_> {
+    fn source_key(&mut self, name: &str) -> Result<i64> {
+        self.tx
+            .prepare_cached("INSERT INTO sources (name) VALUES (?1) ON CONFLICT (name) DO NOTHING")?
+            .execute([name])?;
+        Ok(self
+            .tx
+            .prepare_cached("SELECT key FROM sources WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))?)
+    }
+
+    fn start_ingest(&mut self, source_key: i64, seen_at: Timestamp) -> Result<i64> {
+        self.tx
+            .prepare_cached("INSERT INTO ingests (source_key, seen_at) VALUES (?1, ?2)")?
+            .execute(params![source_key, seen_at.to_string()])?;
+        let id = self.tx.last_insert_rowid();
+        self.tx
+            .prepare_cached("UPDATE sources SET last_ingest = ?1 WHERE key = ?2")?
+            .execute(params![id, source_key])?;
+        Ok(id)
+    }
+
+    fn offer_by_item(&mut self, source_key: i64, item_id: &str) -> Result<Option<StoredOffer>> {
+        let sql = format!(
+            "SELECT {OFFER_COLUMNS} FROM offers o WHERE o.source_key = ?1 AND o.item_id = ?2"
+        );
+        Ok(self
+            .tx
+            .prepare_cached(&sql)?
+            .query_row(params![source_key, item_id], stored_offer_row)
+            .optional()?)
+    }
+
+    fn product(&mut self, key: i64) -> Result<StoredProduct> {
+        let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.key = ?1");
+        Ok(self
+            .tx
+            .prepare_cached(&sql)?
+            .query_row([key], product_row)?)
+    }
+
+    fn public_id_taken(&mut self, id: &str) -> Result<bool> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT 1 FROM products WHERE public_id = ?1")?
+            .exists([id])?)
+    }
+
+    fn find_by_gtin(&mut self, gtin: &str) -> Result<Option<i64>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT key FROM products WHERE gtin = ?1 ORDER BY key LIMIT 1")?
+            .query_row([gtin], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn find_by_mpn(&mut self, brand_key: &str, mpn: &str) -> Result<Option<i64>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT key FROM products WHERE brand_key = ?1 AND mpn = ?2 ORDER BY key LIMIT 1",
+            )?
+            .query_row([brand_key, mpn], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn find_by_title(
+        &mut self,
+        brand_key: Option<&str>,
+        title_key: &str,
+    ) -> Result<Vec<TitleCandidate>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT p.key, p.colours, \
+             (SELECT json_group_array(DISTINCT o.source_key) FROM offers o WHERE o.product_key = p.key) \
+             FROM products p WHERE p.title_key = ?1 AND p.brand_key IS ?2 ORDER BY p.key",
+        )?;
+        let rows = stmt.query_map(params![title_key, brand_key], |r| {
+            let sources: String = r.get(2)?;
+            Ok(TitleCandidate {
+                product_key: r.get(0)?,
+                colours: from_json(r.get(1)?)
+                    .iter()
+                    .map(|c| crate::text::fold_key(c))
+                    .collect(),
+                source_keys: serde_json::from_str(&sources).unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn insert_product(&mut self, public_id: &str, d: &ProductData) -> Result<i64> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO products (public_id, brand_key, brand, title, title_key, description, \
+                 google_category_id, category_text, gender, age_group, colours, materials, pattern, \
+                 image_urls, gtin, mpn, item_group, condition) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            )?
+            .execute(params![
+                public_id,
+                d.brand_key,
+                d.brand,
+                d.title,
+                d.title_key,
+                d.description,
+                d.google_category_id,
+                d.category_text,
+                d.gender,
+                d.age_group,
+                to_json(&d.colours),
+                to_json(&d.materials),
+                d.pattern,
+                to_json(&d.image_urls),
+                d.gtin,
+                d.mpn,
+                d.item_group,
+                d.condition
+            ])?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    fn update_product(&mut self, key: i64, d: &ProductData) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE products SET brand_key = ?2, brand = ?3, title = ?4, title_key = ?5, \
+                 description = ?6, google_category_id = ?7, category_text = ?8, gender = ?9, \
+                 age_group = ?10, colours = ?11, materials = ?12, pattern = ?13, image_urls = ?14, \
+                 gtin = ?15, mpn = ?16, item_group = ?17, condition = ?18 WHERE key = ?1",
+            )?
+            .execute(params![
+                key,
+                d.brand_key,
+                d.brand,
+                d.title,
+                d.title_key,
+                d.description,
+                d.google_category_id,
+                d.category_text,
+                d.gender,
+                d.age_group,
+                to_json(&d.colours),
+                to_json(&d.materials),
+                d.pattern,
+                to_json(&d.image_urls),
+                d.gtin,
+                d.mpn,
+                d.item_group,
+                d.condition
+            ])?;
+        Ok(())
+    }
+
+    fn insert_offer(&mut self, d: &OfferData, seen_at: Timestamp, ingest_id: i64) -> Result<i64> {
+        let seen = seen_at.to_string();
+        self.tx
+            .prepare_cached(
+                "INSERT INTO offers (product_key, source_key, item_id, retailer, retailer_key, url, \
+                 currency, price_minor, sale_price_minor, availability, sizes, first_seen, last_seen, \
+                 last_ingest, in_latest) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, 1)",
+            )?
+            .execute(params![
+                d.product_key,
+                d.source_key,
+                d.item_id,
+                d.retailer,
+                retailer_key(&d.retailer),
+                d.url,
+                d.price.currency.code(),
+                d.price.minor,
+                d.sale_price.map(|s| s.minor),
+                d.availability.as_str(),
+                to_json(&d.sizes),
+                seen,
+                ingest_id
+            ])?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    fn update_offer(
+        &mut self,
+        key: i64,
+        d: &OfferData,
+        seen_at: Timestamp,
+        ingest_id: i64,
+    ) -> Result<()> {
+        let seen = seen_at.to_string();
+        self.tx
+            .prepare_cached(
+                "UPDATE offers SET product_key = ?2, retailer = ?3, retailer_key = ?4, url = ?5, \
+                 currency = ?6, price_minor = ?7, sale_price_minor = ?8, availability = ?9, \
+                 sizes = ?10, first_seen = min(first_seen, ?11), last_seen = max(last_seen, ?11), \
+                 last_ingest = ?12, in_latest = 1 WHERE key = ?1",
+            )?
+            .execute(params![
+                key,
+                d.product_key,
+                d.retailer,
+                retailer_key(&d.retailer),
+                d.url,
+                d.price.currency.code(),
+                d.price.minor,
+                d.sale_price.map(|s| s.minor),
+                d.availability.as_str(),
+                to_json(&d.sizes),
+                seen,
+                ingest_id
+            ])?;
+        Ok(())
+    }
+
+    fn touch_offer(&mut self, key: i64, seen_at: Timestamp, ingest_id: i64) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE offers SET first_seen = min(first_seen, ?2), last_seen = max(last_seen, ?2), \
+                 last_ingest = ?3, in_latest = 1 WHERE key = ?1",
+            )?
+            .execute(params![key, seen_at.to_string(), ingest_id])?;
+        Ok(())
+    }
+
+    fn latest_price_point(&mut self, offer_key: i64) -> Result<Option<PricePoint>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT seen_at, currency, price_minor, sale_price_minor, availability \
+                 FROM price_points WHERE offer_key = ?1 ORDER BY seen_at DESC, rowid DESC LIMIT 1",
+            )?
+            .query_row([offer_key], point_row)
+            .optional()?)
+    }
+
+    fn append_price_point(&mut self, offer_key: i64, p: &PricePoint) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO price_points (offer_key, seen_at, currency, price_minor, \
+                 sale_price_minor, availability) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                offer_key,
+                p.seen_at.to_string(),
+                p.price.currency.code(),
+                p.price.minor,
+                p.sale_price.map(|s| s.minor),
+                p.availability.as_str()
+            ])?;
+        Ok(())
+    }
+
+    fn mark_unseen(&mut self, source_key: i64, ingest_id: i64) -> Result<u64> {
+        let n = self
+            .tx
+            .prepare_cached(
+                "UPDATE offers SET in_latest = 0 WHERE source_key = ?1 AND last_ingest <> ?2 AND in_latest = 1",
+            )?
+            .execute(params![source_key, ingest_id])?;
+        Ok(n as u64)
+    }
+
+    fn finish_ingest(&mut self, ingest_id: i64, log: &IngestLog) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE ingests SET file = ?2, format = ?3, accepted = ?4, updated = ?5, \
+                 unchanged = ?6, rejected = ?7, unseen = ?8 WHERE id = ?1",
+            )?
+            .execute(params![
+                ingest_id,
+                log.file,
+                log.format,
+                log.accepted as i64,
+                log.updated as i64,
+                log.unchanged as i64,
+                log.rejected as i64,
+                log.unseen as i64
+            ])?;
+        Ok(())
+    }
+
+    fn commit(self: Box<Self>) -> Result<()> {
+        self.tx.commit()?;
+        Ok(())
+    }
+}

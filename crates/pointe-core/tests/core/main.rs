@@ -1,0 +1,3 @@
+//! Integration tests of the core library through its public API.
+
+mod ingest;
