@@ -53,11 +53,14 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<u8> {
     std::fs::create_dir_all(&feeds_dir)?;
     let mut store = SqliteStore::open_dir(&dir)?;
     let brands = BrandBook::load(Some(&dir))?;
+    let extractor =
+        pointe_core::attributes::Extractor::new(&pointe_core::attributes::Taxonomy::bundled());
     let options = IngestOptions {
         feed: FeedOptions::default(),
         source: None,
         retailer: None,
         seen_at: pointe_core::clock::now()?,
+        market: None,
     };
 
     println!(
@@ -67,7 +70,14 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<u8> {
     for (name, text) in SAMPLES {
         let path = feeds_dir.join(name);
         std::fs::write(&path, text)?;
-        let report = ingest_file(&mut store, &brands, &path, &options, &mut |_, _| {})?;
+        let report = ingest_file(
+            &mut store,
+            &brands,
+            &extractor,
+            &path,
+            &options,
+            &mut |_, _| {},
+        )?;
         print!("{}", crate::ingest::render_report(&report));
         println!();
     }

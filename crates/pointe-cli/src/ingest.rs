@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use pointe_core::feed::{FeedFormat, FeedOptions};
+use pointe_core::feed::{FeedFormat, FeedOptions, Mapping};
 use pointe_core::ingest::{IngestOptions, IngestReport, ingest_file};
 use pointe_core::money::Currency;
 
@@ -17,9 +17,14 @@ pub struct IngestArgs {
     /// Feed files (plain or gzip-compressed).
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// The feed format: gmc-tsv, gmc-xml or awin. Detected from the content by default.
+    /// The feed format: gmc-tsv, gmc-xml, awin, shopify or mapped. Detected from the content by
+    /// default; `mapped` is implied by --mapping.
     #[arg(long)]
     feed_format: Option<String>,
+    /// A column mapping (TOML) for a CSV/TSV no built-in format knows: which column holds the
+    /// id, title, price …, and constants for what the file lacks. See mappings/ for examples.
+    #[arg(long, value_name = "FILE")]
+    mapping: Option<PathBuf>,
     /// Name of the source; by default the file name, with the retailer when one is known.
     /// Offers of this source missing from a later ingest of it are marked stale.
     #[arg(long)]
@@ -27,9 +32,14 @@ pub struct IngestArgs {
     /// Retailer selling the feed's products, for feeds that do not name one per row.
     #[arg(long)]
     retailer: Option<String>,
-    /// Currency of prices that name none (ISO 4217, e.g. INR).
+    /// Currency of prices that name none (ISO 4217, e.g. INR). Required for Shopify's
+    /// products.json; overrides a mapping's constant currency.
     #[arg(long)]
     currency: Option<String>,
+    /// Which English the feed is written in (UK or US): "pumps" are flats in a UK feed and
+    /// heeled court shoes in a US one. Default: from each row's currency.
+    #[arg(long)]
+    market: Option<String>,
     /// When the feed was observed (2026-01-05 or an RFC 3339 time); default now or POINTE_NOW.
     #[arg(long)]
     seen_at: Option<String>,
@@ -39,7 +49,9 @@ pub struct IngestArgs {
 pub fn run(cli: &Cli, args: &IngestArgs) -> anyhow::Result<u8> {
     let format = match &args.feed_format {
         Some(name) => Some(FeedFormat::from_name(name).ok_or_else(|| {
-            anyhow::anyhow!("--feed-format {name:?}: expected gmc-tsv, gmc-xml or awin")
+            anyhow::anyhow!(
+                "--feed-format {name:?}: expected gmc-tsv, gmc-xml, awin, shopify or mapped"
+            )
         })?),
         None => None,
     };
@@ -50,6 +62,26 @@ pub fn run(cli: &Cli, args: &IngestArgs) -> anyhow::Result<u8> {
         ),
         None => None,
     };
+    if format == Some(FeedFormat::Shopify) && currency.is_none() {
+        anyhow::bail!(
+            "--feed-format shopify needs --currency: a Shopify products.json names no currency (e.g. --currency GBP)"
+        );
+    }
+    let mapping = match &args.mapping {
+        Some(path) => Some(Mapping::load(path).map_err(|e| anyhow::anyhow!("--mapping: {e}"))?),
+        None => None,
+    };
+    if let (Some(format), Some(_)) = (format, &mapping)
+        && format != FeedFormat::Mapped
+    {
+        anyhow::bail!(
+            "--mapping reads a CSV/TSV as `mapped`; it cannot be used with --feed-format {}",
+            format.name()
+        );
+    }
+    if format == Some(FeedFormat::Mapped) && mapping.is_none() {
+        anyhow::bail!("--feed-format mapped needs --mapping FILE saying which column holds what");
+    }
     let seen_at = match &args.seen_at {
         Some(raw) => {
             pointe_core::clock::parse_time(raw).map_err(|e| anyhow::anyhow!("--seen-at: {e}"))?
@@ -59,13 +91,26 @@ pub fn run(cli: &Cli, args: &IngestArgs) -> anyhow::Result<u8> {
     if args.source.is_some() && args.files.len() > 1 {
         anyhow::bail!("--source names one feed; give one file per ingest when using it");
     }
+    let market = match &args.market {
+        Some(m) => Some(
+            m.parse::<pointe_core::attributes::Market>()
+                .map_err(|e| anyhow::anyhow!("--market: {e}"))?,
+        ),
+        None => None,
+    };
     let mut store = crate::open_store(cli)?;
     let brands = crate::brand_book(cli)?;
+    let extractor = crate::extractor(cli)?;
     let options = IngestOptions {
-        feed: FeedOptions { format, currency },
+        feed: FeedOptions {
+            format,
+            currency,
+            mapping,
+        },
         source: args.source.clone(),
         retailer: args.retailer.clone(),
         seen_at,
+        market,
     };
 
     let mut reports = Vec::new();
@@ -79,12 +124,19 @@ pub fn run(cli: &Cli, args: &IngestArgs) -> anyhow::Result<u8> {
                 .progress_chars("=> "),
         );
         bar.set_message(file.display().to_string());
-        let result = ingest_file(&mut store, &brands, file, &options, &mut |done, total| {
-            if let Some(total) = total {
-                bar.set_length(total);
-            }
-            bar.set_position(done);
-        });
+        let result = ingest_file(
+            &mut store,
+            &brands,
+            &extractor,
+            file,
+            &options,
+            &mut |done, total| {
+                if let Some(total) = total {
+                    bar.set_length(total);
+                }
+                bar.set_position(done);
+            },
+        );
         bar.finish_and_clear();
         match result {
             Ok(report) => {

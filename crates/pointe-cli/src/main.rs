@@ -1,6 +1,7 @@
 //! `pointe`: the command line of Pointe. Each command parses its arguments, calls the core
 //! library and prints the result; nothing here decides anything about feeds or products.
 
+mod attributes;
 mod demo;
 mod fx;
 mod ingest;
@@ -46,8 +47,19 @@ enum Command {
     /// Exchange rates: import the European Central Bank's files, convert amounts.
     #[command(subcommand)]
     Fx(fx::FxCommand),
+    /// Fashion attributes: see what the extractor reads from any text, or extract in bulk.
+    #[command(subcommand)]
+    Attributes(attributes::AttributesCommand),
+    /// Extract every product's attributes again (after the taxonomy changed).
+    Reextract {
+        /// Also redo products already extracted with the current taxonomy.
+        #[arg(long)]
+        force: bool,
+    },
     /// Load the bundled sample catalog into a fresh directory and show what Pointe holds.
     Demo(demo::DemoArgs),
+    /// Check the store's integrity (SQLite integrity and foreign keys).
+    Check,
 }
 
 /// Exit codes of the JSON/CLI contract.
@@ -74,6 +86,9 @@ fn main() -> ExitCode {
         Command::Products(cmd) => products::run(&cli, cmd),
         Command::Fx(cmd) => fx::run(&cli, cmd),
         Command::Demo(args) => demo::run(args),
+        Command::Attributes(cmd) => attributes::run(&cli, cmd),
+        Command::Reextract { force } => attributes::reextract(&cli, *force),
+        Command::Check => check(&cli),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -93,6 +108,21 @@ fn main() -> ExitCode {
     }
 }
 
+/// Runs `pointe check`: exit 0 and "ok" when the store is sound, 1 with the problems otherwise.
+fn check(cli: &Cli) -> anyhow::Result<u8> {
+    let store = open_store(cli)?;
+    let problems = store.check()?;
+    if problems.is_empty() {
+        println!("ok");
+        Ok(0)
+    } else {
+        for p in &problems {
+            println!("{p}");
+        }
+        Ok(exit::BAD_INPUT)
+    }
+}
+
 /// Opens the store in the data directory.
 fn open_store(cli: &Cli) -> anyhow::Result<pointe_core::store::SqliteStore> {
     Ok(pointe_core::store::SqliteStore::open_dir(&cli.data_dir)?)
@@ -101,6 +131,12 @@ fn open_store(cli: &Cli) -> anyhow::Result<pointe_core::store::SqliteStore> {
 /// The bundled brand list with the data directory's additions.
 fn brand_book(cli: &Cli) -> anyhow::Result<pointe_core::brand::BrandBook> {
     Ok(pointe_core::brand::BrandBook::load(Some(&cli.data_dir))?)
+}
+
+/// The attribute extractor over the bundled taxonomy, or `<data-dir>/taxonomy.toml` when present.
+fn extractor(cli: &Cli) -> anyhow::Result<pointe_core::attributes::Extractor> {
+    let taxonomy = pointe_core::attributes::Taxonomy::load(Some(&cli.data_dir))?;
+    Ok(pointe_core::attributes::Extractor::new(&taxonomy))
 }
 
 /// The bundled exchange rates, overridden by any imported into the store.

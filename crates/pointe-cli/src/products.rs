@@ -172,6 +172,10 @@ pub fn show_text(d: &ProductDetail) -> String {
             out.push_str(&format!("{name}: {v}\n"));
         }
     }
+    if let Some(attrs) = &d.data.attributes {
+        out.push_str("\nattributes (with the words that state them):\n");
+        out.push_str(&crate::attributes::explain_text(attrs));
+    }
     out.push_str(&format!("\noffers ({}):\n", d.offer_list.len()));
     for o in &d.offer_list {
         let price = match &o.sale_price {

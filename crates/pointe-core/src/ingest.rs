@@ -13,6 +13,7 @@ use std::path::Path;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::attributes::{Attributes, Extractor, Market, ProductText};
 use crate::brand::{Brand, BrandBook};
 use crate::domain::PricePoint;
 use crate::feed::{FeedOptions, FeedRecord, FeedRow, RowIssue, open_feed};
@@ -34,6 +35,8 @@ pub struct IngestOptions {
     pub retailer: Option<String>,
     /// Observation time of every row.
     pub seen_at: Timestamp,
+    /// Which English the feed's text is written in; by default from each row's currency.
+    pub market: Option<Market>,
 }
 
 /// The outcome of one ingest.
@@ -47,8 +50,12 @@ pub struct IngestReport {
     pub format: String,
     /// Observation time.
     pub seen_at: Timestamp,
-    /// Rows read (accepted, updated, unchanged and rejected).
+    /// Rows read from the file. For feeds that merge several rows into one item (mapped CSVs
+    /// with `group_rows_by`) this counts the file's rows, not the items.
     pub rows: u64,
+    /// Items read (accepted, updated, unchanged and rejected): equal to `rows` unless rows are
+    /// grouped into items.
+    pub records: u64,
     /// Rows that created an offer.
     pub accepted: u64,
     /// Rows that changed an existing offer.
@@ -80,6 +87,7 @@ pub struct IngestReport {
 pub fn ingest_file(
     store: &mut dyn Store,
     brands: &BrandBook,
+    extractor: &Extractor,
     path: &Path,
     options: &IngestOptions,
     progress: &mut dyn FnMut(u64, Option<u64>),
@@ -110,6 +118,7 @@ pub fn ingest_file(
         format: format.clone(),
         seen_at,
         rows: 0,
+        records: 0,
         accepted: 0,
         updated: 0,
         unchanged: 0,
@@ -130,6 +139,8 @@ pub fn ingest_file(
     let mut ctx = RowContext {
         tx: tx.as_mut(),
         brands,
+        extractor,
+        market: options.market,
         source: &source,
         source_key,
         ingest_id,
@@ -139,7 +150,7 @@ pub fn ingest_file(
     let mut rows_since_progress = 0u32;
     while let Some(row) = feed.next() {
         let row = row?;
-        report.rows += 1;
+        report.records += 1;
         match row {
             FeedRow::Rejected(issue) => reject(&mut report, issue),
             FeedRow::Record(record) => {
@@ -159,7 +170,7 @@ pub fn ingest_file(
                         }
                         report.products_created += u64::from(outcome.product_created);
                         report.products_matched += u64::from(outcome.product_matched);
-                        report.price_points += u64::from(outcome.price_point);
+                        report.price_points += outcome.price_points;
                     }
                 }
             }
@@ -171,6 +182,7 @@ pub fn ingest_file(
         }
     }
     progress(feed.bytes_read(), feed.total_bytes());
+    report.rows = feed.source_rows().unwrap_or(report.records);
 
     let seen_rows = report.accepted + report.updated + report.unchanged;
     if seen_rows > 0 {
@@ -223,7 +235,7 @@ struct Outcome {
     change: Change,
     product_created: bool,
     product_matched: bool,
-    price_point: bool,
+    price_points: u64,
 }
 
 enum Applied {
@@ -234,6 +246,8 @@ enum Applied {
 struct RowContext<'a> {
     tx: &'a mut dyn StoreTx,
     brands: &'a BrandBook,
+    extractor: &'a Extractor,
+    market: Option<Market>,
     source: &'a str,
     source_key: i64,
     ingest_id: i64,
@@ -260,33 +274,31 @@ impl RowContext<'_> {
             .brand
             .as_deref()
             .and_then(|b| self.brands.canonical(b));
-        let incoming = product_data(record, brand.as_ref(), self.brands);
+        let mut incoming = product_data(record, brand.as_ref(), self.brands);
+        let market = self
+            .market
+            .unwrap_or_else(|| Market::from_currency(record.price.currency));
+        incoming.market = Some(market.to_string());
 
         let mut product_created = false;
         let mut product_matched = false;
         let product_key = match &existing {
             Some(offer) => {
                 let stored = self.tx.product(offer.data.product_key)?;
-                let merged = merge_product(&stored.data, &incoming);
-                if merged != stored.data {
-                    self.tx.update_product(stored.key, &merged)?;
-                }
+                self.merge_into(&stored.data, &incoming, stored.key)?;
                 stored.key
             }
             None => match self.match_product(&incoming)? {
                 Some(key) => {
                     let stored = self.tx.product(key)?;
-                    let merged = merge_product(&stored.data, &incoming);
-                    if merged != stored.data {
-                        self.tx.update_product(key, &merged)?;
-                    }
+                    self.merge_into(&stored.data, &incoming, key)?;
                     product_matched = true;
                     key
                 }
                 None => {
-                    let id = self.new_public_id(&record.item_id)?;
                     product_created = true;
-                    self.tx.insert_product(&id, &incoming)?
+                    incoming.attributes = Some(extract_attributes(self.extractor, &incoming));
+                    self.insert_new_product(&record.item_id, &incoming)?
                 }
             },
         };
@@ -311,49 +323,105 @@ impl RowContext<'_> {
             availability: record.availability,
             sizes: record.sizes.clone(),
         };
+        // The times this row speaks for: its own observations, or the ingest's time.
+        let mut points: Vec<PricePoint> = if record.observations.is_empty() {
+            vec![PricePoint {
+                seen_at: self.seen_at,
+                price: data.price,
+                sale_price: data.sale_price,
+                availability: data.availability,
+            }]
+        } else {
+            record
+                .observations
+                .iter()
+                .map(|o| PricePoint {
+                    seen_at: o.seen_at,
+                    price: o.price,
+                    sale_price: o.sale_price,
+                    availability: o.availability,
+                })
+                .collect()
+        };
+        points.sort_by_key(|p| p.seen_at);
+        let first_seen = points.first().map_or(self.seen_at, |p| p.seen_at);
+        let last_seen = points.last().map_or(self.seen_at, |p| p.seen_at);
+
+        // The state the history last recorded: for a stored offer, its stored data (a point is
+        // appended whenever that changes); a new offer has none. Dated observations may reach
+        // back before the stored state, so they ask the store.
+        let stored_state = existing.as_ref().map(|o| PricePoint {
+            seen_at: o.last_seen,
+            price: o.data.price,
+            sale_price: o.data.sale_price,
+            availability: o.data.availability,
+        });
         let (offer_key, change) = match existing {
-            None => (
-                self.tx.insert_offer(&data, self.seen_at, self.ingest_id)?,
-                Change::New,
-            ),
+            None => {
+                let key = self.tx.insert_offer(&data, first_seen, self.ingest_id)?;
+                (key, Change::New)
+            }
             Some(offer) if offer.data == data => {
-                self.tx
-                    .touch_offer(offer.key, self.seen_at, self.ingest_id)?;
+                self.tx.touch_offer(offer.key, first_seen, self.ingest_id)?;
                 (offer.key, Change::Unchanged)
             }
             Some(offer) => {
                 self.tx
-                    .update_offer(offer.key, &data, self.seen_at, self.ingest_id)?;
+                    .update_offer(offer.key, &data, first_seen, self.ingest_id)?;
                 (offer.key, Change::Updated)
             }
         };
+        if last_seen != first_seen {
+            self.tx.touch_offer(offer_key, last_seen, self.ingest_id)?;
+        }
 
-        let point = PricePoint {
-            seen_at: self.seen_at,
-            price: data.price,
-            sale_price: data.sale_price,
-            availability: data.availability,
+        // Append only what changes the history: a point no earlier than the latest recorded one
+        // whose price, sale price or availability differs from the point before it.
+        let mut last = match (&stored_state, record.observations.is_empty()) {
+            (None, _) => None,
+            (Some(state), true) => Some(state.clone()),
+            (Some(_), false) => self.tx.latest_price_point(offer_key)?,
         };
-        let latest = self.tx.latest_price_point(offer_key)?;
-        let price_point = match latest {
-            Some(last)
-                if last.price == point.price
-                    && last.sale_price == point.sale_price
-                    && last.availability == point.availability =>
-            {
-                false
+        let mut price_points = 0;
+        for point in points {
+            if let Some(prev) = &last {
+                if point.seen_at < prev.seen_at {
+                    continue;
+                }
+                if prev.price == point.price
+                    && prev.sale_price == point.sale_price
+                    && prev.availability == point.availability
+                {
+                    continue;
+                }
             }
-            _ => {
-                self.tx.append_price_point(offer_key, &point)?;
-                true
-            }
-        };
+            self.tx.append_price_point(offer_key, &point)?;
+            price_points += 1;
+            last = Some(point);
+        }
         Ok(Applied::Done(Outcome {
             change,
             product_created,
             product_matched,
-            price_point,
+            price_points,
         }))
+    }
+
+    /// Merges a row's product data into a stored product, extracting attributes again when the
+    /// text changed or the taxonomy did; writes only when something changed.
+    fn merge_into(&mut self, stored: &ProductData, incoming: &ProductData, key: i64) -> Result<()> {
+        let mut merged = merge_product(stored, incoming);
+        let version_current = stored
+            .attributes
+            .as_ref()
+            .is_some_and(|a| a.taxonomy_version == self.extractor.taxonomy().version());
+        if merged != *stored || !version_current {
+            merged.attributes = Some(extract_attributes(self.extractor, &merged));
+        }
+        if merged != *stored {
+            self.tx.update_product(key, &merged)?;
+        }
+        Ok(())
     }
 
     /// GTIN, then MPN + brand, then brand + title within the same colourway, skipping products
@@ -369,32 +437,45 @@ impl RowContext<'_> {
         {
             return Ok(Some(key));
         }
+        let colours: Vec<String> = incoming.colours.iter().map(|c| fold_key(c)).collect();
+        let same_colourway = |c: &crate::store::TitleCandidate| {
+            c.colours.is_empty()
+                || colours.is_empty()
+                || c.colours.iter().any(|x| colours.contains(x))
+        };
+        // Variants the feed itself groups (sizes of one style) are one product per colourway.
+        if let Some(group) = &incoming.item_group
+            && let Some(c) = self
+                .tx
+                .find_by_item_group(self.source_key, group)?
+                .into_iter()
+                .find(|c| same_colourway(c))
+        {
+            return Ok(Some(c.product_key));
+        }
         if incoming.title_key.is_empty() {
             return Ok(None);
         }
-        let colours: Vec<String> = incoming.colours.iter().map(|c| fold_key(c)).collect();
-        let candidates = self
-            .tx
-            .find_by_title(incoming.brand_key.as_deref(), &incoming.title_key)?;
+        let candidates = self.tx.find_by_title(
+            incoming.brand_key.as_deref(),
+            &incoming.title_key,
+            self.source_key,
+        )?;
         Ok(candidates
             .into_iter()
-            .filter(|c| !c.source_keys.contains(&self.source_key))
-            .find(|c| {
-                c.colours.is_empty()
-                    || colours.is_empty()
-                    || c.colours.iter().any(|x| colours.contains(x))
-            })
+            .find(|c| same_colourway(c))
             .map(|c| c.product_key))
     }
 
-    /// `pt-` and 12 hex digits of a hash of source and item id: stable across stores, so the
-    /// same feed gives the same ids everywhere.
-    fn new_public_id(&mut self, item_id: &str) -> Result<String> {
+    /// Inserts a product under `pt-` and 12 hex digits of a hash of source and item id: stable
+    /// across stores, so the same feed gives the same ids everywhere. On the rare collision the
+    /// hash is salted and tried again.
+    fn insert_new_product(&mut self, item_id: &str, data: &ProductData) -> Result<i64> {
         for salt in 0u32.. {
             let seed = format!("{}\u{0}{}\u{0}{}", self.source, item_id, salt);
             let id = format!("pt-{:012x}", fnv1a(seed.as_bytes()) >> 16);
-            if !self.tx.public_id_taken(&id)? {
-                return Ok(id);
+            if let Some(key) = self.tx.insert_product(&id, data)? {
+                return Ok(key);
             }
         }
         unreachable!("u32 salts exhausted")
@@ -450,7 +531,78 @@ fn product_data(record: &FeedRecord, brand: Option<&Brand>, brands: &BrandBook) 
         mpn: record.mpn.clone(),
         item_group: record.item_group_id.clone(),
         condition: record.condition.clone(),
+        market: None,
+        attributes: None,
     }
+}
+
+/// Extracts the attributes of a product from its stored text and the feed's colour and material
+/// fields.
+pub fn extract_attributes(extractor: &Extractor, data: &ProductData) -> Attributes {
+    let market = data
+        .market
+        .as_deref()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(Market::Uk);
+    extractor.extract(&ProductText {
+        title: &data.title,
+        description: data.description.as_deref(),
+        category_path: data.category_text.as_deref(),
+        colours: &data.colours,
+        materials: &data.materials,
+        brand: data.brand.as_deref(),
+        market,
+    })
+}
+
+/// What [`reextract`] did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReextractReport {
+    /// Products read.
+    pub products: u64,
+    /// Products whose attributes changed.
+    pub changed: u64,
+    /// Products skipped because their attributes were already extracted with this taxonomy.
+    pub current: u64,
+}
+
+/// Extracts every product's attributes again with `extractor`'s taxonomy, in one transaction.
+/// Products already extracted with this taxonomy are skipped unless `force`.
+pub fn reextract(
+    store: &mut dyn Store,
+    extractor: &Extractor,
+    force: bool,
+) -> Result<ReextractReport> {
+    let version = extractor.taxonomy().version();
+    let mut report = ReextractReport::default();
+    let mut tx = store.begin()?;
+    let mut after = 0;
+    loop {
+        let page = tx.products_after(after, 2048)?;
+        let Some(last) = page.last() else { break };
+        after = last.key;
+        for product in page {
+            report.products += 1;
+            let current = product
+                .data
+                .attributes
+                .as_ref()
+                .is_some_and(|a| a.taxonomy_version == version);
+            if current && !force {
+                report.current += 1;
+                continue;
+            }
+            let attributes = extract_attributes(extractor, &product.data);
+            if product.data.attributes.as_ref() != Some(&attributes) {
+                let mut data = product.data.clone();
+                data.attributes = Some(attributes);
+                tx.update_product(product.key, &data)?;
+                report.changed += 1;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(report)
 }
 
 /// Google's category is an id (`187`), an id with its path (`187 - Apparel & Accessories >
@@ -513,6 +665,8 @@ fn merge_product(stored: &ProductData, incoming: &ProductData) -> ProductData {
         mpn: fill(&stored.mpn, &incoming.mpn),
         item_group: fill(&stored.item_group, &incoming.item_group),
         condition: fill(&stored.condition, &incoming.condition),
+        market: fill(&stored.market, &incoming.market),
+        attributes: stored.attributes.clone(),
     }
 }
 

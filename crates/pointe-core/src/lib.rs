@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod attributes;
 pub mod brand;
 pub mod catalog;
 pub mod clock;
@@ -19,5 +20,6 @@ pub mod ingest;
 pub mod money;
 pub mod store;
 pub mod text;
+pub mod trends;
 
 pub use error::{Error, Result};

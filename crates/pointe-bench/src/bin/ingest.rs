@@ -5,6 +5,7 @@
 //!
 //! Usage: `cargo run --release -p pointe-bench --bin ingest -- [ROWS...]` (default 100000
 //! 1000000). Each size runs in its own child process so that its peak memory is its own.
+//! `--generate ROWS FILE` only writes the feed; `--child ROWS DIR` ingests `DIR/feed.tsv`.
 
 use std::path::Path;
 use std::process::Command;
@@ -17,6 +18,12 @@ use pointe_core::store::SqliteStore;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--generate") {
+        let rows: usize = args[1].parse()?;
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&args[2])?);
+        pointe_bench::write_gmc_tsv(&mut out, rows, 42)?;
+        return Ok(());
+    }
     if args.first().map(String::as_str) == Some("--child") {
         let rows: usize = args[1].parse()?;
         let dir = Path::new(&args[2]);
@@ -70,14 +77,24 @@ fn child(rows: usize, dir: &Path) -> anyhow::Result<()> {
     let feed = dir.join("feed.tsv");
     let mut store = SqliteStore::open_dir(&dir.join("data"))?;
     let brands = BrandBook::load(None)?;
+    let extractor =
+        pointe_core::attributes::Extractor::new(&pointe_core::attributes::Taxonomy::bundled());
     let options = IngestOptions {
         feed: FeedOptions::default(),
         source: None,
         retailer: Some("Bench".into()),
         seen_at: pointe_core::clock::parse_time("2026-01-05")?,
+        market: None,
     };
     let start = Instant::now();
-    let report = ingest_file(&mut store, &brands, &feed, &options, &mut |_, _| {})?;
+    let report = ingest_file(
+        &mut store,
+        &brands,
+        &extractor,
+        &feed,
+        &options,
+        &mut |_, _| {},
+    )?;
     let secs = start.elapsed().as_secs_f64();
     anyhow::ensure!(
         report.accepted as usize == rows,

@@ -1,6 +1,9 @@
 //! Integration tests of the `pointe` binary: each runs the real binary in a fresh temporary
 //! data directory, with the clock set by `POINTE_NOW`.
 
+mod attributes;
+mod catalogs;
+mod crash;
 mod demo;
 mod ingest;
 mod products;

@@ -386,6 +386,7 @@ fn build(row: &Row<'_>, line: u64, feed_currency: Option<Currency>) -> FeedRow {
             .unwrap_or_default(),
         pattern: row.text(Col::Pattern),
         warnings: check.warnings,
+        observations: Vec::new(),
     }))
 }
 
@@ -492,6 +493,7 @@ mod tests {
                 materials: vec!["Leather".into()],
                 pattern: None,
                 warnings: vec![],
+                observations: Vec::new(),
             }
         );
 

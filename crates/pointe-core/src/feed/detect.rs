@@ -7,13 +7,19 @@ use super::awin;
 use super::gmc::GmcField;
 use super::source::{Source, first_line, read_error};
 
-/// The format the head of a file shows: XML when it starts with `<` (after whitespace); GMC TSV
-/// when its first line has tabs and `id` and `title` columns; Awin when its first line has
-/// `aw_product_id`, or `merchant_name`, `product_name` and `search_price`.
+/// The format the head of a file shows: XML when it starts with `<` (after whitespace); Shopify
+/// when it starts with `{` and holds a `"products"` (or `"product"`) key; GMC TSV when its first
+/// line has tabs and `id` and `title` columns; Awin when its first line has `aw_product_id`, or
+/// `merchant_name`, `product_name` and `search_price`. A mapped CSV is never detected: it is
+/// read when a mapping is given.
 pub(crate) fn detect(head: &[u8]) -> Option<FeedFormat> {
     let trimmed = head.trim_ascii_start();
     if trimmed.starts_with(b"<") {
         return Some(FeedFormat::GmcXml);
+    }
+    if trimmed.starts_with(b"{") {
+        let has = |key: &[u8]| trimmed.windows(key.len()).any(|w| w == key);
+        return (has(b"\"products\"") || has(b"\"product\"")).then_some(FeedFormat::Shopify);
     }
     let line = String::from_utf8_lossy(first_line(trimmed));
     if line.contains('\t') {
@@ -49,7 +55,7 @@ pub(crate) fn not_a_feed(source: &Source) -> Error {
         &source.path,
         Some(1),
         format!(
-            "not a feed Pointe knows: expected a Google Merchant Center TSV/XML header (id, title, price …) or an Awin CSV header (aw_product_id, product_name, search_price …); found {found}"
+            "not a feed Pointe knows: expected a Google Merchant Center TSV/XML header (id, title, price …), an Awin CSV header (aw_product_id, product_name, search_price …) or a Shopify products.json ({{\"products\": […]}}); for another CSV/TSV give a column mapping (--mapping FILE); found {found}"
         ),
     )
 }
@@ -89,6 +95,14 @@ mod tests {
             detect(b"aw_product_id\tproduct_name\tsearch_price\n"),
             Some(FeedFormat::Awin)
         );
+        assert_eq!(
+            detect(b"{\"products\":[{\"id\":1}]}"),
+            Some(FeedFormat::Shopify)
+        );
+        assert_eq!(
+            detect(b"  {\n  \"product\": {\"id\": 1"),
+            Some(FeedFormat::Shopify)
+        );
     }
 
     #[test]
@@ -98,5 +112,7 @@ mod tests {
         assert_eq!(detect(b"merchant_name,product_name\n"), None);
         assert_eq!(detect(b"id\tname\n"), None);
         assert_eq!(detect(b"{\"id\": 1}"), None);
+        assert_eq!(detect(b"{\"productsX\": []}"), None);
+        assert_eq!(detect(b"Product_ID,Product_Name,Price\n"), None);
     }
 }

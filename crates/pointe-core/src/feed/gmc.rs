@@ -196,6 +196,7 @@ pub(crate) fn build(item: &GmcItem, line: u64, currency: Option<Currency>) -> Fe
         materials: item.list(F::Material, '/'),
         pattern: text(F::Pattern),
         warnings: check.warnings,
+        observations: Vec::new(),
     }))
 }
 

@@ -164,6 +164,7 @@ mod tests {
                 materials: vec!["Satin".into()],
                 pattern: None,
                 warnings: vec![],
+                observations: Vec::new(),
             }
         );
 

@@ -6,9 +6,15 @@
 //! UTF-8) and nothing from it should be kept; the iterator ends after it.
 //!
 //! Formats, each in its own module: Google Merchant Center TSV (`gmc_tsv`) and XML (`gmc_xml`,
-//! RSS 2.0 and Atom), and Awin affiliate CSV (`awin`). [`open_feed`] gunzips files whose bytes
-//! start with the gzip magic, whatever their name, and detects the format from the first line
-//! when it is not named. Line numbers are 1-based lines of the file where the row or item starts.
+//! RSS 2.0 and Atom), Awin affiliate CSV (`awin`), Shopify `products.json` (`shopify`), and any
+//! other CSV/TSV through a column [`Mapping`] (`mapped`). [`open_feed`] gunzips files whose
+//! bytes start with the gzip magic, whatever their name, and detects the format from the first
+//! line when it is not named (a mapped CSV is read only when a mapping is given). Line numbers
+//! are 1-based lines of the file where the row or item starts.
+//!
+//! Nothing is buffered without a bound: a row of a CSV/TSV, or a text or tag of an XML feed, is
+//! at most 1 MiB and a Shopify product at most 4 MiB; a file holding a longer one is refused
+//! with an error naming the line.
 
 mod awin;
 mod delimited;
@@ -16,8 +22,13 @@ mod detect;
 mod gmc;
 mod gmc_tsv;
 mod gmc_xml;
+mod limits;
+mod mapped;
 mod record;
+mod shopify;
 mod source;
+
+pub use mapped::Mapping;
 
 use std::fs::File;
 use std::io::Read;
@@ -42,15 +53,22 @@ pub enum FeedFormat {
     GmcXml,
     /// Awin-style affiliate CSV (multi-merchant).
     Awin,
+    /// A Shopify shop's `products.json` (one or more pages): one offer per variant. The format
+    /// names no currency: [`FeedOptions::currency`] is required.
+    Shopify,
+    /// Any CSV/TSV read through a column [`Mapping`] ([`FeedOptions::mapping`], required).
+    Mapped,
 }
 
 impl FeedFormat {
-    /// The name used on the command line (`gmc-tsv`, `gmc-xml`, `awin`).
+    /// The name used on the command line (`gmc-tsv`, `gmc-xml`, `awin`, `shopify`, `mapped`).
     pub fn name(&self) -> &'static str {
         match self {
             FeedFormat::GmcTsv => "gmc-tsv",
             FeedFormat::GmcXml => "gmc-xml",
             FeedFormat::Awin => "awin",
+            FeedFormat::Shopify => "shopify",
+            FeedFormat::Mapped => "mapped",
         }
     }
 
@@ -60,6 +78,8 @@ impl FeedFormat {
             "gmc-tsv" | "gmc_tsv" | "tsv" => Some(FeedFormat::GmcTsv),
             "gmc-xml" | "gmc_xml" | "xml" | "rss" | "atom" => Some(FeedFormat::GmcXml),
             "awin" | "awin-csv" => Some(FeedFormat::Awin),
+            "shopify" | "shopify-json" => Some(FeedFormat::Shopify),
+            "mapped" | "mapping" => Some(FeedFormat::Mapped),
             _ => None,
         }
     }
@@ -70,8 +90,13 @@ impl FeedFormat {
 pub struct FeedOptions {
     /// The format, when named; detected from the content otherwise.
     pub format: Option<FeedFormat>,
-    /// Currency for prices that name none (`--currency`).
+    /// Currency for prices that name none (`--currency`). Required for Shopify; for a mapped
+    /// CSV it overrides the mapping's constant currency (a currency column still wins).
     pub currency: Option<Currency>,
+    /// The column mapping of a CSV/TSV no built-in format knows (`--mapping`). Given, the file
+    /// is read as [`FeedFormat::Mapped`] (naming another format is then an error); a mapped
+    /// CSV is never detected without one.
+    pub mapping: Option<Mapping>,
 }
 
 /// A problem with one row, or one field of a row: where it is and why.
@@ -137,6 +162,24 @@ pub struct FeedRecord {
     pub pattern: Option<String>,
     /// Problems that did not reject the row (an invalid GTIN, a non-http link).
     pub warnings: Vec<RowIssue>,
+    /// Dated observations of this item's price, for feeds that record when each price was seen
+    /// (price-tracking exports). Empty for ordinary feeds: the row is then one observation at
+    /// the ingest's time, with `price`, `sale_price` and `availability`, which always hold the
+    /// latest observation.
+    pub observations: Vec<Observation>,
+}
+
+/// One dated observation of an item's price and availability.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    /// When it was seen.
+    pub seen_at: jiff::Timestamp,
+    /// Regular price.
+    pub price: Money,
+    /// Sale price.
+    pub sale_price: Option<Money>,
+    /// Availability.
+    pub availability: Availability,
 }
 
 /// A row of a feed: a record, or a row that was rejected with its reason.
@@ -180,6 +223,7 @@ pub struct FeedReader {
     retailer_hint: Option<String>,
     rows: Box<dyn Iterator<Item = Result<FeedRow>> + Send>,
     progress: FeedProgress,
+    source_rows: Option<Arc<AtomicU64>>,
 }
 
 impl std::fmt::Debug for FeedReader {
@@ -198,9 +242,19 @@ impl FeedReader {
         self.format
     }
 
-    /// The retailer the file names for itself (an RSS channel's or Atom feed's title).
+    /// The retailer the file names for itself (an RSS channel's or Atom feed's title), or the
+    /// mapping's constant retailer for a mapped CSV.
     pub fn retailer_hint(&self) -> Option<&str> {
         self.retailer_hint.as_deref()
+    }
+
+    /// How many units of the file were read so far, for formats where one [`FeedRow`] is not
+    /// one of them: the data rows of a mapped CSV (with `group_rows_by`, many rows make one
+    /// record: Datafiniti's 10,000 rows are some 2,830 items), the product objects of a Shopify
+    /// file (one record per variant; duplicates included). `None` for the other formats, whose
+    /// rows are the [`FeedRow`]s themselves.
+    pub fn source_rows(&self) -> Option<u64> {
+        self.source_rows.as_ref().map(|n| n.load(Ordering::Relaxed))
     }
 
     /// Bytes of the file read so far (compressed bytes for a gzip file); see [`FeedProgress`].
@@ -253,11 +307,49 @@ fn open_stream(
     options: &FeedOptions,
     progress: FeedProgress,
 ) -> Result<FeedReader> {
-    let source = source::Source::open(path, raw)?;
-    let format = match options.format {
+    let format = match (&options.mapping, options.format) {
+        (Some(_), None | Some(FeedFormat::Mapped)) => Some(FeedFormat::Mapped),
+        (Some(mapping), Some(other)) => {
+            return Err(crate::Error::Usage(format!(
+                "the mapping {} reads a CSV/TSV as `mapped`; it cannot be used with the {} format",
+                mapping.origin(),
+                other.name()
+            )));
+        }
+        (None, Some(FeedFormat::Mapped)) => {
+            return Err(crate::Error::Usage(
+                "the `mapped` format needs a mapping file (--mapping FILE) saying which column holds what"
+                    .into(),
+            ));
+        }
+        (None, format) => format,
+    };
+    let mut source = source::Source::open(path, raw)?;
+    let format = match format {
         Some(format) => format,
         None => detect::detect(&source.head).ok_or_else(|| detect::not_a_feed(&source))?,
     };
+    // Rows of delimited files and texts of XML files are capped in size, so that a damaged
+    // file is refused rather than read into memory whole (Shopify products are capped by their
+    // parser).
+    let delimiter = match (format, &options.mapping) {
+        (FeedFormat::GmcTsv, _) => Some(b'\t'),
+        (FeedFormat::Awin, _) => Some(awin::delimiter_of(source.first_line())),
+        (FeedFormat::Mapped, Some(mapping)) => Some(mapping.delimiter()),
+        _ => None,
+    };
+    let stream = std::mem::replace(&mut source.stream, Box::new(std::io::empty()));
+    source.stream = match (delimiter, format) {
+        (Some(delimiter), _) => Box::new(limits::Limited::new(
+            stream,
+            limits::RowScan::new(delimiter),
+        )),
+        (None, FeedFormat::GmcXml) => {
+            Box::new(limits::Limited::new(stream, limits::TokenScan::new()))
+        }
+        (None, _) => stream,
+    };
+    let mut source_rows = None;
     let (rows, retailer_hint): (Box<dyn Iterator<Item = Result<FeedRow>> + Send>, _) = match format
     {
         FeedFormat::GmcTsv => (
@@ -273,12 +365,44 @@ fn open_stream(
             Box::new(awin::AwinRows::open(source, options.currency)?),
             None,
         ),
+        FeedFormat::Shopify => {
+            let currency = options.currency.ok_or_else(|| {
+                crate::Error::bad_file(
+                    path,
+                    None,
+                    "a Shopify products.json names no currency: give the shop's currency with --currency (e.g. --currency GBP)",
+                )
+            })?;
+            let counter = Arc::new(AtomicU64::new(0));
+            source_rows = Some(Arc::clone(&counter));
+            (
+                Box::new(shopify::ShopifyRows::open(source, currency, counter)),
+                None,
+            )
+        }
+        FeedFormat::Mapped => {
+            let Some(mapping) = &options.mapping else {
+                unreachable!("the mapped format was chosen because a mapping was given");
+            };
+            let counter = Arc::new(AtomicU64::new(0));
+            source_rows = Some(Arc::clone(&counter));
+            (
+                Box::new(mapped::MappedRows::open(
+                    source,
+                    mapping,
+                    options.currency,
+                    counter,
+                )?),
+                mapping.retailer().map(str::to_string),
+            )
+        }
     };
     Ok(FeedReader {
         format,
         retailer_hint,
         rows,
         progress,
+        source_rows,
     })
 }
 
@@ -298,6 +422,30 @@ pub(crate) mod test_support {
             .join(name)
     }
 
+    /// A mapping file shipped under `mappings/` at the repository root.
+    pub(crate) fn shipped_mapping(name: &str) -> Mapping {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../mappings")
+            .join(name);
+        Mapping::load(&path).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A file of the shared data set beside the repository, or `None` (with a message) when it
+    /// is absent; under `POINTE_REQUIRE_DATA=1` an absent file fails the test.
+    pub(crate) fn shared_data(relative: &str) -> Option<PathBuf> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data")
+            .join(relative);
+        if path.exists() {
+            return Some(path);
+        }
+        if std::env::var("POINTE_REQUIRE_DATA").as_deref() == Ok("1") {
+            panic!("POINTE_REQUIRE_DATA=1 but {} is absent", path.display());
+        }
+        eprintln!("skipped: {} is absent", path.display());
+        None
+    }
+
     /// Opens in-memory bytes as a feed named `name`.
     pub(crate) fn open_bytes(
         name: &str,
@@ -305,17 +453,25 @@ pub(crate) mod test_support {
         format: Option<FeedFormat>,
         currency: Option<Currency>,
     ) -> Result<FeedReader> {
-        let options = FeedOptions { format, currency };
+        let options = FeedOptions {
+            format,
+            currency,
+            mapping: None,
+        };
+        open_reader(name, Box::new(Cursor::new(bytes)), &options)
+    }
+
+    /// Opens any byte stream as a feed named `name`, with all the options.
+    pub(crate) fn open_reader(
+        name: &str,
+        reader: Box<dyn Read + Send>,
+        options: &FeedOptions,
+    ) -> Result<FeedReader> {
         let progress = FeedProgress {
             bytes_read: Arc::new(AtomicU64::new(0)),
-            total_bytes: Some(bytes.len() as u64),
+            total_bytes: None,
         };
-        open_stream(
-            Path::new(name),
-            Box::new(Cursor::new(bytes)),
-            &options,
-            progress,
-        )
+        open_stream(Path::new(name), reader, options, progress)
     }
 
     /// All rows of a feed that must read to the end without a whole-file error.
@@ -389,7 +545,17 @@ pub(crate) mod test_support {
     /// whatever the bytes: rejected rows and warnings have reasons; the iterator ends after
     /// an error.
     pub(crate) fn check_never_panics(bytes: Vec<u8>, format: Option<FeedFormat>) {
-        let Ok(reader) = open_bytes("fuzz", bytes, format, Currency::from_code("GBP")) else {
+        let options = FeedOptions {
+            format,
+            currency: Currency::from_code("GBP"),
+            mapping: None,
+        };
+        check_never_panics_with(bytes, &options);
+    }
+
+    /// As [`check_never_panics`], with all the options (a mapping).
+    pub(crate) fn check_never_panics_with(bytes: Vec<u8>, options: &FeedOptions) {
+        let Ok(reader) = open_reader("fuzz", Box::new(Cursor::new(bytes)), options) else {
             return;
         };
         let mut reader = reader;
@@ -422,6 +588,7 @@ pub(crate) mod test_support {
 mod tests {
     use super::test_support::{fixture, open_bytes};
     use super::*;
+    use std::io::Read;
 
     #[test]
     fn detects_the_format_of_each_fixture() {
@@ -457,8 +624,9 @@ mod tests {
         assert_eq!(
             err,
             "x.csv: line 1: not a feed Pointe knows: expected a Google Merchant Center TSV/XML \
-             header (id, title, price …) or an Awin CSV header (aw_product_id, product_name, \
-             search_price …); found \"name,price\\nshoe,10\\n\""
+             header (id, title, price …), an Awin CSV header (aw_product_id, product_name, \
+             search_price …) or a Shopify products.json ({\"products\": […]}); for another \
+             CSV/TSV give a column mapping (--mapping FILE); found \"name,price\\nshoe,10\\n\""
         );
         let empty = open_bytes("e.csv", Vec::new(), None, None)
             .unwrap_err()
@@ -498,6 +666,329 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("no `id` column"), "{err}");
+    }
+
+    /// A reader of `header`, then one row whose field is `size` bytes of `x`, then `tail`:
+    /// made on the fly, so a 100 MB line is never held by the test.
+    struct HugeRow {
+        parts: Vec<Vec<u8>>,
+        fill_left: u64,
+    }
+
+    impl HugeRow {
+        fn new(head: &str, size: u64, tail: &str) -> HugeRow {
+            HugeRow {
+                parts: vec![tail.as_bytes().to_vec(), head.as_bytes().to_vec()],
+                fill_left: size,
+            }
+        }
+    }
+
+    impl Read for HugeRow {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.parts.len() == 2 {
+                let head = self.parts.pop().unwrap_or_default();
+                let n = head.len().min(buf.len());
+                buf[..n].copy_from_slice(&head[..n]);
+                if n < head.len() {
+                    self.parts.push(head[n..].to_vec());
+                }
+                return Ok(n);
+            }
+            if self.fill_left > 0 {
+                let n = buf
+                    .len()
+                    .min(usize::try_from(self.fill_left).unwrap_or(usize::MAX));
+                buf[..n].fill(b'x');
+                self.fill_left -= n as u64;
+                return Ok(n);
+            }
+            let tail = self.parts.pop().unwrap_or_default();
+            let n = tail.len().min(buf.len());
+            buf[..n].copy_from_slice(&tail[..n]);
+            if n < tail.len() {
+                self.parts.push(tail[n..].to_vec());
+            }
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_100_mb_line_is_refused_in_every_delimited_format_naming_its_line() {
+        let mapping = Mapping::parse(
+            "[columns]\nid = \"id\"\ntitle = \"title\"\nprice = \"price\"\n\
+             [constants]\navailability = \"in_stock\"\ncurrency = \"GBP\"\n",
+            "m.toml",
+        )
+        .unwrap();
+        let cases = [
+            (
+                "id\ttitle\tprice\tavailability\n1\tok\t1 GBP\tin stock\n2\t",
+                None,
+                FeedFormat::GmcTsv,
+            ),
+            (
+                "aw_product_id,product_name,search_price,currency\n1,ok,1.00,GBP\n2,",
+                None,
+                FeedFormat::Awin,
+            ),
+            (
+                "id,title,price\n1,ok,1.00\n2,",
+                Some(mapping),
+                FeedFormat::Mapped,
+            ),
+        ];
+        for (head, mapping, format) in cases {
+            let options = FeedOptions {
+                mapping,
+                ..FeedOptions::default()
+            };
+            let huge = HugeRow::new(head, 100 * 1024 * 1024, ",1.00\n");
+            let reader = test_support::open_reader("huge.csv", Box::new(huge), &options).unwrap();
+            assert_eq!(reader.format(), format);
+            let rows: Vec<Result<FeedRow>> = reader.collect();
+            assert_eq!(rows.len(), 2, "{format:?}: {rows:?}");
+            assert!(matches!(rows[0], Ok(FeedRow::Record(_))), "{format:?}");
+            let err = rows[1].as_ref().unwrap_err().to_string();
+            assert!(
+                err.starts_with("huge.csv: line 3: a row longer than 1 MiB is refused"),
+                "{format:?}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_100_mb_xml_text_is_refused_naming_its_line() {
+        let head = "<?xml version=\"1.0\"?>\n<rss xmlns:g=\"http://base.google.com/ns/1.0\"><channel>\
+                    <title>Shop</title>\n<item><g:id>1</g:id><g:title>t</g:title>\
+                    <g:price>1.00 GBP</g:price><g:availability>in stock</g:availability>\n\
+                    <g:description>";
+        let huge = HugeRow::new(
+            head,
+            100 * 1024 * 1024,
+            "</g:description></item></channel></rss>\n",
+        );
+        let results: Vec<Result<FeedRow>> =
+            match test_support::open_reader("huge.xml", Box::new(huge), &FeedOptions::default()) {
+                Ok(reader) => reader.collect(),
+                Err(e) => vec![Err(e)],
+            };
+        let err = results
+            .iter()
+            .find_map(|r| r.as_ref().err())
+            .expect("an error")
+            .to_string();
+        assert!(
+            err.starts_with("huge.xml: line 4: a text or tag longer than 1 MiB is refused"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_truncated_gzip_of_the_new_formats_is_a_whole_file_error() {
+        use flate2::Compression;
+        use flate2::write::GzEncoder;
+        use std::io::Write;
+
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            (
+                "shop.products.json",
+                FeedOptions {
+                    currency: Currency::from_code("GBP"),
+                    ..FeedOptions::default()
+                },
+            ),
+            (
+                "price-records.csv",
+                FeedOptions {
+                    mapping: Some(Mapping::load(&fixture("price-records.mapping.toml")).unwrap()),
+                    ..FeedOptions::default()
+                },
+            ),
+        ];
+        for (name, options) in cases {
+            let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+            gz.write_all(&std::fs::read(fixture(name)).unwrap())
+                .unwrap();
+            let bytes = gz.finish().unwrap();
+            let path = dir.path().join(format!("{name}.gz"));
+            std::fs::write(&path, &bytes[..bytes.len() * 2 / 3]).unwrap();
+            let results: Vec<Result<FeedRow>> = match open_feed(&path, &options) {
+                Ok(reader) => reader.collect(),
+                Err(e) => vec![Err(e)],
+            };
+            let err = results
+                .iter()
+                .find_map(|r| r.as_ref().err())
+                .unwrap_or_else(|| panic!("{name}: no error"))
+                .to_string();
+            assert!(err.contains("gzip data ends early"), "{name}: {err}");
+            assert!(
+                results.last().unwrap().is_err(),
+                "{name}: rows after the error"
+            );
+        }
+    }
+
+    #[test]
+    fn mapping_and_format_must_agree() {
+        let mapping = Mapping::load(&fixture("price-records.mapping.toml")).unwrap();
+        let options = FeedOptions {
+            format: Some(FeedFormat::Awin),
+            mapping: Some(mapping),
+            ..FeedOptions::default()
+        };
+        let err = open_feed(&fixture("price-records.csv"), &options)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cannot be used with the awin format"), "{err}");
+        let options = FeedOptions {
+            format: Some(FeedFormat::Mapped),
+            ..FeedOptions::default()
+        };
+        let err = open_feed(&fixture("price-records.csv"), &options)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--mapping"), "{err}");
+        // Without a mapping, a CSV no format knows is not a feed.
+        let err = open_feed(&fixture("price-records.csv"), &FeedOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a feed Pointe knows"), "{err}");
+    }
+
+    #[test]
+    fn format_names_round_trip() {
+        for format in [
+            FeedFormat::GmcTsv,
+            FeedFormat::GmcXml,
+            FeedFormat::Awin,
+            FeedFormat::Shopify,
+            FeedFormat::Mapped,
+        ] {
+            assert_eq!(FeedFormat::from_name(format.name()), Some(format));
+        }
+    }
+
+    /// Every seed feed Pointe has, with the options that read it: the fixtures, the bundled
+    /// samples, and the first lines of the real catalogs when the shared data set is present.
+    fn seeds() -> &'static [(String, Vec<u8>, FeedOptions)] {
+        static SEEDS: std::sync::OnceLock<Vec<(String, Vec<u8>, FeedOptions)>> =
+            std::sync::OnceLock::new();
+        SEEDS.get_or_init(|| {
+            let gbp = FeedOptions {
+                currency: Currency::from_code("GBP"),
+                ..FeedOptions::default()
+            };
+            let mut seeds = Vec::new();
+            for name in [
+                "harrods.gmc.tsv",
+                "selfridges.gmc.xml",
+                "atom.gmc.xml",
+                "small.awin.csv",
+                "bad-rows.awin.csv",
+                "shop.products.json",
+            ] {
+                seeds.push((
+                    name.to_string(),
+                    std::fs::read(fixture(name)).unwrap(),
+                    gbp.clone(),
+                ));
+            }
+            seeds.push((
+                "price-records.csv".into(),
+                std::fs::read(fixture("price-records.csv")).unwrap(),
+                FeedOptions {
+                    mapping: Some(Mapping::load(&fixture("price-records.mapping.toml")).unwrap()),
+                    ..FeedOptions::default()
+                },
+            ));
+            for (relative, mapping) in [
+                (
+                    "catalogs/myntra-products/myntra_products_catalog.csv",
+                    Some("myntra-products.toml"),
+                ),
+                (
+                    "catalogs/datafiniti-womens-shoes/womens_shoes_jun19.csv",
+                    Some("datafiniti-womens-shoes-jun19.toml"),
+                ),
+                (
+                    "catalogs/datafiniti-womens-shoes/womens_shoes_2018_products.csv",
+                    Some("datafiniti-womens-shoes-2018.toml"),
+                ),
+                ("feeds/seed-edit.awin.csv", None),
+            ] {
+                let Some(path) = test_support::shared_data(relative) else {
+                    continue;
+                };
+                // The first 40 lines are enough rows to mutate, and keep each case fast.
+                let text = std::fs::read(&path).unwrap();
+                let head: Vec<u8> = text
+                    .split_inclusive(|&b| b == b'\n')
+                    .take(40)
+                    .flatten()
+                    .copied()
+                    .collect();
+                let options = FeedOptions {
+                    mapping: mapping.map(test_support::shipped_mapping),
+                    ..gbp.clone()
+                };
+                seeds.push((relative.to_string(), head, options));
+            }
+            seeds
+        })
+    }
+
+    #[test]
+    fn every_seed_reads_to_its_end() {
+        for (name, bytes, options) in seeds() {
+            let reader = test_support::open_reader(
+                name,
+                Box::new(std::io::Cursor::new(bytes.clone())),
+                options,
+            )
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let rows: Vec<FeedRow> = test_support::rows(reader);
+            assert!(
+                !test_support::records(&rows).is_empty(),
+                "{name}: no record"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn mutated_seeds_of_every_format_never_panic(
+            seed in proptest::prelude::any::<proptest::sample::Index>(),
+            line in proptest::prelude::any::<usize>(),
+            op in 0u8..6,
+            junk in "(,|\t|\"|\\{|\\}|<|>|:|/|\\PC){0,16}",
+        ) {
+            let seeds = seeds();
+            let (_, bytes, options) = &seeds[seed.index(seeds.len())];
+            test_support::check_never_panics_with(
+                test_support::mutate(bytes, line, op, junk.as_bytes()),
+                options,
+            );
+        }
+
+        #[test]
+        fn random_bytes_through_detection_never_panic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600),
+            prefix in 0usize..5,
+        ) {
+            let heads: [&[u8]; 5] = [
+                b"",
+                b"{\"products\":[",
+                b"<rss><channel><item>",
+                b"id\ttitle\tprice\tavailability\n",
+                b"aw_product_id,product_name,search_price\n",
+            ];
+            let mut input = heads[prefix].to_vec();
+            input.extend_from_slice(&bytes);
+            test_support::check_never_panics(input, None);
+        }
     }
 
     #[test]

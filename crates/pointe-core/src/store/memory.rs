@@ -241,10 +241,6 @@ impl StoreTx for MemoryTx<'_> {
             .ok_or_else(|| Error::Store(format!("no product with key {key}")))
     }
 
-    fn public_id_taken(&mut self, id: &str) -> Result<bool> {
-        Ok(self.work.products.values().any(|p| p.id == id))
-    }
-
     fn find_by_gtin(&mut self, gtin: &str) -> Result<Option<i64>> {
         Ok(self
             .work
@@ -269,31 +265,53 @@ impl StoreTx for MemoryTx<'_> {
         &mut self,
         brand_key: Option<&str>,
         title_key: &str,
+        exclude_source: i64,
     ) -> Result<Vec<TitleCandidate>> {
         Ok(self
             .work
             .products
             .values()
             .filter(|p| p.data.title_key == title_key && p.data.brand_key.as_deref() == brand_key)
-            .map(|p| {
-                let mut source_keys: Vec<i64> = self
-                    .work
-                    .offers()
-                    .filter(|(o, _)| o.data.product_key == p.key)
-                    .map(|(o, _)| o.data.source_key)
-                    .collect();
-                source_keys.sort_unstable();
-                source_keys.dedup();
-                TitleCandidate {
-                    product_key: p.key,
-                    colours: p.data.colours.iter().map(|c| fold_key(c)).collect(),
-                    source_keys,
-                }
+            .filter(|p| {
+                !self.work.offers().any(|(o, _)| {
+                    o.data.product_key == p.key && o.data.source_key == exclude_source
+                })
+            })
+            .take(32)
+            .map(|p| TitleCandidate {
+                product_key: p.key,
+                colours: p.data.colours.iter().map(|c| fold_key(c)).collect(),
             })
             .collect())
     }
 
-    fn insert_product(&mut self, public_id: &str, data: &ProductData) -> Result<i64> {
+    fn find_by_item_group(
+        &mut self,
+        source_key: i64,
+        item_group: &str,
+    ) -> Result<Vec<TitleCandidate>> {
+        Ok(self
+            .work
+            .products
+            .values()
+            .filter(|p| p.data.item_group.as_deref() == Some(item_group))
+            .filter(|p| {
+                self.work
+                    .offers()
+                    .any(|(o, _)| o.data.product_key == p.key && o.data.source_key == source_key)
+            })
+            .take(32)
+            .map(|p| TitleCandidate {
+                product_key: p.key,
+                colours: p.data.colours.iter().map(|c| fold_key(c)).collect(),
+            })
+            .collect())
+    }
+
+    fn insert_product(&mut self, public_id: &str, data: &ProductData) -> Result<Option<i64>> {
+        if self.work.products.values().any(|p| p.id == public_id) {
+            return Ok(None);
+        }
         let key = self.work.products.len() as i64 + 1;
         self.work.products.insert(
             key,
@@ -303,7 +321,17 @@ impl StoreTx for MemoryTx<'_> {
                 data: data.clone(),
             },
         );
-        Ok(key)
+        Ok(Some(key))
+    }
+
+    fn products_after(&mut self, after_key: i64, limit: usize) -> Result<Vec<StoredProduct>> {
+        Ok(self
+            .work
+            .products
+            .range(after_key + 1..)
+            .take(limit)
+            .map(|(_, p)| p.clone())
+            .collect())
     }
 
     fn update_product(&mut self, key: i64, data: &ProductData) -> Result<()> {

@@ -57,6 +57,11 @@ pub struct ProductData {
     pub item_group: Option<String>,
     /// Condition.
     pub condition: Option<String>,
+    /// Which English its text is written in (`UK`, `US`), from `--market` or the feed's currency.
+    pub market: Option<String>,
+    /// Attributes extracted from its text, with their evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<crate::attributes::Attributes>,
 }
 
 /// A product as stored: its internal key, public id and data.
@@ -117,8 +122,6 @@ pub struct TitleCandidate {
     pub product_key: i64,
     /// The product's colours (folded), to keep colourways apart.
     pub colours: Vec<String>,
-    /// Sources that already hold an offer of this product.
-    pub source_keys: Vec<i64>,
 }
 
 /// The record of one ingest.
@@ -199,22 +202,33 @@ pub trait StoreTx {
     fn offer_by_item(&mut self, source_key: i64, item_id: &str) -> Result<Option<StoredOffer>>;
     /// A product by internal key.
     fn product(&mut self, key: i64) -> Result<StoredProduct>;
-    /// Whether a public id is taken.
-    fn public_id_taken(&mut self, id: &str) -> Result<bool>;
     /// The product with this GTIN-14.
     fn find_by_gtin(&mut self, gtin: &str) -> Result<Option<i64>>;
     /// The product with this brand key and MPN.
     fn find_by_mpn(&mut self, brand_key: &str, mpn: &str) -> Result<Option<i64>>;
-    /// Products with this brand key (or none) and title key.
+    /// Products with this brand key (or none) and title key that have no offer from
+    /// `exclude_source` (two item ids of one source are never merged by title); at most 32, in
+    /// key order.
     fn find_by_title(
         &mut self,
         brand_key: Option<&str>,
         title_key: &str,
+        exclude_source: i64,
     ) -> Result<Vec<TitleCandidate>>;
-    /// Inserts a product.
-    fn insert_product(&mut self, public_id: &str, data: &ProductData) -> Result<i64>;
+    /// Products of `source_key` in the feed's item group `item_group` (variants the feed itself
+    /// says belong together), with their colours; at most 32, in key order.
+    fn find_by_item_group(
+        &mut self,
+        source_key: i64,
+        item_group: &str,
+    ) -> Result<Vec<TitleCandidate>>;
+    /// Inserts a product; `None` (and nothing written) when `public_id` is already taken.
+    fn insert_product(&mut self, public_id: &str, data: &ProductData) -> Result<Option<i64>>;
     /// Replaces a product's data.
     fn update_product(&mut self, key: i64, data: &ProductData) -> Result<()>;
+    /// Up to `limit` products with keys above `after_key`, in key order (for walking the whole
+    /// catalog inside one transaction).
+    fn products_after(&mut self, after_key: i64, limit: usize) -> Result<Vec<StoredProduct>>;
     /// Inserts an offer first seen at `seen_at` by ingest `ingest_id`.
     fn insert_offer(&mut self, data: &OfferData, seen_at: Timestamp, ingest_id: i64)
     -> Result<i64>;

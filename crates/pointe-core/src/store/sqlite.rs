@@ -15,7 +15,8 @@ use crate::{Error, Result};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran. A migration
 /// list kept in code is all this schema needs, so no migration crate is used.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE sources (
     key INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -58,6 +59,7 @@ CREATE INDEX products_gtin ON products(gtin) WHERE gtin IS NOT NULL;
 CREATE INDEX products_mpn ON products(brand_key, mpn) WHERE mpn IS NOT NULL;
 CREATE INDEX products_title ON products(title_key, brand_key);
 CREATE INDEX products_brand ON products(brand_key);
+CREATE INDEX products_item_group ON products(item_group) WHERE item_group IS NOT NULL;
 CREATE TABLE offers (
     key INTEGER PRIMARY KEY,
     product_key INTEGER NOT NULL REFERENCES products(key),
@@ -77,7 +79,7 @@ CREATE TABLE offers (
     in_latest INTEGER NOT NULL DEFAULT 1,
     UNIQUE (source_key, item_id)
 );
-CREATE INDEX offers_product ON offers(product_key);
+CREATE INDEX offers_product ON offers(product_key, source_key);
 CREATE INDEX offers_item ON offers(item_id);
 CREATE INDEX offers_url ON offers(url);
 CREATE INDEX offers_retailer ON offers(retailer_key);
@@ -96,7 +98,12 @@ CREATE TABLE fx_rates (
     rate TEXT NOT NULL,
     PRIMARY KEY (date, currency)
 );
-"#];
+"#,
+    r#"
+ALTER TABLE products ADD COLUMN market TEXT;
+ALTER TABLE products ADD COLUMN attributes TEXT;
+"#,
+];
 
 /// The embedded SQLite store. Opening one applies any pending migrations.
 #[derive(Debug)]
@@ -116,6 +123,9 @@ impl SqliteStore {
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // A fixed 64 MiB page cache: large ingests stay in memory instead of spilling pages to
+        // the WAL mid-transaction, and memory stays flat in the feed size.
+        conn.pragma_update(None, "cache_size", -65536)?;
         SqliteStore::init(conn)
     }
 
@@ -126,7 +136,14 @@ impl SqliteStore {
 
     fn init(conn: Connection) -> Result<SqliteStore> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Plans never depend on bound values: otherwise every statement on `products` (whose
+        // GTIN and MPN indexes are partial) is re-planned whenever its parameters change.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.set_prepared_statement_cache_capacity(64);
         let mut store = SqliteStore { conn };
         store.migrate()?;
         Ok(store)
@@ -212,7 +229,8 @@ fn availability(raw: String) -> rusqlite::Result<Availability> {
 
 const PRODUCT_COLUMNS: &str = "p.key, p.public_id, p.brand_key, p.brand, p.title, p.title_key, \
     p.description, p.google_category_id, p.category_text, p.gender, p.age_group, p.colours, \
-    p.materials, p.pattern, p.image_urls, p.gtin, p.mpn, p.item_group, p.condition";
+    p.materials, p.pattern, p.image_urls, p.gtin, p.mpn, p.item_group, p.condition, p.market, \
+    p.attributes";
 
 fn product_row(r: &Row<'_>) -> rusqlite::Result<StoredProduct> {
     Ok(StoredProduct {
@@ -236,8 +254,18 @@ fn product_row(r: &Row<'_>) -> rusqlite::Result<StoredProduct> {
             mpn: r.get(16)?,
             item_group: r.get(17)?,
             condition: r.get(18)?,
+            market: r.get(19)?,
+            attributes: r
+                .get::<_, Option<String>>(20)?
+                .and_then(|json| serde_json::from_str(&json).ok()),
         },
     })
+}
+
+fn attributes_json(d: &ProductData) -> Option<String> {
+    d.attributes
+        .as_ref()
+        .and_then(|a| serde_json::to_string(a).ok())
 }
 
 const OFFER_COLUMNS: &str = "o.key, o.product_key, o.source_key, o.item_id, o.retailer, o.url, \
@@ -496,13 +524,6 @@ impl StoreTx for SqliteTx<'_> {
             .query_row([key], product_row)?)
     }
 
-    fn public_id_taken(&mut self, id: &str) -> Result<bool> {
-        Ok(self
-            .tx
-            .prepare_cached("SELECT 1 FROM products WHERE public_id = ?1")?
-            .exists([id])?)
-    }
-
     fn find_by_gtin(&mut self, gtin: &str) -> Result<Option<i64>> {
         Ok(self
             .tx
@@ -525,33 +546,73 @@ impl StoreTx for SqliteTx<'_> {
         &mut self,
         brand_key: Option<&str>,
         title_key: &str,
+        exclude_source: i64,
     ) -> Result<Vec<TitleCandidate>> {
-        let mut stmt = self.tx.prepare_cached(
-            "SELECT p.key, p.colours, \
-             (SELECT json_group_array(DISTINCT o.source_key) FROM offers o WHERE o.product_key = p.key) \
-             FROM products p WHERE p.title_key = ?1 AND p.brand_key IS ?2 ORDER BY p.key",
-        )?;
-        let rows = stmt.query_map(params![title_key, brand_key], |r| {
-            let sources: String = r.get(2)?;
+        // Two statements rather than `brand_key IS ?`: an equality keeps the plan fixed, so the
+        // prepared statement is never re-planned for new values.
+        let map = |r: &Row<'_>| {
             Ok(TitleCandidate {
                 product_key: r.get(0)?,
                 colours: from_json(r.get(1)?)
                     .iter()
                     .map(|c| crate::text::fold_key(c))
                     .collect(),
-                source_keys: serde_json::from_str(&sources).unwrap_or_default(),
+            })
+        };
+        let rows = match brand_key {
+            Some(brand) => self
+                .tx
+                .prepare_cached(
+                    "SELECT p.key, p.colours FROM products p WHERE p.title_key = ?1 \
+                     AND p.brand_key = ?2 AND NOT EXISTS (SELECT 1 FROM offers o \
+                     WHERE o.product_key = p.key AND o.source_key = ?3) ORDER BY p.key LIMIT 32",
+                )?
+                .query_map(params![title_key, brand, exclude_source], map)?
+                .collect::<rusqlite::Result<_>>()?,
+            None => self
+                .tx
+                .prepare_cached(
+                    "SELECT p.key, p.colours FROM products p WHERE p.title_key = ?1 \
+                     AND p.brand_key IS NULL AND NOT EXISTS (SELECT 1 FROM offers o \
+                     WHERE o.product_key = p.key AND o.source_key = ?2) ORDER BY p.key LIMIT 32",
+                )?
+                .query_map(params![title_key, exclude_source], map)?
+                .collect::<rusqlite::Result<_>>()?,
+        };
+        Ok(rows)
+    }
+
+    fn find_by_item_group(
+        &mut self,
+        source_key: i64,
+        item_group: &str,
+    ) -> Result<Vec<TitleCandidate>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT p.key, p.colours FROM products p WHERE p.item_group = ?1 AND EXISTS \
+             (SELECT 1 FROM offers o WHERE o.product_key = p.key AND o.source_key = ?2) \
+             ORDER BY p.key LIMIT 32",
+        )?;
+        let rows = stmt.query_map(params![item_group, source_key], |r| {
+            Ok(TitleCandidate {
+                product_key: r.get(0)?,
+                colours: from_json(r.get(1)?)
+                    .iter()
+                    .map(|c| crate::text::fold_key(c))
+                    .collect(),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn insert_product(&mut self, public_id: &str, d: &ProductData) -> Result<i64> {
-        self.tx
+    fn insert_product(&mut self, public_id: &str, d: &ProductData) -> Result<Option<i64>> {
+        let inserted = self
+            .tx
             .prepare_cached(
-                "INSERT INTO products (public_id, brand_key, brand, title, title_key, description, \
+                "INSERT OR IGNORE INTO products (public_id, brand_key, brand, title, title_key, description, \
                  google_category_id, category_text, gender, age_group, colours, materials, pattern, \
-                 image_urls, gtin, mpn, item_group, condition) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                 image_urls, gtin, mpn, item_group, condition, market, attributes) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
+                 ?18, ?19, ?20)",
             )?
             .execute(params![
                 public_id,
@@ -571,9 +632,20 @@ impl StoreTx for SqliteTx<'_> {
                 d.gtin,
                 d.mpn,
                 d.item_group,
-                d.condition
+                d.condition,
+                d.market,
+                attributes_json(d)
             ])?;
-        Ok(self.tx.last_insert_rowid())
+        Ok((inserted == 1).then(|| self.tx.last_insert_rowid()))
+    }
+
+    fn products_after(&mut self, after_key: i64, limit: usize) -> Result<Vec<StoredProduct>> {
+        let sql = format!(
+            "SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.key > ?1 ORDER BY p.key LIMIT ?2"
+        );
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![after_key, limit as i64], product_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn update_product(&mut self, key: i64, d: &ProductData) -> Result<()> {
@@ -582,7 +654,8 @@ impl StoreTx for SqliteTx<'_> {
                 "UPDATE products SET brand_key = ?2, brand = ?3, title = ?4, title_key = ?5, \
                  description = ?6, google_category_id = ?7, category_text = ?8, gender = ?9, \
                  age_group = ?10, colours = ?11, materials = ?12, pattern = ?13, image_urls = ?14, \
-                 gtin = ?15, mpn = ?16, item_group = ?17, condition = ?18 WHERE key = ?1",
+                 gtin = ?15, mpn = ?16, item_group = ?17, condition = ?18, market = ?19, \
+                 attributes = ?20 WHERE key = ?1",
             )?
             .execute(params![
                 key,
@@ -602,7 +675,9 @@ impl StoreTx for SqliteTx<'_> {
                 d.gtin,
                 d.mpn,
                 d.item_group,
-                d.condition
+                d.condition,
+                d.market,
+                attributes_json(d)
             ])?;
         Ok(())
     }

@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use pointe_core::attributes::{Extractor, Taxonomy};
 use pointe_core::brand::BrandBook;
 use pointe_core::feed::FeedOptions;
 use pointe_core::ingest::{IngestOptions, IngestReport, ingest_file};
@@ -18,12 +19,21 @@ fn options(seen_at: &str) -> IngestOptions {
         source: None,
         retailer: None,
         seen_at: pointe_core::clock::parse_time(seen_at).unwrap(),
+        market: None,
     }
 }
 
 fn ingest(store: &mut dyn Store, path: &Path, seen_at: &str) -> pointe_core::Result<IngestReport> {
     let brands = BrandBook::load(None).unwrap();
-    ingest_file(store, &brands, path, &options(seen_at), &mut |_, _| {})
+    let extractor = Extractor::new(&Taxonomy::bundled());
+    ingest_file(
+        store,
+        &brands,
+        &extractor,
+        path,
+        &options(seen_at),
+        &mut |_, _| {},
+    )
 }
 
 /// What a store holds, in a form two stores can be compared by.

@@ -1,0 +1,676 @@
+//! The fashion taxonomy: dimensions, values, synonyms and the rules extraction follows, read
+//! from `data/taxonomy.toml` (bundled) or a user's copy of it.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::normalize::phrase_words;
+use crate::{Error, Result};
+
+/// The taxonomy shipped with Pointe.
+const BUNDLED: &str = include_str!("../../data/taxonomy.toml");
+
+/// The dimensions a taxonomy has, in the order extraction reports them.
+pub const DIMENSIONS: [&str; 10] = [
+    "category", "toe", "heel", "material", "finish", "detail", "colour", "pattern", "occasion",
+    "gender",
+];
+
+/// One value of a dimension, as the taxonomy file states it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaxonomyValue {
+    /// The dimension it belongs to, one of [`DIMENSIONS`].
+    pub dimension: &'static str,
+    /// Stable id, unique within the dimension ("ballet_flats").
+    pub id: String,
+    /// What people read ("ballet flat").
+    pub label: String,
+    /// A broader value of the same dimension, if any.
+    pub parent: Option<String>,
+    /// Google product taxonomy id (categories only).
+    pub google_category_id: Option<u32>,
+    /// Phrases that state the value in any market (the label is matched as well).
+    pub synonyms: Vec<String>,
+    /// Phrases that state the value only in British usage.
+    pub uk: Vec<String>,
+    /// Phrases that state the value only in American usage.
+    pub us: Vec<String>,
+    /// Phrases that state the value is absent ("strapless").
+    pub negations: Vec<String>,
+    /// Values this one brings along, as `(dimension, id)`, when the text states none of theirs.
+    pub implies: Vec<(&'static str, String)>,
+}
+
+/// Thresholds and rules of the `[rules]` table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaxonomyRules {
+    /// Words that negate the value after them, at most one word away ("no", "without").
+    pub negation_before: Vec<String>,
+    /// Words that negate only the value right after them ("non").
+    pub negation_prefix: Vec<String>,
+    /// Words that negate the value right before them ("free" in "bow-free").
+    pub negation_after: Vec<String>,
+    /// Heels below this height (cm) are flat.
+    pub heel_flat_below_cm: f32,
+    /// Heels up to this height (cm) are kitten heels.
+    pub heel_kitten_max_cm: f32,
+    /// Heels up to this height (cm) are mid heels; higher ones are high.
+    pub heel_mid_max_cm: f32,
+    /// Category changes when a heel is stated (British "pumps" with a heel are court shoes).
+    pub heeled: Vec<HeeledRule>,
+    /// Phrases that mean none of the values inside them ("lace-up", "net weight").
+    pub noise: Vec<String>,
+}
+
+/// A category that becomes another when the text states a heel.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeeledRule {
+    /// The category as first resolved.
+    pub category: String,
+    /// The phrases that must have stated it.
+    pub phrases: Vec<String>,
+    /// The category it becomes.
+    pub becomes: String,
+}
+
+/// A parsed, checked taxonomy. Building one parses and checks the whole TOML text; lookups are
+/// hash-map probes.
+#[derive(Debug, Clone)]
+pub struct Taxonomy {
+    version: String,
+    values: Vec<TaxonomyValue>,
+    index: HashMap<(&'static str, String), usize>,
+    parent_index: Vec<Option<usize>>,
+    rules: TaxonomyRules,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaxonomyFile {
+    rules: RulesFile,
+    #[serde(default)]
+    noise: NoiseFile,
+    #[serde(default)]
+    category: Vec<ValueFile>,
+    #[serde(default)]
+    toe: Vec<ValueFile>,
+    #[serde(default)]
+    heel: Vec<ValueFile>,
+    #[serde(default)]
+    material: Vec<ValueFile>,
+    #[serde(default)]
+    finish: Vec<ValueFile>,
+    #[serde(default)]
+    detail: Vec<ValueFile>,
+    #[serde(default)]
+    colour: Vec<ValueFile>,
+    #[serde(default)]
+    pattern: Vec<ValueFile>,
+    #[serde(default)]
+    occasion: Vec<ValueFile>,
+    #[serde(default)]
+    gender: Vec<ValueFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    #[serde(default)]
+    negation_before: Vec<String>,
+    #[serde(default)]
+    negation_prefix: Vec<String>,
+    #[serde(default)]
+    negation_after: Vec<String>,
+    heel_flat_below_cm: f32,
+    heel_kitten_max_cm: f32,
+    heel_mid_max_cm: f32,
+    #[serde(default)]
+    heeled: Vec<HeeledRule>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoiseFile {
+    #[serde(default)]
+    phrases: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ValueFile {
+    id: toml::Spanned<String>,
+    label: String,
+    parent: Option<String>,
+    google_category_id: Option<u32>,
+    #[serde(default)]
+    synonyms: Vec<String>,
+    #[serde(default)]
+    uk: Vec<String>,
+    #[serde(default)]
+    us: Vec<String>,
+    #[serde(default)]
+    negations: Vec<String>,
+    #[serde(default)]
+    implies: Vec<String>,
+}
+
+/// Heel values the height thresholds classify into.
+pub(crate) const HEEL_CLASSES: [&str; 4] = ["flat", "kitten", "mid", "high"];
+
+impl Taxonomy {
+    /// The taxonomy bundled with Pointe (`crates/pointe-core/data/taxonomy.toml`).
+    pub fn bundled() -> Taxonomy {
+        Taxonomy::from_toml(BUNDLED, Path::new("taxonomy.toml (bundled)"))
+            .expect("the bundled taxonomy is valid (checked by its tests)")
+    }
+
+    /// The taxonomy of `<data_dir>/taxonomy.toml` when that file exists (it replaces the
+    /// bundled one whole), else the bundled one.
+    pub fn load(data_dir: Option<&Path>) -> Result<Taxonomy> {
+        if let Some(dir) = data_dir {
+            let path = dir.join("taxonomy.toml");
+            if path.exists() {
+                let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+                return Taxonomy::from_toml(&text, &path);
+            }
+        }
+        Ok(Taxonomy::bundled())
+    }
+
+    /// Parses and checks a taxonomy text; `path` names it in errors, which give the line of the
+    /// offending entry where it is known.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Taxonomy> {
+        let line_of =
+            |offset: usize| Some(text[..offset.min(text.len())].matches('\n').count() as u64 + 1);
+        let file: TaxonomyFile = toml::from_str(text).map_err(|e| {
+            Error::bad_file(
+                path,
+                e.span().and_then(|s| line_of(s.start)),
+                e.message().to_string(),
+            )
+        })?;
+        let TaxonomyFile {
+            rules,
+            noise,
+            category,
+            toe,
+            heel,
+            material,
+            finish,
+            detail,
+            colour,
+            pattern,
+            occasion,
+            gender,
+        } = file;
+        let by_dimension = [
+            category, toe, heel, material, finish, detail, colour, pattern, occasion, gender,
+        ];
+
+        let mut values = Vec::new();
+        let mut index = HashMap::new();
+        let mut lines = Vec::new();
+        let mut raw_implies = Vec::new();
+        for (dimension, entries) in DIMENSIONS.iter().zip(by_dimension) {
+            for entry in entries {
+                let line = line_of(entry.id.span().start);
+                let bad = |message: String| Error::bad_file(path, line, message);
+                let id = entry.id.into_inner();
+                if id.is_empty()
+                    || !id
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                {
+                    return Err(bad(format!(
+                        "{dimension} id {id:?}: use lower-case letters, digits and underscores"
+                    )));
+                }
+                if entry.label.trim().is_empty() {
+                    return Err(bad(format!("{dimension} {id}: the label is empty")));
+                }
+                match (*dimension, entry.google_category_id) {
+                    ("category", None) => {
+                        return Err(bad(format!(
+                            "category {id}: google_category_id is missing (the most specific Google product taxonomy id)"
+                        )));
+                    }
+                    (d, Some(_)) if d != "category" => {
+                        return Err(bad(format!(
+                            "{dimension} {id}: google_category_id is for categories only"
+                        )));
+                    }
+                    _ => {}
+                }
+                for phrase in std::iter::once(&entry.label)
+                    .chain(&entry.synonyms)
+                    .chain(&entry.uk)
+                    .chain(&entry.us)
+                    .chain(&entry.negations)
+                {
+                    phrase_words(phrase).map_err(|m| bad(format!("{dimension} {id}: {m}")))?;
+                }
+                if index
+                    .insert((*dimension, id.clone()), values.len())
+                    .is_some()
+                {
+                    return Err(bad(format!("{dimension} {id} is defined twice")));
+                }
+                raw_implies.push(entry.implies);
+                lines.push(line);
+                values.push(TaxonomyValue {
+                    dimension,
+                    id,
+                    label: entry.label,
+                    parent: entry.parent,
+                    google_category_id: entry.google_category_id,
+                    synonyms: entry.synonyms,
+                    uk: entry.uk,
+                    us: entry.us,
+                    negations: entry.negations,
+                    implies: Vec::new(),
+                });
+            }
+        }
+
+        // Parents exist in the same dimension and form no cycle.
+        let mut parent_index = Vec::with_capacity(values.len());
+        for (i, value) in values.iter().enumerate() {
+            let parent = match &value.parent {
+                None => None,
+                Some(p) => Some(*index.get(&(value.dimension, p.clone())).ok_or_else(|| {
+                    Error::bad_file(
+                        path,
+                        lines[i],
+                        format!(
+                            "{} {}: parent {p:?} is not a {} value",
+                            value.dimension, value.id, value.dimension
+                        ),
+                    )
+                })?),
+            };
+            parent_index.push(parent);
+        }
+        for (i, value) in values.iter().enumerate() {
+            let mut seen = 0;
+            let mut at = parent_index[i];
+            while let Some(p) = at {
+                seen += 1;
+                if p == i || seen > values.len() {
+                    return Err(Error::bad_file(
+                        path,
+                        lines[i],
+                        format!("{} {}: its parents form a cycle", value.dimension, value.id),
+                    ));
+                }
+                at = parent_index[p];
+            }
+        }
+
+        // Implied values exist.
+        for (i, implies) in raw_implies.into_iter().enumerate() {
+            for spec in implies {
+                let bad = |m: String| Error::bad_file(path, lines[i], m);
+                let (dim, id) = spec.split_once(':').ok_or_else(|| {
+                    bad(format!(
+                        "{} {}: implies {spec:?} should read \"dimension:id\"",
+                        values[i].dimension, values[i].id
+                    ))
+                })?;
+                let dim = DIMENSIONS.iter().find(|d| **d == dim).ok_or_else(|| {
+                    bad(format!(
+                        "{} {}: implies {spec:?}: no dimension {dim:?}",
+                        values[i].dimension, values[i].id
+                    ))
+                })?;
+                if !index.contains_key(&(*dim, id.to_string())) {
+                    return Err(bad(format!(
+                        "{} {}: implies {spec:?}, which is not a {dim} value",
+                        values[i].dimension, values[i].id
+                    )));
+                }
+                values[i].implies.push((dim, id.to_string()));
+            }
+        }
+
+        let rules = check_rules(rules, noise, &index, path)?;
+        Ok(Taxonomy {
+            version: format!("{:016x}", fnv1a64(text.as_bytes())),
+            values,
+            index,
+            parent_index,
+            rules,
+        })
+    }
+
+    /// A hash of the taxonomy text (16 hex digits). Attributes record it, so a changed taxonomy
+    /// tells which stored attributes need extracting again.
+    pub fn version(&self) -> String {
+        self.version.clone()
+    }
+
+    /// The value `id` of `dimension`, if the taxonomy has it.
+    pub fn value(&self, dimension: &str, id: &str) -> Option<&TaxonomyValue> {
+        let dim = DIMENSIONS.iter().find(|d| **d == dimension)?;
+        self.index
+            .get(&(*dim, id.to_string()))
+            .map(|&i| &self.values[i])
+    }
+
+    /// The value and its ancestors, nearest first (`ballet_flats`, `flats`, `shoes`); empty when
+    /// the value is unknown.
+    pub fn parent_chain(&self, dimension: &str, id: &str) -> Vec<&TaxonomyValue> {
+        let Some(dim) = DIMENSIONS.iter().find(|d| **d == dimension) else {
+            return Vec::new();
+        };
+        let mut chain = Vec::new();
+        let mut at = self.index.get(&(*dim, id.to_string())).copied();
+        while let Some(i) = at {
+            chain.push(&self.values[i]);
+            at = self.parent_index[i];
+        }
+        chain
+    }
+
+    /// Whether `id` is `ancestor` or one of its descendants (suede is leather).
+    pub fn is_a(&self, dimension: &str, id: &str, ancestor: &str) -> bool {
+        self.parent_chain(dimension, id)
+            .iter()
+            .any(|v| v.id == ancestor)
+    }
+
+    /// The colour family of colour `id`: the root of its parent chain ("blush" → "pink").
+    pub fn colour_family(&self, id: &str) -> Option<&str> {
+        self.parent_chain("colour", id)
+            .last()
+            .map(|v| v.id.as_str())
+    }
+
+    /// Every value of `dimension`, in file order.
+    pub fn values(&self, dimension: &str) -> impl Iterator<Item = &TaxonomyValue> {
+        let dimension = dimension.to_string();
+        self.values.iter().filter(move |v| v.dimension == dimension)
+    }
+
+    /// The rules and thresholds extraction follows.
+    pub fn rules(&self) -> &TaxonomyRules {
+        &self.rules
+    }
+
+    /// Every value, in file order (index = the value's position).
+    pub(crate) fn all(&self) -> &[TaxonomyValue] {
+        &self.values
+    }
+
+    /// The position of a value.
+    pub(crate) fn position(&self, dimension: &'static str, id: &str) -> Option<usize> {
+        self.index.get(&(dimension, id.to_string())).copied()
+    }
+
+    /// The position of the parent of the value at `i`.
+    pub(crate) fn parent_of(&self, i: usize) -> Option<usize> {
+        self.parent_index[i]
+    }
+}
+
+fn check_rules(
+    rules: RulesFile,
+    noise: NoiseFile,
+    index: &HashMap<(&'static str, String), usize>,
+    path: &Path,
+) -> Result<TaxonomyRules> {
+    let bad = |m: String| Error::bad_file(path, None, format!("[rules] {m}"));
+    let (flat, kitten, mid) = (
+        rules.heel_flat_below_cm,
+        rules.heel_kitten_max_cm,
+        rules.heel_mid_max_cm,
+    );
+    if !(flat > 0.0 && flat <= kitten && kitten <= mid) {
+        return Err(bad(format!(
+            "heel thresholds must rise: flat below {flat} cm, kitten up to {kitten} cm, mid up to {mid} cm"
+        )));
+    }
+    for class in HEEL_CLASSES {
+        if !index.contains_key(&("heel", class.to_string())) {
+            return Err(bad(format!(
+                "the heel thresholds need a heel value {class:?}"
+            )));
+        }
+    }
+    for rule in &rules.heeled {
+        for id in [&rule.category, &rule.becomes] {
+            if !index.contains_key(&("category", id.clone())) {
+                return Err(bad(format!("heeled: {id:?} is not a category")));
+            }
+        }
+    }
+    for phrase in rules
+        .negation_before
+        .iter()
+        .chain(&rules.negation_prefix)
+        .chain(&rules.negation_after)
+        .chain(&noise.phrases)
+        .chain(rules.heeled.iter().flat_map(|r| &r.phrases))
+    {
+        phrase_words(phrase).map_err(bad)?;
+    }
+    Ok(TaxonomyRules {
+        negation_before: rules.negation_before,
+        negation_prefix: rules.negation_prefix,
+        negation_after: rules.negation_after,
+        heel_flat_below_cm: flat,
+        heel_kitten_max_cm: kitten,
+        heel_mid_max_cm: mid,
+        heeled: rules.heeled,
+        noise: noise.phrases,
+    })
+}
+
+/// 64-bit FNV-1a: a stable hash (unlike `std`'s, which may change between Rust releases).
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bundled_taxonomy_parses_and_covers_the_issue_vocabulary() {
+        let t = Taxonomy::bundled();
+        for id in [
+            "ballet_flats",
+            "mary_janes",
+            "loafers",
+            "mules",
+            "slingbacks",
+            "court_shoes",
+            "sandals",
+            "slides",
+            "flip_flops",
+            "trainers",
+            "boots",
+            "shoulder_bags",
+            "totes",
+            "clutches",
+            "skirts",
+            "tulle_skirts",
+            "dresses",
+            "leotards",
+            "cardigans",
+            "leg_warmers",
+            "knitwear",
+        ] {
+            assert!(t.value("category", id).is_some(), "category {id}");
+        }
+        for (dim, id) in [
+            ("toe", "round_toe"),
+            ("toe", "almond_toe"),
+            ("toe", "square_toe"),
+            ("toe", "pointed_toe"),
+            ("toe", "split_toe"),
+            ("toe", "peep_toe"),
+            ("heel", "kitten"),
+            ("heel", "block"),
+            ("material", "faux_leather"),
+            ("material", "fishnet"),
+            ("finish", "patent"),
+            ("detail", "t_bar"),
+            ("detail", "horsebit"),
+            ("detail", "cap_toe"),
+            ("pattern", "striped"),
+            ("occasion", "party"),
+            ("gender", "women"),
+        ] {
+            assert!(t.value(dim, id).is_some(), "{dim} {id}");
+        }
+    }
+
+    #[test]
+    fn parents_chain_to_the_root_and_colour_families_are_roots() {
+        let t = Taxonomy::bundled();
+        let chain: Vec<_> = t
+            .parent_chain("category", "ballet_flats")
+            .iter()
+            .map(|v| v.id.as_str())
+            .collect();
+        assert_eq!(chain, ["ballet_flats", "flats", "shoes"]);
+        assert!(t.is_a("material", "suede", "leather"));
+        assert!(!t.is_a("material", "faux_leather", "leather"));
+        assert_eq!(t.colour_family("blush"), Some("pink"));
+        assert_eq!(t.colour_family("ballet_pink"), Some("pink"));
+        assert_eq!(t.colour_family("pale_pink"), Some("pink"));
+        assert_eq!(t.colour_family("ivory"), Some("white"));
+        assert_eq!(t.colour_family("cream"), Some("white"));
+        assert_eq!(t.colour_family("tan"), Some("neutral"));
+        assert_eq!(t.colour_family("camel"), Some("neutral"));
+        assert_eq!(t.colour_family("beige"), Some("neutral"));
+        assert_eq!(t.colour_family("gold"), Some("metallic"));
+        assert!(t.parent_chain("colour", "nope").is_empty());
+    }
+
+    #[test]
+    fn every_category_has_a_google_id_that_exists_in_googles_taxonomy() {
+        let t = Taxonomy::bundled();
+        let Some(path) = crate::attributes::test_data::shared_data(
+            "taxonomy/google-product-taxonomy-with-ids.en-US.txt",
+        ) else {
+            return;
+        };
+        let text = std::fs::read_to_string(path).unwrap();
+        let ids: std::collections::HashSet<u32> = text
+            .lines()
+            .filter_map(|l| l.split_once(" - ")?.0.trim().parse().ok())
+            .collect();
+        for value in t.values("category") {
+            let id = value.google_category_id.unwrap();
+            assert!(
+                ids.contains(&id),
+                "category {}: Google id {id} does not exist",
+                value.id
+            );
+        }
+    }
+
+    #[test]
+    fn the_version_is_a_stable_hash_of_the_text() {
+        let a = Taxonomy::bundled();
+        assert_eq!(a.version(), Taxonomy::bundled().version());
+        assert_eq!(a.version().len(), 16);
+        let edited = format!("{BUNDLED}\n# edited\n");
+        let b = Taxonomy::from_toml(&edited, Path::new("t.toml")).unwrap();
+        assert_ne!(a.version(), b.version());
+    }
+
+    #[test]
+    fn a_user_file_replaces_the_bundled_one() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            Taxonomy::load(Some(dir.path())).unwrap().version(),
+            Taxonomy::bundled().version()
+        );
+        let small = r#"
+[rules]
+heel_flat_below_cm = 1.5
+heel_kitten_max_cm = 5.0
+heel_mid_max_cm = 7.0
+
+[[category]]
+id = "shoes"
+label = "shoe"
+google_category_id = 187
+
+[[heel]]
+id = "flat"
+label = "flat"
+[[heel]]
+id = "kitten"
+label = "kitten heel"
+[[heel]]
+id = "mid"
+label = "mid heel"
+[[heel]]
+id = "high"
+label = "high heel"
+"#;
+        std::fs::write(dir.path().join("taxonomy.toml"), small).unwrap();
+        let t = Taxonomy::load(Some(dir.path())).unwrap();
+        assert!(t.value("category", "shoes").is_some());
+        assert!(t.value("category", "ballet_flats").is_none());
+    }
+
+    #[test]
+    fn errors_name_the_file_line_and_problem() {
+        let base =
+            "[rules]\nheel_flat_below_cm = 1.5\nheel_kitten_max_cm = 5.0\nheel_mid_max_cm = 7.0\n";
+        let heels = "[[heel]]\nid = \"flat\"\nlabel = \"flat\"\n[[heel]]\nid = \"kitten\"\nlabel = \"k\"\n[[heel]]\nid = \"mid\"\nlabel = \"m\"\n[[heel]]\nid = \"high\"\nlabel = \"h\"\n";
+        let cases = [
+            (
+                format!(
+                    "{base}{heels}[[category]]\nid = \"flats\"\nlabel = \"flat\"\nparent = \"shoes\"\ngoogle_category_id = 187\n"
+                ),
+                "t.toml: line 18: category flats: parent \"shoes\" is not a category value",
+            ),
+            (
+                format!("{base}{heels}[[category]]\nid = \"flats\"\nlabel = \"flat\"\n"),
+                "t.toml: line 18: category flats: google_category_id is missing",
+            ),
+            (
+                format!("{base}{heels}[[toe]]\nid = \"round\"\nlabel = \"round (toe)\"\n"),
+                "t.toml: line 18: toe round: phrase \"round (toe)\" holds punctuation",
+            ),
+            (
+                format!(
+                    "{base}{heels}[[toe]]\nid = \"round\"\nlabel = \"round\"\nimplies = [\"heel:block\"]\n"
+                ),
+                "implies \"heel:block\", which is not a heel value",
+            ),
+            (
+                format!("{base}[[colur]]\nid = \"x\"\n"),
+                "t.toml: line 5: unknown field `colur`",
+            ),
+            (
+                format!(
+                    "{base}{heels}[[toe]]\nid = \"a\"\nlabel = \"a\"\nparent = \"b\"\n[[toe]]\nid = \"b\"\nlabel = \"b\"\nparent = \"a\"\n"
+                ),
+                "its parents form a cycle",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = Taxonomy::from_toml(&text, Path::new("t.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(expected),
+                "{err}\n  should contain: {expected}"
+            );
+        }
+    }
+}
