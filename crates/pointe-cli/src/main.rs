@@ -7,6 +7,7 @@ mod fx;
 mod ingest;
 mod output;
 mod products;
+mod trends;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,6 +45,10 @@ enum Command {
     /// List and show products with their offers and price history.
     #[command(subcommand)]
     Products(products::ProductsCommand),
+    /// Trend radar: import search and social exports, rank terms by momentum, link aesthetics
+    /// to products.
+    #[command(subcommand)]
+    Trends(trends::TrendsCommand),
     /// Exchange rates: import the European Central Bank's files, convert amounts.
     #[command(subcommand)]
     Fx(fx::FxCommand),
@@ -85,6 +90,7 @@ fn main() -> ExitCode {
         Command::Ingest(args) => ingest::run(&cli, args),
         Command::Products(cmd) => products::run(&cli, cmd),
         Command::Fx(cmd) => fx::run(&cli, cmd),
+        Command::Trends(cmd) => trends::run(&cli, cmd),
         Command::Demo(args) => demo::run(args),
         Command::Attributes(cmd) => attributes::run(&cli, cmd),
         Command::Reextract { force } => attributes::reextract(&cli, *force),

@@ -250,6 +250,12 @@ impl<'a> CatalogReader<'a> {
         Ok((summaries, total))
     }
 
+    /// The summary of one product (item ids, lowest current price) in its own currency.
+    pub fn list_one(&self, product: &StoredProduct) -> Result<ProductSummary> {
+        let offers = self.store.offers_of(product.key)?;
+        self.summarise(product, &offers, None)
+    }
+
     /// Everything about one product.
     pub fn detail(
         &self,

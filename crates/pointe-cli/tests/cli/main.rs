@@ -7,6 +7,7 @@ mod crash;
 mod demo;
 mod ingest;
 mod products;
+mod trends;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -28,6 +28,9 @@ struct Data {
     points: BTreeMap<i64, Vec<PricePoint>>,
     ingests: Vec<(i64, i64, Timestamp, Option<IngestLog>)>,
     fx: BTreeMap<(String, String), String>,
+    generation: u64,
+    trends: Vec<crate::trends::Series>,
+    related: Vec<crate::trends::RelatedQuery>,
 }
 
 impl Data {
@@ -170,6 +173,32 @@ impl Catalog for MemoryStore {
             .collect())
     }
 
+    fn trend_series(&self, key: Option<&str>) -> Result<Vec<crate::trends::Series>> {
+        let mut out: Vec<crate::trends::Series> = self
+            .data
+            .trends
+            .iter()
+            .filter(|s| key.is_none_or(|k| s.key == k))
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(out)
+    }
+
+    fn related_queries(&self, key: &str) -> Result<Vec<crate::trends::RelatedQuery>> {
+        Ok(self
+            .data
+            .related
+            .iter()
+            .filter(|q| crate::trends::normalise_term(&q.term) == key)
+            .cloned()
+            .collect())
+    }
+
+    fn generation(&self) -> Result<u64> {
+        Ok(self.data.generation)
+    }
+
     fn ingests(&self, limit: usize) -> Result<Vec<IngestLog>> {
         Ok(self
             .data
@@ -186,6 +215,37 @@ impl Store for MemoryStore {
     fn begin(&mut self) -> Result<Box<dyn StoreTx + '_>> {
         let work = self.data.clone();
         Ok(Box::new(MemoryTx { store: self, work }))
+    }
+
+    fn put_trend_file(&mut self, file: &crate::trends::TrendFile) -> Result<(u64, u64)> {
+        let same = |a: &crate::trends::Series, b: &crate::trends::Series| {
+            a.source == b.source
+                && a.scale_group == b.scale_group
+                && a.key == b.key
+                && a.metric == b.metric
+                && a.region == b.region
+                && a.granularity == b.granularity
+        };
+        let (mut created, mut replaced) = (0, 0);
+        for series in &file.series {
+            match self.data.trends.iter_mut().find(|s| same(s, series)) {
+                Some(stored) => {
+                    *stored = series.clone();
+                    replaced += 1;
+                }
+                None => {
+                    self.data.trends.push(series.clone());
+                    created += 1;
+                }
+            }
+        }
+        for q in &file.related {
+            self.data
+                .related
+                .retain(|r| !(r.term == q.term && r.kind == q.kind && r.query == q.query));
+            self.data.related.push(q.clone());
+        }
+        Ok((created, replaced))
     }
 
     fn put_fx_rates(&mut self, rates: &[(String, String, String)]) -> Result<()> {
@@ -434,7 +494,8 @@ impl StoreTx for MemoryTx<'_> {
     }
 
     fn commit(self: Box<Self>) -> Result<()> {
-        let MemoryTx { store, work } = *self;
+        let MemoryTx { store, mut work } = *self;
+        work.generation += 1;
         store.data = work;
         Ok(())
     }

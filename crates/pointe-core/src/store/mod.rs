@@ -180,6 +180,14 @@ pub trait Catalog {
     fn fx_rates(&self) -> Result<Vec<(String, String, String)>>;
     /// The latest ingests, newest first.
     fn ingests(&self, limit: usize) -> Result<Vec<IngestLog>>;
+    /// Stored trend series whose normalised term is `key` (every series when `None`), each with
+    /// its points in date order.
+    fn trend_series(&self, key: Option<&str>) -> Result<Vec<crate::trends::Series>>;
+    /// Stored related queries of the terms whose normalised key is `key`.
+    fn related_queries(&self, key: &str) -> Result<Vec<crate::trends::RelatedQuery>>;
+    /// A number that grows with every committed change to products or offers: derived data
+    /// (a search index) built at one generation is stale once the store's is higher.
+    fn generation(&self) -> Result<u64>;
 }
 
 /// A writable store.
@@ -187,6 +195,11 @@ pub trait Store: Catalog {
     /// Opens a transaction. Nothing written through it is visible or durable until
     /// [`StoreTx::commit`]; dropping it rolls back.
     fn begin(&mut self) -> Result<Box<dyn StoreTx + '_>>;
+    /// Stores a trend export read whole, in one transaction: each series replaces the stored
+    /// series of the same source, scale group, term, metric, region and granularity (so
+    /// importing an export again updates it). Returns how many series were new and how many
+    /// replaced.
+    fn put_trend_file(&mut self, file: &crate::trends::TrendFile) -> Result<(u64, u64)>;
     /// Adds exchange rates (`(date, currency, rate)`), replacing those of the same date and
     /// currency, in one transaction.
     fn put_fx_rates(&mut self, rates: &[(String, String, String)]) -> Result<()>;
@@ -251,7 +264,7 @@ pub trait StoreTx {
     fn mark_unseen(&mut self, source_key: i64, ingest_id: i64) -> Result<u64>;
     /// Stores the ingest's counts.
     fn finish_ingest(&mut self, ingest_id: i64, log: &IngestLog) -> Result<()>;
-    /// Makes every write durable and visible.
+    /// Makes every write durable and visible, and advances the store's generation.
     fn commit(self: Box<Self>) -> Result<()>;
 }
 

@@ -103,6 +103,45 @@ CREATE TABLE fx_rates (
 ALTER TABLE products ADD COLUMN market TEXT;
 ALTER TABLE products ADD COLUMN attributes TEXT;
 "#,
+    r#"
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+INSERT INTO meta (key, value) VALUES ('generation', 0);
+"#,
+    r#"
+CREATE TABLE trend_series (
+    key INTEGER PRIMARY KEY,
+    identity TEXT NOT NULL UNIQUE,
+    term TEXT NOT NULL,
+    term_key TEXT NOT NULL,
+    source TEXT NOT NULL,
+    region TEXT,
+    granularity TEXT NOT NULL,
+    scale_group TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    file TEXT NOT NULL
+);
+CREATE INDEX trend_series_term ON trend_series(term_key);
+CREATE TABLE trend_points (
+    series_key INTEGER NOT NULL REFERENCES trend_series(key),
+    date TEXT NOT NULL,
+    value REAL NOT NULL,
+    censored INTEGER NOT NULL,
+    partial INTEGER NOT NULL,
+    PRIMARY KEY (series_key, date)
+);
+CREATE TABLE trend_related (
+    term TEXT NOT NULL,
+    term_key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    query TEXT NOT NULL,
+    value_kind TEXT NOT NULL,
+    value INTEGER,
+    PRIMARY KEY (term_key, kind, query)
+);
+"#,
 ];
 
 /// The embedded SQLite store. Opening one applies any pending migrations.
@@ -191,6 +230,19 @@ impl SqliteStore {
         }
         Ok(problems)
     }
+}
+
+/// What makes two stored series the same series: re-importing an export replaces it.
+fn series_identity(s: &crate::trends::Series) -> String {
+    format!(
+        "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+        s.source.as_str(),
+        s.scale_group,
+        s.key,
+        s.metric,
+        s.region.as_deref().unwrap_or(""),
+        s.granularity.as_str()
+    )
 }
 
 fn to_json(list: &[String]) -> String {
@@ -432,6 +484,98 @@ impl Catalog for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    fn trend_series(&self, key: Option<&str>) -> Result<Vec<crate::trends::Series>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT key, term, term_key, source, region, granularity, scale_group, metric \
+             FROM trend_series WHERE ?1 IS NULL OR term_key = ?1 ORDER BY term_key, key",
+        )?;
+        let heads: Vec<(i64, crate::trends::Series)> = stmt
+            .query_map([key], |r| {
+                let granularity: String = r.get(5)?;
+                Ok((
+                    r.get(0)?,
+                    crate::trends::Series {
+                        term: r.get(1)?,
+                        key: r.get(2)?,
+                        source: crate::trends::TrendSource::parse(&r.get::<_, String>(3)?),
+                        region: r.get(4)?,
+                        granularity: match granularity.as_str() {
+                            "day" => crate::trends::Granularity::Day,
+                            "week" => crate::trends::Granularity::Week,
+                            _ => crate::trends::Granularity::Month,
+                        },
+                        scale_group: r.get(6)?,
+                        metric: r.get(7)?,
+                        points: Vec::new(),
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut points = self.conn.prepare_cached(
+            "SELECT date, value, censored, partial FROM trend_points WHERE series_key = ?1 \
+             ORDER BY date",
+        )?;
+        let mut out = Vec::with_capacity(heads.len());
+        for (series_key, mut series) in heads {
+            series.points = points
+                .query_map([series_key], |r| {
+                    let date: String = r.get(0)?;
+                    Ok(crate::trends::Point {
+                        date: date.parse().map_err(|e: jiff::Error| {
+                            rusqlite::Error::FromSqlConversionFailure(
+                                0,
+                                rusqlite::types::Type::Text,
+                                e.into(),
+                            )
+                        })?,
+                        value: r.get(1)?,
+                        censored: r.get::<_, i64>(2)? != 0,
+                        partial: r.get::<_, i64>(3)? != 0,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            out.push(series);
+        }
+        Ok(out)
+    }
+
+    fn related_queries(&self, key: &str) -> Result<Vec<crate::trends::RelatedQuery>> {
+        use crate::trends::{RelatedKind, RelatedQuery, RelatedValue};
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT term, kind, query, value_kind, value FROM trend_related WHERE term_key = ?1 \
+             ORDER BY kind DESC, rowid",
+        )?;
+        let rows = stmt.query_map([key], |r| {
+            let kind: String = r.get(1)?;
+            let value_kind: String = r.get(3)?;
+            let value: Option<i64> = r.get(4)?;
+            let value = value.unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
+            Ok(RelatedQuery {
+                term: r.get(0)?,
+                kind: if kind == "rising" {
+                    RelatedKind::Rising
+                } else {
+                    RelatedKind::Top
+                },
+                query: r.get(2)?,
+                value: match value_kind.as_str() {
+                    "breakout" => RelatedValue::Breakout,
+                    "percent" => RelatedValue::Percent(value),
+                    _ => RelatedValue::Score(value),
+                },
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn generation(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = 'generation'")?
+            .query_row([], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
     fn ingests(&self, limit: usize) -> Result<Vec<IngestLog>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT s.name, i.file, i.format, i.seen_at, i.accepted, i.updated, i.unchanged, \
@@ -461,6 +605,86 @@ impl Store for SqliteStore {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         Ok(Box::new(SqliteTx { tx }))
+    }
+
+    fn put_trend_file(&mut self, file: &crate::trends::TrendFile) -> Result<(u64, u64)> {
+        use crate::trends::{RelatedKind, RelatedValue};
+        let tx = self.conn.transaction()?;
+        let (mut created, mut replaced) = (0, 0);
+        let file_name = file.path.display().to_string();
+        for series in &file.series {
+            let identity = series_identity(series);
+            let existing: Option<i64> = tx
+                .prepare_cached("SELECT key FROM trend_series WHERE identity = ?1")?
+                .query_row([&identity], |r| r.get(0))
+                .optional()?;
+            let series_key = match existing {
+                Some(key) => {
+                    tx.prepare_cached("DELETE FROM trend_points WHERE series_key = ?1")?
+                        .execute([key])?;
+                    tx.prepare_cached(
+                        "UPDATE trend_series SET term = ?2, file = ?3 WHERE key = ?1",
+                    )?
+                    .execute(params![key, series.term, file_name])?;
+                    replaced += 1;
+                    key
+                }
+                None => {
+                    tx.prepare_cached(
+                        "INSERT INTO trend_series (identity, term, term_key, source, region, \
+                         granularity, scale_group, metric, file) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    )?
+                    .execute(params![
+                        identity,
+                        series.term,
+                        series.key,
+                        series.source.as_str(),
+                        series.region,
+                        series.granularity.as_str(),
+                        series.scale_group,
+                        series.metric,
+                        file_name
+                    ])?;
+                    created += 1;
+                    tx.last_insert_rowid()
+                }
+            };
+            let mut insert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO trend_points (series_key, date, value, censored, partial) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for p in &series.points {
+                insert.execute(params![
+                    series_key,
+                    p.date.to_string(),
+                    p.value,
+                    p.censored as i64,
+                    p.partial as i64
+                ])?;
+            }
+        }
+        for q in &file.related {
+            let (value_kind, value) = match q.value {
+                RelatedValue::Score(v) => ("score", Some(i64::from(v))),
+                RelatedValue::Percent(v) => ("percent", Some(i64::from(v))),
+                RelatedValue::Breakout => ("breakout", None),
+            };
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO trend_related (term, term_key, kind, query, value_kind, value) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                q.term,
+                crate::trends::normalise_term(&q.term),
+                if q.kind == RelatedKind::Rising { "rising" } else { "top" },
+                q.query,
+                value_kind,
+                value
+            ])?;
+        }
+        tx.commit()?;
+        Ok((created, replaced))
     }
 
     fn put_fx_rates(&mut self, rates: &[(String, String, String)]) -> Result<()> {
@@ -809,6 +1033,9 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn commit(self: Box<Self>) -> Result<()> {
+        self.tx
+            .prepare_cached("UPDATE meta SET value = value + 1 WHERE key = 'generation'")?
+            .execute([])?;
         self.tx.commit()?;
         Ok(())
     }

@@ -13,6 +13,7 @@
 
 mod aesthetics;
 mod analysis;
+mod fit;
 mod parse;
 
 use std::path::PathBuf;
@@ -27,6 +28,7 @@ pub use analysis::{
     Analysis, AnalysisOptions, Growth, MannKendall, Ranked, Stage, analyse, analyse_many,
     growth_over, mann_kendall, rank_by_momentum, theil_sen_slope,
 };
+pub use fit::{Fit, SignatureMatch, fit};
 pub use parse::read_trend_file;
 
 /// How far apart the points of a series are.

@@ -1,0 +1,249 @@
+//! `pointe trends`: real exports in every layout, the Balletcore figures, momentum ranking,
+//! gaps, re-imports, broken files, and aesthetics linked to products.
+
+use serde_json::Value;
+
+use crate::{Env, shared_data};
+
+fn all_trend_files() -> Option<Vec<String>> {
+    let root = shared_data("trends")?;
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(&root).unwrap() {
+        let dir = dir.unwrap().path();
+        for f in std::fs::read_dir(&dir).unwrap() {
+            files.push(f.unwrap().path().display().to_string());
+        }
+    }
+    files.sort();
+    Some(files)
+}
+
+fn import(env: &Env, files: &[String]) -> Value {
+    let mut args = vec!["trends", "import", "-o", "json"];
+    args.extend(files.iter().map(String::as_str));
+    env.run(&args).expect_code(0).json()
+}
+
+#[test]
+fn every_shared_export_imports_and_balletcore_has_its_published_figures() {
+    let Some(files) = all_trend_files() else {
+        return;
+    };
+    let env = Env::new();
+    let report = import(&env, &files);
+    assert_eq!(report["total"], files.len());
+    let censored: u64 = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["censored_points"].as_u64().unwrap())
+        .sum();
+    assert!(
+        censored >= 11,
+        "the classic exports' <1 cells are kept as censored: {censored}"
+    );
+
+    let show = env
+        .run(&["trends", "show", "Ballet Core", "-o", "json"])
+        .expect_code(0)
+        .json();
+    let a = &show["items"][0]["analysis"];
+    assert_eq!(a["onset"], "2022-02-01");
+    assert_eq!(a["peak"], serde_json::json!(["2023-02-01", 100.0]));
+    assert_eq!(a["latest"], serde_json::json!(["2026-03-01", 42.0]));
+    let yoy = a["growth_yoy"]["percent"].as_f64().unwrap();
+    let pop = a["growth_pop"]["percent"].as_f64().unwrap();
+    assert!((yoy - 100.0).abs() < 0.05, "{yoy}");
+    assert!((pop - (-20.8)).abs() < 0.05, "{pop}");
+
+    // Re-importing the same exports updates the series instead of duplicating them.
+    let again = import(&env, &files);
+    let new: u64 = again["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["series_new"].as_u64().unwrap())
+        .sum();
+    assert_eq!(new, 0);
+    let list = env
+        .run(&["trends", "list", "-o", "json"])
+        .expect_code(0)
+        .json();
+    let balletcore: Vec<&Value> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["key"] == "balletcore")
+        .collect();
+    assert_eq!(balletcore.len(), 1);
+    assert_eq!(balletcore[0]["aesthetic"], "Balletcore");
+}
+
+#[test]
+fn the_long_weekly_file_ranks_by_momentum_with_mann_kendall_p_values() {
+    let Some(file) = shared_data("trends/google-trends-weekly-long/google_trends.csv") else {
+        return;
+    };
+    let env = Env::new();
+    import(&env, &[file]);
+    let list = env
+        .run(&["trends", "list", "--window", "12", "-o", "json"])
+        .expect_code(0)
+        .json();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 36);
+    let mut last = f64::INFINITY;
+    for (i, item) in items.iter().enumerate() {
+        assert_eq!(item["rank"], i + 1);
+        let p = item["mann_kendall_p"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&p), "{item}");
+        let m = item["momentum"].as_f64().unwrap();
+        assert!(m <= last, "ranked by momentum");
+        last = m;
+        assert!(
+            item["justification"]
+                .as_str()
+                .unwrap()
+                .contains("Mann–Kendall")
+        );
+    }
+    let table = env.run(&["trends", "list"]).expect_code(0);
+    assert!(table.stdout.contains("MK P"), "{}", table.stdout);
+}
+
+#[test]
+fn tiktok_series_keep_their_gaps() {
+    let Some(videos) = shared_data("trends/tiktok-weekly/tiktok-weekly-videos.csv") else {
+        return;
+    };
+    let env = Env::new();
+    import(&env, &[videos]);
+    let show = env
+        .run(&["trends", "show", "tomato girl", "-o", "json"])
+        .expect_code(0)
+        .json();
+    let points = show["items"][0]["series"]["points"].as_array().unwrap();
+    let dates: Vec<&str> = points.iter().map(|p| p["date"].as_str().unwrap()).collect();
+    // A week missing from the export is a gap, not a zero point.
+    assert!(!dates.contains(&"2023-02-20"), "{dates:?}");
+    assert!(
+        dates.contains(&"2023-02-13") && dates.contains(&"2023-02-27"),
+        "{dates:?}"
+    );
+    let text = env.run(&["trends", "show", "tomato girl"]).expect_code(0);
+    assert!(text.stdout.contains("· gap ·"), "{}", text.stdout);
+}
+
+#[test]
+fn a_broken_export_names_file_and_line_and_stores_nothing() {
+    let env = Env::new();
+    let good = env.write(
+        "good.csv",
+        "term,date,value\nballetcore,2024-01-01,5\nballetcore,2024-01-08,7\n",
+    );
+    let bad = env.write(
+        "bad.csv",
+        "term,date,value\nballetcore,2024-01-01,5\nballetcore,2024-01-08,lots\n",
+    );
+    import(&env, &[good]);
+    let run = env.run(&["trends", "import", &bad]).expect_code(1);
+    assert!(
+        run.stderr.contains("bad.csv") && run.stderr.contains("line 3"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("nothing from"), "{}", run.stderr);
+    let show = env
+        .run(&["trends", "show", "balletcore", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(show["total"], 1);
+    assert_eq!(
+        show["items"][0]["series"]["points"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let unknown = env.run(&["trends", "show", "gorpcore"]).expect_code(1);
+    assert!(
+        unknown.stderr.contains("no trend series"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn balletcore_products_on_the_seed_feed_and_real_catalogs_start_with_ballet_flats() {
+    let (Some(seed), Some(myntra), Some(datafiniti)) = (
+        shared_data("feeds/seed-edit.awin.csv"),
+        shared_data("catalogs/myntra-products/myntra_products_catalog.csv"),
+        shared_data("catalogs/datafiniti-womens-shoes/womens_shoes_jun19.csv"),
+    ) else {
+        return;
+    };
+    let env = Env::new();
+    let mapping = |name: &str| {
+        crate::repo()
+            .join("mappings")
+            .join(name)
+            .display()
+            .to_string()
+    };
+    env.run(&["ingest", &seed]).expect_code(0);
+    env.run(&[
+        "ingest",
+        "--mapping",
+        &mapping("myntra-products.toml"),
+        &myntra,
+    ])
+    .expect_code(0);
+    env.run(&[
+        "ingest",
+        "--mapping",
+        &mapping("datafiniti-womens-shoes-jun19.toml"),
+        &datafiniti,
+    ])
+    .expect_code(0);
+    let run = env
+        .run(&[
+            "trends",
+            "products",
+            "balletcore",
+            "--limit",
+            "10",
+            "-o",
+            "json",
+        ])
+        .expect_code(0)
+        .json();
+    let items = run["items"].as_array().unwrap();
+    assert_eq!(items.len(), 10);
+    for item in items {
+        let matched: Vec<&str> = item["matched"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["value"].as_str().unwrap())
+            .collect();
+        assert!(!matched.is_empty(), "{item}");
+        assert!(
+            item["category"] == "ballet_flats"
+                || matched.contains(&"satin")
+                || matched.contains(&"tulle"),
+            "a balletcore piece: {item}"
+        );
+    }
+    let flats = items
+        .iter()
+        .take(5)
+        .filter(|i| i["category"] == "ballet_flats")
+        .count();
+    assert!(flats >= 4, "{items:#?}");
+    let unknown = env.run(&["trends", "products", "gorpcore"]).expect_code(1);
+    assert!(
+        unknown.stderr.contains("known aesthetics: balletcore"),
+        "{}",
+        unknown.stderr
+    );
+}
