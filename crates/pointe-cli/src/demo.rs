@@ -95,8 +95,53 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<u8> {
         crate::products::show_text(&reader.detail(&pumps, None)?)
     );
 
+    // The Balletcore edit of the seed article, with the editor's figure (Pinterest) as its
+    // trend line: the demo imports no trend series, and never cites a made-up one.
+    let tiers = pointe_core::tiers::Tiers::bundled();
+    let finder = crate::finder::open_dir(&dir, &store)?;
+    let request = pointe_core::edit::CreateRequest {
+        slug: "balletcore".into(),
+        title: "Balletcore is here to stay: the Miu Miu flats, and the pairs that get the look for less"
+            .into(),
+        standfirst: Some(
+            "Satin, bows and a dancer's slipper shape: the trend that refuses to leave, at every price."
+                .into(),
+        ),
+        author: Some("The Pointe desk".into()),
+        hero: "seed-001".into(),
+        currency: pointe_core::money::Currency::from_code("GBP")
+            .ok_or_else(|| anyhow::anyhow!("GBP is unknown"))?,
+        count: 4,
+        per_brand: 1,
+        trend: Some(pointe_core::edit::cite_trend(
+            &store,
+            "balletcore",
+            Some((1566.0, "Pinterest".into())),
+        )?),
+        now: pointe_core::clock::now()?,
+    };
+    let edit = pointe_core::edit::create(&reader, &tiers, finder.as_ref(), &request)?;
+    drop(finder);
+    let mut view = pointe_core::edit::resolve(&reader, &tiers, &edit)?.into_view();
+    for p in std::iter::once(&mut view.hero).chain(view.picks.iter_mut()) {
+        p.buy_url = p.url.clone();
+    }
+    let html_path = dir.join("balletcore.html");
+    std::fs::write(&html_path, pointe_core::edit::render::html(&view))?;
+    pointe_core::store::Store::put_edit(&mut store, &edit)?;
+
+    println!("\nThe Balletcore edit, as Markdown:\n");
+    print!("{}", pointe_core::edit::render::markdown(&view));
+    println!(
+        "\nThe same edit as an embeddable HTML widget: {}",
+        html_path.display()
+    );
     println!(
         "\nExplore it: pointe --data-dir {} products list --brand \"M&S\"",
+        dir.display()
+    );
+    println!(
+        "            pointe --data-dir {} edit render balletcore -o html",
         dir.display()
     );
     Ok(0)

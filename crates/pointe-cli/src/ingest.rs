@@ -155,10 +155,13 @@ pub fn run(cli: &Cli, args: &IngestArgs) -> anyhow::Result<u8> {
             }
         }
     }
+    if !reports.is_empty() {
+        crate::search::refresh_index(cli, &store);
+    }
     match cli.output {
         Format::Table => {}
         Format::Json => print_json(&serde_json::json!({"items": reports, "total": reports.len()}))?,
-        Format::Jsonl => {
+        _ => {
             for r in &reports {
                 println!("{}", serde_json::to_string(r)?);
             }
@@ -201,41 +204,46 @@ pub fn render_report(r: &IngestReport) -> String {
         out.push_str(line);
         out.push('\n');
     }
-    for issue in &r.rejections {
-        out.push_str(&format!(
-            "  rejected line {}{}: {}\n",
-            issue.line,
-            issue
-                .field
-                .as_ref()
-                .map(|f| format!(" ({f})"))
-                .unwrap_or_default(),
-            issue.reason
-        ));
-    }
-    if r.rejected as usize > r.rejections.len() {
-        out.push_str(&format!(
-            "  … and {} more rejected rows\n",
-            r.rejected as usize - r.rejections.len()
-        ));
-    }
-    for issue in &r.warnings {
-        out.push_str(&format!(
-            "  warning line {}{}: {}\n",
-            issue.line,
-            issue
-                .field
-                .as_ref()
-                .map(|f| format!(" ({f})"))
-                .unwrap_or_default(),
-            issue.reason
-        ));
-    }
-    if r.warning_count as usize > r.warnings.len() {
-        out.push_str(&format!(
-            "  … and {} more warnings\n",
-            r.warning_count as usize - r.warnings.len()
-        ));
-    }
+    issues(
+        &mut out,
+        "rejected",
+        &r.rejections,
+        r.rejected,
+        "rejected rows",
+    );
+    issues(
+        &mut out,
+        "warning",
+        &r.warnings,
+        r.warning_count,
+        "warnings",
+    );
     out
+}
+
+/// Lists row issues under a report, then how many more there were than the report kept.
+fn issues(
+    out: &mut String,
+    label: &str,
+    list: &[pointe_core::feed::RowIssue],
+    count: u64,
+    plural: &str,
+) {
+    for issue in list {
+        let field = issue
+            .field
+            .as_ref()
+            .map(|f| format!(" ({f})"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  {label} line {}{field}: {}\n",
+            issue.line, issue.reason
+        ));
+    }
+    if count as usize > list.len() {
+        out.push_str(&format!(
+            "  … and {} more {plural}\n",
+            count as usize - list.len()
+        ));
+    }
 }

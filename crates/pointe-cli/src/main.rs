@@ -3,10 +3,13 @@
 
 mod attributes;
 mod demo;
+mod edit;
+mod finder;
 mod fx;
 mod ingest;
 mod output;
 mod products;
+mod search;
 mod trends;
 
 use std::path::PathBuf;
@@ -30,7 +33,8 @@ pub struct Cli {
     )]
     data_dir: PathBuf,
 
-    /// Output format of commands that print data: table, json or jsonl.
+    /// Output format of commands that print data: table, json or jsonl; `edit render` adds md
+    /// and html.
     #[arg(short, long, global = true, default_value = "table")]
     output: Format,
 
@@ -49,6 +53,14 @@ enum Command {
     /// to products.
     #[command(subcommand)]
     Trends(trends::TrendsCommand),
+    /// Edits: build a "Get the look" from a hero and a trend, keep it live, render it.
+    #[command(subcommand)]
+    Edit(edit::EditCommand),
+    /// Full-text product search with filters, facets and sorting.
+    Search(search::SearchArgs),
+    /// The products that look most like a hero (an id, --url or --text), cheaper by default,
+    /// with what each shares, how it differs and what it saves.
+    Lookalikes(search::LookalikesArgs),
     /// Exchange rates: import the European Central Bank's files, convert amounts.
     #[command(subcommand)]
     Fx(fx::FxCommand),
@@ -86,11 +98,20 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if matches!(cli.output, output::Format::Md | output::Format::Html)
+        && !matches!(cli.command, Command::Edit(edit::EditCommand::Render { .. }))
+    {
+        eprintln!("error: -o md and -o html are for `pointe edit render`");
+        return ExitCode::from(exit::BAD_INPUT);
+    }
     let result = match &cli.command {
         Command::Ingest(args) => ingest::run(&cli, args),
         Command::Products(cmd) => products::run(&cli, cmd),
         Command::Fx(cmd) => fx::run(&cli, cmd),
+        Command::Search(args) => search::run_search(&cli, args),
+        Command::Lookalikes(args) => search::run_lookalikes(&cli, args),
         Command::Trends(cmd) => trends::run(&cli, cmd),
+        Command::Edit(cmd) => edit::run(&cli, cmd),
         Command::Demo(args) => demo::run(args),
         Command::Attributes(cmd) => attributes::run(&cli, cmd),
         Command::Reextract { force } => attributes::reextract(&cli, *force),

@@ -13,6 +13,10 @@ pub enum Format {
     Json,
     /// One JSON object per line.
     Jsonl,
+    /// Markdown (render commands).
+    Md,
+    /// HTML (render commands).
+    Html,
 }
 
 /// Prints one JSON document followed by a newline.

@@ -89,7 +89,7 @@ pub fn run(cli: &Cli, cmd: &ProductsCommand) -> anyhow::Result<u8> {
             match cli.output {
                 Format::Table => print!("{}", show_text(&detail)),
                 Format::Json => print_json(&detail)?,
-                Format::Jsonl => println!("{}", serde_json::to_string(&detail)?),
+                _ => println!("{}", serde_json::to_string(&detail)?),
             }
         }
     }

@@ -250,6 +250,42 @@ impl<'a> CatalogReader<'a> {
         Ok((summaries, total))
     }
 
+    /// The offers of a product, current ones first.
+    pub fn offers(&self, product: &StoredProduct) -> Result<Vec<Offer>> {
+        self.store.offers_of(product.key)
+    }
+
+    /// An offer's price history, oldest first.
+    pub fn history(&self, offer: &Offer) -> Result<Vec<PricePoint>> {
+        self.store.price_history(offer.id)
+    }
+
+    /// The exchange rates in use.
+    pub fn rates(&self) -> &RateTable {
+        self.rates
+    }
+
+    /// The reader's "today".
+    pub fn today(&self) -> Date {
+        self.today
+    }
+
+    /// Converts an amount seen at `seen_at` to `to`: `(amount, approx, rate date)`; exact and
+    /// unchanged when already in `to`.
+    pub fn convert(
+        &self,
+        money: Money,
+        to: Currency,
+        seen_at: Timestamp,
+    ) -> Result<(Money, bool, Option<Date>)> {
+        if money.currency == to {
+            return Ok((money, false, None));
+        }
+        let seen = seen_at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+        let c = self.rates.convert(money, to, seen.min(self.today))?;
+        Ok((c.money, c.approx, c.rate_date))
+    }
+
     /// The summary of one product (item ids, lowest current price) in its own currency.
     pub fn list_one(&self, product: &StoredProduct) -> Result<ProductSummary> {
         let offers = self.store.offers_of(product.key)?;

@@ -614,18 +614,9 @@ Date,USD,JPY,BGN,CYP,CZK,DKK,EEK,GBP,HUF,LTL,LVL,MTL,PLN,ROL,RON,SEK,SIT,SKK,CHF
         table.rates.get(&cur(code))?.get(&on).map(Rate::to_string)
     }
 
-    /// A file from the shared data folder, or `None` (with a message) when it is absent; with
-    /// `POINTE_REQUIRE_DATA=1` an absent file fails the test instead.
+    /// A file of the shared `data/fx/` folder (see [`crate::test_support::shared_data`]).
     fn shared_data(file: &str) -> Option<PathBuf> {
-        let path = Path::new("/work/shared/data/fx").join(file);
-        if path.exists() {
-            return Some(path);
-        }
-        if std::env::var("POINTE_REQUIRE_DATA").as_deref() == Ok("1") {
-            panic!("{} is missing and POINTE_REQUIRE_DATA=1", path.display());
-        }
-        eprintln!("skipped: {} is missing", path.display());
-        None
+        crate::test_support::shared_data(&format!("fx/{file}"))
     }
 
     fn bad_file_line(err: Error) -> (Option<u64>, String) {

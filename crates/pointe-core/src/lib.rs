@@ -12,6 +12,7 @@ pub mod brand;
 pub mod catalog;
 pub mod clock;
 pub mod domain;
+pub mod edit;
 pub mod error;
 pub mod feed;
 pub mod fx;
@@ -20,6 +21,28 @@ pub mod ingest;
 pub mod money;
 pub mod store;
 pub mod text;
+pub mod tiers;
 pub mod trends;
 
 pub use error::{Error, Result};
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::path::{Path, PathBuf};
+
+    /// A file of `../shared/data` beside the repository, or `None` (with a message) when it is
+    /// absent; with `POINTE_REQUIRE_DATA=1` an absent file fails the test instead.
+    pub(crate) fn shared_data(relative: &str) -> Option<PathBuf> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data")
+            .join(relative);
+        if path.exists() {
+            return Some(path);
+        }
+        if std::env::var("POINTE_REQUIRE_DATA").as_deref() == Ok("1") {
+            panic!("POINTE_REQUIRE_DATA=1 but {} is absent", path.display());
+        }
+        eprintln!("skipped: {} is absent", path.display());
+        None
+    }
+}

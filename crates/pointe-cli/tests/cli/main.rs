@@ -5,7 +5,9 @@ mod attributes;
 mod catalogs;
 mod crash;
 mod demo;
+mod edit;
 mod ingest;
+mod lookalikes;
 mod products;
 mod trends;
 

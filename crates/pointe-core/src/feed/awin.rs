@@ -712,15 +712,10 @@ mod tests {
     /// The real seed feed, when the shared data is present.
     #[test]
     fn seed_feed_reads_to_eight_records() {
-        let path = Path::new("/work/shared/data/feeds/seed-edit.awin.csv");
-        if !path.exists() {
-            if std::env::var("POINTE_REQUIRE_DATA").as_deref() == Ok("1") {
-                panic!("{} is missing and POINTE_REQUIRE_DATA=1", path.display());
-            }
-            eprintln!("skipping: {} is not here", path.display());
+        let Some(path) = crate::test_support::shared_data("feeds/seed-edit.awin.csv") else {
             return;
-        }
-        let reader = open_feed(path, &FeedOptions::default()).unwrap();
+        };
+        let reader = open_feed(&path, &FeedOptions::default()).unwrap();
         assert_eq!(reader.format(), FeedFormat::Awin);
         let rows = rows(reader);
         assert!(rejected(&rows).is_empty(), "{rows:#?}");

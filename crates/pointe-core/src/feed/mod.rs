@@ -430,21 +430,7 @@ pub(crate) mod test_support {
         Mapping::load(&path).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    /// A file of the shared data set beside the repository, or `None` (with a message) when it
-    /// is absent; under `POINTE_REQUIRE_DATA=1` an absent file fails the test.
-    pub(crate) fn shared_data(relative: &str) -> Option<PathBuf> {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/data")
-            .join(relative);
-        if path.exists() {
-            return Some(path);
-        }
-        if std::env::var("POINTE_REQUIRE_DATA").as_deref() == Ok("1") {
-            panic!("POINTE_REQUIRE_DATA=1 but {} is absent", path.display());
-        }
-        eprintln!("skipped: {} is absent", path.display());
-        None
-    }
+    pub(crate) use crate::test_support::shared_data;
 
     /// Opens in-memory bytes as a feed named `name`.
     pub(crate) fn open_bytes(

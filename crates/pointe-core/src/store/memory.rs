@@ -31,6 +31,7 @@ struct Data {
     generation: u64,
     trends: Vec<crate::trends::Series>,
     related: Vec<crate::trends::RelatedQuery>,
+    edits: BTreeMap<String, crate::edit::Edit>,
 }
 
 impl Data {
@@ -195,6 +196,14 @@ impl Catalog for MemoryStore {
             .collect())
     }
 
+    fn edit(&self, slug: &str) -> Result<Option<crate::edit::Edit>> {
+        Ok(self.data.edits.get(slug).cloned())
+    }
+
+    fn edits(&self) -> Result<Vec<crate::edit::Edit>> {
+        Ok(self.data.edits.values().cloned().collect())
+    }
+
     fn generation(&self) -> Result<u64> {
         Ok(self.data.generation)
     }
@@ -246,6 +255,11 @@ impl Store for MemoryStore {
             self.data.related.push(q.clone());
         }
         Ok((created, replaced))
+    }
+
+    fn put_edit(&mut self, edit: &crate::edit::Edit) -> Result<()> {
+        self.data.edits.insert(edit.slug.clone(), edit.clone());
+        Ok(())
     }
 
     fn put_fx_rates(&mut self, rates: &[(String, String, String)]) -> Result<()> {

@@ -185,6 +185,10 @@ pub trait Catalog {
     fn trend_series(&self, key: Option<&str>) -> Result<Vec<crate::trends::Series>>;
     /// Stored related queries of the terms whose normalised key is `key`.
     fn related_queries(&self, key: &str) -> Result<Vec<crate::trends::RelatedQuery>>;
+    /// The edit with this slug.
+    fn edit(&self, slug: &str) -> Result<Option<crate::edit::Edit>>;
+    /// Every edit, by slug.
+    fn edits(&self) -> Result<Vec<crate::edit::Edit>>;
     /// A number that grows with every committed change to products or offers: derived data
     /// (a search index) built at one generation is stale once the store's is higher.
     fn generation(&self) -> Result<u64>;
@@ -200,6 +204,8 @@ pub trait Store: Catalog {
     /// importing an export again updates it). Returns how many series were new and how many
     /// replaced.
     fn put_trend_file(&mut self, file: &crate::trends::TrendFile) -> Result<(u64, u64)>;
+    /// Stores an edit, replacing the one of the same slug.
+    fn put_edit(&mut self, edit: &crate::edit::Edit) -> Result<()>;
     /// Adds exchange rates (`(date, currency, rate)`), replacing those of the same date and
     /// currency, in one transaction.
     fn put_fx_rates(&mut self, rates: &[(String, String, String)]) -> Result<()>;

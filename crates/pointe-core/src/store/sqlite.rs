@@ -142,6 +142,13 @@ CREATE TABLE trend_related (
     PRIMARY KEY (term_key, kind, query)
 );
 "#,
+    r#"
+CREATE TABLE edits (
+    slug TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"#,
 ];
 
 /// The embedded SQLite store. Opening one applies any pending migrations.
@@ -568,6 +575,34 @@ impl Catalog for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    fn edit(&self, slug: &str) -> Result<Option<crate::edit::Edit>> {
+        let body: Option<String> = self
+            .conn
+            .prepare_cached("SELECT body FROM edits WHERE slug = ?1")?
+            .query_row([slug], |r| r.get(0))
+            .optional()?;
+        body.map(|b| {
+            serde_json::from_str(&b)
+                .map_err(|e| Error::Store(format!("edit {slug:?} cannot be read: {e}")))
+        })
+        .transpose()
+    }
+
+    fn edits(&self) -> Result<Vec<crate::edit::Edit>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT slug, body FROM edits ORDER BY slug")?;
+        let rows: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(slug, b)| {
+                serde_json::from_str(&b)
+                    .map_err(|e| Error::Store(format!("edit {slug:?} cannot be read: {e}")))
+            })
+            .collect()
+    }
+
     fn generation(&self) -> Result<u64> {
         let n: i64 = self
             .conn
@@ -685,6 +720,23 @@ impl Store for SqliteStore {
         }
         tx.commit()?;
         Ok((created, replaced))
+    }
+
+    fn put_edit(&mut self, edit: &crate::edit::Edit) -> Result<()> {
+        let body = serde_json::to_string(edit)
+            .map_err(|e| Error::Store(format!("edit {:?} cannot be written: {e}", edit.slug)))?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO edits (slug, body, updated_at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (slug) DO UPDATE SET body = excluded.body, \
+                 updated_at = excluded.updated_at",
+            )?
+            .execute(params![
+                edit.slug,
+                body,
+                edit.refreshed_at.unwrap_or(edit.created_at).to_string()
+            ])?;
+        Ok(())
     }
 
     fn put_fx_rates(&mut self, rates: &[(String, String, String)]) -> Result<()> {

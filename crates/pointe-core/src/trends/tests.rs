@@ -16,20 +16,9 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// A path under the shared `data/trends/` folder, or `None` (with a message) when the folder is
-/// absent; with `POINTE_REQUIRE_DATA=1` an absent folder fails the test instead.
+/// A path under the shared `data/trends/` folder (see [`crate::test_support::shared_data`]).
 fn shared(relative: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/trends")
-        .join(relative);
-    if path.exists() {
-        return Some(path);
-    }
-    if std::env::var("POINTE_REQUIRE_DATA").as_deref() == Ok("1") {
-        panic!("POINTE_REQUIRE_DATA=1 but {} is absent", path.display());
-    }
-    eprintln!("skipped: {} is absent", path.display());
-    None
+    crate::test_support::shared_data(&format!("trends/{relative}"))
 }
 
 fn read(path: &Path) -> TrendFile {

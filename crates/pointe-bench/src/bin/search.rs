@@ -1,0 +1,344 @@
+//! Search and look-alike benchmark: Pointe's tantivy index against SQLite FTS5 on the same
+//! generated catalog, in the same run.
+//!
+//! Usage: `cargo run --release -p pointe-bench --bin search -- [ROWS]` (default 1000000).
+//! Generates a Google Merchant Center feed of ROWS realistic fashion products, ingests it into
+//! a fresh store, builds Pointe's search index from the store and an FTS5 table of the same
+//! fields, then measures:
+//! - index build time and size for both;
+//! - search latency (p50/p99) over a set of realistic queries: Pointe's BM25 search (top 20,
+//!   with and without the facet counts) vs FTS5 `bm25()` over the same fields (top 20);
+//! - look-alike latency (p50/p99) over random heroes: Pointe's look-alikes (top 10, cheaper
+//!   than the hero) vs an FTS5 OR query over the hero's attribute words (top 200 by bm25,
+//!   cheaper than the hero) re-scored by the same scorer.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use pointe_core::attributes::Taxonomy;
+use pointe_core::brand::BrandBook;
+use pointe_core::feed::FeedOptions;
+use pointe_core::fx::RateTable;
+use pointe_core::ingest::{IngestOptions, ingest_file};
+use pointe_core::store::{Catalog, ProductFilter, SqliteStore};
+use pointe_core::tiers::Tiers;
+use pointe_search::lookalike::{Hero, LookalikeQuery, score_features_json};
+use pointe_search::search::SearchQuery;
+use pointe_search::{IndexContext, LookalikeConfig, SearchIndex};
+use rusqlite::params;
+
+const QUERIES: &[&str] = &[
+    "satin ballet flats",
+    "leather loafers",
+    "black ankle boots",
+    "pink tulle skirt",
+    "suede mules",
+    "quilted shoulder bag",
+    "wrap dress",
+    "patent leather court shoes",
+    "silk slip dress",
+    "canvas trainers",
+    "bow ballet pumps",
+    "cable knit jumper",
+    "velvet mary jane flats",
+    "chain strap clutch",
+    "leopard sandals",
+    "wool cardigan",
+    "blush satin ballerinas",
+    "balet flats",
+    "mesh leotard",
+    "cream leather tote bag",
+    "red slingback pumps",
+    "horsebit loafers",
+    "crystal embellished mules",
+    "navy knee-high boots",
+];
+
+fn main() -> anyhow::Result<()> {
+    let rows: usize = std::env::args()
+        .nth(1)
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir()?;
+    let feed = dir.path().join("feed.tsv");
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&feed)?);
+        pointe_bench::write_gmc_tsv(&mut out, rows, 42)?;
+    }
+    let data = dir.path().join("data");
+    let mut store = SqliteStore::open_dir(&data)?;
+    let taxonomy = Taxonomy::bundled();
+    let extractor = pointe_core::attributes::Extractor::new(&taxonomy);
+    let start = Instant::now();
+    let report = ingest_file(
+        &mut store,
+        &BrandBook::load(None)?,
+        &extractor,
+        &feed,
+        &IngestOptions {
+            feed: FeedOptions::default(),
+            source: None,
+            retailer: Some("Bench".into()),
+            seen_at: pointe_core::clock::parse_time("2026-01-05")?,
+            market: None,
+        },
+        &mut |_, _| {},
+    )?;
+    eprintln!(
+        "ingested {} rows in {:.1} s",
+        report.accepted,
+        start.elapsed().as_secs_f64()
+    );
+
+    let ctx = IndexContext {
+        taxonomy: taxonomy.clone(),
+        rates: RateTable::bundled(),
+        tiers: Tiers::bundled(),
+        today: "2026-01-05".parse()?,
+        config: LookalikeConfig::bundled(),
+    };
+
+    // Pointe's index.
+    let start = Instant::now();
+    let index = SearchIndex::build(&data.join("index"), &store, ctx.clone())?;
+    let pointe_build = start.elapsed();
+    let pointe_size = index.size_bytes();
+    eprintln!("tantivy index: {:.1} s", pointe_build.as_secs_f64());
+
+    // The FTS5 peer: the same fields, read from the store the same way.
+    let fts_path = dir.path().join("fts.db");
+    let start = Instant::now();
+    let fts = build_fts(&fts_path, &store, &ctx)?;
+    let fts_build = start.elapsed();
+    let fts_size = std::fs::metadata(&fts_path)?.len();
+    eprintln!("fts5 index: {:.1} s", fts_build.as_secs_f64());
+
+    // Heroes: random products.
+    let total = store
+        .list_products(&ProductFilter {
+            limit: Some(1),
+            ..ProductFilter::default()
+        })?
+        .1 as usize;
+    let mut rng = pointe_bench::Rng::new(7);
+    let mut heroes = Vec::new();
+    for _ in 0..200 {
+        let (page, _) = store.list_products(&ProductFilter {
+            limit: Some(1),
+            offset: rng.below(total),
+            ..ProductFilter::default()
+        })?;
+        let p = &page[0];
+        heroes.push(Hero::from_product(p, &store.offers_of(p.key)?, &ctx)?);
+    }
+
+    // Warm both up once.
+    for q in QUERIES {
+        index.search(&SearchQuery {
+            text: q.to_string(),
+            limit: 20,
+            ..SearchQuery::default()
+        })?;
+        fts_search(&fts, q)?;
+    }
+
+    let rounds = 20;
+    let mut pointe_search = Vec::new();
+    let mut pointe_facets = Vec::new();
+    let mut fts_search_t = Vec::new();
+    for _ in 0..rounds {
+        for q in QUERIES {
+            let t = Instant::now();
+            index.search(&SearchQuery {
+                text: q.to_string(),
+                limit: 20,
+                ..SearchQuery::default()
+            })?;
+            pointe_search.push(t.elapsed());
+            let t = Instant::now();
+            index.search(&SearchQuery {
+                text: q.to_string(),
+                limit: 20,
+                facets: true,
+                ..SearchQuery::default()
+            })?;
+            pointe_facets.push(t.elapsed());
+            let t = Instant::now();
+            fts_search(&fts, q)?;
+            fts_search_t.push(t.elapsed());
+        }
+    }
+
+    let mut pointe_look = Vec::new();
+    let mut fts_look = Vec::new();
+    let mut agree = 0usize;
+    for hero in &heroes {
+        let t = Instant::now();
+        let mine = index.lookalikes(hero, &LookalikeQuery::default())?;
+        pointe_look.push(t.elapsed());
+        let t = Instant::now();
+        let theirs = fts_lookalikes(&fts, hero, &ctx)?;
+        fts_look.push(t.elapsed());
+        if mine.results.first().map(|r| r.score)
+            == theirs
+                .first()
+                .map(|s| f64::from(*s))
+                .map(|s| (s * 1000.0).round() / 1000.0)
+        {
+            agree += 1;
+        }
+    }
+
+    println!("## Search and look-alikes ({rows} generated products)\n");
+    println!("| | Pointe (tantivy) | SQLite FTS5 |");
+    println!("|---|---:|---:|");
+    println!(
+        "| index build (from the store) | {:.1} s | {:.1} s |",
+        pointe_build.as_secs_f64(),
+        fts_build.as_secs_f64()
+    );
+    println!(
+        "| index size | {:.0} MB | {:.0} MB |",
+        pointe_size as f64 / 1e6,
+        fts_size as f64 / 1e6
+    );
+    let (p50, p99) = pct(&mut pointe_search);
+    let (f50, f99) = pct(&mut fts_search_t);
+    println!("| search p50 / p99 (top 20) | {p50} / {p99} | {f50} / {f99} |");
+    let (p50, p99) = pct(&mut pointe_facets);
+    println!("| search p50 / p99 with count + 7 facets | {p50} / {p99} | – |");
+    let (p50, p99) = pct(&mut pointe_look);
+    let (f50, f99) = pct(&mut fts_look);
+    println!("| look-alike p50 / p99 (top 10, cheaper) | {p50} / {p99} | {f50} / {f99} |");
+    println!(
+        "\n{} search queries × {rounds} rounds; {} random heroes; best look-alike score equal in {agree} of {} heroes.",
+        QUERIES.len(),
+        heroes.len(),
+        heroes.len()
+    );
+    Ok(())
+}
+
+fn pct(samples: &mut [Duration]) -> (String, String) {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
+    let fmt = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1000.0);
+    (fmt(at(0.5)), fmt(at(0.99)))
+}
+
+fn build_fts(
+    path: &Path,
+    store: &SqliteStore,
+    ctx: &IndexContext,
+) -> anyhow::Result<rusqlite::Connection> {
+    let mut conn = rusqlite::Connection::open(path)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
+         CREATE VIRTUAL TABLE docs USING fts5(title, description, brand, attr_words,
+             tokenize = 'porter unicode61 remove_diacritics 2');
+         CREATE TABLE feats (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, price_gbp INTEGER,
+             features TEXT NOT NULL);",
+    )?;
+    let tx = conn.transaction()?;
+    {
+        let mut docs = tx.prepare(
+            "INSERT INTO docs (rowid, title, description, brand, attr_words) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        let mut feats = tx.prepare(
+            "INSERT INTO feats (rowid, id, price_gbp, features) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        let mut offset = 0;
+        let mut rowid = 0i64;
+        loop {
+            let (page, _) = store.list_products(&ProductFilter {
+                limit: Some(2000),
+                offset,
+                ..ProductFilter::default()
+            })?;
+            if page.is_empty() {
+                break;
+            }
+            offset += page.len();
+            for p in &page {
+                let d = pointe_search::peer::peer_doc(p, &store.offers_of(p.key)?, ctx)?;
+                rowid += 1;
+                docs.execute(params![
+                    rowid,
+                    d.title,
+                    d.description,
+                    d.brand,
+                    d.attr_words
+                ])?;
+                feats.execute(params![
+                    rowid,
+                    d.id,
+                    d.price_gbp.map(|v| v as i64),
+                    d.features_json
+                ])?;
+            }
+        }
+        tx.execute_batch("CREATE INDEX feats_price ON feats (price_gbp);")?;
+    }
+    tx.commit()?;
+    conn.execute_batch("INSERT INTO docs(docs) VALUES ('optimize');")?;
+    Ok(conn)
+}
+
+/// FTS5 query text: each word quoted (so punctuation and operators are literal).
+fn fts_words(text: &str) -> Vec<String> {
+    pointe_core::text::fold_key(text)
+        .split(' ')
+        .filter(|w| !w.is_empty() && !["a", "an", "and", "the", "with"].contains(w))
+        .map(|w| format!("\"{w}\""))
+        .collect()
+}
+
+fn fts_search(conn: &rusqlite::Connection, q: &str) -> anyhow::Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT rowid FROM docs WHERE docs MATCH ?1 ORDER BY bm25(docs, 3.0, 1.0, 2.0, 1.5) LIMIT 20",
+    )?;
+    let query = fts_words(q).join(" AND ");
+    let rows = stmt.query_map([query], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The FTS5 peer of a look-alike search: an OR query over the hero's attribute words, the
+/// 200 best by bm25 that are cheaper than the hero, re-scored by Pointe's scorer; the top 10
+/// scores.
+fn fts_lookalikes(
+    conn: &rusqlite::Connection,
+    hero: &Hero,
+    ctx: &IndexContext,
+) -> anyhow::Result<Vec<f32>> {
+    let words: Vec<String> = hero
+        .attribute_words(&ctx.taxonomy)
+        .iter()
+        .map(|w| format!("\"{}\"", pointe_core::text::fold_key(w)))
+        .collect();
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let cap = hero
+        .price
+        .map(|(m, seen)| pointe_search::search::to_gbp_minor(m, &ctx.rates, seen))
+        .transpose()?
+        .map(|v| v as i64)
+        .unwrap_or(i64::MAX);
+    let mut stmt = conn.prepare_cached(
+        "SELECT f.features FROM docs JOIN feats f ON f.rowid = docs.rowid \
+         WHERE docs MATCH ?1 AND f.price_gbp < ?2 AND f.id != ?3 \
+         ORDER BY bm25(docs, 3.0, 1.0, 2.0, 1.5) LIMIT 200",
+    )?;
+    let rows = stmt.query_map(
+        params![words.join(" OR "), cap, hero.id.clone().unwrap_or_default()],
+        |r| r.get::<_, String>(0),
+    )?;
+    let mut scores = Vec::new();
+    for json in rows {
+        scores.push(score_features_json(hero, &json?, ctx)?);
+    }
+    scores.sort_by(|a, b| b.total_cmp(a));
+    scores.truncate(10);
+    Ok(scores)
+}

@@ -1,0 +1,147 @@
+//! The look-alike finder edits use: Pointe's search index, behind the core's `LookalikeFinder`
+//! seam.
+
+use pointe_core::edit::Candidate;
+use pointe_core::money::{Currency, Money};
+use pointe_core::store::StoredProduct;
+
+/// Explains a product the finder does not rank against the hero (an editor's own pick, dearer
+/// than the hero, say) from the attributes the two share and those they do not.
+pub fn compare(hero: &StoredProduct, pick: &StoredProduct, currency: Currency) -> Candidate {
+    let mut shared = Vec::new();
+    let mut differences = Vec::new();
+    if let (Some(h), Some(p)) = (&hero.data.attributes, &pick.data.attributes) {
+        for (dimension, list) in &h.values {
+            for e in list {
+                if p.has(dimension, &e.value) {
+                    shared.push((dimension.clone(), e.label.clone()));
+                }
+            }
+        }
+        for dimension in ["material", "toe", "colour"] {
+            let (hv, pv) = (h.values.get(dimension), p.values.get(dimension));
+            if let (Some(hv), Some(pv)) = (hv.and_then(|l| l.first()), pv.and_then(|l| l.first()))
+                && !p.has(dimension, &hv.value)
+            {
+                differences.push(format!("{} instead of {}", pv.label, hv.label));
+            }
+        }
+    }
+    Candidate {
+        product_id: pick.id.clone(),
+        brand_key: pick.data.brand_key.clone(),
+        score: 0.0,
+        shared,
+        differences,
+        tier: None,
+        price: Money::new(0, currency),
+        in_stock: true,
+    }
+}
+
+use std::path::Path;
+
+use pointe_core::edit::LookalikeFinder;
+use pointe_core::store::Catalog;
+use pointe_search::{Hero, LookalikeQuery, SearchIndex};
+
+/// Look-alikes from the search index.
+pub struct SearchFinder<'a> {
+    index: SearchIndex,
+    catalog: &'a dyn Catalog,
+}
+
+impl std::fmt::Debug for SearchFinder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchFinder").finish_non_exhaustive()
+    }
+}
+
+/// The finder over the data directory's search index (rebuilt first when stale).
+pub fn open<'a>(
+    cli: &crate::Cli,
+    catalog: &'a dyn Catalog,
+) -> anyhow::Result<Box<dyn LookalikeFinder + 'a>> {
+    Ok(Box::new(SearchFinder {
+        index: crate::search::open_index(cli, catalog)?,
+        catalog,
+    }))
+}
+
+/// The finder over the index of another data directory (the demo's), built with the bundled
+/// taxonomy, tiers and weights.
+pub fn open_dir<'a>(
+    dir: &Path,
+    catalog: &'a dyn Catalog,
+) -> anyhow::Result<Box<dyn LookalikeFinder + 'a>> {
+    let ctx = pointe_search::IndexContext {
+        taxonomy: pointe_core::attributes::Taxonomy::load(Some(dir))?,
+        rates: crate::rate_table(catalog)?,
+        tiers: pointe_core::tiers::Tiers::load(Some(dir))?,
+        today: crate::today()?,
+        config: pointe_search::LookalikeConfig::load(Some(dir))?,
+    };
+    let (index, _) = SearchIndex::open_or_build(&dir.join("index"), catalog, ctx)?;
+    Ok(Box::new(SearchFinder { index, catalog }))
+}
+
+impl LookalikeFinder for SearchFinder<'_> {
+    fn find(
+        &self,
+        hero: &StoredProduct,
+        currency: Currency,
+        limit: usize,
+    ) -> pointe_core::Result<Vec<Candidate>> {
+        let offers = self.catalog.offers_of(hero.key)?;
+        let to_core = |e: pointe_search::Error| match e {
+            pointe_search::Error::Core(c) => c,
+            other => pointe_core::Error::Store(other.to_string()),
+        };
+        let h = Hero::from_product(hero, &offers, self.index.context()).map_err(to_core)?;
+        let query = LookalikeQuery {
+            cheaper: true,
+            in_stock: true,
+            limit,
+            currency: Some(currency),
+            ..LookalikeQuery::default()
+        };
+        let results = self.index.lookalikes(&h, &query).map_err(to_core)?;
+        let mut out = Vec::with_capacity(results.results.len());
+        for r in results.results {
+            let Some(product) = self.catalog.product_by_id(&r.id)? else {
+                continue;
+            };
+            let Some(price) = r
+                .price
+                .as_ref()
+                .and_then(|p| Money::from_amount_str(&p.amount, currency).ok())
+            else {
+                continue;
+            };
+            // Name only what the pick's own extracted attributes state, with their dimension.
+            let shared: Vec<(String, String)> = r
+                .shared
+                .iter()
+                .filter_map(|label| {
+                    let attrs = product.data.attributes.as_ref()?;
+                    attrs.values.iter().find_map(|(dimension, list)| {
+                        list.iter()
+                            .find(|e| &e.label == label)
+                            .map(|e| (dimension.clone(), e.label.clone()))
+                    })
+                })
+                .collect();
+            out.push(Candidate {
+                product_id: r.id.clone(),
+                brand_key: product.data.brand_key.clone(),
+                score: r.score,
+                shared,
+                differences: r.differences.iter().map(|d| d.sentence.clone()).collect(),
+                tier: r.tier.clone(),
+                price,
+                in_stock: true,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,317 @@
+//! The HTML widget renderer.
+//!
+//! Built on a ten-line writer rather than a template crate such as `maud`: maud escapes `&`, `<`,
+//! `>` and `"` but not `'`, and brings a proc-macro to every build of the core, while all this
+//! renderer needs is the rule the writer enforces by its types: markup can only be a
+//! `&'static str` written here, and anything else goes through [`escape_into`] (text and attribute
+//! values alike) or is a URL that [`super::safe_url`] accepted.
+
+use serde_json::Value;
+use url::Url;
+
+use super::{Card, TierBadge, clean, json_ld, refreshed_date};
+use crate::edit::view::EditView;
+
+/// The widget's stylesheet. Every rule is scoped under `.pointe-edit` and every class is
+/// prefixed `pointe-edit__`, so it neither leaks into nor picks up the host page's classes.
+const STYLE: &str = "\
+.pointe-edit{--pe-ink:#1d1b1a;--pe-muted:#6b6560;--pe-line:#e7e1da;--pe-accent:#a3264b;--pe-sans:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;--pe-serif:Georgia,'Times New Roman',serif;font-family:var(--pe-serif);color:var(--pe-ink);background:#fff;line-height:1.45;max-width:1100px;margin:0 auto;padding:16px;text-align:left}\n\
+.pointe-edit *{box-sizing:border-box}\n\
+.pointe-edit__head{margin:0 0 24px}\n\
+.pointe-edit__title{font-family:var(--pe-serif);font-size:2rem;line-height:1.15;font-weight:400;margin:0 0 8px}\n\
+.pointe-edit__standfirst{font-size:1.15rem;margin:0 0 10px}\n\
+.pointe-edit__byline,.pointe-edit__trend,.pointe-edit__foot{font-family:var(--pe-sans);font-size:.8rem;color:var(--pe-muted);letter-spacing:.02em;margin:0 0 4px}\n\
+.pointe-edit__trend{color:var(--pe-accent);font-weight:600;text-transform:uppercase}\n\
+.pointe-edit__hero{display:flex;flex-wrap:wrap;gap:20px;margin:0 0 28px;padding:0 0 28px;border-bottom:1px solid var(--pe-line)}\n\
+.pointe-edit__hero>.pointe-edit__media{flex:1 1 260px;max-width:380px}\n\
+.pointe-edit__hero>.pointe-edit__body{flex:1 1 260px;align-self:center}\n\
+.pointe-edit__grid{list-style:none;margin:0;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,200px),1fr));gap:28px 16px}\n\
+.pointe-edit__item{margin:0;padding:0}\n\
+.pointe-edit__card{display:flex;flex-direction:column;gap:10px;height:100%}\n\
+.pointe-edit__card>.pointe-edit__body{flex:1}\n\
+.pointe-edit__media{margin:0;aspect-ratio:4/5;background:#f4f0eb;overflow:hidden}\n\
+.pointe-edit__img{display:block;width:100%;height:100%;object-fit:cover;border:0}\n\
+.pointe-edit__body{display:flex;flex-direction:column;align-items:flex-start;gap:4px;font-family:var(--pe-sans)}\n\
+.pointe-edit__tier{font-size:.65rem;font-weight:600;text-transform:uppercase;letter-spacing:.08em;padding:2px 6px;border:1px solid currentColor;border-radius:2px;color:var(--pe-muted)}\n\
+.pointe-edit__tier--high-street{color:#2f6b4f}\n\
+.pointe-edit__tier--premium{color:#3a4f8a}\n\
+.pointe-edit__tier--luxury{color:#8a6a1f}\n\
+.pointe-edit__brand{margin:0;font-size:.75rem;font-weight:700;text-transform:uppercase;letter-spacing:.08em}\n\
+.pointe-edit__name{margin:0;font-family:var(--pe-serif);font-size:1rem;font-weight:400;line-height:1.3}\n\
+.pointe-edit__hero .pointe-edit__name{font-size:1.5rem}\n\
+.pointe-edit__price{margin:0;font-weight:600}\n\
+.pointe-edit__price s{margin-right:6px;color:var(--pe-muted);font-weight:400}\n\
+.pointe-edit__now--sale{color:var(--pe-accent)}\n\
+.pointe-edit__retailer{margin:0;font-size:.85rem;color:var(--pe-muted)}\n\
+.pointe-edit__notice{margin:0;font-size:.85rem;font-style:italic;color:var(--pe-accent)}\n\
+.pointe-edit__blurb{margin:0;font-family:var(--pe-serif);font-size:.95rem}\n\
+.pointe-edit__buy{margin-top:auto;display:inline-block;padding:8px 14px;background:var(--pe-ink);color:#fff;font-size:.75rem;font-weight:600;letter-spacing:.08em;text-transform:uppercase;text-decoration:none}\n\
+.pointe-edit__buy:hover,.pointe-edit__buy:focus{background:var(--pe-accent);color:#fff}\n\
+.pointe-edit__buy:focus-visible{outline:2px solid var(--pe-accent);outline-offset:2px}\n\
+.pointe-edit__buy--muted{background:#fff;color:var(--pe-ink);box-shadow:inset 0 0 0 1px var(--pe-ink)}\n\
+.pointe-edit__vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap}\n\
+.pointe-edit__foot{margin:28px 0 0}\n\
+@media (max-width:480px){.pointe-edit__title{font-size:1.5rem}.pointe-edit__grid{grid-template-columns:repeat(2,minmax(0,1fr));gap:24px 12px}.pointe-edit__hero>.pointe-edit__media{max-width:none}}\n";
+
+pub(super) fn render(view: &EditView) -> String {
+    let mut w = Writer::default();
+    w.markup("<section class=\"pointe-edit\"");
+    w.attr("data-pointe-edit", &view.slug);
+    w.markup(">\n<style>\n");
+    w.markup(STYLE);
+    w.markup("</style>\n<header class=\"pointe-edit__head\">\n<h2 class=\"pointe-edit__title\">");
+    w.text(&view.title);
+    w.markup("</h2>\n");
+    if let Some(standfirst) = present(view.standfirst.as_deref()) {
+        w.markup("<p class=\"pointe-edit__standfirst\">");
+        w.text(&standfirst);
+        w.markup("</p>\n");
+    }
+    if let Some(author) = present(view.author.as_deref()) {
+        w.markup("<p class=\"pointe-edit__byline\">By ");
+        w.text(&author);
+        w.markup("</p>\n");
+    }
+    if let Some(trend) = present(view.trend_line.as_deref()) {
+        w.markup("<p class=\"pointe-edit__trend\">");
+        w.text(&trend);
+        w.markup("</p>\n");
+    }
+    w.markup("</header>\n<article class=\"pointe-edit__hero\">\n");
+    card(&mut w, &Card::new(&view.hero), true);
+    w.markup("</article>\n");
+    if !view.picks.is_empty() {
+        w.markup("<ul class=\"pointe-edit__grid\">\n");
+        for pick in &view.picks {
+            w.markup("<li class=\"pointe-edit__item\"><article class=\"pointe-edit__card\">\n");
+            card(&mut w, &Card::new(pick), false);
+            w.markup("</article></li>\n");
+        }
+        w.markup("</ul>\n");
+    }
+    if let Some(refreshed) = present(view.refreshed_at.as_deref()) {
+        w.markup("<p class=\"pointe-edit__foot\">Prices checked ");
+        w.text(&refreshed_date(&refreshed));
+        w.markup(".</p>\n");
+    }
+    w.json_ld(&json_ld::item_list(view));
+    w.markup("</section>\n");
+    w.out
+}
+
+/// The inside of a card: image, then a body with tier, brand, name, price, retailer, notice,
+/// blurb and buy link.
+fn card(w: &mut Writer, card: &Card, hero: bool) {
+    w.markup("<div class=\"pointe-edit__media\">");
+    if let Some(image) = &card.image {
+        w.markup("<img class=\"pointe-edit__img\"");
+        w.url_attr("src", image);
+        w.attr("alt", &card.full_name);
+        w.markup(if hero {
+            " decoding=\"async\">"
+        } else {
+            " loading=\"lazy\" decoding=\"async\">"
+        });
+    }
+    w.markup("</div>\n<div class=\"pointe-edit__body\">\n");
+    match &card.tier {
+        Some(TierBadge::Known { modifier, label }) => {
+            w.markup("<span class=\"pointe-edit__tier pointe-edit__tier--");
+            w.markup(modifier);
+            w.markup("\">");
+            w.markup(label);
+            w.markup("</span>\n");
+        }
+        Some(TierBadge::Other(label)) => {
+            w.markup("<span class=\"pointe-edit__tier\">");
+            w.text(label);
+            w.markup("</span>\n");
+        }
+        None => {}
+    }
+    if let Some(brand) = &card.brand {
+        w.markup("<p class=\"pointe-edit__brand\">");
+        w.text(brand);
+        w.markup("</p>\n");
+    }
+    w.markup("<h3 class=\"pointe-edit__name\">");
+    w.text(&card.name);
+    w.markup("</h3>\n");
+    if let Some(price) = &card.price {
+        w.markup("<p class=\"pointe-edit__price\">");
+        if let Some(was) = &card.was {
+            w.markup("<s><span class=\"pointe-edit__vh\">Was </span>");
+            w.text(was);
+            w.markup("</s> <span class=\"pointe-edit__now pointe-edit__now--sale\"><span class=\"pointe-edit__vh\">Now </span>");
+        } else {
+            w.markup("<span class=\"pointe-edit__now\">");
+        }
+        w.text(price);
+        w.markup("</span></p>\n");
+    }
+    if let Some(retailer) = &card.retailer {
+        w.markup("<p class=\"pointe-edit__retailer\">at ");
+        w.text(retailer);
+        w.markup("</p>\n");
+    }
+    if let Some(status) = &card.status {
+        w.markup("<p class=\"pointe-edit__notice\">");
+        w.text(status);
+        w.markup("</p>\n");
+    }
+    if !card.blurb.is_empty() {
+        w.markup("<p class=\"pointe-edit__blurb\">");
+        w.text(&card.blurb);
+        w.markup("</p>\n");
+    }
+    if let Some(buy) = &card.buy {
+        let unavailable = card.unavailable();
+        w.markup(if unavailable {
+            "<a class=\"pointe-edit__buy pointe-edit__buy--muted\""
+        } else {
+            "<a class=\"pointe-edit__buy\""
+        });
+        w.url_attr("href", buy);
+        w.markup(" rel=\"sponsored noopener\" target=\"_blank\">");
+        w.markup(if unavailable { "View" } else { "Buy now" });
+        if let Some(retailer) = &card.retailer {
+            w.markup("<span class=\"pointe-edit__vh\"> at ");
+            w.text(retailer);
+            w.markup("</span>");
+        }
+        w.markup("</a>\n");
+    }
+    w.markup("</div>\n");
+}
+
+fn present(text: Option<&str>) -> Option<String> {
+    text.map(clean).filter(|t| !t.is_empty())
+}
+
+/// An HTML string that only grows by fixed markup, escaped text, or checked URLs.
+#[derive(Debug, Default)]
+struct Writer {
+    out: String,
+}
+
+impl Writer {
+    /// Markup written in this file; `'static` so that no feed text can be passed as markup.
+    fn markup(&mut self, markup: &'static str) {
+        self.out.push_str(markup);
+    }
+
+    /// Feed text as element content, cleaned and escaped.
+    fn text(&mut self, text: &str) {
+        escape_into(&mut self.out, &clean(text));
+    }
+
+    /// ` name="value"` with the value cleaned and escaped.
+    fn attr(&mut self, name: &'static str, value: &str) {
+        self.out.push(' ');
+        self.out.push_str(name);
+        self.out.push_str("=\"");
+        escape_into(&mut self.out, &clean(value));
+        self.out.push('"');
+    }
+
+    /// ` name="url"` for a URL [`super::safe_url`] accepted, escaped for the attribute (its `&`
+    /// becomes `&amp;`).
+    fn url_attr(&mut self, name: &'static str, url: &Url) {
+        self.out.push(' ');
+        self.out.push_str(name);
+        self.out.push_str("=\"");
+        escape_into(&mut self.out, url.as_str());
+        self.out.push('"');
+    }
+
+    /// A `<script type="application/ld+json">` data block. `<`, `>` and `&` inside the JSON
+    /// are written as `\u003c`, `\u003e` and `\u0026` (the same string to a JSON parser), so
+    /// neither `</script>` nor `<!--` in feed text can end or change the element.
+    fn json_ld(&mut self, value: &Value) {
+        let json = serde_json::to_string(value).unwrap_or_else(|_| "{}".to_string());
+        self.markup("<script type=\"application/ld+json\">");
+        for ch in json.chars() {
+            match ch {
+                '<' => self.out.push_str("\\u003c"),
+                '>' => self.out.push_str("\\u003e"),
+                '&' => self.out.push_str("\\u0026"),
+                _ => self.out.push(ch),
+            }
+        }
+        self.markup("</script>\n");
+    }
+}
+
+/// Escapes the five characters that matter in HTML text and in quoted attribute values.
+fn escape_into(out: &mut String, text: &str) {
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(ch),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use scraper::{Html, Selector};
+
+    use super::*;
+
+    fn escape(text: &str) -> String {
+        let mut out = String::new();
+        escape_into(&mut out, text);
+        out
+    }
+
+    #[test]
+    fn escapes_the_five() {
+        assert_eq!(
+            escape(r#"<a href="x" title='y'>&</a>"#),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn json_ld_cannot_close_its_script() {
+        let mut w = Writer::default();
+        w.json_ld(&serde_json::json!({ "name": "</script><script>alert(1)</script> & <!--" }));
+        assert_eq!(
+            w.out,
+            "<script type=\"application/ld+json\">{\"name\":\"\\u003c/script\\u003e\\u003cscript\\u003ealert(1)\\u003c/script\\u003e \\u0026 \\u003c!--\"}</script>\n"
+        );
+        let body = w
+            .out
+            .trim_start_matches("<script type=\"application/ld+json\">")
+            .trim_end_matches("</script>\n");
+        let back: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(back["name"], "</script><script>alert(1)</script> & <!--");
+    }
+
+    proptest! {
+        /// A real HTML parser reads escaped text back as the cleaned text, both as element
+        /// content and as an attribute value, and finds no element but the wrapper.
+        #[test]
+        fn escaped_text_parses_back(raw in r#"[a-z0-9 <>&;"'=/!\-#x\n]{0,40}"#) {
+            let text = clean(&raw);
+            let mut w = Writer::default();
+            w.markup("<p");
+            w.attr("title", &raw);
+            w.markup(">");
+            w.text(&raw);
+            w.markup("</p>");
+            let doc = Html::parse_fragment(&w.out);
+            let elements: Vec<_> = doc.root_element().descendants().filter_map(scraper::ElementRef::wrap).collect();
+            prop_assert_eq!(elements.len(), 2, "{}", w.out);
+            let p = doc.select(&Selector::parse("p").unwrap()).next().unwrap();
+            prop_assert_eq!(p.value().attrs().count(), 1);
+            prop_assert_eq!(p.value().attr("title"), Some(text.as_str()));
+            prop_assert_eq!(p.text().collect::<String>(), text);
+        }
+    }
+}

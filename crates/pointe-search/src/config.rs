@@ -1,0 +1,143 @@
+//! The look-alike scorer's weights, read from `data/lookalike.toml` (bundled) or
+//! `<data-dir>/lookalike.toml`. Every weight is documented in the bundled file.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::{Error, Result};
+
+/// The weights shipped with Pointe.
+pub const BUNDLED: &str = include_str!("../data/lookalike.toml");
+
+/// The dimensions the scorer compares, heaviest first in the bundled weights.
+pub const SCORED_DIMENSIONS: [&str; 10] = [
+    "category", "toe", "heel", "detail", "material", "finish", "colour", "pattern", "occasion",
+    "gender",
+];
+
+/// How much one attribute dimension counts.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DimensionWeight {
+    /// What a full match of one of the hero's values in this dimension earns.
+    pub weight: f32,
+    /// The credit per taxonomy step between the hero's value and the common ancestor it shares
+    /// with the candidate's (0 to 1).
+    pub partial: f32,
+}
+
+/// The look-alike scorer's configuration. Building one parses a small TOML table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LookalikeConfig {
+    /// The share of the score given to title text similarity (0 to 1).
+    pub text_weight: f32,
+    /// Subtracted from the attribute score for each detail the candidate has and the hero lacks.
+    pub extra_detail_penalty: f32,
+    /// How many candidates the index proposes before re-ranking.
+    pub candidates: usize,
+    /// How much each earlier result of the same brand lowers a candidate while picking results.
+    pub brand_repeat_penalty: f32,
+    /// Weights by dimension.
+    pub weights: BTreeMap<String, DimensionWeight>,
+}
+
+impl LookalikeConfig {
+    /// The bundled weights (`crates/pointe-search/data/lookalike.toml`).
+    pub fn bundled() -> LookalikeConfig {
+        LookalikeConfig::from_toml(BUNDLED, Path::new("lookalike.toml (bundled)"))
+            .expect("the bundled look-alike weights are valid (checked by their tests)")
+    }
+
+    /// The weights of `<data_dir>/lookalike.toml` when it exists (it replaces the bundled file
+    /// whole), else the bundled ones.
+    pub fn load(data_dir: Option<&Path>) -> Result<LookalikeConfig> {
+        if let Some(dir) = data_dir {
+            let path = dir.join("lookalike.toml");
+            if path.exists() {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| Error::Core(pointe_core::Error::io(&path, e)))?;
+                return LookalikeConfig::from_toml(&text, &path);
+            }
+        }
+        Ok(LookalikeConfig::bundled())
+    }
+
+    /// Parses and checks a weights file; `path` names it in errors.
+    pub fn from_toml(text: &str, path: &Path) -> Result<LookalikeConfig> {
+        let bad = |m: String| Error::Config {
+            path: path.to_path_buf(),
+            message: m,
+        };
+        let config: LookalikeConfig = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+        for (dim, w) in &config.weights {
+            if !SCORED_DIMENSIONS.contains(&dim.as_str()) {
+                return Err(bad(format!(
+                    "[weights.{dim}]: no such dimension; use one of {}",
+                    SCORED_DIMENSIONS.join(", ")
+                )));
+            }
+            if !(w.weight >= 0.0 && (0.0..=1.0).contains(&w.partial)) {
+                return Err(bad(format!(
+                    "[weights.{dim}]: weight must be ≥ 0 and partial between 0 and 1"
+                )));
+            }
+        }
+        if !(0.0..=1.0).contains(&config.text_weight) {
+            return Err(bad("text_weight must be between 0 and 1".into()));
+        }
+        if config.candidates == 0 {
+            return Err(bad("candidates must be at least 1".into()));
+        }
+        Ok(config)
+    }
+
+    /// The weight of `dimension` (zero weight when the file leaves it out).
+    pub fn weight(&self, dimension: &str) -> DimensionWeight {
+        self.weights
+            .get(dimension)
+            .copied()
+            .unwrap_or(DimensionWeight {
+                weight: 0.0,
+                partial: 0.0,
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bundled_weights_parse_and_put_category_first() {
+        let c = LookalikeConfig::bundled();
+        let category = c.weight("category").weight;
+        for dim in SCORED_DIMENSIONS.iter().skip(1) {
+            assert!(c.weight(dim).weight < category, "{dim}");
+        }
+        assert!(c.weight("detail").weight >= c.weight("colour").weight * 0.5);
+    }
+
+    #[test]
+    fn bad_files_name_the_problem_and_a_user_file_replaces_the_bundled_one() {
+        let err = LookalikeConfig::from_toml(
+            &BUNDLED.replace("[weights.gender]", "[weights.gendr]"),
+            Path::new("w.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("w.toml") && err.contains("gendr"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("lookalike.toml"),
+            BUNDLED.replace("text_weight = 0.15", "text_weight = 0.5"),
+        )
+        .unwrap();
+        assert_eq!(
+            LookalikeConfig::load(Some(dir.path())).unwrap().text_weight,
+            0.5
+        );
+    }
+}

@@ -1,0 +1,335 @@
+//! What the index keeps about each product, and how it is derived from the store: the words
+//! of the text fields, the attribute tokens, the price in GBP and the compact features the
+//! look-alike scorer reads.
+
+use jiff::civil::Date;
+use pointe_core::attributes::{Attributes, Taxonomy};
+use pointe_core::catalog::{ItemId, lowest_current_price};
+use pointe_core::domain::Offer;
+use pointe_core::fx::RateTable;
+use pointe_core::money::{Currency, Money};
+use pointe_core::store::StoredProduct;
+use pointe_core::tiers::Tiers;
+use serde::{Deserialize, Serialize};
+
+use crate::Result;
+
+/// Words too common to say anything about a product.
+const STOPWORDS: &[&str] = &[
+    "a", "an", "and", "the", "with", "in", "of", "for", "to", "on", "by", "at", "from", "or",
+    "its", "it", "this", "that", "is", "are", "has", "have", "womens", "women", "woman", "mens",
+    "men", "s",
+];
+
+/// A product's lowest current price: in its own currency, the day it was last seen, and in GBP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PriceInfo {
+    /// The price in the offer's currency.
+    pub money: Money,
+    /// The day the price was last seen (never later than today): the rate date of conversions.
+    pub seen: Date,
+    /// The price in GBP minor units.
+    pub gbp_minor: u64,
+}
+
+/// The features the look-alike scorer reads for a candidate, kept in a fast field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Features {
+    /// Extracted `(dimension, value)` pairs (no ancestors; the scorer asks the taxonomy).
+    #[serde(rename = "a")]
+    pub attrs: Vec<(String, String)>,
+    /// The main colour (the first stated), if any.
+    #[serde(rename = "c", default)]
+    pub colour: Option<String>,
+    /// Folded, stemmed title words (brand words removed).
+    #[serde(rename = "w", default)]
+    pub words: Vec<String>,
+    /// Canonical brand key.
+    #[serde(rename = "b", default)]
+    pub brand_key: Option<String>,
+    /// Lowest current price: minor units, currency code, day seen.
+    #[serde(rename = "p", default)]
+    pub price: Option<(i64, String, String)>,
+}
+
+impl Features {
+    /// The price as money and the day it was seen.
+    pub fn price(&self) -> Option<(Money, Date)> {
+        let (minor, code, day) = self.price.as_ref()?;
+        Some((
+            Money::new(*minor, Currency::from_code(code)?),
+            day.parse().ok()?,
+        ))
+    }
+}
+
+/// What search shows of a product, kept in the document store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Display {
+    pub id: String,
+    pub item_ids: Vec<(String, String, String)>,
+    pub brand: Option<String>,
+    pub title: String,
+    pub tier: Option<String>,
+    pub in_stock: bool,
+}
+
+impl Display {
+    pub fn item_ids(&self) -> Vec<ItemId> {
+        self.item_ids
+            .iter()
+            .map(|(source, retailer, item_id)| ItemId {
+                source: source.clone(),
+                retailer: retailer.clone(),
+                item_id: item_id.clone(),
+            })
+            .collect()
+    }
+}
+
+/// Everything the index holds about one product.
+#[derive(Debug, Clone)]
+pub(crate) struct IndexedProduct {
+    pub display: Display,
+    pub features: Features,
+    pub description: String,
+    pub brand_key: Option<String>,
+    pub retailer_keys: Vec<String>,
+    pub price: Option<PriceInfo>,
+    /// `dim:value` tokens, each value with its ancestors, and `colour_family:…`.
+    pub attr_tokens: Vec<String>,
+    /// Labels of the values and their ancestors, for full-text search.
+    pub attr_words: String,
+    pub category: Option<String>,
+    pub colour_family: Option<String>,
+    pub materials: Vec<String>,
+}
+
+/// The GBP currency.
+pub(crate) fn gbp() -> Currency {
+    Currency::from_code("GBP").unwrap_or_else(|| unreachable!("GBP is known"))
+}
+
+/// A product's lowest current price, converted to GBP at the rate of the day it was seen.
+pub(crate) fn price_info(
+    offers: &[Offer],
+    rates: &RateTable,
+    today: Date,
+) -> Result<Option<PriceInfo>> {
+    let Some((view, offer)) = lowest_current_price(offers, Some(gbp()), rates, today)? else {
+        return Ok(None);
+    };
+    let gbp_money =
+        Money::from_amount_str(&view.amount, gbp()).map_err(pointe_core::Error::from)?;
+    let seen = offer
+        .last_seen
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+        .min(today);
+    Ok(Some(PriceInfo {
+        money: offer.current_price(),
+        seen,
+        gbp_minor: gbp_money.minor.max(0) as u64,
+    }))
+}
+
+/// Folded, stemmed words of a title, without stopwords and the brand's own words.
+pub(crate) fn title_words(title: &str, brand: Option<&str>) -> Vec<String> {
+    let brand_words: Vec<String> = brand.map(words_of).unwrap_or_default();
+    let mut out: Vec<String> = Vec::new();
+    for w in words_of(title) {
+        if STOPWORDS.contains(&w.as_str()) || brand_words.contains(&w) {
+            continue;
+        }
+        let stem = stem(&w);
+        if !out.contains(&stem) {
+            out.push(stem);
+        }
+    }
+    out
+}
+
+/// The hero's title words that its attributes do not already state ("wrap" in "mustard
+/// yellow lace wrap dress", "line" in "a-line skirt"): text similarity then adds what the
+/// taxonomy has no value for instead of counting colours and categories twice.
+pub(crate) fn hero_words(
+    title: &str,
+    brand: Option<&str>,
+    attributes: Option<&Attributes>,
+) -> Vec<String> {
+    let mut stated: Vec<String> = Vec::new();
+    if let Some(a) = attributes {
+        for list in a.values.values() {
+            for e in list {
+                for ev in &e.evidence {
+                    stated.extend(words_of(&ev.matched).iter().map(|w| stem(w)));
+                }
+            }
+        }
+    }
+    title_words(title, brand)
+        .into_iter()
+        .filter(|w| !stated.contains(w))
+        .collect()
+}
+
+/// Lower-case alphanumeric words, diacritics and apostrophes dropped.
+fn words_of(text: &str) -> Vec<String> {
+    pointe_core::text::fold_key(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A light English stem: enough to make "flats" and "flat", "dresses" and "dress" agree.
+fn stem(word: &str) -> String {
+    let w = word;
+    if w.len() > 4 && w.ends_with("sses") {
+        return w[..w.len() - 2].to_string();
+    }
+    if w.len() > 4 && w.ends_with("ies") {
+        return format!("{}y", &w[..w.len() - 3]);
+    }
+    if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") {
+        return w[..w.len() - 1].to_string();
+    }
+    w.to_string()
+}
+
+/// What [`attribute_parts`] derives: the scorer's `(dimension, value)` pairs, the main colour,
+/// the attribute tokens and the attribute words.
+pub(crate) type AttributeParts = (Vec<(String, String)>, Option<String>, Vec<String>, String);
+
+/// The scorer's features and the attribute tokens of a set of attributes.
+pub(crate) fn attribute_parts(
+    attributes: Option<&Attributes>,
+    taxonomy: &Taxonomy,
+) -> AttributeParts {
+    let mut attrs = Vec::new();
+    let mut tokens: Vec<String> = Vec::new();
+    let mut words: Vec<String> = Vec::new();
+    let mut colour = None;
+    if let Some(a) = attributes {
+        for (dim, list) in &a.values {
+            for e in list {
+                attrs.push((dim.clone(), e.value.clone()));
+                if dim == "colour" && colour.is_none() {
+                    colour = Some(e.value.clone());
+                }
+                let chain = taxonomy.parent_chain(dim, &e.value);
+                let chain_ids: Vec<String> = if chain.is_empty() {
+                    std::iter::once(e.value.clone())
+                        .chain(e.parents.iter().cloned())
+                        .collect()
+                } else {
+                    chain.iter().map(|v| v.id.clone()).collect()
+                };
+                for id in chain_ids {
+                    let token = format!("{dim}:{id}");
+                    if !tokens.contains(&token) {
+                        tokens.push(token);
+                        let label = taxonomy
+                            .value(dim, &id)
+                            .map(|v| v.label.clone())
+                            .unwrap_or_else(|| id.replace('_', " "));
+                        words.push(label);
+                    }
+                }
+            }
+        }
+        if let Some(family) = &a.colour_family {
+            tokens.push(format!("colour_family:{family}"));
+        }
+    }
+    (attrs, colour, tokens, words.join(" "))
+}
+
+/// Builds what the index holds about a product from the store.
+pub(crate) fn indexed_product(
+    product: &StoredProduct,
+    offers: &[Offer],
+    taxonomy: &Taxonomy,
+    rates: &RateTable,
+    tiers: &Tiers,
+    today: Date,
+) -> Result<IndexedProduct> {
+    let data = &product.data;
+    let price = price_info(offers, rates, today)?;
+    let tier = match &price {
+        Some(p) => Some(tiers.of(p.money, rates, p.seen)?.to_string()),
+        None => None,
+    };
+    let in_stock = offers
+        .iter()
+        .any(|o| o.in_latest_ingest && o.availability.is_buyable());
+    let (attrs, colour, attr_tokens, attr_words) =
+        attribute_parts(data.attributes.as_ref(), taxonomy);
+    let mut retailer_keys: Vec<String> = offers
+        .iter()
+        .map(|o| pointe_core::store::retailer_key(&o.retailer))
+        .collect();
+    retailer_keys.sort();
+    retailer_keys.dedup();
+    let materials = data
+        .attributes
+        .as_ref()
+        .map(|a| a.ids("material").iter().map(|s| s.to_string()).collect())
+        .unwrap_or_default();
+    Ok(IndexedProduct {
+        display: Display {
+            id: product.id.clone(),
+            item_ids: offers
+                .iter()
+                .map(|o| (o.source.clone(), o.retailer.clone(), o.item_id.clone()))
+                .collect(),
+            brand: data.brand.clone(),
+            title: data.title.clone(),
+            tier,
+            in_stock,
+        },
+        features: Features {
+            attrs,
+            colour,
+            words: title_words(&data.title, data.brand.as_deref()),
+            brand_key: data.brand_key.clone(),
+            price: price.map(|p| {
+                (
+                    p.money.minor,
+                    p.money.currency.code().to_string(),
+                    p.seen.to_string(),
+                )
+            }),
+        },
+        description: data.description.clone().unwrap_or_default(),
+        brand_key: data.brand_key.clone(),
+        retailer_keys,
+        price,
+        attr_tokens,
+        attr_words,
+        category: data.attributes.as_ref().and_then(|a| a.category.clone()),
+        colour_family: data
+            .attributes
+            .as_ref()
+            .and_then(|a| a.colour_family.clone()),
+        materials,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn title_words_fold_stem_and_drop_brand_and_stopwords() {
+        assert_eq!(
+            title_words("Leather Bow Ballet Pumps", Some("M&S")),
+            ["leather", "bow", "ballet", "pump"]
+        );
+        assert_eq!(
+            title_words("Miu Miu Logo-patch satin ballet flats", Some("Miu Miu")),
+            ["logo", "patch", "satin", "ballet", "flat"]
+        );
+        assert_eq!(title_words("Women's Dresses", None), ["dress"]);
+    }
+}

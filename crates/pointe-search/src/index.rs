@@ -1,0 +1,473 @@
+//! The search index: its schema, building it from the store, and knowing when it is stale.
+//!
+//! The index lives in `<data-dir>/index/` beside a meta file (`pointe-index.json`) recording
+//! the store generation, taxonomy version, tiers and exchange rates it was built from and the
+//! schema version. [`SearchIndex::open_or_build`] compares them with the store's and rebuilds
+//! whenever any differs or the index is missing or cannot be opened, so a search is never
+//! served from an index that no longer matches the catalog.
+//!
+//! A rebuild is complete (every product is read again) and written to a fresh directory that
+//! replaces the old one only once it is committed, so a failed rebuild leaves the old index.
+
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+use pointe_core::attributes::Taxonomy;
+use pointe_core::fx::RateTable;
+use pointe_core::store::{Catalog, ProductFilter};
+use pointe_core::tiers::Tiers;
+use serde::{Deserialize, Serialize};
+use tantivy::schema::{
+    BytesOptions, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+
+use crate::config::LookalikeConfig;
+use crate::features::{IndexedProduct, indexed_product};
+use crate::{Error, Result};
+
+/// Bumped whenever the schema or what is indexed changes: an index of another version is
+/// rebuilt.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The name of the meta file inside the index directory.
+pub const META_FILE: &str = "pointe-index.json";
+
+/// The tokenizer of the text fields: words, lower case, ASCII folding, English stemming.
+pub(crate) const TOKENIZER: &str = "pointe_en";
+
+/// Products read from the store per page while building.
+const PAGE: usize = 2_000;
+
+/// What the index was built from, as recorded in its meta file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexMeta {
+    /// [`SCHEMA_VERSION`] at build time.
+    pub schema_version: u32,
+    /// The store's [`Catalog::generation`] at build time.
+    pub generation: u64,
+    /// The taxonomy's version.
+    pub taxonomy_version: String,
+    /// A fingerprint of the tiers and exchange rates used for prices in GBP and tiers.
+    pub prices_fingerprint: String,
+    /// How many products were indexed.
+    pub products: u64,
+}
+
+/// Whether an index on disk matches the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Freshness {
+    /// It matches the store.
+    Fresh,
+    /// There is no index.
+    Missing,
+    /// It was built from something else; the reason says what changed.
+    Stale(String),
+    /// It cannot be read; the reason says why.
+    Corrupt(String),
+}
+
+/// What building and querying an index needs besides the store: the taxonomy (attribute
+/// tokens and labels), the exchange rates and tiers (prices in GBP, tiers), today's date and
+/// the look-alike weights.
+#[derive(Debug, Clone)]
+pub struct IndexContext {
+    /// The taxonomy attributes were extracted with.
+    pub taxonomy: Taxonomy,
+    /// Exchange rates.
+    pub rates: RateTable,
+    /// Price tiers.
+    pub tiers: Tiers,
+    /// Today (prices are converted at the rate of the day they were seen, never later).
+    pub today: Date,
+    /// The look-alike scorer's weights.
+    pub config: LookalikeConfig,
+}
+
+impl IndexContext {
+    /// The fingerprint of the tiers and rates (what the stored GBP prices and tiers depend
+    /// on).
+    pub fn prices_fingerprint(&self) -> String {
+        let rates = format!("{}:{:?}", self.rates.len(), self.rates.dates());
+        let tiers = format!("{:?}", self.tiers);
+        format!(
+            "{:016x}-{:016x}",
+            fnv1a64(rates.as_bytes()),
+            fnv1a64(tiers.as_bytes())
+        )
+    }
+}
+
+/// The fields of the schema.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fields {
+    pub id: Field,
+    pub title: Field,
+    pub brand: Field,
+    pub all: Field,
+    pub attr_words: Field,
+    pub brand_key: Field,
+    pub retailer: Field,
+    pub attrs: Field,
+    pub category: Field,
+    pub colour_family: Field,
+    pub material: Field,
+    pub tier: Field,
+    pub price_gbp: Field,
+    pub in_stock: Field,
+    pub features: Field,
+    pub display: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = |stored: bool| {
+        let opts = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        if stored { opts.set_stored() } else { opts }
+    };
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        title: b.add_text_field("title", text(false)),
+        brand: b.add_text_field("brand", text(false)),
+        all: b.add_text_field("all", text(false)),
+        attr_words: b.add_text_field("attr_words", text(false)),
+        brand_key: b.add_text_field("brand_key", STRING | FAST),
+        retailer: b.add_text_field("retailer", STRING | FAST),
+        attrs: b.add_text_field(
+            "attrs",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer("raw")
+                    .set_fieldnorms(false)
+                    .set_index_option(IndexRecordOption::Basic),
+            ),
+        ),
+        category: b.add_text_field("category", STRING | FAST),
+        colour_family: b.add_text_field("colour_family", STRING | FAST),
+        material: b.add_text_field("material", STRING | FAST),
+        tier: b.add_text_field("tier", STRING | FAST),
+        price_gbp: b.add_u64_field("price_gbp", INDEXED | FAST),
+        in_stock: b.add_u64_field("in_stock", INDEXED | FAST),
+        features: b.add_bytes_field("features", BytesOptions::default().set_fast()),
+        display: b.add_text_field("display", STORED),
+    };
+    (b.build(), fields)
+}
+
+fn register_tokenizers(index: &Index) {
+    index.tokenizers().register(
+        TOKENIZER,
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .filter(AsciiFoldingFilter)
+            .filter(Stemmer::new(Language::English))
+            .build(),
+    );
+}
+
+/// An open search index with what querying it needs. Opening one reads the meta file and maps
+/// the index files; it is then cheap to query many times.
+pub struct SearchIndex {
+    pub(crate) index: Index,
+    pub(crate) reader: IndexReader,
+    pub(crate) fields: Fields,
+    pub(crate) ctx: IndexContext,
+    meta: IndexMeta,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("dir", &self.dir)
+            .field("meta", &self.meta)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The meta file of the index in `dir`, if readable.
+fn read_meta(dir: &Path) -> Option<IndexMeta> {
+    let text = std::fs::read_to_string(dir.join(META_FILE)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+impl SearchIndex {
+    /// Whether the index in `dir` matches the store and context (without opening it).
+    pub fn freshness(dir: &Path, catalog: &dyn Catalog, ctx: &IndexContext) -> Result<Freshness> {
+        if !dir.join(META_FILE).exists() {
+            return Ok(Freshness::Missing);
+        }
+        let Some(meta) = read_meta(dir) else {
+            return Ok(Freshness::Corrupt(format!(
+                "{} cannot be read",
+                dir.join(META_FILE).display()
+            )));
+        };
+        let generation = catalog.generation()?;
+        Ok(if meta.schema_version != SCHEMA_VERSION {
+            Freshness::Stale(format!(
+                "schema version {} (now {SCHEMA_VERSION})",
+                meta.schema_version
+            ))
+        } else if meta.generation != generation {
+            Freshness::Stale(format!(
+                "built at store generation {} (now {generation})",
+                meta.generation
+            ))
+        } else if meta.taxonomy_version != ctx.taxonomy.version() {
+            Freshness::Stale("the taxonomy changed".into())
+        } else if meta.prices_fingerprint != ctx.prices_fingerprint() {
+            Freshness::Stale("tiers or exchange rates changed".into())
+        } else {
+            Freshness::Fresh
+        })
+    }
+
+    /// Opens the index in `dir`, rebuilding it first when it is missing, stale or corrupt.
+    /// Returns the index and what it found before (so callers can say it was rebuilt).
+    pub fn open_or_build(
+        dir: &Path,
+        catalog: &dyn Catalog,
+        ctx: IndexContext,
+    ) -> Result<(SearchIndex, Freshness)> {
+        let found = SearchIndex::freshness(dir, catalog, &ctx)?;
+        if found == Freshness::Fresh {
+            match SearchIndex::open(dir, ctx.clone()) {
+                Ok(index) => return Ok((index, found)),
+                Err(e) => {
+                    let why = Freshness::Corrupt(e.to_string());
+                    tracing::warn!("search index {}: {e}; rebuilding", dir.display());
+                    return Ok((SearchIndex::build(dir, catalog, ctx)?, why));
+                }
+            }
+        }
+        tracing::info!("search index {}: {found:?}; rebuilding", dir.display());
+        Ok((SearchIndex::build(dir, catalog, ctx)?, found))
+    }
+
+    /// Opens the index in `dir` as it is, without checking it against the store.
+    pub fn open(dir: &Path, ctx: IndexContext) -> Result<SearchIndex> {
+        let meta = read_meta(dir).ok_or_else(|| {
+            Error::Usage(format!("{}: no readable index meta file", dir.display()))
+        })?;
+        let index = Index::open_in_dir(dir)?;
+        register_tokenizers(&index);
+        let (expected, fields) = schema();
+        if index.schema() != expected {
+            return Err(Error::Usage(format!(
+                "{}: the index has another schema",
+                dir.display()
+            )));
+        }
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            fields,
+            ctx,
+            meta,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// Builds the index of every product in `catalog` into `dir`, replacing what was there
+    /// once the new index is committed. Costs one read of every product and its offers.
+    pub fn build(dir: &Path, catalog: &dyn Catalog, ctx: IndexContext) -> Result<SearchIndex> {
+        let generation = catalog.generation()?;
+        let parent = dir.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "index".into());
+        let tmp = parent.join(format!(".{name}.building-{}", std::process::id()));
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        }
+        std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let (schema, fields) = schema();
+        let index = Index::create_in_dir(&tmp, schema)?;
+        register_tokenizers(&index);
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get().clamp(1, 4))
+            .unwrap_or(1);
+        let mut writer: IndexWriter =
+            index.writer_with_num_threads(threads, 64_000_000 * threads)?;
+        let mut count = 0u64;
+        let mut offset = 0;
+        loop {
+            let (page, _) = catalog.list_products(&ProductFilter {
+                limit: Some(PAGE),
+                offset,
+                ..ProductFilter::default()
+            })?;
+            if page.is_empty() {
+                break;
+            }
+            offset += page.len();
+            for product in &page {
+                let offers = catalog.offers_of(product.key)?;
+                let p = indexed_product(
+                    product,
+                    &offers,
+                    &ctx.taxonomy,
+                    &ctx.rates,
+                    &ctx.tiers,
+                    ctx.today,
+                )?;
+                writer.add_document(document(&fields, &p)?)?;
+                count += 1;
+            }
+            if page.len() < PAGE {
+                break;
+            }
+        }
+        writer.commit()?;
+        // One segment answers queries fastest.
+        let segments = index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            writer.merge(&segments).wait()?;
+        }
+        writer.wait_merging_threads()?;
+        let meta = IndexMeta {
+            schema_version: SCHEMA_VERSION,
+            generation,
+            taxonomy_version: ctx.taxonomy.version(),
+            prices_fingerprint: ctx.prices_fingerprint(),
+            products: count,
+        };
+        let meta_json = serde_json::to_string_pretty(&meta)
+            .map_err(|e| Error::io(tmp.join(META_FILE), std::io::Error::other(e.to_string())))?;
+        std::fs::write(tmp.join(META_FILE), meta_json)
+            .map_err(|e| Error::io(tmp.join(META_FILE), e))?;
+        drop(index);
+        if dir.exists() {
+            std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        std::fs::rename(&tmp, dir).map_err(|e| Error::io(dir, e))?;
+        SearchIndex::open(dir, ctx)
+    }
+
+    /// What the index was built from.
+    pub fn meta(&self) -> &IndexMeta {
+        &self.meta
+    }
+
+    /// The directory of the index.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The total size of the index files in bytes.
+    pub fn size_bytes(&self) -> u64 {
+        dir_size(&self.dir)
+    }
+
+    /// The context (taxonomy, rates, tiers, weights) the index is queried with.
+    pub fn context(&self) -> &IndexContext {
+        &self.ctx
+    }
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => dir_size(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn document(f: &Fields, p: &IndexedProduct) -> Result<TantivyDocument> {
+    let mut doc = TantivyDocument::default();
+    let d = &p.display;
+    doc.add_text(f.id, &d.id);
+    doc.add_text(f.title, &d.title);
+    if let Some(brand) = &d.brand {
+        doc.add_text(f.brand, brand);
+    }
+    doc.add_text(
+        f.all,
+        format!(
+            "{} {} {} {}",
+            d.title,
+            d.brand.as_deref().unwrap_or(""),
+            p.description,
+            p.attr_words
+        ),
+    );
+    doc.add_text(f.attr_words, &p.attr_words);
+    if let Some(b) = &p.brand_key {
+        doc.add_text(f.brand_key, b);
+    }
+    for r in &p.retailer_keys {
+        doc.add_text(f.retailer, r);
+    }
+    for t in &p.attr_tokens {
+        doc.add_text(f.attrs, t);
+    }
+    if let Some(c) = &p.category {
+        doc.add_text(f.category, c);
+    }
+    if let Some(c) = &p.colour_family {
+        doc.add_text(f.colour_family, c);
+    }
+    for m in &p.materials {
+        doc.add_text(f.material, m);
+    }
+    if let Some(t) = &d.tier {
+        doc.add_text(f.tier, t);
+    }
+    if let Some(price) = &p.price {
+        doc.add_u64(f.price_gbp, price.gbp_minor);
+    }
+    doc.add_u64(f.in_stock, u64::from(d.in_stock));
+    let json = |v: &dyn erased::Json| v.to_json();
+    doc.add_bytes(f.features, json(&p.features)?.as_bytes());
+    doc.add_text(f.display, json(&p.display)?);
+    Ok(doc)
+}
+
+mod erased {
+    use crate::Result;
+
+    /// Serialises to JSON text (a tiny object-safe wrapper).
+    pub trait Json {
+        fn to_json(&self) -> Result<String>;
+    }
+
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> Result<String> {
+            serde_json::to_string(self).map_err(|e| crate::Error::Usage(format!("json: {e}")))
+        }
+    }
+}
+
+/// 64-bit FNV-1a: a stable hash for fingerprints.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}

@@ -1,0 +1,941 @@
+//! Look-alikes: the products that look most like a hero, with why each is alike, how it
+//! differs and what it saves.
+//!
+//! A look-alike search runs in three steps:
+//!
+//! 1. **Candidates.** One index query per level of the hero's category (its own category
+//!    first, then each broader one while fewer than `candidates` products were found), each
+//!    scoring products by the hero's attribute tokens with the configured weights, plus a
+//!    little BM25 on the hero's title words; the price, tier and stock filters apply here.
+//! 2. **Scoring.** Each candidate is scored exactly ([`LookalikeConfig`]): weighted attribute
+//!    similarity with partial credit through the taxonomy's parents, less a small penalty for
+//!    details the hero lacks, mixed with title text similarity. The same pass writes what the
+//!    two share and how they differ.
+//! 3. **Picking.** Results are taken best first, each earlier result of the same brand
+//!    lowering the next (MMR-style diversity), with at most `per_brand` per brand.
+
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::civil::Date;
+use pointe_core::attributes::{Attributes, Extractor, Market, ProductText, Taxonomy};
+use pointe_core::catalog::{ItemId, MoneyView};
+use pointe_core::domain::Offer;
+use pointe_core::money::{Currency, Money};
+use pointe_core::store::StoredProduct;
+use serde::{Serialize, Serializer};
+use tantivy::collector::TopDocs;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, Query, TermQuery,
+};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, Term};
+
+use crate::config::{LookalikeConfig, SCORED_DIMENSIONS};
+use crate::features::{Features, attribute_parts, gbp, hero_words, indexed_product};
+use crate::index::{IndexContext, SearchIndex};
+use crate::search::{price_range, to_gbp_minor};
+use crate::{Error, Result};
+
+/// The product (or text) whose look-alikes are wanted.
+#[derive(Debug, Clone)]
+pub struct Hero {
+    /// Pointe's id, for a catalog product.
+    pub id: Option<String>,
+    /// Its feed item ids.
+    pub item_ids: Vec<ItemId>,
+    /// Brand.
+    pub brand: Option<String>,
+    /// Title, or the free text.
+    pub title: String,
+    /// Its lowest current price and the day it was seen, for a catalog product with offers.
+    pub price: Option<(Money, Date)>,
+    /// Its price tier.
+    pub tier: Option<String>,
+    /// Its attributes, as extracted.
+    pub attributes: Option<Attributes>,
+    features: Features,
+}
+
+impl Hero {
+    /// A hero from a catalog product and its offers.
+    pub fn from_product(
+        product: &StoredProduct,
+        offers: &[Offer],
+        ctx: &IndexContext,
+    ) -> Result<Hero> {
+        let p = indexed_product(
+            product,
+            offers,
+            &ctx.taxonomy,
+            &ctx.rates,
+            &ctx.tiers,
+            ctx.today,
+        )?;
+        let mut features = p.features;
+        features.words = hero_words(
+            &product.data.title,
+            product.data.brand.as_deref(),
+            product.data.attributes.as_ref(),
+        );
+        Ok(Hero {
+            id: Some(product.id.clone()),
+            item_ids: p.display.item_ids(),
+            brand: product.data.brand.clone(),
+            title: product.data.title.clone(),
+            price: p.price.map(|pi| (pi.money, pi.seen)),
+            tier: p.display.tier.clone(),
+            attributes: product.data.attributes.clone(),
+            features,
+        })
+    }
+
+    /// A hero described in words ("satin ballet flats with a bow"): its attributes are
+    /// extracted from the text (British English); it has no price.
+    pub fn from_text(text: &str, extractor: &Extractor, taxonomy: &Taxonomy) -> Hero {
+        let attributes = extractor.extract(&ProductText::new(text, Market::Uk));
+        let (attrs, colour, _, _) = attribute_parts(Some(&attributes), taxonomy);
+        Hero {
+            id: None,
+            item_ids: Vec::new(),
+            brand: None,
+            title: text.to_string(),
+            price: None,
+            tier: None,
+            features: Features {
+                attrs,
+                colour,
+                words: hero_words(text, None, Some(&attributes)),
+                brand_key: None,
+                price: None,
+            },
+            attributes: Some(attributes),
+        }
+    }
+
+    /// What Pointe understood of the hero, for people: its category and attributes, or that
+    /// it found no category.
+    pub fn understood(&self, taxonomy: &Taxonomy) -> String {
+        let values = hero_values(&self.features, taxonomy, None);
+        let category = values.iter().find(|v| v.dim == "category");
+        let rest: Vec<String> = values
+            .iter()
+            .filter(|v| v.dim != "category")
+            .map(|v| format!("{} {}", v.dim, v.label))
+            .collect();
+        let head = match category {
+            Some(c) => format!("category {}", c.label),
+            None => "no category (matching on attributes and words only)".to_string(),
+        };
+        if rest.is_empty() {
+            head
+        } else {
+            format!("{head}; {}", rest.join(", "))
+        }
+    }
+}
+
+/// Options of a look-alike search.
+#[derive(Debug, Clone)]
+pub struct LookalikeQuery {
+    /// Only products cheaper than the hero (default true; ignored for a hero without price).
+    pub cheaper: bool,
+    /// Only products at or below this price (any currency; converted at today's rate).
+    pub max_price: Option<Money>,
+    /// Only this tier.
+    pub tier: Option<String>,
+    /// Only products a shopper can buy now.
+    pub in_stock: bool,
+    /// At most this many results (default 10).
+    pub limit: usize,
+    /// At most this many results per brand (default unlimited).
+    pub per_brand: Option<usize>,
+    /// Prices in this currency (default the hero's, or GBP for a text hero).
+    pub currency: Option<Currency>,
+}
+
+impl Default for LookalikeQuery {
+    fn default() -> LookalikeQuery {
+        LookalikeQuery {
+            cheaper: true,
+            max_price: None,
+            tier: None,
+            in_stock: false,
+            limit: 10,
+            per_brand: None,
+            currency: None,
+        }
+    }
+}
+
+/// One way a look-alike differs from the hero.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// The dimension (`material`, `detail`…).
+    pub dimension: String,
+    /// The hero's value's label, if the hero has one here.
+    pub hero: Option<String>,
+    /// The look-alike's value's label, if it has one here.
+    pub candidate: Option<String>,
+    /// For people: "leather instead of satin", "no logo patch", "adds buckle".
+    pub sentence: String,
+}
+
+/// A difference is written as its sentence in JSON.
+impl Serialize for Difference {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.sentence)
+    }
+}
+
+/// What a look-alike saves against the hero, in the hero's currency.
+#[derive(Debug, Clone, Serialize)]
+pub struct Saving {
+    /// The hero's price less the look-alike's (negative when it costs more).
+    pub amount: MoneyView,
+    /// The saving as a percentage of the hero's price, one decimal.
+    pub percent: f64,
+}
+
+/// One look-alike with its explanation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Lookalike {
+    /// Pointe's id.
+    pub id: String,
+    /// Its feed item ids.
+    pub item_ids: Vec<ItemId>,
+    /// Brand.
+    pub brand: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Its lowest current price in the hero's currency.
+    pub price: Option<MoneyView>,
+    /// How alike it is, 0 to 1 (three decimals).
+    pub score: f64,
+    /// The hero's attributes it shares ("ballet flat", "bow", "pink").
+    pub shared: Vec<String>,
+    /// How it differs.
+    pub differences: Vec<Difference>,
+    /// What it saves against the hero.
+    pub saving: Option<Saving>,
+    /// Its price tier.
+    pub tier: Option<String>,
+}
+
+/// The hero as the results show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeroView {
+    /// Pointe's id (none for a text hero).
+    pub id: Option<String>,
+    /// Its feed item ids.
+    pub item_ids: Vec<ItemId>,
+    /// Brand.
+    pub brand: Option<String>,
+    /// Title or text.
+    pub title: String,
+    /// Its lowest current price.
+    pub price: Option<MoneyView>,
+    /// Its tier.
+    pub tier: Option<String>,
+    /// The attributes the scorer compares (labels).
+    pub attributes: Vec<String>,
+    /// What Pointe understood of it.
+    pub understood: String,
+}
+
+/// The answer to a look-alike search.
+#[derive(Debug, Clone, Serialize)]
+pub struct LookalikeResults {
+    /// The hero.
+    pub hero: HeroView,
+    /// Look-alikes, best first.
+    pub results: Vec<Lookalike>,
+}
+
+/// One of the hero's values the scorer compares.
+#[derive(Debug, Clone)]
+struct HeroValue {
+    dim: &'static str,
+    value: String,
+    label: String,
+    /// The value and its ancestors, nearest first.
+    chain: Vec<String>,
+    weight: f32,
+    partial: f32,
+}
+
+fn label(taxonomy: &Taxonomy, dim: &str, id: &str) -> String {
+    taxonomy
+        .value(dim, id)
+        .map(|v| v.label.clone())
+        .unwrap_or_else(|| id.replace('_', " "))
+}
+
+fn chain(taxonomy: &Taxonomy, dim: &str, id: &str) -> Vec<String> {
+    let c: Vec<String> = taxonomy
+        .parent_chain(dim, id)
+        .iter()
+        .map(|v| v.id.clone())
+        .collect();
+    if c.is_empty() {
+        vec![id.to_string()]
+    } else {
+        c
+    }
+}
+
+/// The values of `features` the scorer compares: every value of the scored dimensions, the
+/// main colour only.
+fn hero_values(
+    features: &Features,
+    taxonomy: &Taxonomy,
+    config: Option<&LookalikeConfig>,
+) -> Vec<HeroValue> {
+    let mut out = Vec::new();
+    for dim in SCORED_DIMENSIONS {
+        let (weight, partial) = match config {
+            Some(c) => (c.weight(dim).weight, c.weight(dim).partial),
+            None => (1.0, 0.5),
+        };
+        if weight <= 0.0 {
+            continue;
+        }
+        for value in candidate_values(features, dim) {
+            out.push(HeroValue {
+                dim,
+                value: value.to_string(),
+                label: label(taxonomy, dim, value),
+                chain: chain(taxonomy, dim, value),
+                weight,
+                partial,
+            });
+        }
+    }
+    out
+}
+
+/// A product's values in one dimension (its main colour only for colour).
+fn candidate_values<'a>(features: &'a Features, dim: &str) -> Vec<&'a str> {
+    if dim == "colour" {
+        return features.colour.as_deref().into_iter().collect();
+    }
+    features
+        .attrs
+        .iter()
+        .filter(|(d, _)| d == dim)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+/// How one of the hero's values is matched by a candidate's values of its dimension: the
+/// credit, the candidate value that earned it and the common ancestor (when partial).
+fn credit<'c>(
+    hv: &HeroValue,
+    cand: &[&'c str],
+    taxonomy: &Taxonomy,
+) -> (f32, Option<&'c str>, Option<String>) {
+    let mut best: (f32, Option<&str>, Option<String>) = (0.0, None, None);
+    for &c in cand {
+        if c == hv.value || taxonomy.is_a(hv.dim, c, &hv.value) {
+            return (1.0, Some(c), None);
+        }
+        let c_chain = chain(taxonomy, hv.dim, c);
+        // Steps from each value up to the nearest common ancestor: a flat is one step from a
+        // ballet flat; a boot and a loafer are one step each from "shoes", two in all.
+        if let Some(hops) = hv
+            .chain
+            .iter()
+            .skip(1)
+            .position(|a| c_chain.contains(a))
+            .map(|i| i + 1)
+        {
+            let up = c_chain
+                .iter()
+                .position(|a| *a == hv.chain[hops])
+                .unwrap_or(0);
+            let value = hv.partial.powi((hops + up) as i32);
+            if value > best.0 {
+                best = (value, Some(c), Some(hv.chain[hops].clone()));
+            }
+        }
+    }
+    best
+}
+
+/// The exact score of a candidate and its explanation.
+#[derive(Debug, Clone)]
+struct Scored {
+    score: f32,
+    shared: Vec<String>,
+    differences: Vec<Difference>,
+}
+
+fn score(
+    hero: &[HeroValue],
+    hero_words: &[String],
+    cand: &Features,
+    taxonomy: &Taxonomy,
+    config: &LookalikeConfig,
+) -> Scored {
+    let mut earned = 0.0f32;
+    let mut possible = 0.0f32;
+    let mut shared = Vec::new();
+    let mut differences = Vec::new();
+    let mut by_dim: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for dim in SCORED_DIMENSIONS {
+        by_dim.insert(dim, candidate_values(cand, dim));
+    }
+    for hv in hero {
+        possible += hv.weight;
+        let values = &by_dim[hv.dim];
+        let (credit, matched, ancestor) = credit(hv, values, taxonomy);
+        earned += hv.weight * credit;
+        if credit >= 1.0 {
+            shared.push(hv.label.clone());
+            continue;
+        }
+        if credit > 0.0 {
+            let ancestor = ancestor.unwrap_or_default();
+            shared.push(label(taxonomy, hv.dim, &ancestor));
+            // A sibling (blush for pale pink) is a difference; a broader value (flats for
+            // ballet flats) is not stated otherwise.
+            if let Some(m) = matched
+                && m != ancestor
+            {
+                let m = label(taxonomy, hv.dim, m);
+                differences.push(Difference {
+                    dimension: hv.dim.to_string(),
+                    sentence: format!("{m} instead of {}", hv.label),
+                    hero: Some(hv.label.clone()),
+                    candidate: Some(m),
+                });
+            }
+            continue;
+        }
+        let other = values.iter().find(|v| {
+            !hero
+                .iter()
+                .any(|h| h.dim == hv.dim && (h.value == **v || taxonomy.is_a(hv.dim, v, &h.value)))
+        });
+        let additive = matches!(hv.dim, "detail" | "finish" | "pattern");
+        let difference = match other {
+            Some(o) if !additive => {
+                let o = label(taxonomy, hv.dim, o);
+                Difference {
+                    dimension: hv.dim.to_string(),
+                    sentence: format!("{o} instead of {}", hv.label),
+                    hero: Some(hv.label.clone()),
+                    candidate: Some(o),
+                }
+            }
+            _ if additive => Difference {
+                dimension: hv.dim.to_string(),
+                sentence: format!("no {}", hv.label),
+                hero: Some(hv.label.clone()),
+                candidate: None,
+            },
+            _ => Difference {
+                dimension: hv.dim.to_string(),
+                sentence: format!("{} not stated (the hero's is {})", hv.dim, hv.label),
+                hero: Some(hv.label.clone()),
+                candidate: None,
+            },
+        };
+        differences.push(difference);
+    }
+    let mut extras = 0;
+    for c in &by_dim["detail"] {
+        let related = hero.iter().any(|h| {
+            h.dim == "detail"
+                && (taxonomy.is_a("detail", c, &h.value) || taxonomy.is_a("detail", &h.value, c))
+        });
+        if !related {
+            extras += 1;
+            let l = label(taxonomy, "detail", c);
+            differences.push(Difference {
+                dimension: "detail".into(),
+                sentence: format!("adds {l}"),
+                hero: None,
+                candidate: Some(l),
+            });
+        }
+    }
+    let attr = if possible > 0.0 {
+        (earned / possible - config.extra_detail_penalty * extras as f32).max(0.0)
+    } else {
+        0.0
+    };
+    let text = if hero_words.is_empty() {
+        0.0
+    } else {
+        hero_words.iter().filter(|w| cand.words.contains(w)).count() as f32
+            / hero_words.len() as f32
+    };
+    let tw = if possible > 0.0 {
+        config.text_weight
+    } else {
+        1.0
+    };
+    Scored {
+        score: (1.0 - tw) * attr + tw * text,
+        shared,
+        differences,
+    }
+}
+
+/// A candidate after scoring.
+struct Candidate {
+    addr: DocAddress,
+    features: Features,
+    scored: Scored,
+    /// Price in the output currency.
+    price: Option<Money>,
+    price_view: Option<MoneyView>,
+}
+
+impl SearchIndex {
+    /// The look-alikes of `hero`. Costs one index query per category level visited (usually
+    /// one), reading the features of up to `candidates` products, and the stored display data
+    /// of the results.
+    pub fn lookalikes(&self, hero: &Hero, q: &LookalikeQuery) -> Result<LookalikeResults> {
+        let ctx = &self.ctx;
+        let taxonomy = &ctx.taxonomy;
+        let config = &ctx.config;
+        let searcher = self.reader.searcher();
+        let f = &self.fields;
+        let values = hero_values(&hero.features, taxonomy, Some(config));
+        let currency = q
+            .currency
+            .or(hero.price.map(|(m, _)| m.currency))
+            .unwrap_or_else(gbp);
+        let hero_price = match hero.price {
+            Some((m, seen)) if m.currency != currency => {
+                Some(ctx.rates.convert(m, currency, seen)?.money)
+            }
+            Some((m, _)) => Some(m),
+            None => None,
+        };
+        let max_price = match q.max_price {
+            Some(m) if m.currency != currency => {
+                Some(ctx.rates.convert(m, currency, ctx.today)?.money)
+            }
+            other => other,
+        };
+        if let Some(tier) = &q.tier
+            && !ctx.tiers.has(tier)
+        {
+            return Err(Error::Usage(format!(
+                "no tier {tier:?}; the tiers are {}",
+                ctx.tiers.names().join(", ")
+            )));
+        }
+
+        // Filters of the index query. Prices in GBP get 3% of slack either way: the exact test
+        // in the hero's currency comes after scoring.
+        let mut filters: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut cap_gbp: Option<u64> = None;
+        if q.cheaper
+            && let Some((m, seen)) = hero.price
+        {
+            cap_gbp = Some(to_gbp_minor(m, &ctx.rates, seen)?);
+        }
+        if let Some(m) = q.max_price {
+            let v = to_gbp_minor(m, &ctx.rates, ctx.today)?;
+            cap_gbp = Some(cap_gbp.map_or(v, |c| c.min(v)));
+        }
+        if let Some(cap) = cap_gbp {
+            filters.push((
+                Occur::Must,
+                price_range(f, None, Some(cap + cap / 33 + 1), true),
+            ));
+        }
+        if let Some(tier) = &q.tier {
+            filters.push((Occur::Must, term_query(Term::from_field_text(f.tier, tier))));
+        }
+        if q.in_stock {
+            filters.push((Occur::Must, term_query(Term::from_field_u64(f.in_stock, 1))));
+        }
+        if let Some(id) = &hero.id {
+            filters.push((Occur::MustNot, term_query(Term::from_field_text(f.id, id))));
+        }
+
+        // Scoring clauses: each hero value, with partial credit for each ancestor level.
+        let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for hv in &values {
+            let levels: Vec<Box<dyn Query>> = hv
+                .chain
+                .iter()
+                .enumerate()
+                .map(|(i, id)| {
+                    Box::new(ConstScoreQuery::new(
+                        term_query(Term::from_field_text(f.attrs, &format!("{}:{id}", hv.dim))),
+                        hv.weight * hv.partial.powi(i as i32),
+                    )) as Box<dyn Query>
+                })
+                .collect();
+            shoulds.push((Occur::Should, Box::new(DisjunctionMaxQuery::new(levels))));
+        }
+        let hero_words = hero.features.words.clone();
+        for word in self.query_words(&hero.title)? {
+            shoulds.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(f.all, &word),
+                        IndexRecordOption::WithFreqs,
+                    )),
+                    0.1,
+                )),
+            ));
+        }
+        if shoulds.is_empty() {
+            return Ok(LookalikeResults {
+                hero: self.hero_view(hero, &values, currency)?,
+                results: Vec::new(),
+            });
+        }
+        let scoring: Box<dyn Query> = Box::new(BooleanQuery::new(shoulds));
+
+        // Candidates: the hero's own category first, broader ones while too few.
+        let want = config.candidates.max(q.limit);
+        let category_levels: Vec<String> = values
+            .iter()
+            .find(|v| v.dim == "category")
+            .map(|v| v.chain.clone())
+            .unwrap_or_default();
+        let mut addrs: Vec<DocAddress> = Vec::new();
+        let mut level_queries: Vec<Box<dyn Query>> = Vec::new();
+        if category_levels.is_empty() {
+            let mut clauses = vec![(Occur::Must, scoring.box_clone())];
+            clauses.extend(filters.iter().map(|(o, q)| (*o, q.box_clone())));
+            level_queries.push(Box::new(BooleanQuery::new(clauses)));
+        } else {
+            for (i, level) in category_levels.iter().enumerate() {
+                let mut clauses = vec![
+                    (
+                        Occur::Must,
+                        term_query(Term::from_field_text(f.attrs, &format!("category:{level}"))),
+                    ),
+                    (Occur::Should, scoring.box_clone()),
+                ];
+                if i > 0 {
+                    clauses.push((
+                        Occur::MustNot,
+                        term_query(Term::from_field_text(
+                            f.attrs,
+                            &format!("category:{}", category_levels[i - 1]),
+                        )),
+                    ));
+                }
+                clauses.extend(filters.iter().map(|(o, q)| (*o, q.box_clone())));
+                level_queries.push(Box::new(BooleanQuery::new(clauses)));
+            }
+        }
+        for query in level_queries {
+            if addrs.len() >= want {
+                break;
+            }
+            let top = searcher.search(
+                &query,
+                &TopDocs::with_limit(want - addrs.len()).order_by_score(),
+            )?;
+            addrs.extend(top.into_iter().map(|(_, a)| a));
+        }
+
+        // Exact scores, prices in the output currency and the exact price tests.
+        let mut candidates = Vec::with_capacity(addrs.len());
+        for addr in addrs {
+            let features = self.features(&searcher, addr)?;
+            let (price, price_view) = match features.price() {
+                Some((m, seen)) if m.currency != currency => {
+                    let c = ctx.rates.convert(m, currency, seen)?;
+                    (
+                        Some(c.money),
+                        Some(MoneyView::converted(c.money, c.rate_date)),
+                    )
+                }
+                Some((m, _)) => (Some(m), Some(MoneyView::exact(m))),
+                None => (None, None),
+            };
+            if q.cheaper
+                && let Some(hp) = hero_price
+                && price.is_none_or(|p| p.minor >= hp.minor)
+            {
+                continue;
+            }
+            if let Some(max) = max_price
+                && price.is_none_or(|p| p.minor > max.minor)
+            {
+                continue;
+            }
+            let scored = score(&values, &hero_words, &features, taxonomy, config);
+            candidates.push(Candidate {
+                addr,
+                features,
+                scored,
+                price,
+                price_view,
+            });
+        }
+        candidates.sort_by(|a, b| {
+            b.scored
+                .score
+                .total_cmp(&a.scored.score)
+                .then(
+                    a.price
+                        .map(|p| p.minor)
+                        .unwrap_or(i64::MAX)
+                        .cmp(&b.price.map(|p| p.minor).unwrap_or(i64::MAX)),
+                )
+                .then(a.addr.cmp(&b.addr))
+        });
+
+        // Picking with per-brand diversity.
+        let limit = if q.limit == 0 { 10 } else { q.limit };
+        let mut picked: Vec<Candidate> = Vec::new();
+        let mut per_brand: HashMap<String, usize> = HashMap::new();
+        let brand_of = |c: &Candidate| {
+            c.features
+                .brand_key
+                .clone()
+                .unwrap_or_else(|| format!("(no brand {:?})", c.addr))
+        };
+        while picked.len() < limit && !candidates.is_empty() {
+            let mut best: Option<(usize, f32)> = None;
+            for (i, c) in candidates.iter().enumerate() {
+                let seen = per_brand.get(&brand_of(c)).copied().unwrap_or(0);
+                if q.per_brand.is_some_and(|cap| seen >= cap) {
+                    continue;
+                }
+                let adjusted = c.scored.score - config.brand_repeat_penalty * seen as f32;
+                if best.is_none_or(|(_, s)| adjusted > s) {
+                    best = Some((i, adjusted));
+                }
+            }
+            let Some((i, _)) = best else { break };
+            let c = candidates.remove(i);
+            *per_brand.entry(brand_of(&c)).or_insert(0) += 1;
+            picked.push(c);
+        }
+
+        let mut results = Vec::with_capacity(picked.len());
+        for c in picked {
+            let (display, _) = self.load(&searcher, f, c.addr)?;
+            let saving = match (hero_price, c.price) {
+                (Some(h), Some(p)) if h.minor > 0 => {
+                    let amount = Money::new(h.minor - p.minor, currency);
+                    let approx = c.price_view.as_ref().is_some_and(|v| v.approx.is_some());
+                    Some(Saving {
+                        amount: if approx {
+                            MoneyView::converted(
+                                amount,
+                                c.price_view
+                                    .as_ref()
+                                    .and_then(|v| v.rate_date.as_deref())
+                                    .and_then(|d| d.parse().ok()),
+                            )
+                        } else {
+                            MoneyView::exact(amount)
+                        },
+                        percent: ((amount.minor as f64 / h.minor as f64) * 1000.0).round() / 10.0,
+                    })
+                }
+                _ => None,
+            };
+            results.push(Lookalike {
+                id: display.id.clone(),
+                item_ids: display.item_ids(),
+                brand: display.brand.clone(),
+                title: display.title.clone(),
+                price: c.price_view,
+                score: (f64::from(c.scored.score) * 1000.0).round() / 1000.0,
+                shared: c.scored.shared,
+                differences: c.scored.differences,
+                saving,
+                tier: display.tier.clone(),
+            });
+        }
+        Ok(LookalikeResults {
+            hero: self.hero_view(hero, &values, currency)?,
+            results,
+        })
+    }
+
+    fn hero_view(&self, hero: &Hero, values: &[HeroValue], currency: Currency) -> Result<HeroView> {
+        let price = match hero.price {
+            Some((m, seen)) if m.currency != currency => {
+                let c = self.ctx.rates.convert(m, currency, seen)?;
+                Some(MoneyView::converted(c.money, c.rate_date))
+            }
+            Some((m, _)) => Some(MoneyView::exact(m)),
+            None => None,
+        };
+        Ok(HeroView {
+            id: hero.id.clone(),
+            item_ids: hero.item_ids.clone(),
+            brand: hero.brand.clone(),
+            title: hero.title.clone(),
+            price,
+            tier: hero.tier.clone(),
+            attributes: values.iter().map(|v| v.label.clone()).collect(),
+            understood: hero.understood(&self.ctx.taxonomy),
+        })
+    }
+}
+
+fn term_query(term: Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+}
+
+/// Scoring a product's features JSON against a hero outside the index: what a benchmark peer
+/// (another engine proposing the candidates) uses to re-rank with the same scorer.
+pub fn score_features_json(hero: &Hero, features_json: &str, ctx: &IndexContext) -> Result<f32> {
+    let cand: Features =
+        serde_json::from_str(features_json).map_err(|e| Error::Usage(format!("features: {e}")))?;
+    let values = hero_values(&hero.features, &ctx.taxonomy, Some(&ctx.config));
+    Ok(score(
+        &values,
+        &hero.features.words,
+        &cand,
+        &ctx.taxonomy,
+        &ctx.config,
+    )
+    .score)
+}
+
+impl Hero {
+    /// The words of the hero's attributes (labels, with their ancestors), for a peer's
+    /// full-text OR query.
+    pub fn attribute_words(&self, taxonomy: &Taxonomy) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for v in hero_values(&self.features, taxonomy, None) {
+            for id in &v.chain {
+                let l = label(taxonomy, v.dim, id);
+                if !out.contains(&l) {
+                    out.push(l);
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::title_words;
+
+    fn features(attrs: &[(&str, &str)], colour: Option<&str>, title: &str) -> Features {
+        Features {
+            attrs: attrs
+                .iter()
+                .map(|(d, v)| (d.to_string(), v.to_string()))
+                .collect(),
+            colour: colour.map(str::to_string),
+            words: title_words(title, None),
+            brand_key: None,
+            price: None,
+        }
+    }
+
+    #[test]
+    fn partial_credit_follows_the_taxonomy_and_differences_read_as_sentences() {
+        let t = Taxonomy::bundled();
+        let config = LookalikeConfig::bundled();
+        let hero = features(
+            &[
+                ("category", "ballet_flats"),
+                ("material", "satin"),
+                ("detail", "bow"),
+                ("detail", "logo_patch"),
+                ("colour", "pale_pink"),
+            ],
+            Some("pale_pink"),
+            "satin ballet flats",
+        );
+        let values = hero_values(&hero, &t, Some(&config));
+        let cand = features(
+            &[
+                ("category", "ballet_flats"),
+                ("material", "leather"),
+                ("detail", "bow"),
+                ("detail", "buckle"),
+                ("colour", "blush"),
+            ],
+            Some("blush"),
+            "leather bow ballet pumps",
+        );
+        let s = score(&values, &hero.words, &cand, &t, &config);
+        assert!(
+            s.shared.contains(&"ballet flat".to_string()),
+            "{:?}",
+            s.shared
+        );
+        assert!(s.shared.contains(&"bow".to_string()));
+        assert!(
+            s.shared.contains(&"pink".to_string()),
+            "blush is pink: {:?}",
+            s.shared
+        );
+        let sentences: Vec<&str> = s.differences.iter().map(|d| d.sentence.as_str()).collect();
+        assert!(
+            sentences.contains(&"leather instead of satin"),
+            "{sentences:?}"
+        );
+        assert!(sentences.contains(&"no logo patch"), "{sentences:?}");
+        assert!(sentences.contains(&"adds buckle"), "{sentences:?}");
+        assert!(
+            sentences.contains(&"blush instead of pale pink"),
+            "{sentences:?}"
+        );
+
+        // A loafer meets a ballet flat only at "shoes", two steps up and one down: an eighth
+        // of the category credit; a plain flat is one step away: half.
+        let loafer = features(&[("category", "loafers")], None, "loafers");
+        let hv = &values[0];
+        let (c, _, ancestor) = credit(hv, &candidate_values(&loafer, "category"), &t);
+        assert_eq!((c, ancestor.as_deref()), (0.125, Some("shoes")));
+        let flat = features(&[("category", "flats")], None, "flats");
+        assert_eq!(credit(hv, &candidate_values(&flat, "category"), &t).0, 0.5);
+        // Patent has leather; suede is leather.
+        let leather_hero = features(&[("material", "leather")], None, "");
+        let lv = hero_values(&leather_hero, &t, Some(&config));
+        let suede = features(&[("material", "suede")], None, "");
+        assert_eq!(
+            credit(&lv[0], &candidate_values(&suede, "material"), &t).0,
+            1.0
+        );
+    }
+
+    #[test]
+    fn a_closer_candidate_scores_higher() {
+        let t = Taxonomy::bundled();
+        let config = LookalikeConfig::bundled();
+        let hero = features(
+            &[
+                ("category", "ballet_flats"),
+                ("detail", "bow"),
+                ("colour", "pink"),
+            ],
+            Some("pink"),
+            "bow ballet flats",
+        );
+        let values = hero_values(&hero, &t, Some(&config));
+        let close = features(
+            &[
+                ("category", "ballet_flats"),
+                ("detail", "bow"),
+                ("colour", "pink"),
+            ],
+            Some("pink"),
+            "bow ballet flats",
+        );
+        let far = features(
+            &[("category", "court_shoes"), ("colour", "pink")],
+            Some("pink"),
+            "pink pumps",
+        );
+        let a = score(&values, &hero.words, &close, &t, &config).score;
+        let b = score(&values, &hero.words, &far, &t, &config).score;
+        assert!(a > 0.99 && b < 0.5, "{a} {b}");
+    }
+}

@@ -1,0 +1,490 @@
+//! Full-text product search: BM25 over title, brand, description and attribute words with
+//! English stemming and typo tolerance, filters, facets and sorting.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use pointe_core::attributes::Taxonomy;
+use pointe_core::catalog::{ItemId, MoneyView};
+use pointe_core::money::{Currency, Money};
+use serde::Serialize;
+use tantivy::aggregation::agg_req::Aggregations;
+use tantivy::aggregation::agg_result::AggregationResults;
+use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
+
+use crate::features::{Display, Features};
+use crate::index::{Fields, SearchIndex};
+use crate::{Error, Result};
+
+/// Words dropped from queries: they would only make an all-words query miss.
+const QUERY_STOPWORDS: &[&str] = &[
+    "a", "an", "and", "the", "with", "in", "of", "for", "to", "on", "by", "at", "or", "s",
+];
+
+/// How search results are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    /// Best match first (BM25).
+    #[default]
+    Relevance,
+    /// Cheapest first (by the lowest current price in GBP).
+    PriceAsc,
+    /// Dearest first.
+    PriceDesc,
+}
+
+/// A search: words and filters. Build one with `SearchQuery { text, ..Default::default() }`.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    /// The words searched for; empty matches every product (filters still apply).
+    pub text: String,
+    /// Only this canonical brand key (see `BrandBook::canonical`).
+    pub brand_key: Option<String>,
+    /// Only products with an offer from this folded retailer key.
+    pub retailer_key: Option<String>,
+    /// Only this category or its sub-categories (taxonomy id).
+    pub category: Option<String>,
+    /// Only this colour family or shade (taxonomy colour id: `pink`, `blush`).
+    pub colour: Option<String>,
+    /// Only this material or its kinds (taxonomy id: `leather` includes suede).
+    pub material: Option<String>,
+    /// Only this tier (`high_street`, `premium`, `luxury`).
+    pub tier: Option<String>,
+    /// Only products whose lowest current price in GBP is at least this (minor units).
+    pub min_price_gbp: Option<u64>,
+    /// Only products whose lowest current price in GBP is at most this (minor units).
+    pub max_price_gbp: Option<u64>,
+    /// Only products a shopper can buy now.
+    pub in_stock: bool,
+    /// Order of the results.
+    pub sort: SortOrder,
+    /// At most this many results (default 20 when 0).
+    pub limit: usize,
+    /// Skip this many first.
+    pub offset: usize,
+    /// Show prices in this currency (default: each product's own).
+    pub currency: Option<Currency>,
+    /// Also count the matching products by facet (costs a pass over every match).
+    pub facets: bool,
+}
+
+/// One search result.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHit {
+    /// Pointe's id.
+    pub id: String,
+    /// Every feed item id the product is known by.
+    pub item_ids: Vec<ItemId>,
+    /// Brand.
+    pub brand: Option<String>,
+    /// Title.
+    pub title: String,
+    /// The lowest current price.
+    pub price: Option<MoneyView>,
+    /// Price tier.
+    pub tier: Option<String>,
+    /// Whether any current offer can be bought now.
+    pub in_stock: bool,
+    /// The relevance score (BM25; 0 when sorted by price or when no words were given).
+    pub score: f32,
+}
+
+/// One facet value and how many matching products have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FacetCount {
+    /// The value (a brand key, taxonomy id, tier…).
+    pub value: String,
+    /// Matching products with it.
+    pub count: u64,
+}
+
+/// The results of a search.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    /// The results of this page.
+    pub items: Vec<SearchHit>,
+    /// How many products match in all.
+    pub total: u64,
+    /// Counts of the matching products by brand, retailer, category, colour family, material,
+    /// tier and stock, the ten commonest values of each.
+    pub facets: BTreeMap<String, Vec<FacetCount>>,
+    /// True when no product had every word and the results are those with any of them.
+    pub relaxed: bool,
+}
+
+/// Finds the id of `dimension`'s value that `text` names: its id, label or a synonym, singular
+/// or plural. `None` when nothing matches.
+pub fn resolve_value(taxonomy: &Taxonomy, dimension: &str, text: &str) -> Option<String> {
+    let folded = pointe_core::text::fold_key(text);
+    let candidates = [
+        folded.clone(),
+        folded.trim_end_matches('s').to_string(),
+        folded.strip_suffix("es").unwrap_or(&folded).to_string(),
+    ];
+    let id_form = folded.replace(' ', "_");
+    taxonomy
+        .values(dimension)
+        .find(|v| {
+            v.id == id_form
+                || std::iter::once(&v.label)
+                    .chain(&v.synonyms)
+                    .chain(&v.uk)
+                    .chain(&v.us)
+                    .any(|p| {
+                        let p = pointe_core::text::fold_key(p);
+                        candidates.contains(&p) || candidates.contains(&format!("{p}s"))
+                    })
+        })
+        .map(|v| v.id.clone())
+}
+
+impl SearchIndex {
+    /// Runs a search. Costs one BM25 query, a count and the facet aggregation over the
+    /// matching products; typo-tolerant alternatives are added for words of five letters or
+    /// more.
+    pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
+        let searcher = self.reader.searcher();
+        let f = &self.fields;
+        let filters = self.filters(q)?;
+        let words = self.query_words(&q.text)?;
+        let mut relaxed = false;
+        let mut query = self.text_query(&words, Occur::Must, &filters);
+        let mut total = searcher.search(&query, &Count)? as u64;
+        if total == 0 && words.len() > 1 {
+            query = self.text_query(&words, Occur::Should, &filters);
+            total = searcher.search(&query, &Count)? as u64;
+            relaxed = true;
+        }
+        let limit = if q.limit == 0 { 20 } else { q.limit };
+        let hits: Vec<(f32, DocAddress)> = match q.sort {
+            SortOrder::Relevance => searcher.search(
+                &query,
+                &TopDocs::with_limit(limit)
+                    .and_offset(q.offset)
+                    .order_by_score(),
+            )?,
+            SortOrder::PriceAsc | SortOrder::PriceDesc => {
+                let order = if q.sort == SortOrder::PriceAsc {
+                    Order::Asc
+                } else {
+                    Order::Desc
+                };
+                searcher
+                    .search(
+                        &query,
+                        &TopDocs::with_limit(limit)
+                            .and_offset(q.offset)
+                            .order_by_fast_field::<u64>("price_gbp", order),
+                    )?
+                    .into_iter()
+                    .map(|(_, addr)| (0.0, addr))
+                    .collect()
+            }
+        };
+        let mut items = Vec::with_capacity(hits.len());
+        for (score, addr) in hits {
+            let (display, features) = self.load(&searcher, f, addr)?;
+            items.push(SearchHit {
+                price: self.price_view(&features, q.currency)?,
+                id: display.id.clone(),
+                item_ids: display.item_ids(),
+                brand: display.brand.clone(),
+                title: display.title.clone(),
+                tier: display.tier.clone(),
+                in_stock: display.in_stock,
+                score: if words.is_empty() { 0.0 } else { score },
+            });
+        }
+        let facets = if q.facets {
+            self.facets(&searcher, &query)?
+        } else {
+            BTreeMap::new()
+        };
+        Ok(SearchResults {
+            items,
+            total,
+            facets,
+            relaxed,
+        })
+    }
+
+    /// The stored display data and features of a document.
+    pub(crate) fn load(
+        &self,
+        searcher: &Searcher,
+        f: &Fields,
+        addr: DocAddress,
+    ) -> Result<(Display, Features)> {
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        let text = doc
+            .get_first(f.display)
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let display: Display = serde_json::from_str(&text).map_err(|e| {
+            Error::Usage(format!("search index: a stored document is damaged: {e}"))
+        })?;
+        let features = self.features(searcher, addr)?;
+        Ok((display, features))
+    }
+
+    /// The scorer's features of a document (from the fast field).
+    pub(crate) fn features(&self, searcher: &Searcher, addr: DocAddress) -> Result<Features> {
+        let segment = searcher.segment_reader(addr.segment_ord);
+        let column = segment
+            .fast_fields()
+            .bytes("features")?
+            .ok_or_else(|| Error::Usage("search index: no features column".into()))?;
+        let mut buf = Vec::new();
+        if let Some(ord) = column.term_ords(addr.doc_id).next() {
+            column
+                .ord_to_bytes(ord, &mut buf)
+                .map_err(|e| Error::io("index features", e))?;
+        }
+        serde_json::from_slice(&buf)
+            .map_err(|e| Error::Usage(format!("search index: damaged features: {e}")))
+    }
+
+    /// A document's price as shown: in its own currency, or converted to `currency`.
+    pub(crate) fn price_view(
+        &self,
+        features: &Features,
+        currency: Option<Currency>,
+    ) -> Result<Option<MoneyView>> {
+        let Some((money, seen)) = features.price() else {
+            return Ok(None);
+        };
+        Ok(Some(match currency {
+            Some(c) if c != money.currency => {
+                let converted = self.ctx.rates.convert(money, c, seen)?;
+                MoneyView::converted(converted.money, converted.rate_date)
+            }
+            _ => MoneyView::exact(money),
+        }))
+    }
+
+    /// The query's words as the index's tokenizer stems them, stopwords dropped.
+    pub(crate) fn query_words(&self, text: &str) -> Result<Vec<String>> {
+        let mut analyzer = self.index.tokenizer_for_field(self.fields.title)?;
+        let mut out = Vec::new();
+        for raw in pointe_core::text::fold_key(text).split(' ') {
+            if raw.is_empty() || QUERY_STOPWORDS.contains(&raw) {
+                continue;
+            }
+            let mut stream = analyzer.token_stream(raw);
+            while let Some(token) = stream.next() {
+                if !out.contains(&token.text) {
+                    out.push(token.text.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// One clause per word (title, brand, attribute words, everything, and a fuzzy match on
+    /// everything for longer words), combined with `occur`, plus the filters.
+    fn text_query(
+        &self,
+        words: &[String],
+        occur: Occur,
+        filters: &[(Occur, Box<dyn Query>)],
+    ) -> Box<dyn Query> {
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for word in words {
+            let term = |field: Field| Term::from_field_text(field, word);
+            let boosted = |field: Field, boost: f32| -> (Occur, Box<dyn Query>) {
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(TermQuery::new(term(field), IndexRecordOption::WithFreqs)),
+                        boost,
+                    )),
+                )
+            };
+            let mut alternatives = vec![
+                boosted(f.title, 3.0),
+                boosted(f.brand, 2.0),
+                boosted(f.attr_words, 1.5),
+                boosted(f.all, 1.0),
+            ];
+            let chars = word.chars().count();
+            if chars >= 5 {
+                let distance = if chars >= 9 { 2 } else { 1 };
+                alternatives.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(FuzzyTermQuery::new(term(f.all), distance, true)),
+                        0.5,
+                    )),
+                ));
+            }
+            clauses.push((occur, Box::new(BooleanQuery::new(alternatives))));
+        }
+        if clauses.is_empty() {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        for (occur, q) in filters {
+            clauses.push((*occur, q.box_clone()));
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// The filter clauses of a search.
+    fn filters(&self, q: &SearchQuery) -> Result<Vec<(Occur, Box<dyn Query>)>> {
+        let f = &self.fields;
+        let t = &self.ctx.taxonomy;
+        let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let term = |field: Field, text: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, text),
+                IndexRecordOption::Basic,
+            ))
+        };
+        if let Some(b) = &q.brand_key {
+            out.push((Occur::Must, term(f.brand_key, b)));
+        }
+        if let Some(r) = &q.retailer_key {
+            out.push((Occur::Must, term(f.retailer, r)));
+        }
+        let mut attr = |dim: &str, raw: &Option<String>, token_dim: &str| -> Result<()> {
+            if let Some(raw) = raw {
+                let id = resolve_value(t, dim, raw).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "no {dim} {raw:?}; try one of {}",
+                        t.values(dim)
+                            .map(|v| v.id.as_str())
+                            .take(12)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })?;
+                out.push((Occur::Must, term(f.attrs, &format!("{token_dim}:{id}"))));
+            }
+            Ok(())
+        };
+        attr("category", &q.category, "category")?;
+        attr("colour", &q.colour, "colour")?;
+        attr("material", &q.material, "material")?;
+        if let Some(tier) = &q.tier {
+            if !self.ctx.tiers.has(tier) {
+                return Err(Error::Usage(format!(
+                    "no tier {tier:?}; the tiers are {}",
+                    self.ctx.tiers.names().join(", ")
+                )));
+            }
+            out.push((Occur::Must, term(f.tier, tier)));
+        }
+        if q.min_price_gbp.is_some() || q.max_price_gbp.is_some() {
+            out.push((
+                Occur::Must,
+                price_range(f, q.min_price_gbp, q.max_price_gbp, true),
+            ));
+        }
+        if q.in_stock {
+            out.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_u64(f.in_stock, 1),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        Ok(out)
+    }
+
+    fn facets(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+    ) -> Result<BTreeMap<String, Vec<FacetCount>>> {
+        let names = [
+            ("brand", "brand_key"),
+            ("retailer", "retailer"),
+            ("category", "category"),
+            ("colour_family", "colour_family"),
+            ("material", "material"),
+            ("tier", "tier"),
+            ("in_stock", "in_stock"),
+        ];
+        let request: serde_json::Map<String, serde_json::Value> = names
+            .iter()
+            .map(|(name, field)| {
+                (
+                    name.to_string(),
+                    serde_json::json!({"terms": {"field": field, "size": 10}}),
+                )
+            })
+            .collect();
+        let aggs: Aggregations = serde_json::from_value(serde_json::Value::Object(request))
+            .map_err(|e| Error::Usage(format!("facets: {e}")))?;
+        let collector = AggregationCollector::from_aggs(
+            aggs,
+            AggContextParams::new(
+                AggregationLimitsGuard::default(),
+                self.index.tokenizers().clone(),
+            ),
+        );
+        let results: AggregationResults = searcher.search(query, &collector)?;
+        let json =
+            serde_json::to_value(&results).map_err(|e| Error::Usage(format!("facets: {e}")))?;
+        let mut out = BTreeMap::new();
+        for (name, _) in names {
+            let buckets = json[name]["buckets"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let counts = buckets
+                .iter()
+                .map(|b| FacetCount {
+                    value: match &b["key"] {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    },
+                    count: b["doc_count"].as_u64().unwrap_or(0),
+                })
+                .collect();
+            out.insert(name.to_string(), counts);
+        }
+        Ok(out)
+    }
+}
+
+/// A range over the GBP price; `inclusive_max` false makes the upper bound strict.
+pub(crate) fn price_range(
+    f: &Fields,
+    min: Option<u64>,
+    max: Option<u64>,
+    inclusive_max: bool,
+) -> Box<dyn Query> {
+    let lower = match min {
+        Some(v) => Bound::Included(Term::from_field_u64(f.price_gbp, v)),
+        None => Bound::Unbounded,
+    };
+    let upper = match max {
+        Some(v) if inclusive_max => Bound::Included(Term::from_field_u64(f.price_gbp, v)),
+        Some(v) => Bound::Excluded(Term::from_field_u64(f.price_gbp, v)),
+        None => Bound::Unbounded,
+    };
+    Box::new(RangeQuery::new(lower, upper))
+}
+
+/// A price in any currency converted to GBP minor units at the rate of `on`.
+pub fn to_gbp_minor(
+    money: Money,
+    rates: &pointe_core::fx::RateTable,
+    on: jiff::civil::Date,
+) -> Result<u64> {
+    let gbp = crate::features::gbp();
+    let m = if money.currency == gbp {
+        money
+    } else {
+        rates.convert(money, gbp, on)?.money
+    };
+    Ok(m.minor.max(0) as u64)
+}
