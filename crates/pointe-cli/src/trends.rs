@@ -423,6 +423,7 @@ struct FitItem {
     title: String,
     category: Option<String>,
     price: Option<MoneyView>,
+    tier: Option<String>,
     score: f64,
     matched: Vec<pointe_core::trends::SignatureMatch>,
 }
@@ -438,7 +439,9 @@ fn products(cli: &Cli, term: &str, limit: usize) -> anyhow::Result<u8> {
         );
     };
     let rates = crate::rate_table(&store)?;
-    let reader = CatalogReader::new(&store, &rates, crate::today()?);
+    let today = crate::today()?;
+    let reader = CatalogReader::new(&store, &rates, today);
+    let tiers = pointe_core::tiers::Tiers::load(Some(&cli.data_dir))?;
     let mut scored = Vec::new();
     let page = 5000;
     let mut offset = 0;
@@ -471,6 +474,14 @@ fn products(cli: &Cli, term: &str, limit: usize) -> anyhow::Result<u8> {
     let mut items = Vec::new();
     for (rank, (fit, product)) in scored.into_iter().take(limit).enumerate() {
         let summary = &reader.list_one(&product)?;
+        let tier = summary
+            .lowest_price
+            .as_ref()
+            .and_then(|p| {
+                let currency = pointe_core::money::Currency::from_code(&p.currency)?;
+                pointe_core::money::Money::from_amount_str(&p.amount, currency).ok()
+            })
+            .and_then(|m| tiers.of(m, &rates, today).ok().map(str::to_string));
         items.push(FitItem {
             rank: rank + 1,
             id: product.id.clone(),
@@ -483,6 +494,7 @@ fn products(cli: &Cli, term: &str, limit: usize) -> anyhow::Result<u8> {
                 .as_ref()
                 .and_then(|a| a.category.clone()),
             price: summary.lowest_price.clone(),
+            tier,
             score: fit.score,
             matched: fit.matched,
         });
@@ -496,6 +508,7 @@ fn products(cli: &Cli, term: &str, limit: usize) -> anyhow::Result<u8> {
                 "BRAND".into(),
                 "TITLE".into(),
                 "PRICE".into(),
+                "TIER".into(),
                 "MATCHES".into(),
             ]];
             for i in &items {
@@ -508,6 +521,7 @@ fn products(cli: &Cli, term: &str, limit: usize) -> anyhow::Result<u8> {
                         .as_ref()
                         .map(|p| p.display.clone())
                         .unwrap_or_else(|| "-".into()),
+                    i.tier.clone().unwrap_or_default(),
                     i.matched
                         .iter()
                         .map(|m| m.value.replace('_', " "))

@@ -228,6 +228,10 @@ fn balletcore_products_on_the_seed_feed_and_real_catalogs_start_with_ballet_flat
             .collect();
         assert!(!matched.is_empty(), "{item}");
         assert!(
+            item["tier"].is_string(),
+            "every piece has its price tier: {item}"
+        );
+        assert!(
             item["category"] == "ballet_flats"
                 || matched.contains(&"satin")
                 || matched.contains(&"tulle"),
