@@ -375,7 +375,8 @@ fn point_view(p: &PricePoint) -> PricePointView {
 /// ingest of their source still held count, buyable ones first (an out-of-stock price is shown
 /// only when nothing is buyable). Prices in other currencies than `currency` (by default the
 /// first current offer's) are converted at the rate of the day each price was last seen (never
-/// later than `today`) and marked approximate.
+/// later than `today`) and marked approximate; an offer whose currency has no rate to the target
+/// is left out.
 pub fn lowest_current_price<'o>(
     offers: &'o [Offer],
     currency: Option<Currency>,
@@ -404,7 +405,16 @@ pub fn lowest_current_price<'o>(
                 .last_seen
                 .to_zoned_datetime(jiff::tz::TimeZone::UTC)
                 .date();
-            let c = rates.convert(price, target, seen.min(today))?;
+            let c = match rates.convert(price, target, seen.min(today)) {
+                Ok(c) => c,
+                // An offer in a currency with no rate to the target cannot be compared: it is
+                // left out rather than failing the whole product.
+                Err(Error::NoRate { from, to }) => {
+                    tracing::debug!("offer {} left out: no rate from {from} to {to}", offer.id);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             (c.money, MoneyView::converted(c.money, c.rate_date))
         };
         if best.as_ref().is_none_or(|(m, _, _)| amount.minor < m.minor) {

@@ -275,6 +275,20 @@ fn editing_picks_and_errors_leave_the_stored_edit_as_it_was() {
         "seed-001",
     ]);
     assert_eq!(exists.code, 1);
+    // A pick priced in a currency with no exchange rate to the edit's.
+    let dirhams = env.write(
+        "dubai.csv",
+        "aw_product_id,merchant_name,brand_name,product_name,search_price,currency,in_stock\n\
+         aed-1,Dubai Shop,Acme,Satin ballet flats,120.00,AED,1\n",
+    );
+    env.run(&["ingest", &dirhams]).expect_code(0);
+    let run = env.run(&["edit", "pick", "balletcore", "aed-1"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no exchange rate from AED to GBP"),
+        "{}",
+        run.stderr
+    );
     let after = env
         .run(&["edit", "show", "balletcore", "-o", "json"])
         .expect_code(0)
