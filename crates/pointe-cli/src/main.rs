@@ -44,7 +44,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Ingest retailer or affiliate feeds (Google Merchant Center TSV/XML, Awin CSV; gzip or not).
+    /// Ingest retailer or affiliate feeds (Google Merchant Center TSV/XML, Awin CSV, Shopify
+    /// products.json, any CSV with --mapping; gzip or not).
     Ingest(ingest::IngestArgs),
     /// List and show products with their offers and price history.
     #[command(subcommand)]
@@ -73,7 +74,8 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Load the bundled sample catalog into a fresh directory and show what Pointe holds.
+    /// Load the bundled sample catalog into a fresh directory, show what Pointe holds and build
+    /// the sample Balletcore edit.
     Demo(demo::DemoArgs),
     /// Check the store's integrity (SQLite integrity and foreign keys).
     Check,
