@@ -34,6 +34,24 @@ pub struct DimensionWeight {
 pub struct LookalikeConfig {
     /// The share of the score given to title text similarity (0 to 1).
     pub text_weight: f32,
+    /// How strictly the category decides: the score is multiplied by the category credit
+    /// raised to this power (0 leaves the category an ordinary weight; 1 halves the score of
+    /// a plain flat for a ballet flat and divides a loafer's by eight).
+    #[serde(default)]
+    pub category_gate: f32,
+    /// The share of the colour credit a colour earns when the candidate's title names it after
+    /// its main colour (0 to 1; default 0).
+    #[serde(default)]
+    pub other_colour: f32,
+    /// The share of a dimension's weight a candidate earns when it states no value there at
+    /// all (no material given), rather than a different one (0 to 1; default 0). Not for
+    /// details, finishes and patterns, whose absence is a difference, nor the category.
+    #[serde(default)]
+    pub unstated: f32,
+    /// The factor on the weight of a hero's value only its description states ("concealed
+    /// zip closure"), not its title or the feed's fields (0 to 1; default 1).
+    #[serde(default = "one")]
+    pub described_only: f32,
     /// Subtracted from the attribute score for each detail the candidate has and the hero lacks.
     pub extra_detail_penalty: f32,
     /// How many candidates the index proposes before re-ranking.
@@ -42,6 +60,10 @@ pub struct LookalikeConfig {
     pub brand_repeat_penalty: f32,
     /// Weights by dimension.
     pub weights: BTreeMap<String, DimensionWeight>,
+}
+
+fn one() -> f32 {
+    1.0
 }
 
 impl LookalikeConfig {
@@ -84,6 +106,18 @@ impl LookalikeConfig {
                     "[weights.{dim}]: weight must be ≥ 0 and partial between 0 and 1"
                 )));
             }
+        }
+        if !(0.0..=1.0).contains(&config.other_colour) {
+            return Err(bad("other_colour must be between 0 and 1".into()));
+        }
+        if !(0.0..=1.0).contains(&config.unstated) || !(0.0..=1.0).contains(&config.described_only)
+        {
+            return Err(bad(
+                "unstated and described_only must be between 0 and 1".into()
+            ));
+        }
+        if config.category_gate.is_nan() || config.category_gate < 0.0 {
+            return Err(bad("category_gate must be ≥ 0".into()));
         }
         if !(0.0..=1.0).contains(&config.text_weight) {
             return Err(bad("text_weight must be between 0 and 1".into()));
@@ -132,7 +166,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("lookalike.toml"),
-            BUNDLED.replace("text_weight = 0.15", "text_weight = 0.5"),
+            BUNDLED.replace("text_weight = 0.2", "text_weight = 0.5"),
         )
         .unwrap();
         assert_eq!(

@@ -2,6 +2,9 @@
 //! of the text fields, the attribute tokens, the price in GBP and the compact features the
 //! look-alike scorer reads.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use jiff::civil::Date;
 use pointe_core::attributes::{Attributes, Taxonomy};
 use pointe_core::catalog::{ItemId, lowest_current_price};
@@ -38,12 +41,22 @@ pub(crate) struct Features {
     /// Extracted `(dimension, value)` pairs (no ancestors; the scorer asks the taxonomy).
     #[serde(rename = "a")]
     pub attrs: Vec<(String, String)>,
-    /// The main colour (the first stated), if any.
+    /// The main colour, if any: the first the title names, else the first stated.
     #[serde(rename = "c", default)]
     pub colour: Option<String>,
-    /// Folded, stemmed title words (brand words removed).
+    /// Folded, stemmed title words (brand words removed), then its hyphenated compounds
+    /// ("a-line").
     #[serde(rename = "w", default)]
     pub words: Vec<String>,
+    /// The other colours the title names, after the main one ("mustard" in "Off-White &
+    /// Mustard Yellow Striped Wrap Dress").
+    #[serde(rename = "o", default, skip_serializing_if = "Vec::is_empty")]
+    pub other_colours: Vec<String>,
+    /// The `(dimension, value)` pairs only the description states (a hero's "concealed zip
+    /// closure"): the scorer weighs them less than what the title or the feed's fields state.
+    /// Only heroes carry them; the index leaves them out.
+    #[serde(rename = "d", default, skip_serializing_if = "Vec::is_empty")]
+    pub described: Vec<(String, String)>,
     /// Canonical brand key.
     #[serde(rename = "b", default)]
     pub brand_key: Option<String>,
@@ -133,7 +146,8 @@ pub(crate) fn price_info(
     }))
 }
 
-/// Folded, stemmed words of a title, without stopwords and the brand's own words.
+/// Folded, stemmed words of a title, without stopwords and the brand's own words, followed by
+/// its hyphenated compounds ("a-line", "logo-patch").
 pub(crate) fn title_words(title: &str, brand: Option<&str>) -> Vec<String> {
     let brand_words: Vec<String> = brand.map(words_of).unwrap_or_default();
     let mut out: Vec<String> = Vec::new();
@@ -146,31 +160,99 @@ pub(crate) fn title_words(title: &str, brand: Option<&str>) -> Vec<String> {
             out.push(stem);
         }
     }
+    for compound in hyphen_compounds(title) {
+        if !brand_words.contains(&compound.replace('-', "")) && !out.contains(&compound) {
+            out.push(compound);
+        }
+    }
+    out
+}
+
+/// The hyphenated words of a text, folded and stemmed, hyphens kept ("a-line", "logo-patch"):
+/// a hyphenated compound names a shape or construction its parts alone do not ("a" is a
+/// stopword and "line" says little). The hyphen lets the look-alike scorer find the parts in
+/// the index when it weighs the compound by rarity.
+fn hyphen_compounds(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for token in text.split_whitespace().filter(|t| t.contains('-')) {
+        let parts: Vec<String> = token
+            .split('-')
+            .map(words_of)
+            .filter(|p| !p.is_empty())
+            .map(|p| p.concat())
+            .collect();
+        if parts.len() >= 2 && parts.iter().all(|p| p.chars().all(char::is_alphabetic)) {
+            let last = parts.len() - 1;
+            let mut joined: Vec<String> = parts[..last].to_vec();
+            joined.push(stem(&parts[last]));
+            let compound = joined.join("-");
+            if !out.contains(&compound) {
+                out.push(compound);
+            }
+        }
+    }
     out
 }
 
 /// The hero's title words that its attributes do not already state ("wrap" in "mustard
-/// yellow lace wrap dress", "line" in "a-line skirt"): text similarity then adds what the
+/// yellow lace wrap dress", "a-line" in "a-line skirt"): text similarity then adds what the
 /// taxonomy has no value for instead of counting colours and categories twice.
+///
+/// A word is stated when an attribute's evidence or a colour phrase of the title has it
+/// ("silver" in "White & Silver-Toned": the colour is scored as colour, not as text). A
+/// hyphenated compound is stated only when an evidence phrase is that compound itself
+/// ("logo-patch") or its parts are all colour words: "a-line" in the category phrase "A-line
+/// Skirt" says more than the category "skirt" and stays.
 pub(crate) fn hero_words(
     title: &str,
     brand: Option<&str>,
     attributes: Option<&Attributes>,
+    taxonomy: &Taxonomy,
 ) -> Vec<String> {
     let mut stated: Vec<String> = Vec::new();
+    let mut stated_compounds: Vec<String> = Vec::new();
     if let Some(a) = attributes {
         for list in a.values.values() {
             for e in list {
                 for ev in &e.evidence {
                     stated.extend(words_of(&ev.matched).iter().map(|w| stem(w)));
+                    if !ev.matched.trim().contains(char::is_whitespace) {
+                        stated_compounds.extend(hyphen_compounds(&ev.matched));
+                    }
                 }
             }
         }
     }
+    let colour_words = title_colour_words(title, taxonomy);
+    stated.extend(colour_words.iter().map(|w| stem(w)));
     title_words(title, brand)
         .into_iter()
-        .filter(|w| !stated.contains(w))
+        .filter(|w| {
+            if w.contains('-') {
+                !stated_compounds.contains(w)
+                    && !w
+                        .split('-')
+                        .all(|p| colour_words.iter().any(|c| c == p || stem(c) == p))
+            } else {
+                !stated.contains(w)
+            }
+        })
         .collect()
+}
+
+/// The `(dimension, value)` pairs whose only evidence is the description.
+pub(crate) fn described_only(attributes: Option<&Attributes>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(a) = attributes {
+        for (dim, list) in &a.values {
+            for e in list {
+                if !e.evidence.is_empty() && e.evidence.iter().all(|ev| ev.field == "description") {
+                    out.push((dim.clone(), e.value.clone()));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Lower-case alphanumeric words, diacritics and apostrophes dropped.
@@ -202,8 +284,14 @@ fn stem(word: &str) -> String {
 pub(crate) type AttributeParts = (Vec<(String, String)>, Option<String>, Vec<String>, String);
 
 /// The scorer's features and the attribute tokens of a set of attributes.
+///
+/// The main colour is the first colour the title names when it names one, else the first
+/// stated (the feed's colour field): feeds' primary colour fields are sometimes wrong (a black
+/// backpack filed as red), and the title says what the shopper sees first ("Black &
+/// Gold-Toned").
 pub(crate) fn attribute_parts(
     attributes: Option<&Attributes>,
+    title: Option<&str>,
     taxonomy: &Taxonomy,
 ) -> AttributeParts {
     let mut attrs = Vec::new();
@@ -241,8 +329,99 @@ pub(crate) fn attribute_parts(
         if let Some(family) = &a.colour_family {
             tokens.push(format!("colour_family:{family}"));
         }
+        if let Some(title) = title {
+            colour = title_colour(title, taxonomy).or(colour);
+        }
     }
     (attrs, colour, tokens, words.join(" "))
+}
+
+/// The colour phrases of a taxonomy (labels and synonyms, folded) with their colour ids.
+type ColourPhrases = HashMap<String, String>;
+
+/// The colour phrases of `taxonomy`, built once per taxonomy version: indexing asks for them
+/// for every product.
+fn colour_phrases(taxonomy: &Taxonomy) -> Arc<ColourPhrases> {
+    static CACHE: Mutex<Option<(String, Arc<ColourPhrases>)>> = Mutex::new(None);
+    let version = taxonomy.version();
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((v, phrases)) = cache.as_ref()
+        && *v == version
+    {
+        return phrases.clone();
+    }
+    let mut phrases = ColourPhrases::new();
+    for value in taxonomy.values("colour") {
+        let names = std::iter::once(&value.label)
+            .chain(&value.synonyms)
+            .chain(&value.uk)
+            .chain(&value.us);
+        for name in names {
+            let key = words_of(name).join(" ");
+            if !key.is_empty() {
+                phrases.entry(key).or_insert_with(|| value.id.clone());
+            }
+        }
+    }
+    let phrases = Arc::new(phrases);
+    *cache = Some((version, phrases.clone()));
+    phrases
+}
+
+/// The colour phrases a title names, in order: each the longest phrase at its first word
+/// ("rust red" before "red"), skipping one right after a negation ("non", "no").
+fn title_colours(title: &str, taxonomy: &Taxonomy) -> Vec<(String, Vec<String>)> {
+    let phrases = colour_phrases(taxonomy);
+    let words = words_of(title);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let negated = i > 0 && matches!(words[i - 1].as_str(), "non" | "no" | "not" | "without");
+        let found = (1..=3.min(words.len() - i))
+            .rev()
+            .find_map(|n| phrases.get(&words[i..i + n].join(" ")).map(|id| (n, id)));
+        match found {
+            Some((n, id)) => {
+                if !negated {
+                    out.push((id.clone(), words[i..i + n].to_vec()));
+                }
+                i += n;
+            }
+            None => i += 1,
+        }
+    }
+    out
+}
+
+/// The colour the title names first, if it names one.
+fn title_colour(title: &str, taxonomy: &Taxonomy) -> Option<String> {
+    title_colours(title, taxonomy)
+        .into_iter()
+        .next()
+        .map(|(id, _)| id)
+}
+
+/// The colours a title names besides `main`, in order, without repeats.
+pub(crate) fn other_title_colours(
+    title: &str,
+    main: Option<&str>,
+    taxonomy: &Taxonomy,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (id, _) in title_colours(title, taxonomy) {
+        if Some(id.as_str()) != main && !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+/// The words of the colour phrases a title names.
+fn title_colour_words(title: &str, taxonomy: &Taxonomy) -> Vec<String> {
+    title_colours(title, taxonomy)
+        .into_iter()
+        .flat_map(|(_, words)| words)
+        .collect()
 }
 
 /// Builds what the index holds about a product from the store.
@@ -264,7 +443,8 @@ pub(crate) fn indexed_product(
         .iter()
         .any(|o| o.in_latest_ingest && o.availability.is_buyable());
     let (attrs, colour, attr_tokens, attr_words) =
-        attribute_parts(data.attributes.as_ref(), taxonomy);
+        attribute_parts(data.attributes.as_ref(), Some(&data.title), taxonomy);
+    let other_colours = other_title_colours(&data.title, colour.as_deref(), taxonomy);
     let mut retailer_keys: Vec<String> = offers
         .iter()
         .map(|o| pointe_core::store::retailer_key(&o.retailer))
@@ -292,6 +472,8 @@ pub(crate) fn indexed_product(
             attrs,
             colour,
             words: title_words(&data.title, data.brand.as_deref()),
+            other_colours,
+            described: Vec::new(),
             brand_key: data.brand_key.clone(),
             price: price.map(|p| {
                 (
@@ -328,8 +510,12 @@ mod tests {
         );
         assert_eq!(
             title_words("Miu Miu Logo-patch satin ballet flats", Some("Miu Miu")),
-            ["logo", "patch", "satin", "ballet", "flat"]
+            ["logo", "patch", "satin", "ballet", "flat", "logo-patch"]
         );
         assert_eq!(title_words("Women's Dresses", None), ["dress"]);
+        assert_eq!(
+            title_words("Printed Accordion Pleated A-Line Skirts", None),
+            ["printed", "accordion", "pleated", "line", "skirt", "a-line"]
+        );
     }
 }

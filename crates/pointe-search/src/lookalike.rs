@@ -8,9 +8,11 @@
 //!    scoring products by the hero's attribute tokens with the configured weights, plus a
 //!    little BM25 on the hero's title words; the price, tier and stock filters apply here.
 //! 2. **Scoring.** Each candidate is scored exactly ([`LookalikeConfig`]): weighted attribute
-//!    similarity with partial credit through the taxonomy's parents, less a small penalty for
-//!    details the hero lacks, mixed with title text similarity. The same pass writes what the
-//!    two share and how they differ.
+//!    similarity with partial credit through the taxonomy's parents (some for a value the
+//!    candidate does not state, less for a hero value only its description states), less a
+//!    small penalty for details the hero lacks, mixed with title text similarity (the hero's
+//!    words its attributes do not state, weighed by rarity), the whole scaled by the category
+//!    credit. The same pass writes what the two share and how they differ.
 //! 3. **Picking.** Results are taken best first, each earlier result of the same brand
 //!    lowering the next (MMR-style diversity), with at most `per_brand` per brand.
 
@@ -31,7 +33,9 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, Term};
 
 use crate::config::{LookalikeConfig, SCORED_DIMENSIONS};
-use crate::features::{Features, attribute_parts, gbp, hero_words, indexed_product};
+use crate::features::{
+    Features, attribute_parts, described_only, gbp, hero_words, indexed_product,
+};
 use crate::index::{IndexContext, SearchIndex};
 use crate::search::{price_range, to_gbp_minor};
 use crate::{Error, Result};
@@ -76,7 +80,9 @@ impl Hero {
             &product.data.title,
             product.data.brand.as_deref(),
             product.data.attributes.as_ref(),
+            &ctx.taxonomy,
         );
+        features.described = described_only(product.data.attributes.as_ref());
         Ok(Hero {
             id: Some(product.id.clone()),
             item_ids: p.display.item_ids(),
@@ -93,7 +99,7 @@ impl Hero {
     /// extracted from the text (British English); it has no price.
     pub fn from_text(text: &str, extractor: &Extractor, taxonomy: &Taxonomy) -> Hero {
         let attributes = extractor.extract(&ProductText::new(text, Market::Uk));
-        let (attrs, colour, _, _) = attribute_parts(Some(&attributes), taxonomy);
+        let (attrs, colour, _, _) = attribute_parts(Some(&attributes), Some(text), taxonomy);
         Hero {
             id: None,
             item_ids: Vec::new(),
@@ -104,7 +110,9 @@ impl Hero {
             features: Features {
                 attrs,
                 colour,
-                words: hero_words(text, None, Some(&attributes)),
+                words: hero_words(text, None, Some(&attributes), taxonomy),
+                other_colours: Vec::new(),
+                described: Vec::new(),
                 brand_key: None,
                 price: None,
             },
@@ -300,6 +308,14 @@ fn hero_values(
             continue;
         }
         for value in candidate_values(features, dim) {
+            let described = features
+                .described
+                .iter()
+                .any(|(d, v)| d == dim && v == value);
+            let weight = match config {
+                Some(c) if described => weight * c.described_only,
+                _ => weight,
+            };
             out.push(HeroValue {
                 dim,
                 value: value.to_string(),
@@ -333,32 +349,35 @@ fn credit<'c>(
     cand: &[&'c str],
     taxonomy: &Taxonomy,
 ) -> (f32, Option<&'c str>, Option<String>) {
-    let mut best: (f32, Option<&str>, Option<String>) = (0.0, None, None);
+    let mut best: (f32, Option<&str>, Option<usize>) = (0.0, None, None);
     for &c in cand {
-        if c == hv.value || taxonomy.is_a(hv.dim, c, &hv.value) {
+        if c == hv.value {
             return (1.0, Some(c), None);
         }
-        let c_chain = chain(taxonomy, hv.dim, c);
+        let c_chain = taxonomy.parent_chain(hv.dim, c);
+        if c_chain.iter().any(|v| v.id == hv.value) {
+            return (1.0, Some(c), None);
+        }
         // Steps from each value up to the nearest common ancestor: a flat is one step from a
         // ballet flat; a boot and a loafer are one step each from "shoes", two in all.
         if let Some(hops) = hv
             .chain
             .iter()
             .skip(1)
-            .position(|a| c_chain.contains(a))
+            .position(|a| c_chain.iter().any(|v| v.id == *a))
             .map(|i| i + 1)
         {
             let up = c_chain
                 .iter()
-                .position(|a| *a == hv.chain[hops])
+                .position(|v| v.id == hv.chain[hops])
                 .unwrap_or(0);
             let value = hv.partial.powi((hops + up) as i32);
             if value > best.0 {
-                best = (value, Some(c), Some(hv.chain[hops].clone()));
+                best = (value, Some(c), Some(hops));
             }
         }
     }
-    best
+    (best.0, best.1, best.2.map(|h| hv.chain[h].clone()))
 }
 
 /// The exact score of a candidate and its explanation.
@@ -369,12 +388,18 @@ struct Scored {
     differences: Vec<Difference>,
 }
 
+/// Each word with the same weight: text similarity as the plain share of words.
+fn uniform(words: &[String]) -> Vec<(String, f32)> {
+    words.iter().map(|w| (w.clone(), 1.0)).collect()
+}
+
 fn score(
     hero: &[HeroValue],
-    hero_words: &[String],
+    hero_words: &[(String, f32)],
     cand: &Features,
     taxonomy: &Taxonomy,
     config: &LookalikeConfig,
+    explain: bool,
 ) -> Scored {
     let mut earned = 0.0f32;
     let mut possible = 0.0f32;
@@ -384,11 +409,39 @@ fn score(
     for dim in SCORED_DIMENSIONS {
         by_dim.insert(dim, candidate_values(cand, dim));
     }
+    let mut category = 1.0f32;
     for hv in hero {
         possible += hv.weight;
         let values = &by_dim[hv.dim];
+        let additive = matches!(hv.dim, "detail" | "finish" | "pattern");
         let (credit, matched, ancestor) = credit(hv, values, taxonomy);
-        earned += hv.weight * credit;
+        if hv.dim == "colour" && credit < 1.0 && config.other_colour > 0.0 {
+            // A colour the candidate's title names after its main one ("Off-White & Mustard
+            // Yellow" for a mustard hero) earns part of the credit; it is shared, not a
+            // difference.
+            let others: Vec<&str> = cand.other_colours.iter().map(String::as_str).collect();
+            let (c, _, a) = self::credit(hv, &others, taxonomy);
+            if c * config.other_colour > credit {
+                earned += hv.weight * c * config.other_colour;
+                if explain {
+                    shared.push(match a {
+                        Some(a) => label(taxonomy, hv.dim, &a),
+                        None => hv.label.clone(),
+                    });
+                }
+                continue;
+            }
+        }
+        // A candidate that states nothing in a dimension (no material given) may well match:
+        // it earns part of the credit a contradicting value (leather for satin) does not.
+        let unstated = values.is_empty() && !additive && hv.dim != "category";
+        earned += hv.weight * if unstated { config.unstated } else { credit };
+        if hv.dim == "category" {
+            category = category.min(credit);
+        }
+        if !explain {
+            continue;
+        }
         if credit >= 1.0 {
             shared.push(hv.label.clone());
             continue;
@@ -416,7 +469,6 @@ fn score(
                 .iter()
                 .any(|h| h.dim == hv.dim && (h.value == **v || taxonomy.is_a(hv.dim, v, &h.value)))
         });
-        let additive = matches!(hv.dim, "detail" | "finish" | "pattern");
         let difference = match other {
             Some(o) if !additive => {
                 let o = label(taxonomy, hv.dim, o);
@@ -450,6 +502,9 @@ fn score(
         });
         if !related {
             extras += 1;
+            if !explain {
+                continue;
+            }
             let l = label(taxonomy, "detail", c);
             differences.push(Difference {
                 dimension: "detail".into(),
@@ -464,11 +519,16 @@ fn score(
     } else {
         0.0
     };
-    let text = if hero_words.is_empty() {
-        0.0
+    let total: f32 = hero_words.iter().map(|(_, w)| w).sum();
+    let text = if total > 0.0 {
+        hero_words
+            .iter()
+            .filter(|(w, _)| cand.words.contains(w))
+            .map(|(_, w)| w)
+            .sum::<f32>()
+            / total
     } else {
-        hero_words.iter().filter(|w| cand.words.contains(w)).count() as f32
-            / hero_words.len() as f32
+        0.0
     };
     let tw = if possible > 0.0 {
         config.text_weight
@@ -476,7 +536,7 @@ fn score(
         1.0
     };
     Scored {
-        score: (1.0 - tw) * attr + tw * text,
+        score: ((1.0 - tw) * attr + tw * text) * category.powf(config.category_gate),
         shared,
         differences,
     }
@@ -574,7 +634,7 @@ impl SearchIndex {
                 .collect();
             shoulds.push((Occur::Should, Box::new(DisjunctionMaxQuery::new(levels))));
         }
-        let hero_words = hero.features.words.clone();
+        let hero_words = self.word_weights(&searcher, &hero.features.words)?;
         for word in self.query_words(&hero.title)? {
             shoulds.push((
                 Occur::Should,
@@ -667,7 +727,8 @@ impl SearchIndex {
             {
                 continue;
             }
-            let scored = score(&values, &hero_words, &features, taxonomy, config);
+            // Explanations are written for the picked results only.
+            let scored = score(&values, &hero_words, &features, taxonomy, config, false);
             candidates.push(Candidate {
                 addr,
                 features,
@@ -718,7 +779,10 @@ impl SearchIndex {
         }
 
         let mut results = Vec::with_capacity(picked.len());
-        for c in picked {
+        for mut c in picked {
+            let explained = score(&values, &hero_words, &c.features, taxonomy, config, true);
+            c.scored.shared = explained.shared;
+            c.scored.differences = explained.differences;
             let (display, _) = self.load(&searcher, f, c.addr)?;
             let saving = match (hero_price, c.price) {
                 (Some(h), Some(p)) if h.minor > 0 => {
@@ -760,6 +824,31 @@ impl SearchIndex {
         })
     }
 
+    /// Each of the hero's words with its weight in text similarity: its inverse document
+    /// frequency among titles (BM25's), so that "wrap" in "lace wrap dress" counts more than a
+    /// word most titles have. A hyphenated compound ("a-line") is weighed by its rarest part.
+    fn word_weights(
+        &self,
+        searcher: &tantivy::Searcher,
+        words: &[String],
+    ) -> Result<Vec<(String, f32)>> {
+        let n = searcher.num_docs() as f32;
+        let mut tokenizer = self.index.tokenizer_for_field(self.fields.title)?;
+        let mut out = Vec::with_capacity(words.len());
+        for word in words {
+            let mut df: Option<u64> = None;
+            let mut stream = tokenizer.token_stream(word);
+            while let Some(token) = stream.next() {
+                let d =
+                    searcher.doc_freq(&Term::from_field_text(self.fields.title, &token.text))?;
+                df = Some(df.map_or(d, |x| x.min(d)));
+            }
+            let df = df.unwrap_or(0) as f32;
+            out.push((word.clone(), (1.0 + (n - df + 0.5) / (df + 0.5)).ln()));
+        }
+        Ok(out)
+    }
+
     fn hero_view(&self, hero: &Hero, values: &[HeroValue], currency: Currency) -> Result<HeroView> {
         let price = match hero.price {
             Some((m, seen)) if m.currency != currency => {
@@ -787,17 +876,19 @@ fn term_query(term: Term) -> Box<dyn Query> {
 }
 
 /// Scoring a product's features JSON against a hero outside the index: what a benchmark peer
-/// (another engine proposing the candidates) uses to re-rank with the same scorer.
+/// (another engine proposing the candidates) uses to re-rank with the same scorer. Without the
+/// index at hand, text similarity weighs every title word alike instead of by its rarity.
 pub fn score_features_json(hero: &Hero, features_json: &str, ctx: &IndexContext) -> Result<f32> {
     let cand: Features =
         serde_json::from_str(features_json).map_err(|e| Error::Usage(format!("features: {e}")))?;
     let values = hero_values(&hero.features, &ctx.taxonomy, Some(&ctx.config));
     Ok(score(
         &values,
-        &hero.features.words,
+        &uniform(&hero.features.words),
         &cand,
         &ctx.taxonomy,
         &ctx.config,
+        false,
     )
     .score)
 }
@@ -832,6 +923,8 @@ mod tests {
                 .collect(),
             colour: colour.map(str::to_string),
             words: title_words(title, None),
+            other_colours: Vec::new(),
+            described: Vec::new(),
             brand_key: None,
             price: None,
         }
@@ -864,7 +957,7 @@ mod tests {
             Some("blush"),
             "leather bow ballet pumps",
         );
-        let s = score(&values, &hero.words, &cand, &t, &config);
+        let s = score(&values, &uniform(&hero.words), &cand, &t, &config, true);
         assert!(
             s.shared.contains(&"ballet flat".to_string()),
             "{:?}",
@@ -934,8 +1027,8 @@ mod tests {
             Some("pink"),
             "pink pumps",
         );
-        let a = score(&values, &hero.words, &close, &t, &config).score;
-        let b = score(&values, &hero.words, &far, &t, &config).score;
+        let a = score(&values, &uniform(&hero.words), &close, &t, &config, true).score;
+        let b = score(&values, &uniform(&hero.words), &far, &t, &config, true).score;
         assert!(a > 0.99 && b < 0.5, "{a} {b}");
     }
 }

@@ -145,48 +145,25 @@ pub fn resolve_value(taxonomy: &Taxonomy, dimension: &str, text: &str) -> Option
 }
 
 impl SearchIndex {
-    /// Runs a search. Costs one BM25 query, a count and the facet aggregation over the
-    /// matching products; typo-tolerant alternatives are added for words of five letters or
-    /// more.
+    /// Runs a search. Costs one BM25 query that also counts the matches (a second one when no
+    /// product has every word) and, when asked, the facet aggregation over the matching
+    /// products; typo-tolerant alternatives are added for words of five letters or more that
+    /// the index does not have.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
         let searcher = self.reader.searcher();
         let f = &self.fields;
         let filters = self.filters(q)?;
         let words = self.query_words(&q.text)?;
+        let limit = if q.limit == 0 { 20 } else { q.limit };
+        // The count and the page come from one pass over the matches.
         let mut relaxed = false;
-        let mut query = self.text_query(&words, Occur::Must, &filters);
-        let mut total = searcher.search(&query, &Count)? as u64;
+        let mut query = self.text_query(&searcher, &words, Occur::Must, &filters)?;
+        let (mut total, mut hits) = self.count_and_page(&searcher, &query, q, limit)?;
         if total == 0 && words.len() > 1 {
-            query = self.text_query(&words, Occur::Should, &filters);
-            total = searcher.search(&query, &Count)? as u64;
+            query = self.text_query(&searcher, &words, Occur::Should, &filters)?;
+            (total, hits) = self.count_and_page(&searcher, &query, q, limit)?;
             relaxed = true;
         }
-        let limit = if q.limit == 0 { 20 } else { q.limit };
-        let hits: Vec<(f32, DocAddress)> = match q.sort {
-            SortOrder::Relevance => searcher.search(
-                &query,
-                &TopDocs::with_limit(limit)
-                    .and_offset(q.offset)
-                    .order_by_score(),
-            )?,
-            SortOrder::PriceAsc | SortOrder::PriceDesc => {
-                let order = if q.sort == SortOrder::PriceAsc {
-                    Order::Asc
-                } else {
-                    Order::Desc
-                };
-                searcher
-                    .search(
-                        &query,
-                        &TopDocs::with_limit(limit)
-                            .and_offset(q.offset)
-                            .order_by_fast_field::<u64>("price_gbp", order),
-                    )?
-                    .into_iter()
-                    .map(|(_, addr)| (0.0, addr))
-                    .collect()
-            }
-        };
         let mut items = Vec::with_capacity(hits.len());
         for (score, addr) in hits {
             let (display, features) = self.load(&searcher, f, addr)?;
@@ -286,14 +263,62 @@ impl SearchIndex {
         Ok(out)
     }
 
-    /// One clause per word (title, brand, attribute words, everything, and a fuzzy match on
-    /// everything for longer words), combined with `occur`, plus the filters.
+    /// How many products `query` matches and the page of them `q` asks for, in one pass.
+    fn count_and_page(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        q: &SearchQuery,
+        limit: usize,
+    ) -> Result<(u64, Vec<(f32, DocAddress)>)> {
+        Ok(match q.sort {
+            SortOrder::Relevance => {
+                let (count, hits) = searcher.search(
+                    query,
+                    &(
+                        Count,
+                        TopDocs::with_limit(limit)
+                            .and_offset(q.offset)
+                            .order_by_score(),
+                    ),
+                )?;
+                (count as u64, hits)
+            }
+            SortOrder::PriceAsc | SortOrder::PriceDesc => {
+                let order = if q.sort == SortOrder::PriceAsc {
+                    Order::Asc
+                } else {
+                    Order::Desc
+                };
+                let (count, hits) = searcher.search(
+                    query,
+                    &(
+                        Count,
+                        TopDocs::with_limit(limit)
+                            .and_offset(q.offset)
+                            .order_by_fast_field::<u64>("price_gbp", order),
+                    ),
+                )?;
+                (
+                    count as u64,
+                    hits.into_iter().map(|(_, addr)| (0.0, addr)).collect(),
+                )
+            }
+        })
+    }
+
+    /// One clause per word (title, brand, attribute words, everything, and, for a longer word
+    /// the index does not have, a fuzzy match on everything), combined with `occur`, plus the
+    /// filters. A word the index has gets no fuzzy alternative: intersecting the typo
+    /// automaton with the term dictionary is the dearest part of a query, and a word found as
+    /// typed is rarely a typo.
     fn text_query(
         &self,
+        searcher: &Searcher,
         words: &[String],
         occur: Occur,
         filters: &[(Occur, Box<dyn Query>)],
-    ) -> Box<dyn Query> {
+    ) -> Result<Box<dyn Query>> {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for word in words {
@@ -314,7 +339,7 @@ impl SearchIndex {
                 boosted(f.all, 1.0),
             ];
             let chars = word.chars().count();
-            if chars >= 5 {
+            if chars >= 5 && searcher.doc_freq(&term(f.all))? == 0 {
                 let distance = if chars >= 9 { 2 } else { 1 };
                 alternatives.push((
                     Occur::Should,
@@ -332,7 +357,7 @@ impl SearchIndex {
         for (occur, q) in filters {
             clauses.push((*occur, q.box_clone()));
         }
-        Box::new(BooleanQuery::new(clauses))
+        Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
     /// The filter clauses of a search.

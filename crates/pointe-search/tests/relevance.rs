@@ -114,8 +114,8 @@ fn build_store(dir: &Path) -> Option<SqliteStore> {
 /// The goal for the mean nDCG@5.
 const GOAL: f64 = 0.8;
 
-/// The mean nDCG@5 measured when the weights were last tuned (0.549): no change may fall below.
-const FLOOR: f64 = 0.54;
+/// The mean nDCG@5 measured when the weights were last tuned (0.785): no change may fall below.
+const FLOOR: f64 = 0.78;
 
 #[test]
 fn judged_heroes_do_not_rank_worse_than_measured() {
@@ -128,7 +128,7 @@ fn judged_heroes_do_not_rank_worse_than_measured() {
 }
 
 #[test]
-#[ignore = "the goal (mean nDCG@5 >= 0.8) is not reached yet: 0.549 measured"]
+#[ignore = "the goal (mean nDCG@5 >= 0.8) is not reached yet: 0.785 measured"]
 fn judged_heroes_reach_ndcg_at_5_of_0_8() {
     if let Some((ndcg, table)) = evaluate() {
         assert!(ndcg >= GOAL, "mean nDCG@5 {ndcg:.3} < {GOAL}\n{table}");
