@@ -128,7 +128,7 @@ fn judged_heroes_do_not_rank_worse_than_measured() {
 }
 
 #[test]
-#[ignore = "the goal (mean nDCG@5 >= 0.8) is not reached yet: 0.785 measured"]
+#[ignore = "the goal (mean nDCG@5 >= 0.8) is not reached yet: 0.791 measured"]
 fn judged_heroes_reach_ndcg_at_5_of_0_8() {
     if let Some((ndcg, table)) = evaluate() {
         assert!(ndcg >= GOAL, "mean nDCG@5 {ndcg:.3} < {GOAL}\n{table}");

@@ -426,6 +426,7 @@ impl Extractor {
     ) {
         let mut last_end: Option<usize> = None;
         let mut negated_end: Option<usize> = None;
+        let first_new = out.len();
         for m in self.automaton.find_iter(&folded.text) {
             let pattern = m.pattern().as_usize();
             let Some(first) = folded.token_starting_at(m.start() + 1) else {
@@ -472,6 +473,42 @@ impl Extractor {
             if any {
                 negated_end = negated.then_some(last);
                 last_end = Some(last);
+            }
+        }
+        self.drop_detail_materials(&mut out[first_new..]);
+    }
+
+    /// A material right before a detail that ends the phrase describes the detail, not the
+    /// product: "flats with a satin bow" are not satin flats, while "Leather Bow Ballet Pumps"
+    /// (the detail followed by the product) are leather. Such material mentions are marked
+    /// negated, so they neither state the material nor count against it.
+    fn drop_detail_materials(&self, mentions: &mut [Mention]) {
+        let (Some(material), Some(detail), Some(category)) = (
+            DIMENSIONS.iter().position(|d| *d == "material"),
+            DIMENSIONS.iter().position(|d| *d == "detail"),
+            DIMENSIONS.iter().position(|d| *d == "category"),
+        ) else {
+            return;
+        };
+        let dim = |m: &Mention| self.info[m.value].dim;
+        let end = |m: &Mention| m.pos + self.pattern_words[m.pattern];
+        for i in 0..mentions.len() {
+            if dim(&mentions[i]) != material || mentions[i].negated {
+                continue;
+            }
+            let after = end(&mentions[i]);
+            let Some(d) = mentions
+                .iter()
+                .find(|m| m.pos == after && dim(m) == detail && m.span.sub == mentions[i].span.sub)
+            else {
+                continue;
+            };
+            let detail_end = end(d);
+            let product_follows = mentions
+                .iter()
+                .any(|m| m.pos == detail_end && dim(m) == category);
+            if !product_follows {
+                mentions[i].negated = true;
             }
         }
     }
@@ -815,6 +852,22 @@ mod tests {
             assert!(a.has("detail", "bow"));
             assert!(a.has("heel", "flat"));
         }
+    }
+
+    /// A satin-bow flat whose upper is not satin: the material belongs to the bow.
+    #[test]
+    fn a_material_before_a_closing_detail_describes_the_detail() {
+        let a = title("Black woven flats with satin bow", Market::Uk);
+        assert!(!a.has("material", "satin"), "{a:?}");
+        assert!(a.has("detail", "bow"));
+        let b = title("Flats with a satin bow and leather upper", Market::Uk);
+        assert!(
+            !b.has("material", "satin") && b.has("material", "leather"),
+            "{b:?}"
+        );
+        // A detail followed by the product: the material is the product's.
+        assert!(title("Leather Bow Ballet Pumps", Market::Uk).has("material", "leather"));
+        assert!(title("Satin Bow Ballet Flats", Market::Uk).has("material", "satin"));
     }
 
     /// A bare "pumps" is a heeled court shoe in American usage; in British usage it is a flat
