@@ -136,12 +136,59 @@ impl LookalikeFinder for SearchFinder<'_> {
                 brand_key: product.data.brand_key.clone(),
                 score: r.score,
                 shared,
-                differences: r.differences.iter().map(|d| d.sentence.clone()).collect(),
+                differences: r.differences.iter().map(difference_sentence).collect(),
                 tier: r.tier.clone(),
                 price,
                 in_stock: true,
             });
         }
         Ok(out)
+    }
+}
+
+/// A difference as a blurb says it: countable details and toes take their article ("an ankle
+/// ribbon instead of an elastic strap"); materials and colours do not ("leather instead of
+/// satin").
+fn difference_sentence(d: &pointe_search::Difference) -> String {
+    let countable = matches!(d.dimension.as_str(), "detail" | "toe");
+    match (&d.candidate, &d.hero) {
+        (Some(c), Some(h)) if countable => {
+            format!("{} {c} instead of {} {h}", article(c), article(h))
+        }
+        _ => d.sentence.clone(),
+    }
+}
+
+fn article(word: &str) -> &'static str {
+    match word.chars().next().map(|c| c.to_ascii_lowercase()) {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
+        _ => "a",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn countable_differences_take_articles() {
+        let d = |dimension: &str, c: &str, h: &str| pointe_search::Difference {
+            dimension: dimension.into(),
+            hero: Some(h.into()),
+            candidate: Some(c.into()),
+            sentence: format!("{c} instead of {h}"),
+        };
+        assert_eq!(
+            difference_sentence(&d("detail", "ankle ribbon", "elastic strap")),
+            "an ankle ribbon instead of an elastic strap"
+        );
+        assert_eq!(
+            difference_sentence(&d("toe", "square toe", "round toe")),
+            "a square toe instead of a round toe"
+        );
+        assert_eq!(
+            difference_sentence(&d("material", "leather", "satin")),
+            "leather instead of satin"
+        );
     }
 }
