@@ -456,10 +456,7 @@ fn print_summary(cli: &Cli, ctx: &Ctx, e: &Edit) -> anyhow::Result<()> {
         rows.push(vec![
             (i + 1).to_string(),
             format!("{} {}", p.brand.as_deref().unwrap_or(""), p.name),
-            p.price
-                .as_ref()
-                .map(|m| m.display.clone())
-                .unwrap_or_else(|| "-".into()),
+            crate::output::price_cell(p.price.as_ref()),
             p.tier.clone().unwrap_or_default(),
             p.blurb.clone(),
         ]);

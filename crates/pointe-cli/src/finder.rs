@@ -74,13 +74,7 @@ pub fn open_dir<'a>(
     dir: &Path,
     catalog: &'a dyn Catalog,
 ) -> anyhow::Result<Box<dyn LookalikeFinder + 'a>> {
-    let ctx = pointe_search::IndexContext {
-        taxonomy: pointe_core::attributes::Taxonomy::load(Some(dir))?,
-        rates: crate::rate_table(catalog)?,
-        tiers: pointe_core::tiers::Tiers::load(Some(dir))?,
-        today: crate::today()?,
-        config: pointe_search::LookalikeConfig::load(Some(dir))?,
-    };
+    let ctx = crate::search::context_in(dir, catalog)?;
     let (index, _) = SearchIndex::open_or_build(&dir.join("index"), catalog, ctx)?;
     Ok(Box::new(SearchFinder { index, catalog }))
 }

@@ -82,3 +82,8 @@ pub fn clip(text: &str, max: usize) -> String {
         format!("{cut}…")
     }
 }
+
+/// A price for a table cell: its display form, or "-" when there is none.
+pub fn price_cell(price: Option<&pointe_core::catalog::MoneyView>) -> String {
+    price.map_or_else(|| "-".into(), |p| p.display.clone())
+}

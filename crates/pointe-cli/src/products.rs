@@ -111,10 +111,7 @@ pub fn list_table(items: &[ProductSummary], total: u64) -> String {
             p.id.clone(),
             p.brand.clone().unwrap_or_default(),
             clip(&p.title, 48),
-            p.lowest_price
-                .as_ref()
-                .map(|m| m.display.clone())
-                .unwrap_or_else(|| "-".into()),
+            crate::output::price_cell(p.lowest_price.as_ref()),
             p.lowest_price_retailer.clone().unwrap_or_default(),
             p.offers.to_string(),
         ]);

@@ -98,12 +98,17 @@ pub struct LookalikesArgs {
 
 /// What building and querying the index needs, from the data directory.
 pub fn context(cli: &Cli, store: &dyn Catalog) -> anyhow::Result<IndexContext> {
+    context_in(&cli.data_dir, store)
+}
+
+/// What building and querying the index needs, from any data directory (the demo's too).
+pub fn context_in(dir: &std::path::Path, store: &dyn Catalog) -> anyhow::Result<IndexContext> {
     Ok(IndexContext {
-        taxonomy: pointe_core::attributes::Taxonomy::load(Some(&cli.data_dir))?,
+        taxonomy: pointe_core::attributes::Taxonomy::load(Some(dir))?,
         rates: crate::rate_table(store)?,
-        tiers: Tiers::load(Some(&cli.data_dir))?,
+        tiers: Tiers::load(Some(dir))?,
         today: crate::today()?,
-        config: LookalikeConfig::load(Some(&cli.data_dir))?,
+        config: LookalikeConfig::load(Some(dir))?,
     })
 }
 
@@ -220,10 +225,7 @@ fn search_table(r: &SearchResults) -> String {
             h.id.clone(),
             h.brand.clone().unwrap_or_default(),
             clip(&h.title, 56),
-            h.price
-                .as_ref()
-                .map(|p| p.display.clone())
-                .unwrap_or_else(|| "-".into()),
+            crate::output::price_cell(h.price.as_ref()),
             h.tier.clone().unwrap_or_default(),
         ]);
     }
@@ -322,10 +324,7 @@ fn lookalikes_text(r: &LookalikeResults) -> String {
                 .map(|b| format!("{b} "))
                 .unwrap_or_default(),
             clip(&l.title, 60),
-            l.price
-                .as_ref()
-                .map(|p| p.display.clone())
-                .unwrap_or_else(|| "-".into()),
+            crate::output::price_cell(l.price.as_ref()),
             l.saving
                 .as_ref()
                 .map(|s| format!(", saves {} ({}%)", s.amount.display, s.percent))

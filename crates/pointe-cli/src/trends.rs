@@ -517,10 +517,7 @@ fn products(cli: &Cli, term: &str, limit: usize) -> anyhow::Result<u8> {
                     format!("{:.1}", i.score),
                     clip(i.brand.as_deref().unwrap_or(""), 18),
                     clip(&i.title, 44),
-                    i.price
-                        .as_ref()
-                        .map(|p| p.display.clone())
-                        .unwrap_or_else(|| "-".into()),
+                    crate::output::price_cell(i.price.as_ref()),
                     i.tier.clone().unwrap_or_default(),
                     i.matched
                         .iter()

@@ -278,11 +278,7 @@ impl<'a> CatalogReader<'a> {
         to: Currency,
         seen_at: Timestamp,
     ) -> Result<(Money, bool, Option<Date>)> {
-        if money.currency == to {
-            return Ok((money, false, None));
-        }
-        let seen = seen_at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-        let c = self.rates.convert(money, to, seen.min(self.today))?;
+        let c = convert_as_seen(self.rates, money, to, seen_at, self.today)?;
         Ok((c.money, c.approx, c.rate_date))
     }
 
@@ -400,12 +396,7 @@ pub fn lowest_current_price<'o>(
         let (amount, view) = if price.currency == target {
             (price, MoneyView::exact(price))
         } else {
-            // Convert at the rate of the day the price was last seen, where the table has it.
-            let seen = offer
-                .last_seen
-                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-                .date();
-            let c = match rates.convert(price, target, seen.min(today)) {
+            let c = match convert_as_seen(rates, price, target, offer.last_seen, today) {
                 Ok(c) => c,
                 // An offer in a currency with no rate to the target cannot be compared: it is
                 // left out rather than failing the whole product.
@@ -422,4 +413,17 @@ pub fn lowest_current_price<'o>(
         }
     }
     Ok(best.map(|(_, v, o)| (v, o)))
+}
+
+/// Converts an amount at the rate of the day it was seen (never later than `today`): the one
+/// rule every shown or compared price follows. Unchanged and exact when already in `to`.
+pub fn convert_as_seen(
+    rates: &RateTable,
+    money: Money,
+    to: Currency,
+    seen_at: Timestamp,
+    today: Date,
+) -> Result<crate::fx::Converted> {
+    let seen = seen_at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    rates.convert(money, to, seen.min(today))
 }

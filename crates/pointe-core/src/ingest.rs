@@ -140,6 +140,7 @@ pub fn ingest_file(
         tx: tx.as_mut(),
         brands,
         extractor,
+        taxonomy_version: extractor.taxonomy().version(),
         market: options.market,
         source: &source,
         source_key,
@@ -247,6 +248,8 @@ struct RowContext<'a> {
     tx: &'a mut dyn StoreTx,
     brands: &'a BrandBook,
     extractor: &'a Extractor,
+    /// The extractor's taxonomy version, computed once rather than per row.
+    taxonomy_version: String,
     market: Option<Market>,
     source: &'a str,
     source_key: i64,
@@ -414,7 +417,7 @@ impl RowContext<'_> {
         let version_current = stored
             .attributes
             .as_ref()
-            .is_some_and(|a| a.taxonomy_version == self.extractor.taxonomy().version());
+            .is_some_and(|a| a.taxonomy_version == self.taxonomy_version);
         if merged != *stored || !version_current {
             merged.attributes = Some(extract_attributes(self.extractor, &merged));
         }

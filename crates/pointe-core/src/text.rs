@@ -34,7 +34,7 @@ pub fn fold_key(raw: &str) -> String {
 }
 
 /// Removes the diacritics of common Latin letters; `None` for every other character.
-fn fold_latin(ch: char) -> Option<&'static str> {
+pub(crate) fn fold_latin(ch: char) -> Option<&'static str> {
     Some(match ch {
         'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => "a",
         'æ' | 'Æ' => "ae",

@@ -331,22 +331,9 @@ fn push_folded(ch: char, out: &mut String) {
         out.push(ch.to_ascii_lowercase());
         return;
     }
-    let folded = match ch {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => "a",
-        'æ' | 'Æ' => "ae",
-        'ç' | 'Ç' => "c",
-        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => "e",
-        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => "i",
-        'ñ' | 'Ñ' => "n",
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => "o",
-        'œ' | 'Œ' => "oe",
-        'ß' => "ss",
-        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => "u",
-        'ý' | 'ÿ' | 'Ý' => "y",
-        _ => {
-            out.extend(ch.to_lowercase());
-            return;
-        }
+    let Some(folded) = crate::text::fold_latin(ch) else {
+        out.extend(ch.to_lowercase());
+        return;
     };
     out.push_str(folded);
 }

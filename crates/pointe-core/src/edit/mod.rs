@@ -446,17 +446,6 @@ fn group_thousands(figure: f64) -> String {
     }
 }
 
-/// What one product of an edit shows now.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Resolved {
-    /// The view.
-    pub view: PickView,
-    /// The price shown, in the edit's currency.
-    pub price_money: Option<PriceRecord>,
-    /// Live, out of stock or gone.
-    pub status: PickStatus,
-}
-
 /// An edit resolved against the current offers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedEdit {
@@ -466,12 +455,12 @@ pub struct ResolvedEdit {
     pub picks: Vec<ResolvedPick>,
 }
 
-/// A resolved pick.
+/// What an edit records of a product it shows: the price shown and whether it can be bought.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedPick {
-    /// Price shown.
+    /// Price shown, in the edit's currency.
     pub price_money: Option<PriceRecord>,
-    /// Status.
+    /// Live, out of stock or gone.
     pub status: PickStatus,
 }
 
@@ -482,7 +471,7 @@ pub fn resolve(reader: &CatalogReader<'_>, tiers: &Tiers, edit: &Edit) -> Result
     let currency = Currency::from_code(&edit.currency)
         .ok_or_else(|| Error::Usage(format!("edit currency {:?} is unknown", edit.currency)))?;
     let hero = reader.resolve(&edit.hero)?;
-    let hero_view = resolve_product(
+    let (hero_view, _) = resolve_product(
         reader,
         tiers,
         &hero,
@@ -493,12 +482,9 @@ pub fn resolve(reader: &CatalogReader<'_>, tiers: &Tiers, edit: &Edit) -> Result
     let mut pick_views = Vec::new();
     for pick in &edit.picks {
         let product = reader.resolve(&pick.product_id)?;
-        let r = resolve_product(reader, tiers, &product, currency, pick.blurb.clone())?;
-        picks.push(ResolvedPick {
-            price_money: r.price_money.clone(),
-            status: r.status,
-        });
-        pick_views.push(r.view);
+        let (view, shown) = resolve_product(reader, tiers, &product, currency, pick.blurb.clone())?;
+        picks.push(shown);
+        pick_views.push(view);
     }
     Ok(ResolvedEdit {
         view: EditView {
@@ -508,7 +494,7 @@ pub fn resolve(reader: &CatalogReader<'_>, tiers: &Tiers, edit: &Edit) -> Result
             author: edit.author.clone(),
             trend_line: edit.trend.as_ref().map(|t| t.line.clone()),
             currency: edit.currency.clone(),
-            hero: hero_view.view,
+            hero: hero_view,
             picks: pick_views,
             refreshed_at: edit.refreshed_at.map(|t| t.to_string()),
         },
@@ -538,7 +524,7 @@ fn resolve_product(
     product: &StoredProduct,
     currency: Currency,
     blurb: String,
-) -> Result<Resolved> {
+) -> Result<(PickView, ResolvedPick)> {
     let offers = reader.offers(product)?;
     let current: Vec<&Offer> = offers.iter().filter(|o| o.in_latest_ingest).collect();
     let buyable: Vec<&Offer> = current
@@ -546,12 +532,12 @@ fn resolve_product(
         .copied()
         .filter(|o| o.availability.is_buyable())
         .collect();
-    let (pool, status, notice_kind) = if !buyable.is_empty() {
-        (buyable, PickStatus::Live, None)
+    let (pool, status) = if !buyable.is_empty() {
+        (buyable, PickStatus::Live)
     } else if !current.is_empty() {
-        (current, PickStatus::OutOfStock, Some("out"))
+        (current, PickStatus::OutOfStock)
     } else {
-        (offers.iter().collect(), PickStatus::Gone, Some("gone"))
+        (offers.iter().collect(), PickStatus::Gone)
     };
     // The cheapest offer in the edit's currency.
     let mut best: Option<(Money, bool, Option<Date>, &Offer)> = None;
@@ -563,8 +549,8 @@ fn resolve_product(
         }
     }
     let Some((price, approx, rate_date, offer)) = best else {
-        return Ok(Resolved {
-            view: PickView {
+        return Ok((
+            PickView {
                 product_id: product.id.clone(),
                 brand: product.data.brand.clone(),
                 name: product.data.title.clone(),
@@ -579,9 +565,11 @@ fn resolve_product(
                 blurb,
                 notice: Some("No retailer sells this any more".into()),
             },
-            price_money: None,
-            status: PickStatus::Gone,
-        });
+            ResolvedPick {
+                price_money: None,
+                status: PickStatus::Gone,
+            },
+        ));
     };
     let money_view = |m: Money| {
         if approx {
@@ -604,17 +592,17 @@ fn resolve_product(
         })
         .transpose()?
         .filter(|w| w.minor > price.minor);
-    let notice = match notice_kind {
-        Some("out") => Some(format!("Out of stock at {}", offer.retailer)),
-        Some(_) => Some(format!(
+    let notice = match status {
+        PickStatus::Live => None,
+        PickStatus::OutOfStock => Some(format!("Out of stock at {}", offer.retailer)),
+        PickStatus::Gone => Some(format!(
             "No longer in {}'s feed; price last seen {}",
             offer.retailer,
             offer.last_seen.strftime("%Y-%m-%d")
         )),
-        None => None,
     };
-    Ok(Resolved {
-        view: PickView {
+    Ok((
+        PickView {
             product_id: product.id.clone(),
             brand: product.data.brand.clone(),
             name: product.data.title.clone(),
@@ -637,9 +625,11 @@ fn resolve_product(
             blurb,
             notice,
         },
-        price_money: Some(PriceRecord::of(price)),
-        status,
-    })
+        ResolvedPick {
+            price_money: Some(PriceRecord::of(price)),
+            status,
+        },
+    ))
 }
 
 /// The struck-through reference price of an offer on sale, or `None` when it is not on sale.
@@ -818,7 +808,8 @@ pub fn refresh(
             )
             .remove(0);
             let product = reader.resolve(&replacement.product_id)?;
-            let shown = resolve_product(reader, tiers, &product, currency, new_pick.blurb.clone())?;
+            let (_, shown) =
+                resolve_product(reader, tiers, &product, currency, new_pick.blurb.clone())?;
             new_pick.last_price = shown.price_money;
             new_pick.last_status = shown.status;
             changes.push(EditChange {
