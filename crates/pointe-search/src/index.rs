@@ -33,7 +33,7 @@ use crate::{Error, Result};
 
 /// Bumped whenever the schema or what is indexed changes: an index of another version is
 /// rebuilt.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The name of the meta file inside the index directory.
 pub const META_FILE: &str = "pointe-index.json";
@@ -425,6 +425,9 @@ fn document(f: &Fields, p: &IndexedProduct) -> Result<TantivyDocument> {
     for t in &p.attr_tokens {
         doc.add_text(f.attrs, t);
     }
+    for t in pair_tokens(&p.attr_tokens) {
+        doc.add_text(f.attrs, &t);
+    }
     if let Some(c) = &p.category {
         doc.add_text(f.category, c);
     }
@@ -445,6 +448,32 @@ fn document(f: &Fields, p: &IndexedProduct) -> Result<TantivyDocument> {
     doc.add_bytes(f.features, json(&p.features)?.as_bytes());
     doc.add_text(f.display, json(&p.display)?);
     Ok(doc)
+}
+
+/// The pair tokens of a product's attribute tokens: each level of its category with each of
+/// its other values (`ballet_flats|material:satin`, `flats|material:satin`,
+/// `shoes|material:fabric`…). A pair token lists the products of one category with one value:
+/// look-alike candidates are found through them without walking the whole category.
+pub(crate) fn pair_tokens(attr_tokens: &[String]) -> Vec<String> {
+    let categories: Vec<&str> = attr_tokens
+        .iter()
+        .filter_map(|t| t.strip_prefix("category:"))
+        .collect();
+    let mut out = Vec::new();
+    for t in attr_tokens {
+        if t.starts_with("category:") || t.starts_with("colour_family:") {
+            continue;
+        }
+        for c in &categories {
+            out.push(pair_token(c, t));
+        }
+    }
+    out
+}
+
+/// The pair token of a category and an attribute token.
+pub(crate) fn pair_token(category: &str, token: &str) -> String {
+    format!("{category}|{token}")
 }
 
 mod erased {

@@ -3,10 +3,12 @@
 //!
 //! A look-alike search runs in three steps:
 //!
-//! 1. **Candidates.** One index query per level of the hero's category (its own category
-//!    first, then each broader one while fewer than `candidates` products were found), each
-//!    scoring products by the hero's attribute tokens with the configured weights, plus a
-//!    little BM25 on the hero's title words; the price, tier and stock filters apply here.
+//! 1. **Candidates.** One pass per level of the hero's category (its own category first,
+//!    then each broader one while fewer than `candidates` products were found): the products
+//!    of that level scoring best by the hero's values (through the index's pair tokens,
+//!    `ballet_flats|material:satin`, weighed as the scorer weighs them) and its title words,
+//!    found by MaxScore pruning without visiting the whole category
+//!    ([`crate::candidates`]); the price, tier and stock filters apply here.
 //! 2. **Scoring.** Each candidate is scored exactly ([`LookalikeConfig`]): weighted attribute
 //!    similarity with partial credit through the taxonomy's parents (some for a value the
 //!    candidate does not state, less for a hero value only its description states), less a
@@ -25,19 +27,16 @@ use pointe_core::domain::Offer;
 use pointe_core::money::{Currency, Money};
 use pointe_core::store::StoredProduct;
 use serde::{Serialize, Serializer};
-use tantivy::collector::TopDocs;
-use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, Query, TermQuery,
-};
-use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, Term};
+
+use crate::candidates::{CandidateFilter, WeightedTerm, top_candidates};
 
 use crate::config::{LookalikeConfig, SCORED_DIMENSIONS};
 use crate::features::{
     Features, attribute_parts, described_only, gbp, hero_words, indexed_product,
 };
-use crate::index::{IndexContext, SearchIndex};
-use crate::search::{price_range, to_gbp_minor};
+use crate::index::{IndexContext, SearchIndex, pair_token};
+use crate::search::{FeatureReader, to_gbp_minor};
 use crate::{Error, Result};
 
 /// The product (or text) whose look-alikes are wanted.
@@ -542,6 +541,9 @@ fn score(
     }
 }
 
+/// The hero's words with their weights, and the index terms of those the index has.
+type WordWeights = (Vec<(String, f32)>, Vec<(Term, f32)>);
+
 /// A candidate after scoring.
 struct Candidate {
     addr: DocAddress,
@@ -553,9 +555,9 @@ struct Candidate {
 }
 
 impl SearchIndex {
-    /// The look-alikes of `hero`. Costs one index query per category level visited (usually
-    /// one), reading the features of up to `candidates` products, and the stored display data
-    /// of the results.
+    /// The look-alikes of `hero`. Costs one candidate pass per category level visited
+    /// (usually one), reading the features of up to `candidates` products, and the stored
+    /// display data of the results.
     pub fn lookalikes(&self, hero: &Hero, q: &LookalikeQuery) -> Result<LookalikeResults> {
         let ctx = &self.ctx;
         let taxonomy = &ctx.taxonomy;
@@ -589,71 +591,65 @@ impl SearchIndex {
             )));
         }
 
-        // Filters of the index query. Prices in GBP get 3% of slack either way: the exact test
-        // in the hero's currency comes after scoring.
-        let mut filters: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let mut cap_gbp: Option<u64> = None;
+        // Filters of the candidate search. Prices in GBP get 3% of slack either way: the exact
+        // test in the hero's currency comes after scoring.
+        let mut filter = CandidateFilter::default();
         if q.cheaper
             && let Some((m, seen)) = hero.price
         {
-            cap_gbp = Some(to_gbp_minor(m, &ctx.rates, seen)?);
+            filter.max_price_gbp = Some(to_gbp_minor(m, &ctx.rates, seen)?);
         }
         if let Some(m) = q.max_price {
             let v = to_gbp_minor(m, &ctx.rates, ctx.today)?;
-            cap_gbp = Some(cap_gbp.map_or(v, |c| c.min(v)));
+            filter.max_price_gbp = Some(filter.max_price_gbp.map_or(v, |c| c.min(v)));
         }
-        if let Some(cap) = cap_gbp {
-            filters.push((
-                Occur::Must,
-                price_range(f, None, Some(cap + cap / 33 + 1), true),
-            ));
-        }
-        if let Some(tier) = &q.tier {
-            filters.push((Occur::Must, term_query(Term::from_field_text(f.tier, tier))));
-        }
-        if q.in_stock {
-            filters.push((Occur::Must, term_query(Term::from_field_u64(f.in_stock, 1))));
-        }
-        if let Some(id) = &hero.id {
-            filters.push((Occur::MustNot, term_query(Term::from_field_text(f.id, id))));
-        }
+        filter.max_price_gbp = filter.max_price_gbp.map(|cap| cap + cap / 33 + 1);
+        filter.tier = q.tier.clone();
+        filter.in_stock = q.in_stock;
+        filter.exclude_id = hero.id.as_ref().map(|id| Term::from_field_text(f.id, id));
 
-        // Scoring clauses: each hero value, with partial credit for each ancestor level.
-        let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for hv in &values {
-            let levels: Vec<Box<dyn Query>> = hv
-                .chain
+        // The candidate score mirrors the exact one: each hero value's weight spread over the
+        // levels of its taxonomy chain (a product with a value has its ancestors' tokens too,
+        // so the levels it has add up to the credit of the nearest), and the hero's title
+        // words by rarity.
+        let (hero_words, word_terms) = self.word_weights(&searcher, &hero.features.words)?;
+        let possible: f32 = values.iter().map(|v| v.weight).sum();
+        let tw = if possible > 0.0 {
+            config.text_weight
+        } else {
+            1.0
+        };
+        let word_total: f32 = word_terms.iter().map(|(_, w)| w).sum();
+        let level_weights = |hv: &HeroValue| -> Vec<(String, f32)> {
+            let n = hv.chain.len();
+            hv.chain
                 .iter()
                 .enumerate()
                 .map(|(i, id)| {
-                    Box::new(ConstScoreQuery::new(
-                        term_query(Term::from_field_text(f.attrs, &format!("{}:{id}", hv.dim))),
-                        hv.weight * hv.partial.powi(i as i32),
-                    )) as Box<dyn Query>
+                    let here = hv.partial.powi(i as i32);
+                    let above = if i + 1 < n {
+                        hv.partial.powi(i as i32 + 1)
+                    } else {
+                        0.0
+                    };
+                    (
+                        format!("{}:{id}", hv.dim),
+                        (1.0 - tw) * hv.weight * (here - above) / possible,
+                    )
                 })
-                .collect();
-            shoulds.push((Occur::Should, Box::new(DisjunctionMaxQuery::new(levels))));
-        }
-        let hero_words = self.word_weights(&searcher, &hero.features.words)?;
-        for word in self.query_words(&hero.title)? {
-            shoulds.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(
-                    Box::new(TermQuery::new(
-                        Term::from_field_text(f.all, &word),
-                        IndexRecordOption::WithFreqs,
-                    )),
-                    0.1,
-                )),
-            ));
-        }
-        if shoulds.is_empty() {
-            return Ok(LookalikeResults {
-                hero: self.hero_view(hero, &values, currency)?,
-                results: Vec::new(),
-            });
-        }
-        let scoring: Box<dyn Query> = Box::new(BooleanQuery::new(shoulds));
+                .collect()
+        };
+        let words = |driver: bool| -> Vec<WeightedTerm> {
+            word_terms
+                .iter()
+                .filter(|_| word_total > 0.0)
+                .map(|(term, w)| WeightedTerm {
+                    term: term.clone(),
+                    weight: tw * w / word_total,
+                    driver,
+                })
+                .collect()
+        };
 
         // Candidates: the hero's own category first, broader ones while too few.
         let want = config.candidates.max(q.limit);
@@ -662,49 +658,67 @@ impl SearchIndex {
             .find(|v| v.dim == "category")
             .map(|v| v.chain.clone())
             .unwrap_or_default();
-        let mut addrs: Vec<DocAddress> = Vec::new();
-        let mut level_queries: Vec<Box<dyn Query>> = Vec::new();
+        let attr_term = |token: &str| Term::from_field_text(f.attrs, token);
+        let mut passes: Vec<(Vec<WeightedTerm>, CandidateFilter)> = Vec::new();
         if category_levels.is_empty() {
-            let mut clauses = vec![(Occur::Must, scoring.box_clone())];
-            clauses.extend(filters.iter().map(|(o, q)| (*o, q.box_clone())));
-            level_queries.push(Box::new(BooleanQuery::new(clauses)));
+            let mut terms = words(true);
+            for hv in &values {
+                for (token, weight) in level_weights(hv) {
+                    terms.push(WeightedTerm {
+                        term: attr_term(&token),
+                        weight,
+                        driver: true,
+                    });
+                }
+            }
+            passes.push((terms, filter.clone()));
         } else {
             for (i, level) in category_levels.iter().enumerate() {
-                let mut clauses = vec![
-                    (
-                        Occur::Must,
-                        term_query(Term::from_field_text(f.attrs, &format!("category:{level}"))),
-                    ),
-                    (Occur::Should, scoring.box_clone()),
-                ];
-                if i > 0 {
-                    clauses.push((
-                        Occur::MustNot,
-                        term_query(Term::from_field_text(
-                            f.attrs,
-                            &format!("category:{}", category_levels[i - 1]),
-                        )),
-                    ));
+                let mut terms = words(false);
+                terms.push(WeightedTerm {
+                    term: attr_term(&format!("category:{level}")),
+                    weight: 0.0,
+                    driver: true,
+                });
+                for hv in values.iter().filter(|v| v.dim != "category") {
+                    for (token, weight) in level_weights(hv) {
+                        terms.push(WeightedTerm {
+                            term: attr_term(&pair_token(level, &token)),
+                            weight,
+                            driver: true,
+                        });
+                    }
                 }
-                clauses.extend(filters.iter().map(|(o, q)| (*o, q.box_clone())));
-                level_queries.push(Box::new(BooleanQuery::new(clauses)));
+                let mut filter = filter.clone();
+                if i > 0 {
+                    filter.exclude_term =
+                        Some(attr_term(&format!("category:{}", category_levels[i - 1])));
+                }
+                passes.push((terms, filter));
             }
         }
-        for query in level_queries {
+        let mut addrs: Vec<DocAddress> = Vec::new();
+        for (terms, filter) in passes {
             if addrs.len() >= want {
                 break;
             }
-            let top = searcher.search(
-                &query,
-                &TopDocs::with_limit(want - addrs.len()).order_by_score(),
+            let top = top_candidates(
+                &searcher,
+                &terms,
+                &filter,
+                "price_gbp",
+                "in_stock",
+                "tier",
+                want - addrs.len(),
             )?;
             addrs.extend(top.into_iter().map(|(_, a)| a));
         }
 
         // Exact scores, prices in the output currency and the exact price tests.
         let mut candidates = Vec::with_capacity(addrs.len());
+        let mut reader = FeatureReader::new(&searcher);
         for addr in addrs {
-            let features = self.features(&searcher, addr)?;
+            let features = reader.read(addr)?;
             let (price, price_view) = match features.price() {
                 Some((m, seen)) if m.currency != currency => {
                     let c = ctx.rates.convert(m, currency, seen)?;
@@ -827,26 +841,33 @@ impl SearchIndex {
     /// Each of the hero's words with its weight in text similarity: its inverse document
     /// frequency among titles (BM25's), so that "wrap" in "lace wrap dress" counts more than a
     /// word most titles have. A hyphenated compound ("a-line") is weighed by its rarest part.
-    fn word_weights(
-        &self,
-        searcher: &tantivy::Searcher,
-        words: &[String],
-    ) -> Result<Vec<(String, f32)>> {
+    /// Also the title term of each word the index has (its rarest part), with the same weight.
+    fn word_weights(&self, searcher: &tantivy::Searcher, words: &[String]) -> Result<WordWeights> {
         let n = searcher.num_docs() as f32;
         let mut tokenizer = self.index.tokenizer_for_field(self.fields.title)?;
-        let mut out = Vec::with_capacity(words.len());
+        let mut weights = Vec::with_capacity(words.len());
+        let mut terms = Vec::with_capacity(words.len());
         for word in words {
-            let mut df: Option<u64> = None;
+            let mut rarest: Option<(u64, Term)> = None;
             let mut stream = tokenizer.token_stream(word);
             while let Some(token) = stream.next() {
-                let d =
-                    searcher.doc_freq(&Term::from_field_text(self.fields.title, &token.text))?;
-                df = Some(df.map_or(d, |x| x.min(d)));
+                let term = Term::from_field_text(self.fields.title, &token.text);
+                let d = searcher.doc_freq(&term)?;
+                if rarest.as_ref().is_none_or(|(x, _)| d < *x) {
+                    rarest = Some((d, term));
+                }
             }
-            let df = df.unwrap_or(0) as f32;
-            out.push((word.clone(), (1.0 + (n - df + 0.5) / (df + 0.5)).ln()));
+            let df = rarest.as_ref().map_or(0, |(d, _)| *d) as f32;
+            let weight = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+            weights.push((word.clone(), weight));
+            if let Some((d, term)) = rarest
+                && d > 0
+                && !terms.iter().any(|(t, _)| *t == term)
+            {
+                terms.push((term, weight));
+            }
         }
-        Ok(out)
+        Ok((weights, terms))
     }
 
     fn hero_view(&self, hero: &Hero, values: &[HeroValue], currency: Currency) -> Result<HeroView> {
@@ -869,10 +890,6 @@ impl SearchIndex {
             understood: hero.understood(&self.ctx.taxonomy),
         })
     }
-}
-
-fn term_query(term: Term) -> Box<dyn Query> {
-    Box::new(TermQuery::new(term, IndexRecordOption::Basic))
 }
 
 /// Scoring a product's features JSON against a hero outside the index: what a benchmark peer

@@ -20,9 +20,13 @@ use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use crate::features::{Display, Features};
 use crate::index::{Fields, SearchIndex};
+use crate::word_query::WordQuery;
 use crate::{Error, Result};
 
 /// Words dropped from queries: they would only make an all-words query miss.
+/// How many corrections a word the index does not have is searched as.
+const CORRECTIONS: usize = 3;
+
 const QUERY_STOPWORDS: &[&str] = &[
     "a", "an", "and", "the", "with", "in", "of", "for", "to", "on", "by", "at", "or", "s",
 ];
@@ -212,19 +216,7 @@ impl SearchIndex {
 
     /// The scorer's features of a document (from the fast field).
     pub(crate) fn features(&self, searcher: &Searcher, addr: DocAddress) -> Result<Features> {
-        let segment = searcher.segment_reader(addr.segment_ord);
-        let column = segment
-            .fast_fields()
-            .bytes("features")?
-            .ok_or_else(|| Error::Usage("search index: no features column".into()))?;
-        let mut buf = Vec::new();
-        if let Some(ord) = column.term_ords(addr.doc_id).next() {
-            column
-                .ord_to_bytes(ord, &mut buf)
-                .map_err(|e| Error::io("index features", e))?;
-        }
-        serde_json::from_slice(&buf)
-            .map_err(|e| Error::Usage(format!("search index: damaged features: {e}")))
+        FeatureReader::new(searcher).read(addr)
     }
 
     /// A document's price as shown: in its own currency, or converted to `currency`.
@@ -307,11 +299,9 @@ impl SearchIndex {
         })
     }
 
-    /// One clause per word (title, brand, attribute words, everything, and, for a longer word
-    /// the index does not have, a fuzzy match on everything), combined with `occur`, plus the
-    /// filters. A word the index has gets no fuzzy alternative: intersecting the typo
-    /// automaton with the term dictionary is the dearest part of a query, and a word found as
-    /// typed is rarely a typo.
+    /// One clause per word ([`SearchIndex::word_query`], or for a longer word the index does
+    /// not have, its likeliest corrections), combined with `occur`, plus the filters. A word
+    /// the index has gets no typo alternatives: a word found as typed is rarely a typo.
     fn text_query(
         &self,
         searcher: &Searcher,
@@ -322,34 +312,26 @@ impl SearchIndex {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for word in words {
-            let term = |field: Field| Term::from_field_text(field, word);
-            let boosted = |field: Field, boost: f32| -> (Occur, Box<dyn Query>) {
-                (
-                    Occur::Should,
-                    Box::new(BoostQuery::new(
-                        Box::new(TermQuery::new(term(field), IndexRecordOption::WithFreqs)),
-                        boost,
-                    )),
-                )
-            };
-            let mut alternatives = vec![
-                boosted(f.title, 3.0),
-                boosted(f.brand, 2.0),
-                boosted(f.attr_words, 1.5),
-                boosted(f.all, 1.0),
-            ];
             let chars = word.chars().count();
-            if chars >= 5 && searcher.doc_freq(&term(f.all))? == 0 {
+            if chars >= 5 && searcher.doc_freq(&Term::from_field_text(f.all, word))? == 0 {
+                // A word the index does not have: its likeliest corrections, each as a word
+                // at half weight.
                 let distance = if chars >= 9 { 2 } else { 1 };
-                alternatives.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(
-                        Box::new(FuzzyTermQuery::new(term(f.all), distance, true)),
-                        0.5,
-                    )),
-                ));
+                let alternatives: Vec<(Occur, Box<dyn Query>)> = self
+                    .corrections(searcher, word, distance)?
+                    .iter()
+                    .map(|c| {
+                        (
+                            Occur::Should,
+                            Box::new(BoostQuery::new(Box::new(self.word_query(c)), 0.5))
+                                as Box<dyn Query>,
+                        )
+                    })
+                    .collect();
+                clauses.push((occur, Box::new(BooleanQuery::new(alternatives))));
+            } else {
+                clauses.push((occur, Box::new(self.word_query(word))));
             }
-            clauses.push((occur, Box::new(BooleanQuery::new(alternatives))));
         }
         if clauses.is_empty() {
             clauses.push((Occur::Must, Box::new(AllQuery)));
@@ -358,6 +340,58 @@ impl SearchIndex {
             clauses.push((*occur, q.box_clone()));
         }
         Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// A search word: BM25 in the title, brand, attribute words and everything, boosted 3, 2,
+    /// 1.5 and 1.
+    fn word_query(&self, word: &str) -> WordQuery {
+        let f = &self.fields;
+        let term = |field: Field, boost: f32| -> Box<dyn Query> {
+            Box::new(BoostQuery::new(
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, word),
+                    IndexRecordOption::WithFreqs,
+                )),
+                boost,
+            ))
+        };
+        WordQuery::new(
+            term(f.all, 1.0),
+            vec![
+                term(f.title, 3.0),
+                term(f.brand, 2.0),
+                term(f.attr_words, 1.5),
+            ],
+        )
+    }
+
+    /// The words of the index within `distance` edits of `word` (a transposition is one
+    /// edit), the most frequent first: at most [`CORRECTIONS`]. Walks the term dictionary with
+    /// a Levenshtein automaton once, instead of searching every word it accepts.
+    fn corrections(&self, searcher: &Searcher, word: &str, distance: u8) -> Result<Vec<String>> {
+        let all = self.fields.all;
+        let mut found: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
+        for segment in searcher.segment_readers() {
+            let automaton = FuzzyTermQuery::new(Term::from_field_text(all, word), distance, true)
+                .automaton()?;
+            let inverted = segment.inverted_index(all)?;
+            let mut stream = inverted
+                .terms()
+                .search(automaton)
+                .into_stream()
+                .map_err(|e| Error::io("search index terms", e))?;
+            while stream.advance() {
+                *found.entry(stream.key().to_vec()).or_default() +=
+                    u64::from(stream.value().doc_freq);
+            }
+        }
+        let mut ranked: Vec<(Vec<u8>, u64)> = found.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok(ranked
+            .into_iter()
+            .take(CORRECTIONS)
+            .filter_map(|(k, _)| String::from_utf8(k).ok())
+            .collect())
     }
 
     /// The filter clauses of a search.
@@ -512,4 +546,46 @@ pub fn to_gbp_minor(
         rates.convert(money, gbp, on)?.money
     };
     Ok(m.minor.max(0) as u64)
+}
+
+/// Reads the scorer's features of many documents, opening each segment's column once.
+pub(crate) struct FeatureReader<'a> {
+    searcher: &'a Searcher,
+    columns: Vec<Option<tantivy::columnar::BytesColumn>>,
+    buf: Vec<u8>,
+}
+
+impl<'a> FeatureReader<'a> {
+    pub(crate) fn new(searcher: &'a Searcher) -> FeatureReader<'a> {
+        FeatureReader {
+            searcher,
+            columns: vec![None; searcher.segment_readers().len()],
+            buf: Vec::new(),
+        }
+    }
+
+    /// The features of the document at `addr`.
+    pub(crate) fn read(&mut self, addr: DocAddress) -> Result<Features> {
+        let slot = &mut self.columns[addr.segment_ord as usize];
+        if slot.is_none() {
+            let segment = self.searcher.segment_reader(addr.segment_ord);
+            *slot = Some(
+                segment
+                    .fast_fields()
+                    .bytes("features")?
+                    .ok_or_else(|| Error::Usage("search index: no features column".into()))?,
+            );
+        }
+        let column = slot
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("opened above"));
+        self.buf.clear();
+        if let Some(ord) = column.term_ords(addr.doc_id).next() {
+            column
+                .ord_to_bytes(ord, &mut self.buf)
+                .map_err(|e| Error::io("index features", e))?;
+        }
+        serde_json::from_slice(&self.buf)
+            .map_err(|e| Error::Usage(format!("search index: damaged features: {e}")))
+    }
 }

@@ -60,36 +60,46 @@ fn main() -> anyhow::Result<()> {
         .map(|a| a.parse())
         .transpose()?
         .unwrap_or(1_000_000);
-    let dir = tempfile::tempdir()?;
-    let feed = dir.path().join("feed.tsv");
-    {
+    // POINTE_BENCH_DIR keeps the generated store between runs (for working on the engine:
+    // the store is generated once, the index rebuilt only when it is stale); POINTE_BENCH_PEER=0
+    // leaves the FTS5 peer out. Published figures come from a fresh run with both.
+    let kept = std::env::var_os("POINTE_BENCH_DIR").map(std::path::PathBuf::from);
+    let with_peer = std::env::var("POINTE_BENCH_PEER").map_or(true, |v| v != "0");
+    let tmp = tempfile::tempdir()?;
+    let root = kept.clone().unwrap_or_else(|| tmp.path().to_path_buf());
+    std::fs::create_dir_all(&root)?;
+    let feed = root.join("feed.tsv");
+    let data = root.join("data");
+    let reuse = kept.is_some() && data.exists();
+    if !reuse {
         let mut out = std::io::BufWriter::new(std::fs::File::create(&feed)?);
         pointe_bench::write_gmc_tsv(&mut out, rows, 42)?;
     }
-    let data = dir.path().join("data");
     let mut store = SqliteStore::open_dir(&data)?;
     let taxonomy = Taxonomy::bundled();
     let extractor = pointe_core::attributes::Extractor::new(&taxonomy);
     let start = Instant::now();
-    let report = ingest_file(
-        &mut store,
-        &BrandBook::load(None)?,
-        &extractor,
-        &feed,
-        &IngestOptions {
-            feed: FeedOptions::default(),
-            source: None,
-            retailer: Some("Bench".into()),
-            seen_at: pointe_core::clock::parse_time("2026-01-05")?,
-            market: None,
-        },
-        &mut |_, _| {},
-    )?;
-    eprintln!(
-        "ingested {} rows in {:.1} s",
-        report.accepted,
-        start.elapsed().as_secs_f64()
-    );
+    if !reuse {
+        let report = ingest_file(
+            &mut store,
+            &BrandBook::load(None)?,
+            &extractor,
+            &feed,
+            &IngestOptions {
+                feed: FeedOptions::default(),
+                source: None,
+                retailer: Some("Bench".into()),
+                seen_at: pointe_core::clock::parse_time("2026-01-05")?,
+                market: None,
+            },
+            &mut |_, _| {},
+        )?;
+        eprintln!(
+            "ingested {} rows in {:.1} s",
+            report.accepted,
+            start.elapsed().as_secs_f64()
+        );
+    }
 
     let ctx = IndexContext {
         taxonomy: taxonomy.clone(),
@@ -101,15 +111,23 @@ fn main() -> anyhow::Result<()> {
 
     // Pointe's index.
     let start = Instant::now();
-    let index = SearchIndex::build(&data.join("index"), &store, ctx.clone())?;
+    let index = if reuse {
+        SearchIndex::open_or_build(&data.join("index"), &store, ctx.clone())?.0
+    } else {
+        SearchIndex::build(&data.join("index"), &store, ctx.clone())?
+    };
     let pointe_build = start.elapsed();
     let pointe_size = index.size_bytes();
     eprintln!("tantivy index: {:.1} s", pointe_build.as_secs_f64());
 
     // The FTS5 peer: the same fields, read from the store the same way.
-    let fts_path = dir.path().join("fts.db");
+    let fts_path = tmp.path().join("fts.db");
     let start = Instant::now();
-    let fts = build_fts(&fts_path, &store, &ctx)?;
+    let fts = if with_peer {
+        build_fts(&fts_path, &store, &ctx)?
+    } else {
+        build_fts_empty(&fts_path)?
+    };
     let fts_build = start.elapsed();
     let fts_size = std::fs::metadata(&fts_path)?.len();
     eprintln!("fts5 index: {:.1} s", fts_build.as_secs_f64());
@@ -170,6 +188,19 @@ fn main() -> anyhow::Result<()> {
         }
     }
 
+    if std::env::var_os("POINTE_BENCH_VERBOSE").is_some() {
+        for (i, q) in QUERIES.iter().enumerate() {
+            let mut times: Vec<Duration> = pointe_search
+                .iter()
+                .skip(i)
+                .step_by(QUERIES.len())
+                .copied()
+                .collect();
+            let (p50, p99) = pct(&mut times);
+            eprintln!("{q:30} {p50} {p99}");
+        }
+    }
+
     let mut pointe_look = Vec::new();
     let mut fts_look = Vec::new();
     let mut agree = 0usize;
@@ -227,19 +258,26 @@ fn pct(samples: &mut [Duration]) -> (String, String) {
     (fmt(at(0.5)), fmt(at(0.99)))
 }
 
+/// The FTS5 tables without rows (when the peer is left out).
+fn build_fts_empty(path: &Path) -> anyhow::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.execute_batch(FTS_SCHEMA)?;
+    Ok(conn)
+}
+
+const FTS_SCHEMA: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
+     CREATE VIRTUAL TABLE docs USING fts5(title, description, brand, attr_words,
+         tokenize = 'porter unicode61 remove_diacritics 2');
+     CREATE TABLE feats (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, price_gbp INTEGER,
+         features TEXT NOT NULL);";
+
 fn build_fts(
     path: &Path,
     store: &SqliteStore,
     ctx: &IndexContext,
 ) -> anyhow::Result<rusqlite::Connection> {
     let mut conn = rusqlite::Connection::open(path)?;
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
-         CREATE VIRTUAL TABLE docs USING fts5(title, description, brand, attr_words,
-             tokenize = 'porter unicode61 remove_diacritics 2');
-         CREATE TABLE feats (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, price_gbp INTEGER,
-             features TEXT NOT NULL);",
-    )?;
+    conn.execute_batch(FTS_SCHEMA)?;
     let tx = conn.transaction()?;
     {
         let mut docs = tx.prepare(
