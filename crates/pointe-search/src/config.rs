@@ -52,6 +52,11 @@ pub struct LookalikeConfig {
     /// zip closure"), not its title or the feed's fields (0 to 1; default 1).
     #[serde(default = "one")]
     pub described_only: f32,
+    /// The factor on the score of a candidate made for another market than the hero: both
+    /// state a gender and none of the candidate's meets the hero's (men's or girls' for a
+    /// women's hero); unisex meets every gender (0 to 1; default 1, no effect).
+    #[serde(default = "one")]
+    pub other_market: f32,
     /// Subtracted from the attribute score for each detail the candidate has and the hero lacks.
     pub extra_detail_penalty: f32,
     /// How many candidates the index proposes before re-ranking.
@@ -106,6 +111,9 @@ impl LookalikeConfig {
                     "[weights.{dim}]: weight must be ≥ 0 and partial between 0 and 1"
                 )));
             }
+        }
+        if !(0.0..=1.0).contains(&config.other_market) {
+            return Err(bad("other_market must be between 0 and 1".into()));
         }
         if !(0.0..=1.0).contains(&config.other_colour) {
             return Err(bad("other_colour must be between 0 and 1".into()));

@@ -409,6 +409,7 @@ fn score(
         by_dim.insert(dim, candidate_values(cand, dim));
     }
     let mut category = 1.0f32;
+    let mut market = 1.0f32;
     for hv in hero {
         possible += hv.weight;
         let values = &by_dim[hv.dim];
@@ -437,6 +438,14 @@ fn score(
         earned += hv.weight * if unstated { config.unstated } else { credit };
         if hv.dim == "category" {
             category = category.min(credit);
+        }
+        if hv.dim == "gender"
+            && credit <= 0.0
+            && !values.is_empty()
+            && hv.value != "unisex"
+            && !values.contains(&"unisex")
+        {
+            market = config.other_market;
         }
         if !explain {
             continue;
@@ -535,7 +544,7 @@ fn score(
         1.0
     };
     Scored {
-        score: ((1.0 - tw) * attr + tw * text) * category.powf(config.category_gate),
+        score: ((1.0 - tw) * attr + tw * text) * category.powf(config.category_gate) * market,
         shared,
         differences,
     }
@@ -1047,5 +1056,53 @@ mod tests {
         let a = score(&values, &uniform(&hero.words), &close, &t, &config, true).score;
         let b = score(&values, &uniform(&hero.words), &far, &t, &config, true).score;
         assert!(a > 0.99 && b < 0.5, "{a} {b}");
+    }
+
+    #[test]
+    fn a_piece_for_another_market_is_marked_down_unisex_is_not() {
+        let t = Taxonomy::bundled();
+        let config = LookalikeConfig::bundled();
+        let jacket = |gender: &str| {
+            features(
+                &[
+                    ("category", "coats_jackets"),
+                    ("material", "denim"),
+                    ("gender", gender),
+                ],
+                Some("blue"),
+                "washed denim jacket",
+            )
+        };
+        let hero = jacket("women");
+        let values = hero_values(&hero, &t, Some(&config));
+        let words = uniform(&hero.words);
+        let women = score(&values, &words, &jacket("women"), &t, &config, false).score;
+        let girls = score(&values, &words, &jacket("girls"), &t, &config, false).score;
+        let unisex = score(&values, &words, &jacket("unisex"), &t, &config, false).score;
+        let unstated = score(
+            &values,
+            &words,
+            &features(
+                &[("category", "coats_jackets"), ("material", "denim")],
+                Some("blue"),
+                "washed denim jacket",
+            ),
+            &t,
+            &config,
+            false,
+        )
+        .score;
+        assert!(config.other_market < 1.0);
+        // The girls' jacket loses the gender weight and then the market factor.
+        let without_gate = LookalikeConfig {
+            other_market: 1.0,
+            ..config.clone()
+        };
+        let girls_ungated =
+            score(&values, &words, &jacket("girls"), &t, &without_gate, false).score;
+        assert!((girls - girls_ungated * config.other_market).abs() < 1e-6);
+        assert!(girls < unisex && unisex < women, "{girls} {unisex} {women}");
+        // Not stating a gender is not another market.
+        assert!(unstated > girls_ungated, "{unstated} {girls_ungated}");
     }
 }
