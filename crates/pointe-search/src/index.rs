@@ -33,7 +33,7 @@ use crate::{Error, Result};
 
 /// Bumped whenever the schema or what is indexed changes: an index of another version is
 /// rebuilt.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The name of the meta file inside the index directory.
 pub const META_FILE: &str = "pointe-index.json";
@@ -108,9 +108,7 @@ impl IndexContext {
 pub(crate) struct Fields {
     pub id: Field,
     pub title: Field,
-    pub brand: Field,
     pub all: Field,
-    pub attr_words: Field,
     pub brand_key: Field,
     pub retailer: Field,
     pub attrs: Field,
@@ -126,20 +124,18 @@ pub(crate) struct Fields {
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let text = |stored: bool| {
-        let opts = TextOptions::default().set_indexing_options(
+    let text = || {
+        TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(TOKENIZER)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        );
-        if stored { opts.set_stored() } else { opts }
+                // No phrase is ever searched: frequencies without positions.
+                .set_index_option(IndexRecordOption::WithFreqs),
+        )
     };
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
-        title: b.add_text_field("title", text(false)),
-        brand: b.add_text_field("brand", text(false)),
-        all: b.add_text_field("all", text(false)),
-        attr_words: b.add_text_field("attr_words", text(false)),
+        title: b.add_text_field("title", text()),
+        all: b.add_text_field("all", text()),
         brand_key: b.add_text_field("brand_key", STRING | FAST),
         retailer: b.add_text_field("retailer", STRING | FAST),
         attrs: b.add_text_field(
@@ -402,20 +398,15 @@ fn document(f: &Fields, p: &IndexedProduct) -> Result<TantivyDocument> {
     let d = &p.display;
     doc.add_text(f.id, &d.id);
     doc.add_text(f.title, &d.title);
-    if let Some(brand) = &d.brand {
-        doc.add_text(f.brand, brand);
-    }
     doc.add_text(
         f.all,
-        format!(
-            "{} {} {} {}",
-            d.title,
-            d.brand.as_deref().unwrap_or(""),
-            p.description,
-            p.attr_words
-        ),
+        weighted_text(&[
+            (&d.title, WEIGHTED_FIELDS[0].1),
+            (d.brand.as_deref().unwrap_or(""), WEIGHTED_FIELDS[1].1),
+            (&p.attr_words, WEIGHTED_FIELDS[2].1),
+            (&p.description, WEIGHTED_FIELDS[3].1),
+        ]),
     );
-    doc.add_text(f.attr_words, &p.attr_words);
     if let Some(b) = &p.brand_key {
         doc.add_text(f.brand_key, b);
     }
@@ -448,6 +439,36 @@ fn document(f: &Fields, p: &IndexedProduct) -> Result<TantivyDocument> {
     doc.add_bytes(f.features, json(&p.features)?.as_bytes());
     doc.add_text(f.display, json(&p.display)?);
     Ok(doc)
+}
+
+/// How much each field of a product counts in search: the whole-text field holds each field's
+/// text this many times. A word's frequency there is the weighted sum of its frequencies in
+/// the fields and its length the weighted sum of their lengths, which makes BM25 on it BM25F
+/// (Robertson, Zaragoza and Taylor, 2004): a word in the title counts four times a word in the
+/// description, and a word in several fields saturates once instead of scoring in each.
+pub const WEIGHTED_FIELDS: [(&str, usize); 4] = [
+    ("title", 4),
+    ("brand", 3),
+    ("attribute words", 2),
+    ("description", 1),
+];
+
+/// The texts, each repeated its weight's number of times.
+fn weighted_text(parts: &[(&str, usize)]) -> String {
+    let mut out = String::new();
+    for (text, times) in parts {
+        if text.trim().is_empty() {
+            continue;
+        }
+        for _ in 0..*times {
+            if !out.is_empty() {
+                // A sentence break keeps a phrase from running across copies.
+                out.push_str(" . ");
+            }
+            out.push_str(text);
+        }
+    }
+    out
 }
 
 /// The pair tokens of a product's attribute tokens: each level of its category with each of
@@ -499,4 +520,34 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
     hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weighted_text_repeats_each_field_its_weight_and_skips_empty_ones() {
+        assert_eq!(
+            weighted_text(&[("Bow flats", 2), ("", 3), ("Arket", 1)]),
+            "Bow flats . Bow flats . Arket"
+        );
+    }
+
+    #[test]
+    fn pair_tokens_join_every_category_level_with_every_other_value() {
+        let tokens: Vec<String> = [
+            "category:ballet_flats",
+            "category:flats",
+            "material:satin",
+            "colour_family:pink",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            pair_tokens(&tokens),
+            ["ballet_flats|material:satin", "flats|material:satin"]
+        );
+    }
 }

@@ -20,7 +20,6 @@ mod features;
 pub mod index;
 pub mod lookalike;
 pub mod search;
-mod word_query;
 
 /// What a benchmark peer engine needs to index the same products as the search index.
 pub mod peer {

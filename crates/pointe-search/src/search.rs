@@ -20,7 +20,6 @@ use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use crate::features::{Display, Features};
 use crate::index::{Fields, SearchIndex};
-use crate::word_query::WordQuery;
 use crate::{Error, Result};
 
 /// Words dropped from queries: they would only make an all-words query miss.
@@ -149,17 +148,17 @@ pub fn resolve_value(taxonomy: &Taxonomy, dimension: &str, text: &str) -> Option
 }
 
 impl SearchIndex {
-    /// Runs a search. Costs one BM25 query that also counts the matches (a second one when no
-    /// product has every word) and, when asked, the facet aggregation over the matching
-    /// products; typo-tolerant alternatives are added for words of five letters or more that
-    /// the index does not have.
+    /// Runs a search: BM25F over the title, brand, attribute words and description, weighted
+    /// ([`crate::index::WEIGHTED_FIELDS`]). Costs a pruned top-k query and a count (twice when
+    /// no product has every word and any word will do) and, when asked, the facet aggregation
+    /// over the matching products; typo-tolerant alternatives are added for words of five
+    /// letters or more that the index does not have.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
         let searcher = self.reader.searcher();
         let f = &self.fields;
         let filters = self.filters(q)?;
         let words = self.query_words(&q.text)?;
         let limit = if q.limit == 0 { 20 } else { q.limit };
-        // The count and the page come from one pass over the matches.
         let mut relaxed = false;
         let mut query = self.text_query(&searcher, &words, Occur::Must, &filters)?;
         let (mut total, mut hits) = self.count_and_page(&searcher, &query, q, limit)?;
@@ -255,7 +254,9 @@ impl SearchIndex {
         Ok(out)
     }
 
-    /// How many products `query` matches and the page of them `q` asks for, in one pass.
+    /// How many products `query` matches and the page of them `q` asks for. By relevance, the
+    /// page and the count are two passes: the page with block-max pruning (a conjunction of
+    /// words is answered without scoring every match), the count without scoring.
     fn count_and_page(
         &self,
         searcher: &Searcher,
@@ -265,16 +266,13 @@ impl SearchIndex {
     ) -> Result<(u64, Vec<(f32, DocAddress)>)> {
         Ok(match q.sort {
             SortOrder::Relevance => {
-                let (count, hits) = searcher.search(
+                let hits = searcher.search(
                     query,
-                    &(
-                        Count,
-                        TopDocs::with_limit(limit)
-                            .and_offset(q.offset)
-                            .order_by_score(),
-                    ),
+                    &TopDocs::with_limit(limit)
+                        .and_offset(q.offset)
+                        .order_by_score(),
                 )?;
-                (count as u64, hits)
+                (searcher.search(query, &Count)? as u64, hits)
             }
             SortOrder::PriceAsc | SortOrder::PriceDesc => {
                 let order = if q.sort == SortOrder::PriceAsc {
@@ -323,14 +321,13 @@ impl SearchIndex {
                     .map(|c| {
                         (
                             Occur::Should,
-                            Box::new(BoostQuery::new(Box::new(self.word_query(c)), 0.5))
-                                as Box<dyn Query>,
+                            Box::new(BoostQuery::new(self.word_query(c), 0.5)) as Box<dyn Query>,
                         )
                     })
                     .collect();
                 clauses.push((occur, Box::new(BooleanQuery::new(alternatives))));
             } else {
-                clauses.push((occur, Box::new(self.word_query(word))));
+                clauses.push((occur, self.word_query(word)));
             }
         }
         if clauses.is_empty() {
@@ -342,27 +339,12 @@ impl SearchIndex {
         Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
-    /// A search word: BM25 in the title, brand, attribute words and everything, boosted 3, 2,
-    /// 1.5 and 1.
-    fn word_query(&self, word: &str) -> WordQuery {
-        let f = &self.fields;
-        let term = |field: Field, boost: f32| -> Box<dyn Query> {
-            Box::new(BoostQuery::new(
-                Box::new(TermQuery::new(
-                    Term::from_field_text(field, word),
-                    IndexRecordOption::WithFreqs,
-                )),
-                boost,
-            ))
-        };
-        WordQuery::new(
-            term(f.all, 1.0),
-            vec![
-                term(f.title, 3.0),
-                term(f.brand, 2.0),
-                term(f.attr_words, 1.5),
-            ],
-        )
+    /// A search word: BM25F over the weighted text ([`crate::index::WEIGHTED_FIELDS`]).
+    fn word_query(&self, word: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(self.fields.all, word),
+            IndexRecordOption::WithFreqs,
+        ))
     }
 
     /// The words of the index within `distance` edits of `word` (a transposition is one

@@ -334,7 +334,7 @@ fn fts_words(text: &str) -> Vec<String> {
 
 fn fts_search(conn: &rusqlite::Connection, q: &str) -> anyhow::Result<Vec<i64>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT rowid FROM docs WHERE docs MATCH ?1 ORDER BY bm25(docs, 3.0, 1.0, 2.0, 1.5) LIMIT 20",
+        "SELECT rowid FROM docs WHERE docs MATCH ?1 ORDER BY bm25(docs, 4.0, 1.0, 3.0, 2.0) LIMIT 20",
     )?;
     let query = fts_words(q).join(" AND ");
     let rows = stmt.query_map([query], |r| r.get(0))?;
@@ -366,7 +366,7 @@ fn fts_lookalikes(
     let mut stmt = conn.prepare_cached(
         "SELECT f.features FROM docs JOIN feats f ON f.rowid = docs.rowid \
          WHERE docs MATCH ?1 AND f.price_gbp < ?2 AND f.id != ?3 \
-         ORDER BY bm25(docs, 3.0, 1.0, 2.0, 1.5) LIMIT 200",
+         ORDER BY bm25(docs, 4.0, 1.0, 3.0, 2.0) LIMIT 200",
     )?;
     let rows = stmt.query_map(
         params![words.join(" OR "), cap, hero.id.clone().unwrap_or_default()],

@@ -282,6 +282,25 @@ fn search_sorts_by_price_both_ways() {
 }
 
 #[test]
+fn search_ranks_a_word_in_the_title_above_one_only_in_the_description() {
+    let env = sample_env();
+    let v = search(&env, &["bow"]);
+    let in_title: Vec<bool> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap().to_lowercase().contains("bow"))
+        .collect();
+    assert!(in_title.iter().filter(|t| **t).count() >= 4, "{v:#}");
+    assert!(in_title.iter().filter(|t| !**t).count() >= 3, "{v:#}");
+    let first_without = in_title.iter().position(|t| !t).unwrap();
+    assert!(
+        in_title[first_without..].iter().all(|t| !t),
+        "{in_title:?}: {v:#}"
+    );
+}
+
+#[test]
 fn a_typo_still_finds_ballet_flats() {
     let env = sample_env();
     let v = search(&env, &["balet", "flats"]);
