@@ -30,7 +30,6 @@ use serde::{Serialize, Serializer};
 use tantivy::{DocAddress, Term};
 
 use crate::candidates::{CandidateFilter, WeightedTerm, top_candidates};
-
 use crate::config::{LookalikeConfig, SCORED_DIMENSIONS};
 use crate::features::{
     Features, attribute_parts, described_only, gbp, hero_words, indexed_product,
