@@ -103,6 +103,8 @@ impl Display {
 /// Everything the index holds about one product.
 #[derive(Debug, Clone)]
 pub(crate) struct IndexedProduct {
+    /// The store's key of the product: the index keeps documents in its order.
+    pub key: u64,
     pub display: Display,
     pub features: Features,
     pub description: String,
@@ -457,6 +459,7 @@ pub(crate) fn indexed_product(
         .map(|a| a.ids("material").iter().map(|s| s.to_string()).collect())
         .unwrap_or_default();
     Ok(IndexedProduct {
+        key: product.key.max(0) as u64,
         display: Display {
             id: product.id.clone(),
             item_ids: offers

@@ -25,7 +25,10 @@ use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
     TextAnalyzer,
 };
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+use tantivy::{
+    Index, IndexReader, IndexSettings, IndexSortByField, IndexWriter, Order, ReloadPolicy,
+    TantivyDocument,
+};
 
 use crate::config::LookalikeConfig;
 use crate::features::{IndexedProduct, indexed_product};
@@ -33,7 +36,7 @@ use crate::{Error, Result};
 
 /// Bumped whenever the schema or what is indexed changes: an index of another version is
 /// rebuilt.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The name of the meta file inside the index directory.
 pub const META_FILE: &str = "pointe-index.json";
@@ -118,6 +121,7 @@ pub(crate) struct Fields {
     pub tier: Field,
     pub price_gbp: Field,
     pub in_stock: Field,
+    pub key: Field,
     pub features: Field,
     pub display: Field,
 }
@@ -153,6 +157,7 @@ fn schema() -> (Schema, Fields) {
         tier: b.add_text_field("tier", STRING | FAST),
         price_gbp: b.add_u64_field("price_gbp", INDEXED | FAST),
         in_stock: b.add_u64_field("in_stock", INDEXED | FAST),
+        key: b.add_u64_field("key", FAST),
         features: b.add_bytes_field("features", BytesOptions::default().set_fast()),
         display: b.add_text_field("display", STORED),
     };
@@ -295,7 +300,18 @@ impl SearchIndex {
         }
         std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
         let (schema, fields) = schema();
-        let index = Index::create_in_dir(&tmp, schema)?;
+        // Documents in the store's product order, whatever the indexing threads do: equal
+        // scores are then always broken the same way, build after build.
+        let index = Index::builder()
+            .schema(schema)
+            .settings(IndexSettings {
+                sort_by_field: Some(IndexSortByField {
+                    field: "key".into(),
+                    order: Order::Asc,
+                }),
+                ..IndexSettings::default()
+            })
+            .create_in_dir(&tmp)?;
         register_tokenizers(&index);
         let threads = std::thread::available_parallelism()
             .map(|n| n.get().clamp(1, 4))
@@ -435,6 +451,7 @@ fn document(f: &Fields, p: &IndexedProduct) -> Result<TantivyDocument> {
         doc.add_u64(f.price_gbp, price.gbp_minor);
     }
     doc.add_u64(f.in_stock, u64::from(d.in_stock));
+    doc.add_u64(f.key, p.key);
     let json = |v: &dyn erased::Json| v.to_json();
     doc.add_bytes(f.features, json(&p.features)?.as_bytes());
     doc.add_text(f.display, json(&p.display)?);
