@@ -412,14 +412,20 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-/// The view with buy links passed through the affiliate templates.
+/// The view with buy links passed through the affiliate templates, and the disclosure line
+/// when any of them was.
 fn render_view(ctx: &Ctx, e: &Edit) -> anyhow::Result<edit::view::EditView> {
     let mut view = edit::resolve(&ctx.reader(), &ctx.tiers, e)?.into_view();
+    let mut affiliated = false;
     for p in std::iter::once(&mut view.hero).chain(view.picks.iter_mut()) {
         p.buy_url = p
             .url
             .as_deref()
             .and_then(|u| ctx.links.link(p.retailer.as_deref(), u));
+        affiliated |= p.buy_url.is_some() && p.buy_url != p.url;
+    }
+    if affiliated {
+        view.disclosure = Some(ctx.links.disclosure().to_string());
     }
     Ok(view)
 }

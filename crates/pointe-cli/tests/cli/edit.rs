@@ -384,3 +384,75 @@ fn a_computed_trend_line_cites_pointes_own_series() {
     );
     assert_eq!(e["trend"]["computed"], true);
 }
+
+#[test]
+fn affiliate_templates_rewrite_buy_links_and_the_edit_discloses_them() {
+    let env = Env::new();
+    env.run(&["ingest", &sample("catalog.awin.csv")])
+        .expect_code(0);
+    create_balletcore(&env, &[]);
+    let render = |format: &str| {
+        env.run(&["edit", "render", "balletcore", "-o", format])
+            .expect_code(0)
+            .stdout
+    };
+    // Without templates: links go straight to the retailers, and nothing is disclosed.
+    let plain = render("html");
+    assert!(
+        !plain.contains("<p class=\"pointe-edit__disclosure\""),
+        "{plain}"
+    );
+    assert!(
+        plain.contains("href=\"https://shop.example/marks-and-spencer/leather-bow-ballet-pumps\"")
+    );
+
+    std::fs::write(
+        env.data_dir().join("affiliates.toml"),
+        "disclosure = \"Pointe earns a commission on these links.\"\n\
+         [[retailer]]\n\
+         name = \"marks and spencer\"\n\
+         template = \"https://www.awin1.com/cread.php?awinmid=1402&awinaffid=99&ued={url}\"\n",
+    )
+    .unwrap();
+    let html = render("html");
+    assert!(
+        html.contains(
+            "href=\"https://www.awin1.com/cread.php?awinmid=1402&amp;awinaffid=99&amp;ued=\
+             https%3A%2F%2Fshop.example%2Fmarks-and-spencer%2Fleather-bow-ballet-pumps\" \
+             rel=\"sponsored noopener\""
+        ),
+        "{html}"
+    );
+    // Other retailers have no template and keep their own links.
+    assert!(html.contains("href=\"https://shop.example/mango/bow-leather-ballerina\""));
+    assert!(
+        html.contains(
+            "<p class=\"pointe-edit__disclosure\">Pointe earns a commission on these links.</p>"
+        ),
+        "{html}"
+    );
+    // Disclosed before the first buy link, as advertising rules ask.
+    let disclosed = html.find("<p class=\"pointe-edit__disclosure\"").unwrap();
+    assert!(disclosed < html.find("<a class=\"pointe-edit__buy").unwrap());
+    let md = render("md");
+    assert!(
+        md.contains("*Pointe earns a commission on these links.*"),
+        "{md}"
+    );
+    let json: Value = serde_json::from_str(&render("json")).unwrap();
+    assert_eq!(
+        json["disclosure"],
+        "Pointe earns a commission on these links."
+    );
+
+    // A template that is not an http(s) URL is refused, naming the file.
+    std::fs::write(
+        env.data_dir().join("affiliates.toml"),
+        "default = \"javascript:alert('{url}')\"\n",
+    )
+    .unwrap();
+    let bad = env
+        .run(&["edit", "render", "balletcore", "-o", "html"])
+        .expect_code(1);
+    assert!(bad.stderr.contains("affiliates.toml"), "{}", bad.stderr);
+}

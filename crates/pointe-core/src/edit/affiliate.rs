@@ -11,10 +11,18 @@ use crate::{Error, Result};
 /// The templates shipped with Pointe (none: links go straight to the retailer).
 const BUNDLED: &str = include_str!("../../data/affiliates.toml");
 
+/// What readers are told when buy links go through an affiliate template, unless the file says
+/// otherwise.
+pub const DEFAULT_DISCLOSURE: &str =
+    "We may earn a commission when you buy through links on this page.";
+
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct File {
     #[serde(default)]
     default: Option<String>,
+    #[serde(default)]
+    disclosure: Option<String>,
     #[serde(default)]
     retailer: Vec<Entry>,
 }
@@ -32,6 +40,7 @@ struct Entry {
 pub struct AffiliateLinks {
     by_retailer: BTreeMap<String, String>,
     default: Option<String>,
+    disclosure: Option<String>,
 }
 
 impl AffiliateLinks {
@@ -65,7 +74,10 @@ impl AffiliateLinks {
             }
             Ok(())
         };
-        let mut links = AffiliateLinks::default();
+        let mut links = AffiliateLinks {
+            disclosure: file.disclosure.filter(|d| !d.trim().is_empty()),
+            ..AffiliateLinks::default()
+        };
         if let Some(d) = file.default {
             check(&d)?;
             links.default = Some(d);
@@ -77,6 +89,13 @@ impl AffiliateLinks {
                 .insert(fold_key(&entry.name), entry.template);
         }
         Ok(links)
+    }
+
+    /// The line that tells readers a buy link may earn a commission (UK and EU advertising
+    /// rules want affiliate links disclosed before them): the file's `disclosure`, or
+    /// [`DEFAULT_DISCLOSURE`].
+    pub fn disclosure(&self) -> &str {
+        self.disclosure.as_deref().unwrap_or(DEFAULT_DISCLOSURE)
     }
 
     /// The link to print for `url` sold by `retailer`: the retailer's template (or the default

@@ -497,6 +497,7 @@ pub fn resolve(reader: &CatalogReader<'_>, tiers: &Tiers, edit: &Edit) -> Result
             hero: hero_view,
             picks: pick_views,
             refreshed_at: edit.refreshed_at.map(|t| t.to_string()),
+            disclosure: None,
         },
         picks,
     })

@@ -443,6 +443,9 @@ mod tests {
             hero,
             picks: vec![ms, everlane, arket, mango, sale],
             refreshed_at: Some("2026-01-10T09:30:00Z".into()),
+            disclosure: Some(
+                "We may earn a commission when you buy through links on this page.".into(),
+            ),
         }
     }
 
@@ -509,6 +512,7 @@ mod tests {
             hero,
             picks: vec![spaced, quoted, data],
             refreshed_at: Some("<b>now</b>".into()),
+            disclosure: Some(format!("{XSS_SCRIPT} {XSS_MD}")),
         }
     }
 

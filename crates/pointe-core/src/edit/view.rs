@@ -25,6 +25,9 @@ pub struct EditView {
     pub picks: Vec<PickView>,
     /// When the edit was last refreshed against the feeds (RFC 3339).
     pub refreshed_at: Option<String>,
+    /// The line telling readers that buying through the links may earn a commission: set when
+    /// a buy link goes through an affiliate template (see `AffiliateLinks::disclosure`).
+    pub disclosure: Option<String>,
 }
 
 /// One product of an edit (the hero or a pick) with its current offer.

@@ -20,7 +20,7 @@ const STYLE: &str = "\
 .pointe-edit__head{margin:0 0 24px}\n\
 .pointe-edit__title{font-family:var(--pe-serif);font-size:2rem;line-height:1.15;font-weight:400;margin:0 0 8px}\n\
 .pointe-edit__standfirst{font-size:1.15rem;margin:0 0 10px}\n\
-.pointe-edit__byline,.pointe-edit__trend,.pointe-edit__foot{font-family:var(--pe-sans);font-size:.8rem;color:var(--pe-muted);letter-spacing:.02em;margin:0 0 4px}\n\
+.pointe-edit__byline,.pointe-edit__trend,.pointe-edit__disclosure,.pointe-edit__foot{font-family:var(--pe-sans);font-size:.8rem;color:var(--pe-muted);letter-spacing:.02em;margin:0 0 4px}\n\
 .pointe-edit__trend{color:var(--pe-accent);font-weight:600;text-transform:uppercase}\n\
 .pointe-edit__hero{display:flex;flex-wrap:wrap;gap:20px;margin:0 0 28px;padding:0 0 28px;border-bottom:1px solid var(--pe-line)}\n\
 .pointe-edit__hero>.pointe-edit__media{flex:1 1 260px;max-width:380px}\n\
@@ -75,6 +75,11 @@ pub(super) fn render(view: &EditView) -> String {
     if let Some(trend) = present(view.trend_line.as_deref()) {
         w.markup("<p class=\"pointe-edit__trend\">");
         w.text(&trend);
+        w.markup("</p>\n");
+    }
+    if let Some(disclosure) = present(view.disclosure.as_deref()) {
+        w.markup("<p class=\"pointe-edit__disclosure\">");
+        w.text(&disclosure);
         w.markup("</p>\n");
     }
     w.markup("</header>\n<article class=\"pointe-edit__hero\">\n");

@@ -19,6 +19,9 @@ pub(super) fn render(view: &EditView) -> String {
     if let Some(trend) = present(view.trend_line.as_deref()) {
         paragraph(&mut out, &format!("**Trending:** {}", inline(&trend)));
     }
+    if let Some(disclosure) = present(view.disclosure.as_deref()) {
+        paragraph(&mut out, &format!("*{}*", inline(&disclosure)));
+    }
     for pick in std::iter::once(&view.hero).chain(&view.picks) {
         piece(&mut out, &Card::new(pick));
     }
