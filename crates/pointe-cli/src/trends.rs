@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use pointe_core::catalog::{CatalogReader, MoneyView};
-use pointe_core::store::{Catalog, ProductFilter, Store};
+use pointe_core::store::{Catalog, Store, for_each_product};
 use pointe_core::trends::{
     Aesthetics, AnalysisOptions, ImportOptions, Series, analyse_many, normalise_term,
     rank_by_momentum, read_trend_file, sparkline,
@@ -443,27 +443,17 @@ fn products(cli: &Cli, term: &str, limit: usize) -> anyhow::Result<u8> {
     let reader = CatalogReader::new(&store, &rates, today);
     let tiers = pointe_core::tiers::Tiers::load(Some(&cli.data_dir))?;
     let mut scored = Vec::new();
-    let page = 5000;
-    let mut offset = 0;
-    loop {
-        let (products, _) = store.list_products(&ProductFilter {
-            limit: Some(page),
-            offset,
-            ..ProductFilter::default()
-        })?;
-        if products.is_empty() {
-            break;
+    for_each_product(&store, 5000, |p| -> anyhow::Result<()> {
+        if let Some(fit) = p
+            .data
+            .attributes
+            .as_ref()
+            .and_then(|attrs| pointe_core::trends::fit(aesthetic, attrs))
+        {
+            scored.push((fit, p));
         }
-        offset += products.len();
-        for p in products {
-            let Some(attrs) = &p.data.attributes else {
-                continue;
-            };
-            if let Some(fit) = pointe_core::trends::fit(aesthetic, attrs) {
-                scored.push((fit, p));
-            }
-        }
-    }
+        Ok(())
+    })?;
     scored.sort_by(|a, b| {
         b.0.score
             .total_cmp(&a.0.score)

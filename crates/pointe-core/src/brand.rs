@@ -5,8 +5,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::Result;
 use crate::text::fold_key;
-use crate::{Error, Result};
 
 /// The brand list shipped with Pointe.
 const BUNDLED: &str = include_str!("../data/brands.toml");
@@ -49,24 +49,15 @@ impl BrandBook {
     pub fn load(data_dir: Option<&Path>) -> Result<BrandBook> {
         let mut book = BrandBook::default();
         book.add_toml(BUNDLED, Path::new("brands.toml (bundled)"))?;
-        if let Some(dir) = data_dir {
-            let path = dir.join("brands.toml");
-            if path.exists() {
-                let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-                book.add_toml(&text, &path)?;
-            }
+        if let Some((text, path)) = crate::toml_file::data_dir_copy(data_dir, "brands.toml")? {
+            book.add_toml(&text, &path)?;
         }
         Ok(book)
     }
 
     /// Adds the brands of a TOML text (`[[brand]] name = …, aliases = […]`).
     pub fn add_toml(&mut self, text: &str, path: &Path) -> Result<()> {
-        let file: BrandFile = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count() as u64);
-            Error::bad_file(path, line, e.message().to_string())
-        })?;
+        let file: BrandFile = crate::toml_file::parse(text, path)?;
         for entry in file.brand {
             self.add(&entry.name, &entry.aliases);
         }

@@ -22,6 +22,7 @@ pub mod money;
 pub mod store;
 pub mod text;
 pub mod tiers;
+pub mod toml_file;
 pub mod trends;
 
 pub use error::{Error, Result};

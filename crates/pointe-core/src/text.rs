@@ -75,6 +75,17 @@ pub fn strip_phrases(text: &str, phrases: &[String]) -> String {
     words.join(" ")
 }
 
+/// 64-bit FNV-1a: a stable hash for versions and fingerprints (unlike `std`'s, which may change
+/// between Rust releases).
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,21 +61,16 @@ impl Tiers {
     /// The bands of `<data_dir>/tiers.toml` when that file exists (it replaces the bundled
     /// one whole), else the bundled ones.
     pub fn load(data_dir: Option<&Path>) -> Result<Tiers> {
-        if let Some(dir) = data_dir {
-            let path = dir.join("tiers.toml");
-            if path.exists() {
-                let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-                return Tiers::from_toml(&text, &path);
-            }
+        match crate::toml_file::data_dir_copy(data_dir, "tiers.toml")? {
+            Some((text, path)) => Tiers::from_toml(&text, &path),
+            None => Ok(Tiers::bundled()),
         }
-        Ok(Tiers::bundled())
     }
 
     /// Parses a tiers file; `path` names it in errors. Every currency needs bands that start
     /// at 0 and rise, and GBP (the fallback) must be present.
     pub fn from_toml(text: &str, path: &Path) -> Result<Tiers> {
-        let raw: BTreeMap<String, Vec<BandFile>> =
-            toml::from_str(text).map_err(|e| Error::bad_file(path, None, e.message()))?;
+        let raw: BTreeMap<String, Vec<BandFile>> = crate::toml_file::parse(text, path)?;
         let mut bands = BTreeMap::new();
         for (code, list) in raw {
             let bad = |m: String| Error::bad_file(path, None, format!("[{code}] {m}"));

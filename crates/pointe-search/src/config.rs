@@ -81,15 +81,10 @@ impl LookalikeConfig {
     /// The weights of `<data_dir>/lookalike.toml` when it exists (it replaces the bundled file
     /// whole), else the bundled ones.
     pub fn load(data_dir: Option<&Path>) -> Result<LookalikeConfig> {
-        if let Some(dir) = data_dir {
-            let path = dir.join("lookalike.toml");
-            if path.exists() {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| Error::Core(pointe_core::Error::io(&path, e)))?;
-                return LookalikeConfig::from_toml(&text, &path);
-            }
+        match pointe_core::toml_file::data_dir_copy(data_dir, "lookalike.toml")? {
+            Some((text, path)) => LookalikeConfig::from_toml(&text, &path),
+            None => Ok(LookalikeConfig::bundled()),
         }
-        Ok(LookalikeConfig::bundled())
     }
 
     /// Parses and checks a weights file; `path` names it in errors.

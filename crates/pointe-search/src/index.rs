@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use jiff::civil::Date;
 use pointe_core::attributes::Taxonomy;
 use pointe_core::fx::RateTable;
-use pointe_core::store::{Catalog, ProductFilter};
+use pointe_core::store::{Catalog, for_each_product};
+use pointe_core::text::fnv1a64;
 use pointe_core::tiers::Tiers;
 use serde::{Deserialize, Serialize};
 use tantivy::schema::{
@@ -319,34 +320,20 @@ impl SearchIndex {
         let mut writer: IndexWriter =
             index.writer_with_num_threads(threads, 64_000_000 * threads)?;
         let mut count = 0u64;
-        let mut offset = 0;
-        loop {
-            let (page, _) = catalog.list_products(&ProductFilter {
-                limit: Some(PAGE),
-                offset,
-                ..ProductFilter::default()
-            })?;
-            if page.is_empty() {
-                break;
-            }
-            offset += page.len();
-            for product in &page {
-                let offers = catalog.offers_of(product.key)?;
-                let p = indexed_product(
-                    product,
-                    &offers,
-                    &ctx.taxonomy,
-                    &ctx.rates,
-                    &ctx.tiers,
-                    ctx.today,
-                )?;
-                writer.add_document(document(&fields, &p)?)?;
-                count += 1;
-            }
-            if page.len() < PAGE {
-                break;
-            }
-        }
+        for_each_product(catalog, PAGE, |product| -> Result<()> {
+            let offers = catalog.offers_of(product.key)?;
+            let p = indexed_product(
+                &product,
+                &offers,
+                &ctx.taxonomy,
+                &ctx.rates,
+                &ctx.tiers,
+                ctx.today,
+            )?;
+            writer.add_document(document(&fields, &p)?)?;
+            count += 1;
+            Ok(())
+        })?;
         writer.commit()?;
         // One segment answers queries fastest.
         let segments = index.searchable_segment_ids()?;
@@ -527,16 +514,6 @@ mod erased {
             serde_json::to_string(self).map_err(|e| crate::Error::Usage(format!("json: {e}")))
         }
     }
-}
-
-/// 64-bit FNV-1a: a stable hash for fingerprints.
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use pointe_core::brand::BrandBook;
 use pointe_core::feed::FeedOptions;
 use pointe_core::fx::RateTable;
 use pointe_core::ingest::{IngestOptions, ingest_file};
-use pointe_core::store::{Catalog, ProductFilter, SqliteStore};
+use pointe_core::store::{Catalog, ProductFilter, SqliteStore, for_each_product};
 use pointe_core::tiers::Tiers;
 use pointe_search::lookalike::{Hero, LookalikeQuery, score_features_json};
 use pointe_search::search::SearchQuery;
@@ -286,36 +286,25 @@ fn build_fts(
         let mut feats = tx.prepare(
             "INSERT INTO feats (rowid, id, price_gbp, features) VALUES (?1, ?2, ?3, ?4)",
         )?;
-        let mut offset = 0;
         let mut rowid = 0i64;
-        loop {
-            let (page, _) = store.list_products(&ProductFilter {
-                limit: Some(2000),
-                offset,
-                ..ProductFilter::default()
-            })?;
-            if page.is_empty() {
-                break;
-            }
-            offset += page.len();
-            for p in &page {
-                let d = pointe_search::peer::peer_doc(p, &store.offers_of(p.key)?, ctx)?;
-                rowid += 1;
-                docs.execute(params![
-                    rowid,
-                    d.title,
-                    d.description,
-                    d.brand,
-                    d.attr_words
-                ])?;
-                feats.execute(params![
-                    rowid,
-                    d.id,
-                    d.price_gbp.map(|v| v as i64),
-                    d.features_json
-                ])?;
-            }
-        }
+        for_each_product(store, 2000, |p| -> anyhow::Result<()> {
+            let d = pointe_search::peer::peer_doc(&p, &store.offers_of(p.key)?, ctx)?;
+            rowid += 1;
+            docs.execute(params![
+                rowid,
+                d.title,
+                d.description,
+                d.brand,
+                d.attr_words
+            ])?;
+            feats.execute(params![
+                rowid,
+                d.id,
+                d.price_gbp.map(|v| v as i64),
+                d.features_json
+            ])?;
+            Ok(())
+        })?;
         tx.execute_batch("CREATE INDEX feats_price ON feats (price_gbp);")?;
     }
     tx.commit()?;

@@ -42,12 +42,7 @@ impl MyntraMapping {
 
     /// Parses a mapping text; a label claimed by two families is an error.
     pub fn from_toml(text: &str, path: &Path) -> Result<MyntraMapping> {
-        let file: MappingFile = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u64 + 1);
-            Error::bad_file(path, line, e.message().to_string())
-        })?;
+        let file: MappingFile = crate::toml_file::parse(text, path)?;
         let mut family_of_label = HashMap::new();
         for (family, labels) in file.colour_family {
             for label in labels {

@@ -7,6 +7,8 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::normalize::phrase_words;
+use crate::text::fnv1a64;
+use crate::toml_file::{self, data_dir_copy, line_of};
 use crate::{Error, Result};
 
 /// The taxonomy shipped with Pointe.
@@ -170,28 +172,16 @@ impl Taxonomy {
     /// The taxonomy of `<data_dir>/taxonomy.toml` when that file exists (it replaces the
     /// bundled one whole), else the bundled one.
     pub fn load(data_dir: Option<&Path>) -> Result<Taxonomy> {
-        if let Some(dir) = data_dir {
-            let path = dir.join("taxonomy.toml");
-            if path.exists() {
-                let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-                return Taxonomy::from_toml(&text, &path);
-            }
+        match data_dir_copy(data_dir, "taxonomy.toml")? {
+            Some((text, path)) => Taxonomy::from_toml(&text, &path),
+            None => Ok(Taxonomy::bundled()),
         }
-        Ok(Taxonomy::bundled())
     }
 
     /// Parses and checks a taxonomy text; `path` names it in errors, which give the line of the
     /// offending entry where it is known.
     pub fn from_toml(text: &str, path: &Path) -> Result<Taxonomy> {
-        let line_of =
-            |offset: usize| Some(text[..offset.min(text.len())].matches('\n').count() as u64 + 1);
-        let file: TaxonomyFile = toml::from_str(text).map_err(|e| {
-            Error::bad_file(
-                path,
-                e.span().and_then(|s| line_of(s.start)),
-                e.message().to_string(),
-            )
-        })?;
+        let file: TaxonomyFile = toml_file::parse(text, path)?;
         let TaxonomyFile {
             rules,
             noise,
@@ -216,7 +206,7 @@ impl Taxonomy {
         let mut raw_implies = Vec::new();
         for (dimension, entries) in DIMENSIONS.iter().zip(by_dimension) {
             for entry in entries {
-                let line = line_of(entry.id.span().start);
+                let line = Some(line_of(text, entry.id.span().start));
                 let bad = |message: String| Error::bad_file(path, line, message);
                 let id = entry.id.into_inner();
                 if id.is_empty()
@@ -466,16 +456,6 @@ fn check_rules(
         heeled: rules.heeled,
         noise: noise.phrases,
     })
-}
-
-/// 64-bit FNV-1a: a stable hash (unlike `std`'s, which may change between Rust releases).
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
 }
 
 #[cfg(test)]

@@ -46,24 +46,15 @@ pub struct AffiliateLinks {
 impl AffiliateLinks {
     /// The bundled templates, replaced by `<data_dir>/affiliates.toml` when that file exists.
     pub fn load(data_dir: Option<&Path>) -> Result<AffiliateLinks> {
-        if let Some(dir) = data_dir {
-            let path = dir.join("affiliates.toml");
-            if path.exists() {
-                let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-                return AffiliateLinks::from_toml(&text, &path);
-            }
+        match crate::toml_file::data_dir_copy(data_dir, "affiliates.toml")? {
+            Some((text, path)) => AffiliateLinks::from_toml(&text, &path),
+            None => AffiliateLinks::from_toml(BUNDLED, Path::new("affiliates.toml (bundled)")),
         }
-        AffiliateLinks::from_toml(BUNDLED, Path::new("affiliates.toml (bundled)"))
     }
 
     /// Reads templates from TOML text; every template must be an http(s) URL holding `{url}`.
     pub fn from_toml(text: &str, path: &Path) -> Result<AffiliateLinks> {
-        let file: File = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count() as u64);
-            Error::bad_file(path, line, e.message().to_string())
-        })?;
+        let file: File = crate::toml_file::parse(text, path)?;
         let check = |t: &str| -> Result<()> {
             if !t.contains("{url}") || !is_http_url(&t.replace("{url}", "x")) {
                 return Err(Error::bad_file(

@@ -258,15 +258,7 @@ impl Mapping {
 
     /// Reads a mapping from TOML text; `origin` names it in errors (a file name).
     pub fn parse(text: &str, origin: &str) -> Result<Mapping> {
-        let file: MappingFile = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| {
-                1 + text.as_bytes()[..s.start.min(text.len())]
-                    .iter()
-                    .filter(|&&b| b == b'\n')
-                    .count() as u64
-            });
-            Error::bad_file(origin, line, e.message().trim().to_string())
-        })?;
+        let file: MappingFile = crate::toml_file::parse(text, origin)?;
         let bad = |message: String| Error::bad_file(origin, None, message);
 
         let delimiter = match file.delimiter.as_deref() {

@@ -274,6 +274,32 @@ pub trait StoreTx {
     fn commit(self: Box<Self>) -> Result<()>;
 }
 
+/// Calls `f` with every product of `catalog`, in id order, reading `page` products at a time
+/// (so that memory stays flat in the catalog's size). Stops at the first error.
+pub fn for_each_product<E: From<crate::Error>>(
+    catalog: &dyn Catalog,
+    page: usize,
+    mut f: impl FnMut(StoredProduct) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    let page = page.max(1);
+    let mut offset = 0;
+    loop {
+        let (products, _) = catalog.list_products(&ProductFilter {
+            limit: Some(page),
+            offset,
+            ..ProductFilter::default()
+        })?;
+        let read = products.len();
+        offset += read;
+        for product in products {
+            f(product)?;
+        }
+        if read < page {
+            return Ok(());
+        }
+    }
+}
+
 /// The folded retailer key used for filtering (same folding as brands).
 pub fn retailer_key(name: &str) -> String {
     crate::text::fold_key(name)

@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use crate::text::fold_key;
+use crate::toml_file::line_of;
 use crate::{Error, Result};
 
 const BUNDLED: &str = include_str!("../../data/aesthetics.toml");
@@ -134,10 +135,6 @@ struct TermEntry {
     attributes: Vec<(String, String)>,
 }
 
-fn line_of(text: &str, offset: usize) -> u64 {
-    text[..offset.min(text.len())].matches('\n').count() as u64 + 1
-}
-
 fn is_id(text: &str) -> bool {
     !text.is_empty()
         && text
@@ -178,10 +175,7 @@ impl Aesthetics {
     /// `attributes = [[dimension, value id], …]`. An id used twice, or an alias that would mean two
     /// things, is an error naming the line.
     pub fn from_toml(text: &str, path: &Path) -> Result<Aesthetics> {
-        let file: File = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| line_of(text, s.start));
-            Error::bad_file(path, line, e.message().trim().to_string())
-        })?;
+        let file: File = crate::toml_file::parse(text, path)?;
         let mut book = Aesthetics::default();
         for entry in file.aesthetic {
             let line = line_of(text, entry.id.span().start);
