@@ -805,7 +805,7 @@ impl SearchIndex {
             let explained = score(&values, &hero_words, &c.features, taxonomy, config, true);
             c.scored.shared = explained.shared;
             c.scored.differences = explained.differences;
-            let (display, _) = self.load(&searcher, f, c.addr)?;
+            let display = self.display(&searcher, c.addr)?;
             let saving = match (hero_price, c.price) {
                 (Some(h), Some(p)) if h.minor > 0 => {
                     let amount = Money::new(h.minor - p.minor, currency);

@@ -155,7 +155,6 @@ impl SearchIndex {
     /// letters or more that the index does not have.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
         let searcher = self.reader.searcher();
-        let f = &self.fields;
         let filters = self.filters(q)?;
         let words = self.query_words(&q.text)?;
         let limit = if q.limit == 0 { 20 } else { q.limit };
@@ -168,8 +167,10 @@ impl SearchIndex {
             relaxed = true;
         }
         let mut items = Vec::with_capacity(hits.len());
+        let mut features = FeatureReader::new(&searcher);
         for (score, addr) in hits {
-            let (display, features) = self.load(&searcher, f, addr)?;
+            let display = self.display(&searcher, addr)?;
+            let features = features.read(addr)?;
             items.push(SearchHit {
                 price: self.price_view(&features, q.currency)?,
                 id: display.id.clone(),
@@ -194,28 +195,16 @@ impl SearchIndex {
         })
     }
 
-    /// The stored display data and features of a document.
-    pub(crate) fn load(
-        &self,
-        searcher: &Searcher,
-        f: &Fields,
-        addr: DocAddress,
-    ) -> Result<(Display, Features)> {
+    /// The stored display data of a document.
+    pub(crate) fn display(&self, searcher: &Searcher, addr: DocAddress) -> Result<Display> {
         let doc: TantivyDocument = searcher.doc(addr)?;
         let text = doc
-            .get_first(f.display)
+            .get_first(self.fields.display)
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        let display: Display = serde_json::from_str(&text).map_err(|e| {
+        serde_json::from_str(&text).map_err(|e| {
             Error::Usage(format!("search index: a stored document is damaged: {e}"))
-        })?;
-        let features = self.features(searcher, addr)?;
-        Ok((display, features))
-    }
-
-    /// The scorer's features of a document (from the fast field).
-    pub(crate) fn features(&self, searcher: &Searcher, addr: DocAddress) -> Result<Features> {
-        FeatureReader::new(searcher).read(addr)
+        })
     }
 
     /// A document's price as shown: in its own currency, or converted to `currency`.
