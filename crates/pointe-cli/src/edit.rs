@@ -195,9 +195,7 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
             if !replace && ctx.store.edit(slug)?.is_some() {
                 anyhow::bail!("edit {slug:?} exists; give --replace to build it again");
             }
-            let currency: Currency = currency
-                .parse()
-                .map_err(|e| anyhow::anyhow!("--currency: {e}"))?;
+            let currency: Currency = crate::currency_arg(currency)?;
             let trend = trend
                 .as_deref()
                 .map(|t| cite_trend(&ctx.store, t, trend_figure.zip(trend_source.clone())))

@@ -6,7 +6,6 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use pointe_core::feed::{FeedFormat, FeedOptions, Mapping};
 use pointe_core::ingest::{IngestOptions, IngestReport, ingest_file};
-use pointe_core::money::Currency;
 
 use crate::output::{Format, print_json, table};
 use crate::{Cli, exit};
@@ -55,13 +54,11 @@ pub fn run(cli: &Cli, args: &IngestArgs) -> anyhow::Result<u8> {
         })?),
         None => None,
     };
-    let currency = match &args.currency {
-        Some(code) => Some(
-            code.parse::<Currency>()
-                .map_err(|e| anyhow::anyhow!("--currency: {e}"))?,
-        ),
-        None => None,
-    };
+    let currency = args
+        .currency
+        .as_deref()
+        .map(crate::currency_arg)
+        .transpose()?;
     if format == Some(FeedFormat::Shopify) && currency.is_none() {
         anyhow::bail!(
             "--feed-format shopify needs --currency: a Shopify products.json names no currency (e.g. --currency GBP)"

@@ -190,6 +190,11 @@ fn rate_table(
     Ok(rates)
 }
 
+/// The value of a `--currency` option: an ISO 4217 code Pointe knows.
+fn currency_arg(code: &str) -> anyhow::Result<pointe_core::money::Currency> {
+    code.parse().map_err(|e| anyhow::anyhow!("--currency: {e}"))
+}
+
 /// Today's date in UTC, or `POINTE_NOW`'s.
 fn today() -> anyhow::Result<jiff::civil::Date> {
     Ok(pointe_core::clock::now()?

@@ -2,7 +2,6 @@
 
 use clap::Subcommand;
 use pointe_core::catalog::{CatalogReader, ProductDetail, ProductSummary};
-use pointe_core::money::Currency;
 use pointe_core::store::{ProductFilter, retailer_key};
 
 use crate::Cli;
@@ -40,15 +39,6 @@ pub enum ProductsCommand {
     },
 }
 
-fn currency(raw: &Option<String>) -> anyhow::Result<Option<Currency>> {
-    raw.as_deref()
-        .map(|c| {
-            c.parse::<Currency>()
-                .map_err(|e| anyhow::anyhow!("--currency: {e}"))
-        })
-        .transpose()
-}
-
 /// Runs `pointe products …`.
 pub fn run(cli: &Cli, cmd: &ProductsCommand) -> anyhow::Result<u8> {
     let store = crate::open_store(cli)?;
@@ -77,7 +67,10 @@ pub fn run(cli: &Cli, cmd: &ProductsCommand) -> anyhow::Result<u8> {
                 limit: Some(*limit),
                 offset: *offset,
             };
-            let (items, total) = reader.list(&filter, currency(cur)?)?;
+            let (items, total) = reader.list(
+                &filter,
+                cur.as_deref().map(crate::currency_arg).transpose()?,
+            )?;
             match cli.output {
                 Format::Table => print!("{}", list_table(&items, total)),
                 format => print_list(format, &items, total)?,
@@ -85,7 +78,10 @@ pub fn run(cli: &Cli, cmd: &ProductsCommand) -> anyhow::Result<u8> {
         }
         ProductsCommand::Show { id, currency: cur } => {
             let product = reader.resolve(id)?;
-            let detail = reader.detail(&product, currency(cur)?)?;
+            let detail = reader.detail(
+                &product,
+                cur.as_deref().map(crate::currency_arg).transpose()?,
+            )?;
             match cli.output {
                 Format::Table => print!("{}", show_text(&detail)),
                 Format::Json => print_json(&detail)?,

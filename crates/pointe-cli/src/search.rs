@@ -143,15 +143,6 @@ pub fn refresh_index(cli: &Cli, store: &dyn Catalog) {
     }
 }
 
-fn currency(raw: &Option<String>) -> anyhow::Result<Option<Currency>> {
-    raw.as_deref()
-        .map(|c| {
-            c.parse::<Currency>()
-                .map_err(|e| anyhow::anyhow!("--currency: {e}"))
-        })
-        .transpose()
-}
-
 /// A price in any currency form; a bare number is in `default`.
 fn price(flag: &str, raw: &str, default: Currency) -> anyhow::Result<Money> {
     parse_price(raw, None)
@@ -196,7 +187,11 @@ pub fn run_search(cli: &Cli, args: &SearchArgs) -> anyhow::Result<u8> {
         sort,
         limit: args.limit,
         offset: args.offset,
-        currency: currency(&args.currency)?,
+        currency: args
+            .currency
+            .as_deref()
+            .map(crate::currency_arg)
+            .transpose()?,
         facets: true,
     };
     let results = index.search(&query)?;
@@ -261,7 +256,11 @@ pub fn run_lookalikes(cli: &Cli, args: &LookalikesArgs) -> anyhow::Result<u8> {
         }
         (None, None) => anyhow::bail!("name a hero: an ID, --url URL or --text \"…\""),
     };
-    let out_currency = currency(&args.currency)?;
+    let out_currency = args
+        .currency
+        .as_deref()
+        .map(crate::currency_arg)
+        .transpose()?;
     let default_currency = out_currency
         .or(hero.price.map(|(m, _)| m.currency))
         .unwrap_or_else(|| Currency::from_code("GBP").unwrap_or_else(|| unreachable!()));

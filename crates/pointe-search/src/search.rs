@@ -202,9 +202,8 @@ impl SearchIndex {
             .get_first(self.fields.display)
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        serde_json::from_str(&text).map_err(|e| {
-            Error::Usage(format!("search index: a stored document is damaged: {e}"))
-        })
+        serde_json::from_str(&text)
+            .map_err(|e| Error::Usage(format!("search index: a stored document is damaged: {e}")))
     }
 
     /// A document's price as shown: in its own currency, or converted to `currency`.

@@ -28,12 +28,18 @@ fn create_balletcore(env: &Env, extra: &[&str]) -> Value {
     env.run(&args).expect_code(0).json()
 }
 
-fn item_id_of(env: &Env, product_id: &str) -> String {
-    let p = env
-        .run(&["products", "show", product_id, "-o", "json"])
+/// `pointe products show ID -o json`.
+fn product_json(env: &Env, product_id: &str) -> Value {
+    env.run(&["products", "show", product_id, "-o", "json"])
         .expect_code(0)
-        .json();
-    p["item_ids"][0]["item_id"].as_str().unwrap().to_string()
+        .json()
+}
+
+fn item_id_of(env: &Env, product_id: &str) -> String {
+    product_json(env, product_id)["item_ids"][0]["item_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[test]
@@ -85,16 +91,7 @@ fn the_seed_feed_gives_a_balletcore_edit_with_the_m_and_s_pumps_and_a_premium_pi
     assert_eq!(openings.len(), 4, "{picks:#?}");
     // Every attribute a blurb names is one the pick shares with the hero, from its own evidence.
     for p in picks {
-        let show = env
-            .run(&[
-                "products",
-                "show",
-                p["product_id"].as_str().unwrap(),
-                "-o",
-                "json",
-            ])
-            .expect_code(0)
-            .json();
+        let show = product_json(&env, p["product_id"].as_str().unwrap());
         let labels: Vec<String> = show["attributes"]["values"]
             .as_object()
             .unwrap()
@@ -130,16 +127,7 @@ fn the_seed_feed_gives_a_balletcore_edit_with_the_m_and_s_pumps_and_a_premium_pi
         assert!(line.contains(price), "{line}");
     }
     for p in picks {
-        let show = env
-            .run(&[
-                "products",
-                "show",
-                p["product_id"].as_str().unwrap(),
-                "-o",
-                "json",
-            ])
-            .expect_code(0)
-            .json();
+        let show = product_json(&env, p["product_id"].as_str().unwrap());
         let amount = show["lowest_price"]["amount"].as_str().unwrap();
         let pounds = amount.trim_end_matches(".00");
         let line = md
