@@ -21,6 +21,10 @@ use crate::store::{IngestLog, OfferData, ProductData, Store, StoreTx};
 use crate::text::{fold_key, strip_phrases};
 use crate::{Error, Result};
 
+mod matching;
+
+use matching::{Incoming, SharedCodes};
+
 /// How many row issues a report keeps in full; the rest are only counted.
 pub const MAX_REPORTED_ISSUES: usize = 1000;
 
@@ -147,6 +151,8 @@ pub fn ingest_file(
         ingest_id,
         seen_at,
         default_retailer: feed_retailer.unwrap_or_else(|| file_stem(&file_name)),
+        shared_codes: SharedCodes::default(),
+        warnings: Vec::new(),
     };
     let mut rows_since_progress = 0u32;
     while let Some(row) = feed.next() {
@@ -156,12 +162,13 @@ pub fn ingest_file(
             FeedRow::Rejected(issue) => reject(&mut report, issue),
             FeedRow::Record(record) => {
                 for w in &record.warnings {
-                    report.warning_count += 1;
-                    if report.warnings.len() < MAX_REPORTED_ISSUES {
-                        report.warnings.push(w.clone());
-                    }
+                    warn(&mut report, w.clone());
                 }
-                match ctx.apply(&record)? {
+                let applied = ctx.apply(&record)?;
+                for w in ctx.warnings.drain(..) {
+                    warn(&mut report, w);
+                }
+                match applied {
                     Applied::Rejected(issue) => reject(&mut report, issue),
                     Applied::Done(outcome) => {
                         match outcome.change {
@@ -204,6 +211,13 @@ pub fn ingest_file(
     ctx.tx.finish_ingest(ingest_id, &log)?;
     tx.commit()?;
     Ok(report)
+}
+
+fn warn(report: &mut IngestReport, issue: RowIssue) {
+    report.warning_count += 1;
+    if report.warnings.len() < MAX_REPORTED_ISSUES {
+        report.warnings.push(issue);
+    }
 }
 
 fn reject(report: &mut IngestReport, issue: RowIssue) {
@@ -256,6 +270,10 @@ struct RowContext<'a> {
     ingest_id: i64,
     seen_at: Timestamp,
     default_retailer: String,
+    /// GTINs seen in this feed, to report a code reused on several items.
+    shared_codes: SharedCodes,
+    /// Warnings of the row being applied, taken by the caller after each row.
+    warnings: Vec<RowIssue>,
 }
 
 impl RowContext<'_> {
@@ -272,6 +290,13 @@ impl RowContext<'_> {
                     record.item_id
                 ),
             }));
+        }
+        if let Some(gtin) = &record.gtin
+            && let Some(warning) =
+                self.shared_codes
+                    .note(gtin.as_str(), &record.item_id, record.line)
+        {
+            self.warnings.push(warning);
         }
         let brand = record
             .brand
@@ -291,7 +316,7 @@ impl RowContext<'_> {
                 self.merge_into(&stored.data, &incoming, stored.key)?;
                 stored.key
             }
-            None => match self.match_product(&incoming)? {
+            None => match self.match_product(&incoming, &record.sizes)? {
                 Some(key) => {
                     let stored = self.tx.product(key)?;
                     self.merge_into(&stored.data, &incoming, key)?;
@@ -427,34 +452,33 @@ impl RowContext<'_> {
         Ok(())
     }
 
-    /// GTIN, then MPN + brand, then brand + title within the same colourway, skipping products
-    /// that already have an offer from this source.
-    fn match_product(&mut self, incoming: &ProductData) -> Result<Option<i64>> {
-        if let Some(gtin) = &incoming.gtin
-            && let Some(key) = self.tx.find_by_gtin(gtin)?
-        {
-            return Ok(Some(key));
+    /// GTIN, then MPN + brand, then the feed's item group, then brand + title; every way under
+    /// the same guards ([`matching::may_join`]): never another colourway, never a product this
+    /// source already sells under another item id unless the row is another size of it.
+    fn match_product(&mut self, incoming: &ProductData, sizes: &[String]) -> Result<Option<i64>> {
+        let row = Incoming::new(
+            &incoming.colours,
+            &incoming.title_key,
+            incoming.item_group.as_deref(),
+            sizes,
+        );
+        if let Some(gtin) = &incoming.gtin {
+            let candidates = self.tx.find_by_gtin(gtin, self.source_key)?;
+            if let Some(key) = matching::choose(&candidates, &row) {
+                return Ok(Some(key));
+            }
         }
-        if let (Some(brand), Some(mpn)) = (&incoming.brand_key, &incoming.mpn)
-            && let Some(key) = self.tx.find_by_mpn(brand, mpn)?
-        {
-            return Ok(Some(key));
+        if let (Some(brand), Some(mpn)) = (&incoming.brand_key, &incoming.mpn) {
+            let candidates = self.tx.find_by_mpn(brand, mpn, self.source_key)?;
+            if let Some(key) = matching::choose(&candidates, &row) {
+                return Ok(Some(key));
+            }
         }
-        let colours: Vec<String> = incoming.colours.iter().map(|c| fold_key(c)).collect();
-        let same_colourway = |c: &crate::store::TitleCandidate| {
-            c.colours.is_empty()
-                || colours.is_empty()
-                || c.colours.iter().any(|x| colours.contains(x))
-        };
-        // Variants the feed itself groups (sizes of one style) are one product per colourway.
-        if let Some(group) = &incoming.item_group
-            && let Some(c) = self
-                .tx
-                .find_by_item_group(self.source_key, group)?
-                .into_iter()
-                .find(|c| same_colourway(c))
-        {
-            return Ok(Some(c.product_key));
+        if let Some(group) = &incoming.item_group {
+            let candidates = self.tx.find_by_item_group(self.source_key, group)?;
+            if let Some(key) = matching::choose(&candidates, &row) {
+                return Ok(Some(key));
+            }
         }
         if incoming.title_key.is_empty() {
             return Ok(None);
@@ -464,10 +488,7 @@ impl RowContext<'_> {
             &incoming.title_key,
             self.source_key,
         )?;
-        Ok(candidates
-            .into_iter()
-            .find(|c| same_colourway(c))
-            .map(|c| c.product_key))
+        Ok(matching::choose(&candidates, &row))
     }
 
     /// Inserts a product under `pt-` and 12 hex digits of a hash of source and item id: stable

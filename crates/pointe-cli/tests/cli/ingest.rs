@@ -324,3 +324,82 @@ fn bad_options_are_usage_errors() {
         .expect_code(1);
     assert!(run.stderr.contains("--feed-format"), "{}", run.stderr);
 }
+
+/// The products of `list` whose title starts with `prefix`.
+fn titled<'a>(list: &'a serde_json::Value, prefix: &str) -> Vec<&'a serde_json::Value> {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["title"].as_str().unwrap().starts_with(prefix))
+        .collect()
+}
+
+#[test]
+fn a_gtin_reused_on_two_products_of_one_feed_does_not_merge_them() {
+    let env = Env::new();
+    let report = env
+        .run(&["ingest", "-o", "json", &fixture("shared-codes.gmc.xml")])
+        .expect_code(0)
+        .json();
+    let list = products(&env, &["--limit", "100"]);
+    let cave = find_by_item(&list, "PP-CAVE-01");
+    let blanket = find_by_item(&list, "PP-BLNK-01");
+    assert_ne!(cave["id"], blanket["id"]);
+    assert_eq!(cave["title"], "Felt Cat Cave");
+    assert_eq!(cave["lowest_price"]["amount"], "34.99");
+    assert_eq!(blanket["title"], "Cream Cat Blanket");
+    assert_eq!(blanket["lowest_price"]["amount"], "12.99");
+    // One warning per shared code, naming it, however many items share it.
+    let warnings = report["items"][0]["warnings"].as_array().unwrap();
+    for gtin in ["05012345678900", "05012345678917", "05012345678924"] {
+        let about: Vec<_> = warnings
+            .iter()
+            .filter(|w| w["reason"].as_str().unwrap().contains(gtin))
+            .collect();
+        assert_eq!(about.len(), 1, "warnings about {gtin}: {warnings:#?}");
+    }
+}
+
+#[test]
+fn colours_sharing_one_gtin_stay_separate_products() {
+    let env = Env::new();
+    env.run(&["ingest", &fixture("shared-codes.gmc.xml")])
+        .expect_code(0);
+    let list = products(&env, &["--limit", "100"]);
+    let collars = titled(&list, "Leather Dog Collar");
+    assert_eq!(collars.len(), 7, "{collars:#?}");
+    // Sizes of one item in one colour, sharing a code, are one product with one offer each.
+    let harnesses = titled(&list, "Padded Dog Harness");
+    assert_eq!(harnesses.len(), 1, "{harnesses:#?}");
+    assert_eq!(harnesses[0]["item_ids"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn item_group_variants_with_different_designs_keep_their_own_products_and_titles() {
+    let env = Env::new();
+    env.run(&["ingest", &fixture("shared-codes.gmc.xml")])
+        .expect_code(0);
+    let list = products(&env, &["--limit", "100"]);
+    let mut carriers: Vec<&str> = titled(&list, "")
+        .iter()
+        .filter_map(|p| p["title"].as_str())
+        .filter(|t| t.ends_with("Baby Carrier"))
+        .collect();
+    carriers.sort();
+    assert_eq!(
+        carriers,
+        [
+            "Bear Baby Carrier",
+            "Owl Baby Carrier",
+            "Puppy Baby Carrier"
+        ]
+    );
+    // Ingesting the feed again changes nothing.
+    let again = env
+        .run(&["ingest", "-o", "json", &fixture("shared-codes.gmc.xml")])
+        .expect_code(0)
+        .json();
+    assert_eq!(again["items"][0]["products_created"], 0);
+    assert_eq!(products(&env, &["--limit", "100"])["total"], list["total"]);
+}

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 
 use super::{
-    Catalog, IngestLog, OfferData, ProductData, ProductFilter, Store, StoreTx, StoredOffer,
-    StoredProduct, TitleCandidate, retailer_key,
+    Catalog, IngestLog, MatchCandidate, OfferData, ProductData, ProductFilter, Store, StoreTx,
+    StoredOffer, StoredProduct, retailer_key,
 };
 use crate::domain::{Offer, PricePoint};
 use crate::text::fold_key;
@@ -39,6 +39,34 @@ impl Data {
         self.offers
             .values()
             .filter_map(|m| m.stored.as_ref().map(|s| (s, m)))
+    }
+
+    /// Whether `source_key` has an offer of product `product_key`.
+    fn sells(&self, source_key: i64, product_key: i64) -> bool {
+        self.offers()
+            .any(|(o, _)| o.data.product_key == product_key && o.data.source_key == source_key)
+    }
+
+    /// The first `limit` products (in key order) that `keep` accepts, as match candidates seen
+    /// from `source_key`.
+    fn candidates(
+        &self,
+        source_key: i64,
+        limit: usize,
+        keep: impl Fn(&StoredProduct) -> bool,
+    ) -> Vec<MatchCandidate> {
+        self.products
+            .values()
+            .filter(|p| keep(p))
+            .take(limit)
+            .map(|p| MatchCandidate {
+                product_key: p.key,
+                colours: p.data.colours.iter().map(|c| fold_key(c)).collect(),
+                title_key: p.data.title_key.clone(),
+                item_group: p.data.item_group.clone(),
+                in_source: self.sells(source_key, p.key),
+            })
+            .collect()
     }
 }
 
@@ -315,24 +343,21 @@ impl StoreTx for MemoryTx<'_> {
             .ok_or_else(|| Error::Store(format!("no product with key {key}")))
     }
 
-    fn find_by_gtin(&mut self, gtin: &str) -> Result<Option<i64>> {
+    fn find_by_gtin(&mut self, gtin: &str, source_key: i64) -> Result<Vec<MatchCandidate>> {
         Ok(self
             .work
-            .products
-            .values()
-            .find(|p| p.data.gtin.as_deref() == Some(gtin))
-            .map(|p| p.key))
+            .candidates(source_key, 8, |p| p.data.gtin.as_deref() == Some(gtin)))
     }
 
-    fn find_by_mpn(&mut self, brand_key: &str, mpn: &str) -> Result<Option<i64>> {
-        Ok(self
-            .work
-            .products
-            .values()
-            .find(|p| {
-                p.data.brand_key.as_deref() == Some(brand_key) && p.data.mpn.as_deref() == Some(mpn)
-            })
-            .map(|p| p.key))
+    fn find_by_mpn(
+        &mut self,
+        brand_key: &str,
+        mpn: &str,
+        source_key: i64,
+    ) -> Result<Vec<MatchCandidate>> {
+        Ok(self.work.candidates(source_key, 8, |p| {
+            p.data.brand_key.as_deref() == Some(brand_key) && p.data.mpn.as_deref() == Some(mpn)
+        }))
     }
 
     fn find_by_title(
@@ -340,46 +365,24 @@ impl StoreTx for MemoryTx<'_> {
         brand_key: Option<&str>,
         title_key: &str,
         exclude_source: i64,
-    ) -> Result<Vec<TitleCandidate>> {
-        Ok(self
-            .work
-            .products
-            .values()
-            .filter(|p| p.data.title_key == title_key && p.data.brand_key.as_deref() == brand_key)
-            .filter(|p| {
-                !self.work.offers().any(|(o, _)| {
-                    o.data.product_key == p.key && o.data.source_key == exclude_source
-                })
-            })
-            .take(32)
-            .map(|p| TitleCandidate {
-                product_key: p.key,
-                colours: p.data.colours.iter().map(|c| fold_key(c)).collect(),
-            })
-            .collect())
+    ) -> Result<Vec<MatchCandidate>> {
+        let work = &self.work;
+        Ok(work.candidates(exclude_source, 32, |p| {
+            p.data.title_key == title_key
+                && p.data.brand_key.as_deref() == brand_key
+                && !work.sells(exclude_source, p.key)
+        }))
     }
 
     fn find_by_item_group(
         &mut self,
         source_key: i64,
         item_group: &str,
-    ) -> Result<Vec<TitleCandidate>> {
-        Ok(self
-            .work
-            .products
-            .values()
-            .filter(|p| p.data.item_group.as_deref() == Some(item_group))
-            .filter(|p| {
-                self.work
-                    .offers()
-                    .any(|(o, _)| o.data.product_key == p.key && o.data.source_key == source_key)
-            })
-            .take(32)
-            .map(|p| TitleCandidate {
-                product_key: p.key,
-                colours: p.data.colours.iter().map(|c| fold_key(c)).collect(),
-            })
-            .collect())
+    ) -> Result<Vec<MatchCandidate>> {
+        let work = &self.work;
+        Ok(work.candidates(source_key, 32, |p| {
+            p.data.item_group.as_deref() == Some(item_group) && work.sells(source_key, p.key)
+        }))
     }
 
     fn insert_product(&mut self, public_id: &str, data: &ProductData) -> Result<Option<i64>> {

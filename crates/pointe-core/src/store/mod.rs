@@ -115,13 +115,21 @@ pub struct StoredOffer {
     pub last_ingest: i64,
 }
 
-/// A product that matches a title key, with what decides whether a row may merge into it.
+/// A product a row might join (by GTIN, MPN, item group or title), with what decides whether
+/// it may: its colourway, its title, its item group, and whether the row's source already sells
+/// it under another item id.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TitleCandidate {
+pub struct MatchCandidate {
     /// Internal product key.
     pub product_key: i64,
     /// The product's colours (folded), to keep colourways apart.
     pub colours: Vec<String>,
+    /// The product's title key (folded, brand words stripped).
+    pub title_key: String,
+    /// The product's item group, when its feed gave one.
+    pub item_group: Option<String>,
+    /// Whether the source being ingested already has an offer of this product.
+    pub in_source: bool,
 }
 
 /// The record of one ingest.
@@ -221,10 +229,15 @@ pub trait StoreTx {
     fn offer_by_item(&mut self, source_key: i64, item_id: &str) -> Result<Option<StoredOffer>>;
     /// A product by internal key.
     fn product(&mut self, key: i64) -> Result<StoredProduct>;
-    /// The product with this GTIN-14.
-    fn find_by_gtin(&mut self, gtin: &str) -> Result<Option<i64>>;
-    /// The product with this brand key and MPN.
-    fn find_by_mpn(&mut self, brand_key: &str, mpn: &str) -> Result<Option<i64>>;
+    /// Products with this GTIN-14 (at most 8, in key order), seen from `source_key`.
+    fn find_by_gtin(&mut self, gtin: &str, source_key: i64) -> Result<Vec<MatchCandidate>>;
+    /// Products with this brand key and MPN (at most 8, in key order), seen from `source_key`.
+    fn find_by_mpn(
+        &mut self,
+        brand_key: &str,
+        mpn: &str,
+        source_key: i64,
+    ) -> Result<Vec<MatchCandidate>>;
     /// Products with this brand key (or none) and title key that have no offer from
     /// `exclude_source` (two item ids of one source are never merged by title); at most 32, in
     /// key order.
@@ -233,14 +246,14 @@ pub trait StoreTx {
         brand_key: Option<&str>,
         title_key: &str,
         exclude_source: i64,
-    ) -> Result<Vec<TitleCandidate>>;
+    ) -> Result<Vec<MatchCandidate>>;
     /// Products of `source_key` in the feed's item group `item_group` (variants the feed itself
-    /// says belong together), with their colours; at most 32, in key order.
+    /// says belong together); at most 32, in key order.
     fn find_by_item_group(
         &mut self,
         source_key: i64,
         item_group: &str,
-    ) -> Result<Vec<TitleCandidate>>;
+    ) -> Result<Vec<MatchCandidate>>;
     /// Inserts a product; `None` (and nothing written) when `public_id` is already taken.
     fn insert_product(&mut self, public_id: &str, data: &ProductData) -> Result<Option<i64>>;
     /// Replaces a product's data.

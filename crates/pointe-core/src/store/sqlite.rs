@@ -6,8 +6,8 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::{
-    Catalog, IngestLog, OfferData, ProductData, ProductFilter, Store, StoreTx, StoredOffer,
-    StoredProduct, TitleCandidate, retailer_key,
+    Catalog, IngestLog, MatchCandidate, OfferData, ProductData, ProductFilter, Store, StoreTx,
+    StoredOffer, StoredProduct, retailer_key,
 };
 use crate::domain::{Availability, Offer, PricePoint};
 use crate::money::{Currency, Money};
@@ -318,6 +318,23 @@ fn product_row(r: &Row<'_>) -> rusqlite::Result<StoredProduct> {
                 .get::<_, Option<String>>(20)?
                 .and_then(|json| serde_json::from_str(&json).ok()),
         },
+    })
+}
+
+/// The columns [`match_row`] reads; `?2` is the key of the source being ingested.
+const MATCH_COLUMNS: &str = "p.key, p.colours, p.title_key, p.item_group, EXISTS (SELECT 1 \
+    FROM offers o WHERE o.product_key = p.key AND o.source_key = ?2)";
+
+fn match_row(r: &Row<'_>) -> rusqlite::Result<MatchCandidate> {
+    Ok(MatchCandidate {
+        product_key: r.get(0)?,
+        colours: from_json(r.get(1)?)
+            .iter()
+            .map(|c| crate::text::fold_key(c))
+            .collect(),
+        title_key: r.get(2)?,
+        item_group: r.get(3)?,
+        in_source: r.get(4)?,
     })
 }
 
@@ -800,22 +817,28 @@ impl StoreTx for SqliteTx<'_> {
             .query_row([key], product_row)?)
     }
 
-    fn find_by_gtin(&mut self, gtin: &str) -> Result<Option<i64>> {
-        Ok(self
-            .tx
-            .prepare_cached("SELECT key FROM products WHERE gtin = ?1 ORDER BY key LIMIT 1")?
-            .query_row([gtin], |r| r.get(0))
-            .optional()?)
+    fn find_by_gtin(&mut self, gtin: &str, source_key: i64) -> Result<Vec<MatchCandidate>> {
+        let sql = format!(
+            "SELECT {MATCH_COLUMNS} FROM products p WHERE p.gtin = ?1 ORDER BY p.key LIMIT 8"
+        );
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![gtin, source_key], match_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn find_by_mpn(&mut self, brand_key: &str, mpn: &str) -> Result<Option<i64>> {
-        Ok(self
-            .tx
-            .prepare_cached(
-                "SELECT key FROM products WHERE brand_key = ?1 AND mpn = ?2 ORDER BY key LIMIT 1",
-            )?
-            .query_row([brand_key, mpn], |r| r.get(0))
-            .optional()?)
+    fn find_by_mpn(
+        &mut self,
+        brand_key: &str,
+        mpn: &str,
+        source_key: i64,
+    ) -> Result<Vec<MatchCandidate>> {
+        let sql = format!(
+            "SELECT {MATCH_COLUMNS} FROM products p WHERE p.brand_key = ?3 AND p.mpn = ?1 \
+             ORDER BY p.key LIMIT 8"
+        );
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![mpn, source_key, brand_key], match_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn find_by_title(
@@ -823,60 +846,38 @@ impl StoreTx for SqliteTx<'_> {
         brand_key: Option<&str>,
         title_key: &str,
         exclude_source: i64,
-    ) -> Result<Vec<TitleCandidate>> {
+    ) -> Result<Vec<MatchCandidate>> {
         // Two statements rather than `brand_key IS ?`: an equality keeps the plan fixed, so the
         // prepared statement is never re-planned for new values.
-        let map = |r: &Row<'_>| {
-            Ok(TitleCandidate {
-                product_key: r.get(0)?,
-                colours: from_json(r.get(1)?)
-                    .iter()
-                    .map(|c| crate::text::fold_key(c))
-                    .collect(),
-            })
+        let brand_test = match brand_key {
+            Some(_) => "p.brand_key = ?3",
+            None => "p.brand_key IS NULL",
         };
+        let sql = format!(
+            "SELECT {MATCH_COLUMNS} FROM products p WHERE p.title_key = ?1 AND {brand_test} \
+             AND NOT EXISTS (SELECT 1 FROM offers o WHERE o.product_key = p.key \
+             AND o.source_key = ?2) ORDER BY p.key LIMIT 32"
+        );
+        let mut stmt = self.tx.prepare_cached(&sql)?;
         let rows = match brand_key {
-            Some(brand) => self
-                .tx
-                .prepare_cached(
-                    "SELECT p.key, p.colours FROM products p WHERE p.title_key = ?1 \
-                     AND p.brand_key = ?2 AND NOT EXISTS (SELECT 1 FROM offers o \
-                     WHERE o.product_key = p.key AND o.source_key = ?3) ORDER BY p.key LIMIT 32",
-                )?
-                .query_map(params![title_key, brand, exclude_source], map)?
-                .collect::<rusqlite::Result<_>>()?,
-            None => self
-                .tx
-                .prepare_cached(
-                    "SELECT p.key, p.colours FROM products p WHERE p.title_key = ?1 \
-                     AND p.brand_key IS NULL AND NOT EXISTS (SELECT 1 FROM offers o \
-                     WHERE o.product_key = p.key AND o.source_key = ?2) ORDER BY p.key LIMIT 32",
-                )?
-                .query_map(params![title_key, exclude_source], map)?
-                .collect::<rusqlite::Result<_>>()?,
+            Some(brand) => stmt.query_map(params![title_key, exclude_source, brand], match_row)?,
+            None => stmt.query_map(params![title_key, exclude_source], match_row)?,
         };
-        Ok(rows)
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn find_by_item_group(
         &mut self,
         source_key: i64,
         item_group: &str,
-    ) -> Result<Vec<TitleCandidate>> {
-        let mut stmt = self.tx.prepare_cached(
-            "SELECT p.key, p.colours FROM products p WHERE p.item_group = ?1 AND EXISTS \
+    ) -> Result<Vec<MatchCandidate>> {
+        let sql = format!(
+            "SELECT {MATCH_COLUMNS} FROM products p WHERE p.item_group = ?1 AND EXISTS \
              (SELECT 1 FROM offers o WHERE o.product_key = p.key AND o.source_key = ?2) \
-             ORDER BY p.key LIMIT 32",
-        )?;
-        let rows = stmt.query_map(params![item_group, source_key], |r| {
-            Ok(TitleCandidate {
-                product_key: r.get(0)?,
-                colours: from_json(r.get(1)?)
-                    .iter()
-                    .map(|c| crate::text::fold_key(c))
-                    .collect(),
-            })
-        })?;
+             ORDER BY p.key LIMIT 32"
+        );
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![item_group, source_key], match_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
