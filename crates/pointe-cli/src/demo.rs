@@ -61,6 +61,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<u8> {
         retailer: None,
         seen_at: pointe_core::clock::now()?,
         market: None,
+        prices: Default::default(),
     };
 
     println!(

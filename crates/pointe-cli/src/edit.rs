@@ -278,6 +278,15 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
                 .unwrap_or(e.picks.len());
             e.picks.insert(at, new_pick);
             let resolved = edit::resolve(&ctx.reader(), &ctx.tiers, &e)?;
+            if resolved.picks[at].price_money.is_none()
+                && let Some(offer) = ctx.store.offers_of(pick.key)?.first()
+                && !ctx.rates.quotes(offer.price.currency)
+            {
+                anyhow::bail!(
+                    "{product} cannot be priced in {currency}: no exchange rate from {} to {currency}",
+                    offer.price.currency
+                );
+            }
             e.picks[at].last_price = resolved.picks[at].price_money.clone();
             e.picks[at].last_status = resolved.picks[at].status;
             save(&mut ctx, &e)?;

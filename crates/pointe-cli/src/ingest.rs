@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use pointe_core::feed::{FeedFormat, FeedOptions, Mapping};
-use pointe_core::ingest::{IngestOptions, IngestReport, ingest_file};
+use pointe_core::ingest::{IngestOptions, IngestReport, PriceRules, ingest_file};
 
 use crate::output::{Format, print_json, table};
 use crate::{Cli, exit};
@@ -42,6 +42,33 @@ pub struct IngestArgs {
     /// When the feed was observed (2026-01-05 or an RFC 3339 time); default now or POINTE_NOW.
     #[arg(long)]
     seen_at: Option<String>,
+    /// The largest price a row may carry ("1000000 EUR", the default, or its equivalent in
+    /// another currency); a row priced above it is rejected as damaged.
+    #[arg(long, value_name = "PRICE")]
+    max_price: Option<String>,
+}
+
+/// The price rules of an ingest: the store's rates, and `--max-price` converted to euros.
+fn price_rules(
+    max_price: Option<&str>,
+    rates: pointe_core::fx::RateTable,
+) -> anyhow::Result<PriceRules> {
+    let mut rules = PriceRules {
+        rates: std::sync::Arc::new(rates),
+        ..PriceRules::default()
+    };
+    if let Some(raw) = max_price {
+        let money = pointe_core::money::parse_price(raw, None)
+            .map_err(|e| anyhow::anyhow!("--max-price {raw:?}: {e}"))?;
+        let eur = pointe_core::money::Currency::from_code("EUR")
+            .ok_or_else(|| anyhow::anyhow!("EUR is unknown"))?;
+        let in_eur = rules.rates.convert(money, eur, crate::today()?)?.money;
+        if in_eur.minor <= 0 {
+            anyhow::bail!("--max-price {raw:?}: must be above zero");
+        }
+        rules.max_eur_minor = in_eur.minor;
+    }
+    Ok(rules)
 }
 
 /// Runs `pointe ingest`.
@@ -98,6 +125,7 @@ pub fn run(cli: &Cli, args: &IngestArgs) -> anyhow::Result<u8> {
     let mut store = crate::open_store(cli)?;
     let brands = crate::brand_book(cli)?;
     let extractor = crate::extractor(cli)?;
+    let prices = price_rules(args.max_price.as_deref(), crate::rate_table(&store)?)?;
     let options = IngestOptions {
         feed: FeedOptions {
             format,
@@ -108,6 +136,7 @@ pub fn run(cli: &Cli, args: &IngestArgs) -> anyhow::Result<u8> {
         retailer: args.retailer.clone(),
         seen_at,
         market,
+        prices,
     };
 
     let mut reports = Vec::new();
@@ -201,46 +230,38 @@ pub fn render_report(r: &IngestReport) -> String {
         out.push_str(line);
         out.push('\n');
     }
-    issues(
-        &mut out,
-        "rejected",
-        &r.rejections,
-        r.rejected,
-        "rejected rows",
-    );
-    issues(
-        &mut out,
-        "warning",
-        &r.warnings,
-        r.warning_count,
-        "warnings",
-    );
+    issues(&mut out, "rejected", &r.rejection_kinds);
+    issues(&mut out, "warning", &r.warning_kinds);
     out
 }
 
-/// Lists row issues under a report, then how many more there were than the report kept.
-fn issues(
-    out: &mut String,
-    label: &str,
-    list: &[pointe_core::feed::RowIssue],
-    count: u64,
-    plural: &str,
-) {
-    for issue in list {
-        let field = issue
+/// Lists row issues under a report, one line per kind: the line of a fault met once, or the
+/// count and first lines of one met on many rows.
+fn issues(out: &mut String, label: &str, kinds: &[pointe_core::ingest::IssueKind]) {
+    for kind in kinds {
+        let field = kind
             .field
             .as_ref()
             .map(|f| format!(" ({f})"))
             .unwrap_or_default();
-        out.push_str(&format!(
-            "  {label} line {}{field}: {}\n",
-            issue.line, issue.reason
-        ));
-    }
-    if count as usize > list.len() {
-        out.push_str(&format!(
-            "  … and {} more {plural}\n",
-            count as usize - list.len()
-        ));
+        let lines: Vec<String> = kind.lines.iter().map(u64::to_string).collect();
+        if kind.count == 1 {
+            out.push_str(&format!(
+                "  {label} line {}{field}: {}\n",
+                lines[0], kind.example
+            ));
+        } else {
+            let more = if kind.count as usize > lines.len() {
+                ", …"
+            } else {
+                ""
+            };
+            out.push_str(&format!(
+                "  {label}{field} on {} rows (lines {}{more}), e.g. {}\n",
+                kind.count,
+                lines.join(", "),
+                kind.example
+            ));
+        }
     }
 }

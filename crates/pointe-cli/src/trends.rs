@@ -471,7 +471,13 @@ fn products(cli: &Cli, term: &str, limit: usize) -> anyhow::Result<u8> {
                 let currency = pointe_core::money::Currency::from_code(&p.currency)?;
                 pointe_core::money::Money::from_amount_str(&p.amount, currency).ok()
             })
-            .and_then(|m| tiers.of(m, &rates, today).ok().map(str::to_string));
+            .and_then(|m| {
+                tiers
+                    .of(m, &rates, today)
+                    .ok()
+                    .flatten()
+                    .map(str::to_string)
+            });
         items.push(FitItem {
             rank: rank + 1,
             id: product.id.clone(),

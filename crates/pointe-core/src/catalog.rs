@@ -282,6 +282,21 @@ impl<'a> CatalogReader<'a> {
         Ok((c.money, c.approx, c.rate_date))
     }
 
+    /// As [`CatalogReader::convert`], but `None` for an amount that does not convert (no rate,
+    /// or too large), for views that leave such a price out.
+    pub fn try_convert(
+        &self,
+        money: Money,
+        to: Currency,
+        seen_at: Timestamp,
+    ) -> Result<Option<(Money, bool, Option<Date>)>> {
+        let seen = seen_at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+        Ok(self
+            .rates
+            .try_convert(money, to, seen.min(self.today))?
+            .map(|c| (c.money, c.approx, c.rate_date)))
+    }
+
     /// The summary of one product (item ids, lowest current price) in its own currency.
     pub fn list_one(&self, product: &StoredProduct) -> Result<ProductSummary> {
         let offers = self.store.offers_of(product.key)?;
@@ -371,8 +386,8 @@ fn point_view(p: &PricePoint) -> PricePointView {
 /// ingest of their source still held count, buyable ones first (an out-of-stock price is shown
 /// only when nothing is buyable). Prices in other currencies than `currency` (by default the
 /// first current offer's) are converted at the rate of the day each price was last seen (never
-/// later than `today`) and marked approximate; an offer whose currency has no rate to the target
-/// is left out.
+/// later than `today`) and marked approximate; an offer whose price does not convert to the
+/// target (no rate, or too large) is left out.
 pub fn lowest_current_price<'o>(
     offers: &'o [Offer],
     currency: Option<Currency>,
@@ -396,15 +411,18 @@ pub fn lowest_current_price<'o>(
         let (amount, view) = if price.currency == target {
             (price, MoneyView::exact(price))
         } else {
-            let c = match convert_as_seen(rates, price, target, offer.last_seen, today) {
-                Ok(c) => c,
-                // An offer in a currency with no rate to the target cannot be compared: it is
-                // left out rather than failing the whole product.
-                Err(Error::NoRate { from, to }) => {
-                    tracing::debug!("offer {} left out: no rate from {from} to {to}", offer.id);
-                    continue;
-                }
-                Err(e) => return Err(e),
+            let seen = offer
+                .last_seen
+                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                .date();
+            // An offer that cannot be converted to the target (no rate, or an amount too large
+            // to hold) cannot be compared: it is left out rather than failing the product.
+            let Some(c) = rates.try_convert(price, target, seen.min(today))? else {
+                tracing::debug!(
+                    "offer {} left out: {price} does not convert to {target}",
+                    offer.id
+                );
+                continue;
             };
             (c.money, MoneyView::converted(c.money, c.rate_date))
         };

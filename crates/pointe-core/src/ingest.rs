@@ -22,8 +22,13 @@ use crate::text::{fold_key, strip_phrases};
 use crate::{Error, Result};
 
 mod matching;
+mod prices;
+mod summary;
 
 use matching::{Incoming, SharedCodes};
+use prices::PriceCheck;
+pub use prices::{DEFAULT_MAX_EUR_MINOR, DEFAULT_MAX_UNRATED_MINOR, PriceRules};
+pub use summary::IssueKind;
 
 /// How many row issues a report keeps in full; the rest are only counted.
 pub const MAX_REPORTED_ISSUES: usize = 1000;
@@ -41,6 +46,8 @@ pub struct IngestOptions {
     pub seen_at: Timestamp,
     /// Which English the feed's text is written in; by default from each row's currency.
     pub market: Option<Market>,
+    /// The bound on prices and the rates that tell which currencies convert.
+    pub prices: PriceRules,
 }
 
 /// The outcome of one ingest.
@@ -84,6 +91,10 @@ pub struct IngestReport {
     pub warnings: Vec<RowIssue>,
     /// How many warnings in all.
     pub warning_count: u64,
+    /// The rejections by kind (field and reason, whatever the values), with counts.
+    pub rejection_kinds: Vec<IssueKind>,
+    /// The warnings by kind, with counts.
+    pub warning_kinds: Vec<IssueKind>,
 }
 
 /// Ingests one feed file into `store`. `progress` is called now and then with the bytes read and
@@ -135,6 +146,8 @@ pub fn ingest_file(
         rejections: Vec::new(),
         warnings: Vec::new(),
         warning_count: 0,
+        rejection_kinds: Vec::new(),
+        warning_kinds: Vec::new(),
     };
 
     let mut tx = store.begin()?;
@@ -152,6 +165,7 @@ pub fn ingest_file(
         seen_at,
         default_retailer: feed_retailer.unwrap_or_else(|| file_stem(&file_name)),
         shared_codes: SharedCodes::default(),
+        prices: PriceCheck::new(&options.prices),
         warnings: Vec::new(),
     };
     let mut rows_since_progress = 0u32;
@@ -215,6 +229,7 @@ pub fn ingest_file(
 
 fn warn(report: &mut IngestReport, issue: RowIssue) {
     report.warning_count += 1;
+    summary::add(&mut report.warning_kinds, &issue);
     if report.warnings.len() < MAX_REPORTED_ISSUES {
         report.warnings.push(issue);
     }
@@ -222,6 +237,7 @@ fn warn(report: &mut IngestReport, issue: RowIssue) {
 
 fn reject(report: &mut IngestReport, issue: RowIssue) {
     report.rejected += 1;
+    summary::add(&mut report.rejection_kinds, &issue);
     *report
         .rejected_by_field
         .entry(issue.field.clone().unwrap_or_else(|| "-".into()))
@@ -272,6 +288,8 @@ struct RowContext<'a> {
     default_retailer: String,
     /// GTINs seen in this feed, to report a code reused on several items.
     shared_codes: SharedCodes,
+    /// The bound on prices; currencies reported as unconvertible.
+    prices: PriceCheck<'a>,
     /// Warnings of the row being applied, taken by the caller after each row.
     warnings: Vec<RowIssue>,
 }
@@ -290,6 +308,11 @@ impl RowContext<'_> {
                     record.item_id
                 ),
             }));
+        }
+        match self.prices.check(record, self.seen_at) {
+            Err(issue) => return Ok(Applied::Rejected(issue)),
+            Ok(Some(warning)) => self.warnings.push(warning),
+            Ok(None) => {}
         }
         if let Some(gtin) = &record.gtin
             && let Some(warning) =
@@ -480,14 +503,17 @@ impl RowContext<'_> {
                 return Ok(Some(key));
             }
         }
+        // A title alone names a product only with its brand: two shops' unbranded "Satin
+        // Ballet Flats" are two products.
+        let Some(brand) = incoming.brand_key.as_deref() else {
+            return Ok(None);
+        };
         if incoming.title_key.is_empty() {
             return Ok(None);
         }
-        let candidates = self.tx.find_by_title(
-            incoming.brand_key.as_deref(),
-            &incoming.title_key,
-            self.source_key,
-        )?;
+        let candidates =
+            self.tx
+                .find_by_title(Some(brand), &incoming.title_key, self.source_key)?;
         Ok(matching::choose(&candidates, &row))
     }
 

@@ -34,6 +34,7 @@ const CURRENCIES: &[(&str, u8)] = &[
     ("EUR", 2),
     ("GBP", 2),
     ("HKD", 2),
+    ("HRK", 2),
     ("HUF", 2),
     ("IDR", 2),
     ("ILS", 2),

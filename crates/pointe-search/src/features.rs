@@ -24,15 +24,17 @@ const STOPWORDS: &[&str] = &[
     "men", "s",
 ];
 
-/// A product's lowest current price: in its own currency, the day it was last seen, and in GBP.
+/// A product's lowest current price: in its own currency, the day it was last seen, and in GBP
+/// when it can be converted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct PriceInfo {
     /// The price in the offer's currency.
     pub money: Money,
     /// The day the price was last seen (never later than today): the rate date of conversions.
     pub seen: Date,
-    /// The price in GBP minor units.
-    pub gbp_minor: u64,
+    /// The price in GBP minor units; `None` when no rate converts it (the product then has no
+    /// place in price sorting and price filters, but shows its price in its own currency).
+    pub gbp_minor: Option<u64>,
 }
 
 /// The features the look-alike scorer reads for a candidate, kept in a fast field.
@@ -125,17 +127,27 @@ pub(crate) fn gbp() -> Currency {
     Currency::from_code("GBP").unwrap_or_else(|| unreachable!("GBP is known"))
 }
 
-/// A product's lowest current price, converted to GBP at the rate of the day it was seen.
+/// A product's lowest current price, with its GBP equivalent at the rate of the day it was
+/// seen. Offers with no rate to GBP count only when no offer has one: the price is then the
+/// lowest in the first current offer's currency, with no GBP equivalent.
 pub(crate) fn price_info(
     offers: &[Offer],
     rates: &RateTable,
     today: Date,
 ) -> Result<Option<PriceInfo>> {
-    let Some((view, offer)) = lowest_current_price(offers, Some(gbp()), rates, today)? else {
-        return Ok(None);
+    let (view, offer, in_gbp) = match lowest_current_price(offers, Some(gbp()), rates, today)? {
+        Some((view, offer)) => (view, offer, true),
+        None => match lowest_current_price(offers, None, rates, today)? {
+            Some((view, offer)) => (view, offer, false),
+            None => return Ok(None),
+        },
     };
-    let gbp_money =
-        Money::from_amount_str(&view.amount, gbp()).map_err(pointe_core::Error::from)?;
+    let gbp_minor = if in_gbp {
+        let m = Money::from_amount_str(&view.amount, gbp()).map_err(pointe_core::Error::from)?;
+        Some(m.minor.max(0) as u64)
+    } else {
+        None
+    };
     let seen = offer
         .last_seen
         .to_zoned_datetime(jiff::tz::TimeZone::UTC)
@@ -144,7 +156,7 @@ pub(crate) fn price_info(
     Ok(Some(PriceInfo {
         money: offer.current_price(),
         seen,
-        gbp_minor: gbp_money.minor.max(0) as u64,
+        gbp_minor,
     }))
 }
 
@@ -438,7 +450,7 @@ pub(crate) fn indexed_product(
     let data = &product.data;
     let price = price_info(offers, rates, today)?;
     let tier = match &price {
-        Some(p) => Some(tiers.of(p.money, rates, p.seen)?.to_string()),
+        Some(p) => tiers.of(p.money, rates, p.seen)?.map(str::to_string),
         None => None,
     };
     let in_stock = offers

@@ -37,7 +37,7 @@ use crate::{Error, Result};
 
 /// Bumped whenever the schema or what is indexed changes: an index of another version is
 /// rebuilt.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// The name of the meta file inside the index directory.
 pub const META_FILE: &str = "pointe-index.json";
@@ -434,8 +434,8 @@ fn document(f: &Fields, p: &IndexedProduct) -> Result<TantivyDocument> {
     if let Some(t) = &d.tier {
         doc.add_text(f.tier, t);
     }
-    if let Some(price) = &p.price {
-        doc.add_u64(f.price_gbp, price.gbp_minor);
+    if let Some(gbp_minor) = p.price.and_then(|x| x.gbp_minor) {
+        doc.add_u64(f.price_gbp, gbp_minor);
     }
     doc.add_u64(f.in_stock, u64::from(d.in_stock));
     doc.add_u64(f.key, p.key);

@@ -70,7 +70,7 @@ pub mod peer {
             description: p.description.clone(),
             brand: p.display.brand.clone().unwrap_or_default(),
             attr_words: p.attr_words.clone(),
-            price_gbp: p.price.map(|x| x.gbp_minor),
+            price_gbp: p.price.and_then(|x| x.gbp_minor),
             features_json: serde_json::to_string(&p.features)
                 .map_err(|e| crate::Error::Usage(format!("features: {e}")))?,
         })

@@ -35,7 +35,7 @@ use crate::features::{
     Features, attribute_parts, described_only, gbp, hero_words, indexed_product,
 };
 use crate::index::{IndexContext, SearchIndex, pair_token};
-use crate::search::{FeatureReader, to_gbp_minor};
+use crate::search::{FeatureReader, to_gbp_minor, try_to_gbp_minor};
 use crate::{Error, Result};
 
 /// The product (or text) whose look-alikes are wanted.
@@ -579,7 +579,7 @@ impl SearchIndex {
             .unwrap_or_else(gbp);
         let hero_price = match hero.price {
             Some((m, seen)) if m.currency != currency => {
-                Some(ctx.rates.convert(m, currency, seen)?.money)
+                ctx.rates.try_convert(m, currency, seen)?.map(|c| c.money)
             }
             Some((m, _)) => Some(m),
             None => None,
@@ -602,10 +602,11 @@ impl SearchIndex {
         // Filters of the candidate search. Prices in GBP get 3% of slack either way: the exact
         // test in the hero's currency comes after scoring.
         let mut filter = CandidateFilter::default();
+        // A hero price with no rate to GBP sets no cap here; the exact test below decides.
         if q.cheaper
             && let Some((m, seen)) = hero.price
         {
-            filter.max_price_gbp = Some(to_gbp_minor(m, &ctx.rates, seen)?);
+            filter.max_price_gbp = try_to_gbp_minor(m, &ctx.rates, seen)?;
         }
         if let Some(m) = q.max_price {
             let v = to_gbp_minor(m, &ctx.rates, ctx.today)?;
@@ -729,19 +730,22 @@ impl SearchIndex {
             let features = reader.read(addr)?;
             let (price, price_view) = match features.price() {
                 Some((m, seen)) if m.currency != currency => {
-                    let c = ctx.rates.convert(m, currency, seen)?;
-                    (
-                        Some(c.money),
-                        Some(MoneyView::converted(c.money, c.rate_date)),
-                    )
+                    match ctx.rates.try_convert(m, currency, seen)? {
+                        Some(c) => (
+                            Some(c.money),
+                            Some(MoneyView::converted(c.money, c.rate_date)),
+                        ),
+                        None => (None, None),
+                    }
                 }
                 Some((m, _)) => (Some(m), Some(MoneyView::exact(m))),
                 None => (None, None),
             };
-            if q.cheaper
-                && let Some(hp) = hero_price
-                && price.is_none_or(|p| p.minor >= hp.minor)
-            {
+            // Cheaper is only what can be shown to be: a priced hero whose price, or the
+            // candidate's, does not convert to the output currency leaves the candidate out.
+            let proven_cheaper =
+                matches!((hero_price, price), (Some(hp), Some(p)) if p.minor < hp.minor);
+            if q.cheaper && hero.price.is_some() && !proven_cheaper {
                 continue;
             }
             if let Some(max) = max_price
@@ -880,10 +884,11 @@ impl SearchIndex {
 
     fn hero_view(&self, hero: &Hero, values: &[HeroValue], currency: Currency) -> Result<HeroView> {
         let price = match hero.price {
-            Some((m, seen)) if m.currency != currency => {
-                let c = self.ctx.rates.convert(m, currency, seen)?;
-                Some(MoneyView::converted(c.money, c.rate_date))
-            }
+            Some((m, seen)) if m.currency != currency => self
+                .ctx
+                .rates
+                .try_convert(m, currency, seen)?
+                .map(|c| MoneyView::converted(c.money, c.rate_date)),
             Some((m, _)) => Some(MoneyView::exact(m)),
             None => None,
         };

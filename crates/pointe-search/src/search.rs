@@ -206,7 +206,8 @@ impl SearchIndex {
             .map_err(|e| Error::Usage(format!("search index: a stored document is damaged: {e}")))
     }
 
-    /// A document's price as shown: in its own currency, or converted to `currency`.
+    /// A document's price as shown: in its own currency, or converted to `currency`; `None`
+    /// when it has none, or no rate converts it.
     pub(crate) fn price_view(
         &self,
         features: &Features,
@@ -215,13 +216,14 @@ impl SearchIndex {
         let Some((money, seen)) = features.price() else {
             return Ok(None);
         };
-        Ok(Some(match currency {
-            Some(c) if c != money.currency => {
-                let converted = self.ctx.rates.convert(money, c, seen)?;
-                MoneyView::converted(converted.money, converted.rate_date)
-            }
-            _ => MoneyView::exact(money),
-        }))
+        Ok(match currency {
+            Some(c) if c != money.currency => self
+                .ctx
+                .rates
+                .try_convert(money, c, seen)?
+                .map(|converted| MoneyView::converted(converted.money, converted.rate_date)),
+            _ => Some(MoneyView::exact(money)),
+        })
     }
 
     /// The query's words as the index's tokenizer stems them, stopwords dropped.
@@ -503,7 +505,8 @@ pub(crate) fn price_range(
     Box::new(RangeQuery::new(lower, upper))
 }
 
-/// A price in any currency converted to GBP minor units at the rate of `on`.
+/// A price in any currency converted to GBP minor units at the rate of `on`; an error naming
+/// the currency when no rate converts it.
 pub fn to_gbp_minor(
     money: Money,
     rates: &pointe_core::fx::RateTable,
@@ -516,6 +519,21 @@ pub fn to_gbp_minor(
         rates.convert(money, gbp, on)?.money
     };
     Ok(m.minor.max(0) as u64)
+}
+
+/// As [`to_gbp_minor`], but `None` for a price no rate converts.
+pub fn try_to_gbp_minor(
+    money: Money,
+    rates: &pointe_core::fx::RateTable,
+    on: jiff::civil::Date,
+) -> Result<Option<u64>> {
+    let gbp = crate::features::gbp();
+    let m = if money.currency == gbp {
+        Some(money)
+    } else {
+        rates.try_convert(money, gbp, on)?.map(|c| c.money)
+    };
+    Ok(m.map(|m| m.minor.max(0) as u64))
 }
 
 /// Reads the scorer's features of many documents, opening each segment's column once.

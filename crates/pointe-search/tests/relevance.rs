@@ -94,6 +94,7 @@ fn build_store(dir: &Path) -> Option<SqliteStore> {
             retailer: None,
             seen_at,
             market: None,
+            prices: Default::default(),
         };
         ingest_file(
             &mut store,

@@ -85,6 +85,7 @@ fn child(rows: usize, dir: &Path) -> anyhow::Result<()> {
         retailer: Some("Bench".into()),
         seen_at: pointe_core::clock::parse_time("2026-01-05")?,
         market: None,
+        prices: Default::default(),
     };
     let start = Instant::now();
     let report = ingest_file(

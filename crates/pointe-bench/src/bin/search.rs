@@ -91,6 +91,7 @@ fn main() -> anyhow::Result<()> {
                 retailer: Some("Bench".into()),
                 seen_at: pointe_core::clock::parse_time("2026-01-05")?,
                 market: None,
+                prices: Default::default(),
             },
             &mut |_, _| {},
         )?;

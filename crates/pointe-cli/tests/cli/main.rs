@@ -4,6 +4,7 @@
 mod attributes;
 mod catalogs;
 mod crash;
+mod currencies;
 mod demo;
 mod edit;
 mod ingest;

@@ -540,16 +540,27 @@ fn resolve_product(
     } else {
         (offers.iter().collect(), PickStatus::Gone)
     };
-    // The cheapest offer in the edit's currency.
+    // The cheapest offer in the edit's currency; one that does not convert to it is left out.
     let mut best: Option<(Money, bool, Option<Date>, &Offer)> = None;
+    let mut unpriced = false;
     for offer in pool {
         let price = offer.current_price();
-        let (amount, approx, rate_date) = reader.convert(price, currency, offer.last_seen)?;
+        let Some((amount, approx, rate_date)) =
+            reader.try_convert(price, currency, offer.last_seen)?
+        else {
+            unpriced = true;
+            continue;
+        };
         if best.as_ref().is_none_or(|(m, ..)| amount.minor < m.minor) {
             best = Some((amount, approx, rate_date, offer));
         }
     }
     let Some((price, approx, rate_date, offer)) = best else {
+        let notice = if unpriced {
+            format!("No price in {currency}: no exchange rate converts it")
+        } else {
+            "No retailer sells this any more".to_string()
+        };
         return Ok((
             PickView {
                 product_id: product.id.clone(),
@@ -564,7 +575,7 @@ fn resolve_product(
                 tier: None,
                 availability: "OutOfStock".into(),
                 blurb,
-                notice: Some("No retailer sells this any more".into()),
+                notice: Some(notice),
             },
             ResolvedPick {
                 price_money: None,
@@ -585,14 +596,13 @@ fn resolve_product(
         .to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .map(|z| z.timestamp())
         .unwrap_or(offer.last_seen);
-    let was = reference_price(&history, offer, now.max(offer.last_seen))
-        .map(|m| {
-            reader
-                .convert(m, currency, offer.last_seen)
-                .map(|(c, ..)| c)
-        })
-        .transpose()?
-        .filter(|w| w.minor > price.minor);
+    let was = match reference_price(&history, offer, now.max(offer.last_seen)) {
+        Some(m) => reader
+            .try_convert(m, currency, offer.last_seen)?
+            .map(|(c, ..)| c),
+        None => None,
+    }
+    .filter(|w| w.minor > price.minor);
     let notice = match status {
         PickStatus::Live => None,
         PickStatus::OutOfStock => Some(format!("Out of stock at {}", offer.retailer)),
@@ -616,6 +626,7 @@ fn resolve_product(
             tier: tiers
                 .of(price, reader.rates(), reader.today())
                 .ok()
+                .flatten()
                 .map(str::to_string),
             availability: schema_availability(if status == PickStatus::Gone {
                 Availability::OutOfStock

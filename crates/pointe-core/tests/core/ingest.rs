@@ -20,6 +20,7 @@ fn options(seen_at: &str) -> IngestOptions {
         retailer: None,
         seen_at: pointe_core::clock::parse_time(seen_at).unwrap(),
         market: None,
+        prices: Default::default(),
     }
 }
 
