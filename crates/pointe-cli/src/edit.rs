@@ -40,13 +40,13 @@ pub enum EditCommand {
         #[arg(long, requires = "trend_figure")]
         trend_source: Option<String>,
         /// Number of picks.
-        #[arg(long, default_value_t = 4)]
+        #[arg(long, default_value_t = 4, value_parser = crate::count_arg())]
         count: usize,
         /// Currency of the edit's prices.
         #[arg(long, default_value = "GBP")]
         currency: String,
         /// Picks allowed per brand.
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 1, value_parser = crate::count_arg())]
         per_brand: usize,
         /// Replace an existing edit of this slug.
         #[arg(long)]

@@ -82,6 +82,19 @@ enum Command {
 }
 
 /// Exit codes of the JSON/CLI contract.
+/// The most results a `--limit` may ask for; a larger one is a usage error, as is 0.
+pub const MAX_LIMIT: u64 = 10_000;
+
+/// Parses `--limit`: 1 to [`MAX_LIMIT`].
+pub fn limit_arg() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_LIMIT)
+}
+
+/// Parses a small count (`--count`, `--per-brand`): 1 to 100.
+pub fn count_arg() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100)
+}
+
 pub mod exit {
     /// Bad input or usage.
     pub const BAD_INPUT: u8 = 1;
@@ -99,7 +112,17 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    // Usage errors exit 1 like every other bad input (clap's own default is 2, which Pointe
+    // keeps for an unknown product); help and version exit 0.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { exit::BAD_INPUT } else { 0 };
+            // Printing help to a closed pipe is not worth a second error.
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
     if matches!(cli.output, output::Format::Md | output::Format::Html)
         && !matches!(cli.command, Command::Edit(edit::EditCommand::Render { .. }))
     {

@@ -19,7 +19,7 @@ pub enum ProductsCommand {
         #[arg(long)]
         retailer: Option<String>,
         /// At most this many products.
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, default_value_t = 50, value_parser = crate::limit_arg())]
         limit: usize,
         /// Skip this many first.
         #[arg(long, default_value_t = 0)]

@@ -49,7 +49,7 @@ pub struct SearchArgs {
     #[arg(long, default_value = "relevance", allow_hyphen_values = true)]
     sort: String,
     /// At most this many results.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 20, value_parser = crate::limit_arg())]
     limit: usize,
     /// Skip this many first.
     #[arg(long, default_value_t = 0)]
@@ -86,10 +86,10 @@ pub struct LookalikesArgs {
     #[arg(long)]
     in_stock: bool,
     /// At most this many results.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = crate::limit_arg())]
     limit: usize,
     /// At most this many results per brand.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::count_arg())]
     per_brand: Option<usize>,
     /// Show prices in this currency (default the hero's).
     #[arg(long)]

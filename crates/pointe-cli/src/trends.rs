@@ -55,7 +55,7 @@ pub enum TrendsCommand {
         /// The aesthetic ("balletcore").
         term: String,
         /// At most this many products.
-        #[arg(long, default_value_t = 20)]
+        #[arg(long, default_value_t = 20, value_parser = crate::limit_arg())]
         limit: usize,
     },
 }

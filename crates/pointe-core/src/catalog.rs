@@ -135,12 +135,55 @@ pub struct ProductDetail {
     /// The summary (id, item ids, brand, title, lowest price).
     #[serde(flatten)]
     pub summary: ProductSummary,
-    /// The product's data.
-    #[serde(flatten)]
+    /// The product's data; its brand and title are the summary's, and its matching keys stay
+    /// inside.
+    #[serde(flatten, serialize_with = "detail_fields")]
     pub data: ProductData,
     /// Offers, current first, each with its price history.
     #[serde(rename = "offer_list")]
     pub offer_list: Vec<OfferView>,
+}
+
+/// Writes the fields of `data` that the summary beside it does not hold, so that a detail
+/// has each key once.
+fn detail_fields<S: serde::Serializer>(data: &ProductData, s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Fields<'a> {
+        description: &'a Option<String>,
+        google_category_id: &'a Option<u32>,
+        category_text: &'a Option<String>,
+        gender: &'a Option<String>,
+        age_group: &'a Option<String>,
+        colours: &'a [String],
+        materials: &'a [String],
+        pattern: &'a Option<String>,
+        image_urls: &'a [String],
+        gtin: &'a Option<String>,
+        mpn: &'a Option<String>,
+        item_group: &'a Option<String>,
+        condition: &'a Option<String>,
+        market: &'a Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        attributes: &'a Option<crate::attributes::Attributes>,
+    }
+    Fields {
+        description: &data.description,
+        google_category_id: &data.google_category_id,
+        category_text: &data.category_text,
+        gender: &data.gender,
+        age_group: &data.age_group,
+        colours: &data.colours,
+        materials: &data.materials,
+        pattern: &data.pattern,
+        image_urls: &data.image_urls,
+        gtin: &data.gtin,
+        mpn: &data.mpn,
+        item_group: &data.item_group,
+        condition: &data.condition,
+        market: &data.market,
+        attributes: &data.attributes,
+    }
+    .serialize(s)
 }
 
 /// Read access to the catalog with exchange rates for showing prices in one currency.

@@ -25,15 +25,7 @@ fn repo() -> PathBuf {
 }
 
 fn shared_data(relative: &str) -> Option<PathBuf> {
-    let path = repo().join("../shared/data").join(relative);
-    if path.exists() {
-        return Some(path);
-    }
-    if std::env::var("POINTE_REQUIRE_DATA").as_deref() == Ok("1") {
-        panic!("POINTE_REQUIRE_DATA=1 but {} is absent", path.display());
-    }
-    eprintln!("skipped: {} is absent", path.display());
-    None
+    pointe_testdata::shared_data(relative)
 }
 
 #[derive(Debug, Deserialize)]

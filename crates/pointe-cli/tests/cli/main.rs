@@ -120,16 +120,9 @@ pub fn fixture(name: &str) -> String {
         .to_string()
 }
 
-/// A file of the shared data set beside the repository, or `None` (with a message) when it is
-/// absent. With `POINTE_REQUIRE_DATA=1` an absent file fails the test instead.
+/// A file of the shared data set beside the repository, or `None` (with a message, the skip
+/// recorded) when it is absent. With `POINTE_REQUIRE_DATA=1` an absent file fails the test
+/// instead.
 pub fn shared_data(relative: &str) -> Option<String> {
-    let path = repo().join("../shared/data").join(relative);
-    if path.exists() {
-        return Some(path.display().to_string());
-    }
-    if std::env::var("POINTE_REQUIRE_DATA").as_deref() == Ok("1") {
-        panic!("POINTE_REQUIRE_DATA=1 but {} is absent", path.display());
-    }
-    eprintln!("skipped: {} is absent", path.display());
-    None
+    pointe_testdata::shared_data(relative).map(|p| p.display().to_string())
 }

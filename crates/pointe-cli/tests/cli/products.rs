@@ -109,3 +109,61 @@ fn lists_are_items_and_total_in_json_and_one_object_a_line_in_jsonl() {
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0]["id"], json["items"][0]["id"]);
 }
+
+#[test]
+fn product_json_names_each_key_once() {
+    let env = loaded();
+    let run = env
+        .run(&["products", "show", "seed-004", "-o", "json"])
+        .expect_code(0);
+    // Pretty JSON puts each top-level key on its own line, two spaces in.
+    let mut keys: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("  \""))
+        .filter_map(|l| l.split('"').next())
+        .collect();
+    let all = keys.len();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), all, "{}", run.stdout);
+    assert!(keys.contains(&"brand") && keys.contains(&"offer_list"));
+    assert!(!keys.contains(&"brand_key") && !keys.contains(&"title_key"));
+}
+
+#[test]
+fn every_limit_is_bounded_and_usage_errors_exit_1() {
+    let env = loaded();
+    let commands: [&[&str]; 5] = [
+        &["products", "list"],
+        &["search", "flats"],
+        &["lookalikes", "seed-001"],
+        &["trends", "products", "balletcore"],
+        &["lookalikes", "seed-001", "--per-brand"],
+    ];
+    for command in commands {
+        for bad in ["0", "18446744073709551616", "99999999999", "-1"] {
+            let mut args = command.to_vec();
+            if !args.ends_with(&["--per-brand"]) {
+                args.push("--limit");
+            }
+            args.push(bad);
+            let run = env.run(&args);
+            assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+            assert!(
+                bad == "-1" || run.stderr.contains("--limit") || run.stderr.contains("--per-brand"),
+                "{args:?}: {}",
+                run.stderr
+            );
+        }
+    }
+    env.run(&["products", "list", "--limit", "10000"])
+        .expect_code(0);
+    let count = env.run(&[
+        "edit", "create", "x", "--title", "X", "--hero", "seed-001", "--count", "0",
+    ]);
+    assert_eq!(count.code, 1, "{}", count.stderr);
+    assert_eq!(env.run(&["no-such-command"]).code, 1);
+    assert_eq!(env.run(&["products", "list", "--no-such-flag"]).code, 1);
+    assert_eq!(env.run(&["--help"]).code, 0);
+}
