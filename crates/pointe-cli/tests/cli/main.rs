@@ -2,6 +2,7 @@
 //! data directory, with the clock set by `POINTE_NOW`.
 
 mod attributes;
+mod browser;
 mod catalogs;
 mod crash;
 mod currencies;
@@ -11,6 +12,7 @@ mod ingest;
 mod lookalikes;
 mod products;
 mod trends;
+mod widget;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -15,7 +15,7 @@ use crate::edit::view::EditView;
 /// The widget's stylesheet. Every rule is scoped under `.pointe-edit` and every class is
 /// prefixed `pointe-edit__`, so it neither leaks into nor picks up the host page's classes.
 const STYLE: &str = "\
-.pointe-edit{--pe-ink:#1d1b1a;--pe-muted:#6b6560;--pe-line:#e7e1da;--pe-accent:#a3264b;--pe-sans:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;--pe-serif:Georgia,'Times New Roman',serif;font-family:var(--pe-serif);color:var(--pe-ink);background:#fff;line-height:1.45;max-width:1100px;margin:0 auto;padding:16px;text-align:left}\n\
+.pointe-edit{--pe-ink:#1d1b1a;--pe-muted:#6b6560;--pe-line:#e7e1da;--pe-accent:#a3264b;--pe-sans:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;--pe-serif:Georgia,'Times New Roman',serif;font-family:var(--pe-serif);color:var(--pe-ink);background:#fff;line-height:1.45;max-width:1100px;margin:0 auto;padding:16px;text-align:left;overflow-wrap:anywhere}\n\
 .pointe-edit *{box-sizing:border-box}\n\
 .pointe-edit__head{margin:0 0 24px}\n\
 .pointe-edit__title{font-family:var(--pe-serif);font-size:2rem;line-height:1.15;font-weight:400;margin:0 0 8px}\n\
@@ -26,12 +26,12 @@ const STYLE: &str = "\
 .pointe-edit__hero>.pointe-edit__media{flex:1 1 260px;max-width:380px}\n\
 .pointe-edit__hero>.pointe-edit__body{flex:1 1 260px;align-self:center}\n\
 .pointe-edit__grid{list-style:none;margin:0;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,200px),1fr));gap:28px 16px}\n\
-.pointe-edit__item{margin:0;padding:0}\n\
+.pointe-edit__item{margin:0;padding:0;min-width:0}\n\
 .pointe-edit__card{display:flex;flex-direction:column;gap:10px;height:100%}\n\
 .pointe-edit__card>.pointe-edit__body{flex:1}\n\
 .pointe-edit__media{margin:0;aspect-ratio:4/5;background:#f4f0eb;overflow:hidden}\n\
 .pointe-edit__img{display:block;width:100%;height:100%;object-fit:cover;border:0}\n\
-.pointe-edit__body{display:flex;flex-direction:column;align-items:flex-start;gap:4px;font-family:var(--pe-sans)}\n\
+.pointe-edit__body{display:flex;flex-direction:column;align-items:flex-start;gap:4px;min-width:0;max-width:100%;font-family:var(--pe-sans)}\n\
 .pointe-edit__tier{font-size:.65rem;font-weight:600;text-transform:uppercase;letter-spacing:.08em;padding:2px 6px;border:1px solid currentColor;border-radius:2px;color:var(--pe-muted)}\n\
 .pointe-edit__tier--high-street{color:#2f6b4f}\n\
 .pointe-edit__tier--premium{color:#3a4f8a}\n\
