@@ -47,7 +47,7 @@ pub fn run(cli: &Cli, cmd: &AttributesCommand) -> anyhow::Result<u8> {
         AttributesCommand::Explain { text, market: m } => {
             let attrs = extractor.extract(&ProductText::new(text, market(m)?));
             match cli.output {
-                Format::Table => print!("{}", explain_text(&attrs)),
+                Format::Table => out!("{}", explain_text(&attrs))?,
                 _ => print_json(&attrs)?,
             }
         }
@@ -155,13 +155,13 @@ pub fn reextract(cli: &Cli, force: bool) -> anyhow::Result<u8> {
     let report = pointe_core::ingest::reextract(&mut store, &extractor, force)?;
     crate::search::refresh_index(cli, &store);
     match cli.output {
-        Format::Table => println!(
+        Format::Table => outln!(
             "{} products: {} changed, {} already current (taxonomy {})",
             report.products,
             report.changed,
             report.current,
             extractor.taxonomy().version()
-        ),
+        )?,
         _ => print_json(&report)?,
     }
     Ok(0)

@@ -64,10 +64,10 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<u8> {
         prices: Default::default(),
     };
 
-    println!(
+    outln!(
         "Pointe demo: loading the bundled sample catalog into {}\n",
         dir.display()
-    );
+    )?;
     for (name, text) in SAMPLES {
         let path = feeds_dir.join(name);
         std::fs::write(&path, text)?;
@@ -79,22 +79,22 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<u8> {
             &options,
             &mut |_, _| {},
         )?;
-        print!("{}", crate::ingest::render_report(&report));
-        println!();
+        out!("{}", crate::ingest::render_report(&report))?;
+        outln!()?;
     }
 
     let rates = crate::rate_table(&store)?;
     let reader = CatalogReader::new(&store, &rates, crate::today()?);
     let (items, total) = reader.list(&ProductFilter::default(), None)?;
-    println!("The catalog:\n");
-    print!("{}", crate::products::list_table(&items, total));
+    outln!("The catalog:\n")?;
+    out!("{}", crate::products::list_table(&items, total))?;
 
-    println!("\nOne product, two retailers — the M&S pumps of the Balletcore edit:\n");
+    outln!("\nOne product, two retailers — the M&S pumps of the Balletcore edit:\n")?;
     let pumps = reader.resolve("seed-004")?;
-    print!(
+    out!(
         "{}",
         crate::products::show_text(&reader.detail(&pumps, None)?)
-    );
+    )?;
 
     // The Balletcore edit of the seed article, with the editor's figure (Pinterest) as its
     // trend line: the demo imports no trend series, and never cites a made-up one.
@@ -131,19 +131,19 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<u8> {
     std::fs::write(&html_path, pointe_core::edit::render::html(&view))?;
     pointe_core::store::Store::put_edit(&mut store, &edit)?;
 
-    println!("\nThe Balletcore edit, as Markdown:\n");
-    print!("{}", pointe_core::edit::render::markdown(&view));
-    println!(
+    outln!("\nThe Balletcore edit, as Markdown:\n")?;
+    out!("{}", pointe_core::edit::render::markdown(&view))?;
+    outln!(
         "\nThe same edit as an embeddable HTML widget: {}",
         html_path.display()
-    );
-    println!(
+    )?;
+    outln!(
         "\nExplore it: pointe --data-dir {} products list --brand \"M&S\"",
         dir.display()
-    );
-    println!(
+    )?;
+    outln!(
         "            pointe --data-dir {} edit render balletcore -o html",
         dir.display()
-    );
+    )?;
     Ok(0)
 }

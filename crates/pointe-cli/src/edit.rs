@@ -336,8 +336,8 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
             let e = load(&ctx, slug)?;
             let view = render_view(&ctx, &e)?;
             match cli.output {
-                Format::Md | Format::Table => print!("{}", edit::render::markdown(&view)),
-                Format::Html => print!("{}", edit::render::html(&view)),
+                Format::Md | Format::Table => out!("{}", edit::render::markdown(&view))?,
+                Format::Html => out!("{}", edit::render::html(&view))?,
                 Format::Json | Format::Jsonl => print_json(&edit::render::json(&view))?,
             }
         }
@@ -374,10 +374,10 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
                 _ => {
                     for r in &reports {
                         if r.changes.is_empty() {
-                            println!("{}: no changes", r.slug);
+                            outln!("{}: no changes", r.slug)?;
                         }
                         for c in &r.changes {
-                            println!("{}: {}", r.slug, c.what);
+                            outln!("{}: {}", r.slug, c.what)?;
                         }
                     }
                 }
@@ -404,7 +404,7 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
                                 .unwrap_or_else(|| "never".into()),
                         ]);
                     }
-                    print!("{}", table(&rows));
+                    out!("{}", table(&rows))?;
                 }
             }
         }
@@ -442,9 +442,9 @@ fn print_summary(cli: &Cli, ctx: &Ctx, e: &Edit) -> anyhow::Result<()> {
         return print_json(e);
     }
     let view = render_view(ctx, e)?;
-    println!("{} — {}", e.slug, e.title);
+    outln!("{} — {}", e.slug, e.title)?;
     if let Some(t) = &view.trend_line {
-        println!("{t}");
+        outln!("{t}")?;
     }
     let hero_price = view
         .hero
@@ -452,12 +452,12 @@ fn print_summary(cli: &Cli, ctx: &Ctx, e: &Edit) -> anyhow::Result<()> {
         .as_ref()
         .map(|p| p.display.clone())
         .unwrap_or_default();
-    println!(
+    outln!(
         "hero: {} {} {}",
         view.hero.brand.as_deref().unwrap_or(""),
         view.hero.name,
         hero_price
-    );
+    )?;
     let mut rows = vec![vec![
         "#".to_string(),
         "PICK".into(),
@@ -474,6 +474,6 @@ fn print_summary(cli: &Cli, ctx: &Ctx, e: &Edit) -> anyhow::Result<()> {
             p.blurb.clone(),
         ]);
     }
-    print!("{}", table(&rows));
+    out!("{}", table(&rows))?;
     Ok(())
 }

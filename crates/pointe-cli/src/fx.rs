@@ -44,7 +44,7 @@ pub fn run(cli: &Cli, cmd: &FxCommand) -> anyhow::Result<u8> {
                     .map(|(d, c, r)| (d.to_string(), c.code().to_string(), r))
                     .collect();
                 pointe_core::store::Store::put_fx_rates(&mut store, &triples)?;
-                println!(
+                outln!(
                     "{}: {} rates{}",
                     file.display(),
                     triples.len(),
@@ -52,7 +52,7 @@ pub fn run(cli: &Cli, cmd: &FxCommand) -> anyhow::Result<u8> {
                         .dates()
                         .map(|range| format!(" from {} to {}", range.start(), range.end()))
                         .unwrap_or_default()
-                );
+                )?;
             }
         }
         FxCommand::Convert { amount, to, date } => {
@@ -72,7 +72,7 @@ pub fn run(cli: &Cli, cmd: &FxCommand) -> anyhow::Result<u8> {
                 pointe_core::catalog::MoneyView::exact(converted.money)
             };
             match cli.output {
-                Format::Table => println!(
+                Format::Table => outln!(
                     "{} = {}{}",
                     money,
                     converted.money,
@@ -80,7 +80,7 @@ pub fn run(cli: &Cli, cmd: &FxCommand) -> anyhow::Result<u8> {
                         .rate_date
                         .map(|d| format!(" (ECB reference rate of {d})"))
                         .unwrap_or_default()
-                ),
+                )?,
                 _ => print_json(&view)?,
             }
         }

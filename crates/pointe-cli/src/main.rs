@@ -1,13 +1,14 @@
 //! `pointe`: the command line of Pointe. Each command parses its arguments, calls the core
 //! library and prints the result; nothing here decides anything about feeds or products.
 
+#[macro_use]
+mod output;
 mod attributes;
 mod demo;
 mod edit;
 mod finder;
 mod fx;
 mod ingest;
-mod output;
 mod products;
 mod search;
 mod trends;
@@ -144,6 +145,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");
             for cause in err.chain().skip(1) {

@@ -1,5 +1,11 @@
 //! Printing: aligned tables for people, JSON and JSON lines for programs.
+//!
+//! Everything a command prints goes through [`write_out`] (the `out!`/`outln!` macros): text
+//! from feeds may hold terminal control sequences, which are shown escaped rather than sent to
+//! the terminal, and a write error (a closed pipe, as in `pointe products list | head`) comes
+//! back as an error the command returns, never a panic.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use serde::Serialize;
@@ -17,6 +23,63 @@ pub enum Format {
     Md,
     /// HTML (render commands).
     Html,
+}
+
+/// Prints like `print!`, through [`write_out`]; evaluates to an `io::Result`.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::write_out(&format!($($arg)*))
+    };
+}
+
+/// Prints like `println!`, through [`write_out`]; evaluates to an `io::Result`.
+#[macro_export]
+macro_rules! outln {
+    () => {
+        $crate::output::write_out("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_out(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// Writes `text` to standard output with its control characters (but newlines and tabs)
+/// escaped, so that an escape sequence in a product title never reaches the terminal.
+pub fn write_out(text: &str) -> std::io::Result<()> {
+    std::io::stdout()
+        .lock()
+        .write_all(escape_controls(text).as_bytes())
+}
+
+/// `text` with every control character but `\n` and `\t` written as `\u{1b}`.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Whether `err` comes from writing to a pipe whose reader has gone: the command then ends
+/// quietly, as `head` expects of the programs it reads.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .is_some_and(|e| e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    })
 }
 
 /// Prints one JSON document followed by a newline.
@@ -86,4 +149,18 @@ pub fn clip(text: &str, max: usize) -> String {
 /// A price for a table cell: its display form, or "-" when there is none.
 pub fn price_cell(price: Option<&pointe_core::catalog::MoneyView>) -> String {
     price.map_or_else(|| "-".into(), |p| p.display.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_control_sequences_are_escaped_and_plain_text_is_untouched() {
+        assert_eq!(
+            escape_controls("Flats \u{1b}[2J\u{1b}]0;pwned\u{7}\u{9b}31m"),
+            "Flats \\u{1b}[2J\\u{1b}]0;pwned\\u{7}\\u{9b}31m"
+        );
+        assert!(matches!(escape_controls("a\tb\nc £5"), Cow::Borrowed(_)));
+    }
 }

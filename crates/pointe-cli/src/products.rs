@@ -72,7 +72,7 @@ pub fn run(cli: &Cli, cmd: &ProductsCommand) -> anyhow::Result<u8> {
                 cur.as_deref().map(crate::currency_arg).transpose()?,
             )?;
             match cli.output {
-                Format::Table => print!("{}", list_table(&items, total)),
+                Format::Table => out!("{}", list_table(&items, total))?,
                 format => print_list(format, &items, total)?,
             }
         }
@@ -83,9 +83,9 @@ pub fn run(cli: &Cli, cmd: &ProductsCommand) -> anyhow::Result<u8> {
                 cur.as_deref().map(crate::currency_arg).transpose()?,
             )?;
             match cli.output {
-                Format::Table => print!("{}", show_text(&detail)),
+                Format::Table => out!("{}", show_text(&detail))?,
                 Format::Json => print_json(&detail)?,
-                _ => println!("{}", serde_json::to_string(&detail)?),
+                _ => outln!("{}", serde_json::to_string(&detail)?)?,
             }
         }
     }

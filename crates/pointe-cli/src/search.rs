@@ -199,10 +199,10 @@ pub fn run_search(cli: &Cli, args: &SearchArgs) -> anyhow::Result<u8> {
         Format::Json => print_json(&results)?,
         Format::Jsonl => {
             for item in &results.items {
-                println!("{}", serde_json::to_string(item)?);
+                outln!("{}", serde_json::to_string(item)?)?;
             }
         }
-        _ => print!("{}", search_table(&results)),
+        _ => out!("{}", search_table(&results))?,
     }
     Ok(0)
 }
@@ -282,10 +282,10 @@ pub fn run_lookalikes(cli: &Cli, args: &LookalikesArgs) -> anyhow::Result<u8> {
         Format::Json => print_json(&results)?,
         Format::Jsonl => {
             for item in &results.results {
-                println!("{}", serde_json::to_string(item)?);
+                outln!("{}", serde_json::to_string(item)?)?;
             }
         }
-        _ => print!("{}", lookalikes_text(&results)),
+        _ => out!("{}", lookalikes_text(&results))?,
     }
     Ok(0)
 }

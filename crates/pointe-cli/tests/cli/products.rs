@@ -167,3 +167,72 @@ fn every_limit_is_bounded_and_usage_errors_exit_1() {
     assert_eq!(env.run(&["products", "list", "--no-such-flag"]).code, 1);
     assert_eq!(env.run(&["--help"]).code, 0);
 }
+
+#[test]
+fn terminal_escape_codes_from_a_feed_never_reach_the_terminal() {
+    let env = Env::new();
+    let feed = env.write(
+        "escapes.awin.csv",
+        "aw_product_id,merchant_name,brand_name,product_name,description,search_price,currency,in_stock\n\
+         esc-1,Shop\u{1b}[31m,Brand\u{9b}2J,Flats \u{1b}[2J\u{1b}]0;owned\u{7} ballet,Soft \u{1b}[5mflats,10.00,GBP,1\n",
+    );
+    env.run(&["ingest", &feed]).expect_code(0);
+    for args in [
+        &["products", "list"][..],
+        &["products", "show", "esc-1"],
+        &["search", "ballet"],
+        &["lookalikes", "--text", "ballet flats"],
+    ] {
+        let run = env.run(args).expect_code(0);
+        for control in ['\u{1b}', '\u{7}', '\u{9b}'] {
+            assert!(
+                !run.stdout.contains(control),
+                "{args:?} printed {control:?}: {:?}",
+                run.stdout
+            );
+        }
+        assert!(run.stdout.contains("Flats"), "{args:?}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    // More output than a pipe buffers (64 KiB), so that writing meets the closed pipe.
+    let env = Env::new();
+    let mut feed = String::from(
+        "aw_product_id,merchant_name,brand_name,product_name,search_price,currency,in_stock\n",
+    );
+    for i in 0..3000 {
+        feed.push_str(&format!(
+            "p{i},Shop,Brand {i},Satin ballet flats no. {i},{i}.00,GBP,1\n"
+        ));
+    }
+    let feed = env.write("many.awin.csv", &feed);
+    env.run(&["ingest", &feed]).expect_code(0);
+    for args in [
+        &["products", "list", "-o", "json", "--limit", "10000"][..],
+        &["products", "list", "--limit", "10000"],
+        &["products", "list", "-o", "jsonl", "--limit", "10000"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pointe"))
+            .args(args)
+            .env("POINTE_DATA_DIR", env.data_dir())
+            .env("POINTE_NOW", &env.now)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        // The reader is gone: the rest of the output meets a closed pipe.
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!first.is_empty());
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}
