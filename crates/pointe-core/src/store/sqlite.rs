@@ -16,7 +16,7 @@ use crate::{Error, Result};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran. A migration
 /// list kept in code is all this schema needs, so no migration crate is used.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     r#"
 CREATE TABLE sources (
     key INTEGER PRIMARY KEY,

@@ -454,3 +454,284 @@ fn rekey_related(tx: &Transaction<'_>) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::store::{Catalog, MemoryStore, SqliteStore, Store};
+    use crate::trends::{ImportOptions, parse_trend_bytes, read_trend_file};
+
+    fn fixture(name: &str) -> TrendFile {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/trends")
+            .join(name);
+        read_trend_file(&path, &ImportOptions::default()).unwrap()
+    }
+
+    fn parse(name: &str, text: &str) -> TrendFile {
+        parse_trend_bytes(Path::new(name), text.as_bytes(), &ImportOptions::default()).unwrap()
+    }
+
+    fn stores() -> Vec<Box<dyn Store>> {
+        vec![
+            Box::new(SqliteStore::open_in_memory().unwrap()),
+            Box::new(MemoryStore::new()),
+        ]
+    }
+
+    fn terms(series: &[Series]) -> Vec<&str> {
+        series.iter().map(|s| s.term.as_str()).collect()
+    }
+
+    #[test]
+    fn terms_folding_to_one_key_are_stored_as_two_series_not_overwritten() {
+        for mut store in stores() {
+            let file = fixture("pinterest-folded-terms.csv");
+            assert_eq!(store.put_trend_file(&file).unwrap(), (4, 0));
+            let both = store.trend_series(Some("back_to_school")).unwrap();
+            assert_eq!(terms(&both), ["back to school", "back to school outfits"]);
+            let one = store.trend_series_written("Back-to-School").unwrap();
+            assert_eq!(terms(&one), ["back to school"]);
+            assert_eq!(one[0].points[2].value, 100.0, "its own values");
+            let fall = store.trend_series_written("fall outfits").unwrap();
+            assert_eq!(terms(&fall), ["fall outfits"]);
+            assert_eq!(
+                store.put_trend_file(&file).unwrap(),
+                (0, 4),
+                "again: updated"
+            );
+        }
+    }
+
+    #[test]
+    fn a_refreshed_longer_export_updates_its_series_in_place() {
+        for mut store in stores() {
+            let first = fixture("refresh/multiTimeline.csv");
+            let longer = fixture("refresh/multiTimeline (1).csv");
+            assert_eq!(store.put_trend_file(&first).unwrap(), (2, 0));
+            assert_eq!(store.put_trend_file(&longer).unwrap(), (0, 2));
+            let series = store.trend_series(Some("balletcore")).unwrap();
+            assert_eq!(
+                series.len(),
+                1,
+                "one series, not the old one beside the new"
+            );
+            assert_eq!(series[0].points.len(), 6);
+            assert_eq!(series[0].points[0].value, 10.0, "the longer export's scale");
+        }
+    }
+
+    #[test]
+    fn a_term_is_found_as_written_in_every_region_and_source() {
+        for mut store in stores() {
+            let us = "Week,balletcore: (United States)\n2024-01-07,10\n2024-01-14,20\n";
+            let uk = "Week,balletcore: (United Kingdom)\n2024-01-07,30\n2024-01-14,40\n";
+            let tiktok =
+                "term,date,value\nBalletcore,2024-01-08,5\nballetcore outfits,2024-01-08,6\n";
+            store.put_trend_file(&parse("us.csv", us)).unwrap();
+            store.put_trend_file(&parse("uk.csv", uk)).unwrap();
+            store
+                .put_trend_file(&parse("tiktok-views.csv", tiktok))
+                .unwrap();
+            let found = store.trend_series_written("balletcore").unwrap();
+            let mut regions: Vec<(&str, Option<&str>)> = found
+                .iter()
+                .map(|s| (s.source.as_str(), s.region.as_deref()))
+                .collect();
+            regions.sort();
+            assert_eq!(
+                regions,
+                [
+                    ("google_trends", Some("United Kingdom")),
+                    ("google_trends", Some("United States")),
+                    ("tiktok", None)
+                ]
+            );
+            assert_eq!(store.trend_series(Some("balletcore")).unwrap().len(), 4);
+        }
+    }
+
+    #[test]
+    fn a_refreshed_related_export_replaces_the_terms_queries() {
+        for mut store in stores() {
+            store
+                .put_trend_file(&fixture("relatedQueries-rising-percent.csv"))
+                .unwrap();
+            store
+                .put_trend_file(&fixture("relatedQueries-spreadsheet-de.csv"))
+                .unwrap();
+            assert_eq!(
+                store.related_queries_written("balletcore").unwrap().len(),
+                10
+            );
+            let refreshed = "Category: All categories\n\"balletcore: (1/1/24 - 12/31/24, Worldwide)\"\n\
+                             TOP\nsatin flats,100\nRISING\nmesh flats,Breakout\n";
+            store
+                .put_trend_file(&parse("relatedQueries.csv", refreshed))
+                .unwrap();
+            let worldwide: Vec<(String, RelatedKind)> = store
+                .related_queries("balletcore")
+                .unwrap()
+                .into_iter()
+                .filter(|q| q.region.as_deref() == Some("Worldwide"))
+                .map(|q| (q.query, q.kind))
+                .collect();
+            assert_eq!(
+                worldwide,
+                [
+                    ("satin flats".to_string(), RelatedKind::Top),
+                    ("mesh flats".to_string(), RelatedKind::Rising)
+                ]
+            );
+            assert_eq!(
+                store.related_queries("balletcore").unwrap().len(),
+                6,
+                "Germany's kept"
+            );
+        }
+    }
+
+    /// Writes a store of schema version 5 holding what an older Pointe stored: series keyed by
+    /// their normalised term, default groups hashing the export's dates.
+    fn old_store(path: &Path) {
+        let conn = Connection::open(path).unwrap();
+        for sql in &crate::store::sqlite::MIGRATIONS[..5] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 5).unwrap();
+        let rows = [
+            (
+                "Balletcore",
+                "balletcore",
+                None,
+                "balletcore-1a2b3c4d",
+                "/data/balletcore.csv",
+                3,
+            ),
+            // The same export refreshed: a second series beside the first.
+            (
+                "Balletcore",
+                "balletcore",
+                None,
+                "balletcore-99887766",
+                "/data/balletcore.csv",
+                6,
+            ),
+            (
+                "coquette",
+                "coquette",
+                Some("Deutschland"),
+                "de-2023",
+                "de.csv",
+                2,
+            ),
+            (
+                "yeezy",
+                "yeezy",
+                Some("US"),
+                "multiTimeline-0000abcd",
+                "/x/multiTimeline.csv",
+                2,
+            ),
+            (
+                "adidas",
+                "adidas",
+                Some("US"),
+                "multiTimeline-0000abcd",
+                "/x/multiTimeline.csv",
+                2,
+            ),
+        ];
+        for (term, key, region, group, file, points) in rows {
+            let identity = format!(
+                "google_trends\u{1f}{group}\u{1f}{key}\u{1f}search_interest\u{1f}{}\u{1f}month",
+                region.unwrap_or("")
+            );
+            conn.execute(
+                "INSERT INTO trend_series (identity, term, term_key, source, region, granularity, \
+                 scale_group, metric, file) VALUES (?1, ?2, ?3, 'google_trends', ?4, 'month', ?5, \
+                 'search_interest', ?6)",
+                params![identity, term, key, region, group, file],
+            )
+            .unwrap();
+            let series_key = conn.last_insert_rowid();
+            for month in 1..=points {
+                conn.execute(
+                    "INSERT INTO trend_points VALUES (?1, ?2, ?3, 0, 0)",
+                    params![series_key, format!("2022-{month:02}-01"), month * 10],
+                )
+                .unwrap();
+            }
+        }
+        conn.execute(
+            "INSERT INTO trend_related VALUES ('balletcore', 'balletcore', 'top', 'ballet flats', \
+             'score', 100)",
+            [],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn an_older_store_is_rekeyed_without_orphans_or_duplicates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pointe.db");
+        old_store(&path);
+        let store = SqliteStore::open(&path).unwrap();
+        let all = store.trend_series(None).unwrap();
+        assert_eq!(terms(&all), ["adidas", "Balletcore", "coquette", "yeezy"]);
+        let balletcore = store.trend_series_written("balletcore").unwrap();
+        assert_eq!(
+            balletcore.len(),
+            1,
+            "the refreshed duplicate is one series again"
+        );
+        assert_eq!(
+            balletcore[0].points.len(),
+            6,
+            "the newest import is the one kept"
+        );
+        let related = store.related_queries_written("Balletcore").unwrap();
+        assert_eq!(related.len(), 1);
+        assert_eq!(related[0].region, None);
+        assert!(store.check().unwrap().is_empty(), "no orphan points");
+        drop(store);
+        let mut store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.trend_series(None).unwrap().len(), 4, "re-keyed once");
+
+        // Importing the same export again, longer, takes the old series over.
+        let months: String = (1..=8)
+            .map(|m| format!("\"2022-{m:02}-01\",{}\n", m * 12))
+            .collect();
+        let longer = parse_trend_bytes(
+            Path::new("/data/balletcore.csv"),
+            format!("\"Time\",\"Balletcore\"\n{months}").as_bytes(),
+            &ImportOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(store.put_trend_file(&longer).unwrap(), (0, 1));
+        let balletcore = store.trend_series_written("balletcore").unwrap();
+        assert_eq!(balletcore.len(), 1);
+        assert_eq!(balletcore[0].points.len(), 8);
+        assert_eq!(balletcore[0].scale_group, longer.series[0].scale_group);
+        assert_eq!(
+            store.put_trend_file(&longer).unwrap(),
+            (0, 1),
+            "and keeps it"
+        );
+
+        // A classic export of the same two terms takes both over; of other terms, it does not.
+        let classic =
+            "Category: All categories\n\nMonth,yeezy: (US),adidas: (US)\n2022-01-01,5,6\n";
+        let file = parse("/y/multiTimeline.csv", classic);
+        assert_eq!(store.put_trend_file(&file).unwrap(), (0, 2));
+        let alone = parse(
+            "/y/multiTimeline.csv",
+            "Category: All categories\n\nMonth,coquette: (Deutschland)\n2022-01-01,5\n",
+        );
+        assert_eq!(store.put_trend_file(&alone).unwrap(), (1, 0));
+        assert_eq!(store.trend_series(None).unwrap().len(), 5);
+        assert!(store.check().unwrap().is_empty());
+    }
+}

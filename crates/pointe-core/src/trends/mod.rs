@@ -431,4 +431,8 @@ pub fn sparkline(points: &[Point]) -> String {
 }
 
 #[cfg(test)]
+mod layout_tests;
+#[cfg(test)]
+mod parse_props;
+#[cfg(test)]
 mod tests;
