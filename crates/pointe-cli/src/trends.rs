@@ -30,7 +30,9 @@ pub enum TrendsCommand {
         /// Region, when the file does not say (e.g. US, Worldwide).
         #[arg(long)]
         region: Option<String>,
-        /// Scale group: series whose values may be compared as levels. Default: one per export.
+        /// Scale group: series whose values may be compared as levels. Default: one per
+        /// request of an export (the file's stem and what it asked for, never its dates), so a
+        /// longer export of the same terms updates its series; G/1, G/2… for several requests.
         #[arg(long)]
         scale_group: Option<String>,
     },
