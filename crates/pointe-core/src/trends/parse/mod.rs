@@ -77,25 +77,7 @@ pub fn parse_trend_bytes(path: &Path, bytes: &[u8], options: &ImportOptions) -> 
         return Err(too_large(path, bytes));
     }
     let text = rows::decode(path, bytes)?;
-    let rows = rows::split(&text);
-    let cells: usize = rows.iter().map(|r| r.cells.len()).sum();
-    if cells > MAX_CELLS {
-        let line = rows
-            .iter()
-            .scan(0, |seen, r| {
-                *seen += r.cells.len();
-                Some((*seen, r.line))
-            })
-            .find(|(seen, _)| *seen > MAX_CELLS)
-            .map_or(1, |(_, line)| line);
-        return Err(Error::bad_file(
-            path,
-            Some(line),
-            format!(
-                "expected at most {MAX_CELLS} cells in a trend export, found more by this line"
-            ),
-        ));
-    }
+    let rows = rows::split(path, &text, MAX_CELLS)?;
     Reader {
         path,
         options,

@@ -1,6 +1,7 @@
 //! From bytes to CSV rows with their true line numbers: decoding (UTF-8 with or without a
 //! byte-order mark, UTF-16 with one) and the delimiter a spreadsheet saved the file with.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use crate::{Error, Result};
@@ -42,18 +43,18 @@ impl Row {
 }
 
 /// Decodes a file's bytes: UTF-8 (a byte-order mark is dropped) or UTF-16 after its mark.
-pub(super) fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
+pub(super) fn decode<'a>(path: &Path, bytes: &'a [u8]) -> Result<Cow<'a, str>> {
     match bytes {
         [0xEF, 0xBB, 0xBF, rest @ ..] => utf8(path, rest),
-        [0xFF, 0xFE, rest @ ..] => utf16(path, rest, u16::from_le_bytes),
-        [0xFE, 0xFF, rest @ ..] => utf16(path, rest, u16::from_be_bytes),
+        [0xFF, 0xFE, rest @ ..] => utf16(path, rest, u16::from_le_bytes).map(Cow::Owned),
+        [0xFE, 0xFF, rest @ ..] => utf16(path, rest, u16::from_be_bytes).map(Cow::Owned),
         _ => utf8(path, bytes),
     }
 }
 
-fn utf8(path: &Path, bytes: &[u8]) -> Result<String> {
+fn utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<Cow<'a, str>> {
     match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.to_string()),
+        Ok(text) => Ok(Cow::Borrowed(text)),
         Err(e) => {
             let line = bytes[..e.valid_up_to()]
                 .iter()
@@ -118,8 +119,9 @@ fn has_unquoted(line: &str, delimiter: u8) -> bool {
     })
 }
 
-/// Splits text into rows, each with the line it starts on; blank lines give no row.
-pub(super) fn split(text: &str) -> Vec<Row> {
+/// Splits text into rows, each with the line it starts on; blank lines give no row. Stops with
+/// an error naming the line where the rows pass `max_cells` cells, before holding more.
+pub(super) fn split(path: &Path, text: &str, max_cells: usize) -> Result<Vec<Row>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -127,6 +129,7 @@ pub(super) fn split(text: &str) -> Vec<Row> {
         .from_reader(text.as_bytes());
     let bytes = text.as_bytes();
     let mut rows = Vec::new();
+    let mut cells_read = 0;
     for record in reader.records() {
         // The text is valid UTF-8, so the only errors left are I/O ones, which a slice has none of.
         let Ok(record) = record else { break };
@@ -140,10 +143,20 @@ pub(super) fn split(text: &str) -> Vec<Row> {
             }
             byte += 1;
         }
+        cells_read += record.len();
+        if cells_read > max_cells {
+            return Err(Error::bad_file(
+                path,
+                Some(line),
+                format!(
+                    "expected at most {max_cells} cells in a trend export, found more by this line"
+                ),
+            ));
+        }
         let cells = record.iter().map(|c| c.trim().to_string()).collect();
         rows.push(Row { line, cells });
     }
-    rows
+    Ok(rows)
 }
 
 #[cfg(test)]
@@ -159,6 +172,19 @@ mod tests {
         assert_eq!(delimiter("week\tballetcore\n2023-01-01\t12\n"), b'\t');
         assert_eq!(delimiter("a,\"b;c\"\n1,\"2;3\"\n"), b',');
         assert_eq!(delimiter("Category: All categories\n"), b',');
+    }
+
+    #[test]
+    fn too_many_cells_stop_the_split_at_the_line_that_passes_the_cap() {
+        let text = "date,a,b\n2024-01-07,1,2\n\n2024-01-14,3,4\n2024-01-21,5,6\n";
+        assert_eq!(split(Path::new("x.csv"), text, 12).unwrap().len(), 4);
+        match split(Path::new("x.csv"), text, 8) {
+            Err(Error::BadFile { line, message, .. }) => {
+                assert_eq!(line, Some(4));
+                assert!(message.contains("at most 8 cells"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
