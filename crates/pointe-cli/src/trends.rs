@@ -1,4 +1,4 @@
-//! `pointe trends import|list|show|products`.
+//! `pointe trends import|list|show|related|products`.
 
 use std::path::PathBuf;
 
@@ -6,8 +6,8 @@ use clap::Subcommand;
 use pointe_core::catalog::{CatalogReader, MoneyView};
 use pointe_core::store::{Catalog, Store, for_each_product};
 use pointe_core::trends::{
-    Aesthetics, AnalysisOptions, ImportOptions, Series, analyse_many, normalise_term,
-    rank_by_momentum, read_trend_file, sparkline,
+    Aesthetics, AnalysisOptions, ImportOptions, RelatedQuery, RelatedValue, Series, TrendFile,
+    analyse_many, rank_by_momentum, read_trend_file, related_for, series_for, sparkline, term_key,
 };
 use serde::Serialize;
 
@@ -18,7 +18,8 @@ use crate::{Cli, exit};
 #[derive(Debug, Subcommand)]
 pub enum TrendsCommand {
     /// Import search and social exports: Google Trends (classic, quoted monthly, related
-    /// queries), pytrends, the long weekly layout, Pinterest Trends, plain term,date,value.
+    /// queries; in any language), pytrends, the long weekly layout, Pinterest Trends, plain
+    /// term,date,value.
     Import {
         /// Export files.
         #[arg(required = true)]
@@ -29,7 +30,9 @@ pub enum TrendsCommand {
         /// Region, when the file does not say (e.g. US, Worldwide).
         #[arg(long)]
         region: Option<String>,
-        /// Scale group: series whose values may be compared as levels. Default: one per export.
+        /// Scale group: series whose values may be compared as levels. Default: one per
+        /// request of an export (the file's stem and what it asked for, never its dates), so a
+        /// longer export of the same terms updates its series; G/1, G/2… for several requests.
         #[arg(long)]
         scale_group: Option<String>,
     },
@@ -42,13 +45,19 @@ pub enum TrendsCommand {
         #[arg(long)]
         at: Option<String>,
     },
-    /// One term's series: metrics, a sparkline and the points.
+    /// One term's series (the term as written, every source and region; else the series its
+    /// key or aesthetic names): metrics, a sparkline, the points and its related queries.
     Show {
         /// The term or aesthetic ("balletcore", "ballet core", "fabric_satin").
         term: String,
         /// Points in the momentum and trend-test window (default 12).
         #[arg(long, default_value_t = 12)]
         window: usize,
+    },
+    /// A term's related queries, TOP and RISING, from Google Trends related-queries exports.
+    Related {
+        /// The term, as written in the export ("balletcore"), or its aesthetic.
+        term: String,
     },
     /// Catalog products ranked by how well they embody an aesthetic.
     Products {
@@ -84,6 +93,7 @@ pub fn run(cli: &Cli, cmd: &TrendsCommand) -> anyhow::Result<u8> {
         } => import(cli, files, source, region, scale_group),
         TrendsCommand::List { window, at } => list(cli, &options(*window, at.as_deref())?),
         TrendsCommand::Show { term, window } => show(cli, term, &options(*window, None)?),
+        TrendsCommand::Related { term } => related(cli, term),
         TrendsCommand::Products { term, limit } => products(cli, term, *limit),
     }
 }
@@ -116,35 +126,9 @@ fn import(
             }
         };
         let (created, replaced) = store.put_trend_file(&file)?;
-        let points: usize = file.series.iter().map(|s| s.points.len()).sum();
-        let censored: usize = file
-            .series
-            .iter()
-            .flat_map(|s| &s.points)
-            .filter(|p| p.censored)
-            .count();
-        let report = serde_json::json!({
-            "file": path.display().to_string(),
-            "layout": file.layout.as_str(),
-            "series_new": created,
-            "series_updated": replaced,
-            "points": points,
-            "censored_points": censored,
-            "related_queries": file.related.len(),
-            "terms": file.series.iter().map(|s| s.term.clone()).collect::<Vec<_>>(),
-        });
+        let report = import_report(&file, created, replaced);
         if cli.output == Format::Table {
-            println!(
-                "{}: {} — {} series ({} new, {} updated), {} points ({} censored \"<1\"), {} related queries",
-                path.display(),
-                file.layout.as_str(),
-                file.series.len(),
-                created,
-                replaced,
-                points,
-                censored,
-                file.related.len()
-            );
+            print_import_report(&file, &report);
         }
         reports.push(report);
     }
@@ -152,6 +136,51 @@ fn import(
         print_list(cli.output, &reports, reports.len() as u64)?;
     }
     Ok(if failed { exit::BAD_INPUT } else { 0 })
+}
+
+/// What one file's import did, as `-o json` prints it.
+fn import_report(file: &TrendFile, created: u64, replaced: u64) -> serde_json::Value {
+    let points: usize = file.series.iter().map(|s| s.points.len()).sum();
+    let censored = file
+        .series
+        .iter()
+        .flat_map(|s| &s.points)
+        .filter(|p| p.censored)
+        .count();
+    serde_json::json!({
+        "file": file.path.display().to_string(),
+        "layout": file.layout.as_str(),
+        "series_new": created,
+        "series_updated": replaced,
+        "points": points,
+        "censored_points": censored,
+        "related_queries": file.related.len(),
+        "terms": file.series.iter().map(|s| s.term.clone()).collect::<Vec<_>>(),
+        "collisions": file.collisions,
+    })
+}
+
+fn print_import_report(file: &TrendFile, report: &serde_json::Value) {
+    println!(
+        "{}: {} — {} series ({} new, {} updated), {} points ({} censored \"<1\"), {} related queries",
+        file.path.display(),
+        file.layout.as_str(),
+        file.series.len(),
+        report["series_new"],
+        report["series_updated"],
+        report["points"],
+        report["censored_points"],
+        file.related.len()
+    );
+    for collision in &file.collisions {
+        let quoted: Vec<String> = collision.terms.iter().map(|t| format!("{t:?}")).collect();
+        println!(
+            "  note: {} all read as {}: kept as {} series (look each up by its term as written)",
+            quoted.join(", "),
+            collision.key,
+            collision.terms.len()
+        );
+    }
 }
 
 /// One line of `trends list`.
@@ -164,6 +193,7 @@ struct ListItem {
     source: String,
     metric: String,
     region: Option<String>,
+    segment: Option<String>,
     scale_group: String,
     stage: String,
     growth_yoy: String,
@@ -199,7 +229,7 @@ fn list(cli: &Cli, options: &AnalysisOptions) -> anyhow::Result<u8> {
             let (series, analysis) = pairs
                 .iter()
                 .find(|(s, _)| {
-                    s.key == r.key
+                    s.term == r.term
                         && s.scale_group == r.scale_group
                         && s.metric == r.metric
                         && s.source == r.source
@@ -215,6 +245,7 @@ fn list(cli: &Cli, options: &AnalysisOptions) -> anyhow::Result<u8> {
                 source: r.source.as_str().to_string(),
                 metric: r.metric.clone(),
                 region: r.region.clone(),
+                segment: series.segment.clone(),
                 scale_group: r.scale_group.clone(),
                 stage: r.stage.as_str().to_string(),
                 growth_yoy: r.growth_yoy.to_string(),
@@ -270,38 +301,39 @@ fn list(cli: &Cli, options: &AnalysisOptions) -> anyhow::Result<u8> {
 }
 
 fn series_of(store: &dyn Catalog, term: &str) -> anyhow::Result<Vec<Series>> {
-    let aesthetics = Aesthetics::bundled();
-    let key = aesthetics
-        .resolve(term)
-        .map(|a| a.id.clone())
-        .unwrap_or_else(|| normalise_term(term));
-    let series = store.trend_series(Some(&key))?;
-    if series.is_empty() {
-        let known: Vec<String> = store
-            .trend_series(None)?
-            .into_iter()
-            .map(|s| s.key)
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .take(20)
-            .collect();
-        anyhow::bail!(
-            "no trend series for {term:?} (read as {key:?}); imported terms: {}",
-            if known.is_empty() {
-                "none".to_string()
-            } else {
-                known.join(", ")
-            }
-        );
+    let series = series_for(store, term)?;
+    if !series.is_empty() {
+        return Ok(series);
     }
-    Ok(series)
+    let known: Vec<String> = store
+        .trend_series(None)?
+        .into_iter()
+        .map(|s| s.term)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .take(20)
+        .collect();
+    let related = if related_for(store, term)?.is_empty() {
+        String::new()
+    } else {
+        format!("; it has related queries: `pointe trends related {term:?}`")
+    };
+    anyhow::bail!(
+        "no trend series for {term:?} (read as {:?}); imported terms: {}{related}",
+        term_key(term),
+        if known.is_empty() {
+            "none".to_string()
+        } else {
+            known.join(", ")
+        }
+    );
 }
 
 fn show(cli: &Cli, term: &str, options: &AnalysisOptions) -> anyhow::Result<u8> {
     let store = crate::open_store(cli)?;
     let series = series_of(&store, term)?;
     let analyses = analyse_many(&series, options);
-    let related = store.related_queries(&series[0].key)?;
+    let related = related_items(&related_for(&store, term)?);
     match cli.output {
         Format::Table => {
             for (s, a) in series.iter().zip(&analyses) {
@@ -371,10 +403,7 @@ fn show(cli: &Cli, term: &str, options: &AnalysisOptions) -> anyhow::Result<u8> 
                 println!("{}", textwrap_simple(&line, 100));
             }
             if !related.is_empty() {
-                println!("related queries:");
-                for q in related.iter().take(20) {
-                    println!("  {:?} {} {:?}", q.kind, q.query, q.value);
-                }
+                print!("{}", related_tables(&related));
             }
         }
         _ => {
@@ -383,6 +412,7 @@ fn show(cli: &Cli, term: &str, options: &AnalysisOptions) -> anyhow::Result<u8> 
                 .zip(&analyses)
                 .map(|(s, a)| {
                     serde_json::json!({
+                        "id": s.id(),
                         "series": s,
                         "analysis": a,
                         "sparkline": sparkline(&s.points),
@@ -393,6 +423,91 @@ fn show(cli: &Cli, term: &str, options: &AnalysisOptions) -> anyhow::Result<u8> 
                 &serde_json::json!({"items": items, "total": items.len(), "related": related}),
             )?;
         }
+    }
+    Ok(0)
+}
+
+/// One related query as `trends related` and `trends show` print it.
+#[derive(Debug, Serialize)]
+struct RelatedItem {
+    term: String,
+    region: Option<String>,
+    kind: &'static str,
+    query: String,
+    /// `score`, `percent` or `breakout`.
+    value_kind: &'static str,
+    /// The score or the percentage; none for a breakout.
+    value: Option<u32>,
+    /// The value as Google writes it: `100`, `+3,700%`, `Breakout`.
+    shown: String,
+}
+
+fn related_items(queries: &[RelatedQuery]) -> Vec<RelatedItem> {
+    queries
+        .iter()
+        .map(|q| {
+            let (value_kind, value) = match q.value {
+                RelatedValue::Score(v) => ("score", Some(v)),
+                RelatedValue::Percent(v) => ("percent", Some(v)),
+                RelatedValue::Breakout => ("breakout", None),
+            };
+            RelatedItem {
+                term: q.term.clone(),
+                region: q.region.clone(),
+                kind: match q.kind {
+                    pointe_core::trends::RelatedKind::Top => "top",
+                    pointe_core::trends::RelatedKind::Rising => "rising",
+                },
+                query: q.query.clone(),
+                value_kind,
+                value,
+                shown: q.value.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// One aligned table per term and region: a title line, then KIND, QUERY, VALUE.
+fn related_tables(items: &[RelatedItem]) -> String {
+    let mut out = String::new();
+    let mut start = 0;
+    while start < items.len() {
+        let (term, region) = (&items[start].term, &items[start].region);
+        let end = items[start..]
+            .iter()
+            .position(|i| (&i.term, &i.region) != (term, region))
+            .map_or(items.len(), |n| start + n);
+        out.push_str(&format!(
+            "related queries of {term} ({})\n",
+            region.as_deref().unwrap_or("region not stated")
+        ));
+        let mut rows = vec![vec!["KIND".to_string(), "QUERY".into(), "VALUE".into()]];
+        for item in &items[start..end] {
+            rows.push(vec![
+                item.kind.to_uppercase(),
+                clip(&item.query, 60),
+                item.shown.clone(),
+            ]);
+        }
+        out.push_str(&table(&rows));
+        start = end;
+    }
+    out
+}
+
+fn related(cli: &Cli, term: &str) -> anyhow::Result<u8> {
+    let store = crate::open_store(cli)?;
+    let items = related_items(&related_for(&store, term)?);
+    if items.is_empty() {
+        anyhow::bail!(
+            "no related queries for {term:?} (read as {:?}): import a Google Trends \
+             related-queries export with `pointe trends import`",
+            term_key(term)
+        );
+    }
+    match cli.output {
+        Format::Table => print!("{}", related_tables(&items)),
+        format => print_list(format, &items, items.len() as u64)?,
     }
     Ok(0)
 }

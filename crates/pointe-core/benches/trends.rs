@@ -102,6 +102,7 @@ fn corpus() -> &'static [Series] {
                     key: format!("term_{k}"),
                     source: TrendSource::GoogleTrends,
                     region: None,
+                    segment: None,
                     granularity: Granularity::Week,
                     scale_group: format!("batch {}", k / 5),
                     metric: "search_interest".into(),

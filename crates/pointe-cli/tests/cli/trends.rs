@@ -1,9 +1,19 @@
 //! `pointe trends`: real exports in every layout, the Balletcore figures, momentum ranking,
-//! gaps, re-imports, broken files, and aesthetics linked to products.
+//! gaps, re-imports, broken files, terms that fold to one key, refreshed exports, related
+//! queries, and aesthetics linked to products.
 
 use serde_json::Value;
 
-use crate::{Env, shared_data};
+use crate::{Env, repo, shared_data};
+
+/// A trend fixture of the core crate (described in its `README.md`).
+fn trend_fixture(name: &str) -> String {
+    repo()
+        .join("crates/pointe-core/tests/fixtures/trends")
+        .join(name)
+        .display()
+        .to_string()
+}
 
 fn all_trend_files() -> Option<Vec<String>> {
     let root = shared_data("trends")?;
@@ -250,4 +260,203 @@ fn balletcore_products_on_the_seed_feed_and_real_catalogs_start_with_ballet_flat
         "{}",
         unknown.stderr
     );
+}
+
+#[test]
+fn show_finds_the_term_as_written_not_another_term_of_its_key() {
+    let env = Env::new();
+    let report = import(&env, &[trend_fixture("pinterest-folded-terms.csv")]);
+    assert_eq!(report["items"][0]["series_new"], 4);
+    let collisions = &report["items"][0]["collisions"];
+    assert_eq!(collisions[0]["key"], "back_to_school", "{report}");
+    assert_eq!(
+        collisions[0]["terms"],
+        serde_json::json!(["back to school outfits", "back to school"])
+    );
+    let text = env
+        .run(&[
+            "trends",
+            "import",
+            &trend_fixture("pinterest-folded-terms.csv"),
+        ])
+        .expect_code(0);
+    assert!(
+        text.stdout.contains(
+            "note: \"back to school outfits\", \"back to school\" all read as back_to_school: kept as 2 series"
+        ),
+        "{}",
+        text.stdout
+    );
+    for term in [
+        "back to school",
+        "back to school outfits",
+        "fall outfits",
+        "fall",
+    ] {
+        let show = env
+            .run(&["trends", "show", term, "-o", "json"])
+            .expect_code(0)
+            .json();
+        assert_eq!(show["total"], 1, "{term}: {show}");
+        assert_eq!(show["items"][0]["series"]["term"], term);
+    }
+    // A term no series is written as finds every series of its key.
+    let show = env
+        .run(&["trends", "show", "back to school looks", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(show["total"], 2);
+    let list = env
+        .run(&["trends", "list", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(list["total"], 4);
+}
+
+#[test]
+fn a_refreshed_export_updates_its_series_instead_of_adding_one() {
+    let env = Env::new();
+    import(&env, &[trend_fixture("refresh/multiTimeline.csv")]);
+    let again = import(&env, &[trend_fixture("refresh/multiTimeline (1).csv")]);
+    assert_eq!(again["items"][0]["series_new"], 0, "{again}");
+    assert_eq!(again["items"][0]["series_updated"], 2);
+    let show = env
+        .run(&["trends", "show", "balletcore", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(show["total"], 1, "{show}");
+    let points = show["items"][0]["series"]["points"].as_array().unwrap();
+    assert_eq!(points.len(), 6, "the longer export's points");
+    assert_eq!(show["items"][0]["analysis"]["latest"][1], 100.0);
+}
+
+#[test]
+fn related_prints_top_and_rising_as_text_and_json_without_a_series() {
+    let env = Env::new();
+    import(
+        &env,
+        &[
+            trend_fixture("relatedQueries-spreadsheet.csv"),
+            trend_fixture("relatedQueries-zh.csv"),
+        ],
+    );
+    let text = env.run(&["trends", "related", "Balletcore"]).expect_code(0);
+    let lines: Vec<&str> = text.stdout.lines().collect();
+    assert_eq!(lines[0], "related queries of balletcore (Worldwide)");
+    assert_eq!(lines[1], "KIND    QUERY                 VALUE");
+    assert_eq!(lines[2], "TOP     ballet flats          100");
+    assert_eq!(lines[5], "RISING  miu miu ballet flats  Breakout");
+    assert_eq!(lines[6], "RISING  balletcore outfit     +3,700%");
+    assert_eq!(lines.len(), 8, "{}", text.stdout);
+    assert!(
+        !text.stdout.contains("Score(") && !text.stdout.contains("Rising "),
+        "no debug output: {}",
+        text.stdout
+    );
+    let json = env
+        .run(&["trends", "related", "芭蕾风", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(json["total"], 4);
+    assert_eq!(json["items"][0]["kind"], "top");
+    assert_eq!(json["items"][0]["value"], 100);
+    assert_eq!(json["items"][2]["value_kind"], "breakout");
+    assert_eq!(json["items"][3]["shown"], "+1,200%");
+    assert_eq!(json["items"][3]["region"], "全球");
+    // No series of the term: `show` says where its related queries are.
+    let show = env.run(&["trends", "show", "balletcore"]).expect_code(1);
+    assert!(
+        show.stderr.contains("pointe trends related"),
+        "{}",
+        show.stderr
+    );
+    let none = env.run(&["trends", "related", "gorpcore"]).expect_code(1);
+    assert!(
+        none.stderr.contains("no related queries"),
+        "{}",
+        none.stderr
+    );
+}
+
+#[test]
+fn show_prints_its_related_queries_as_text() {
+    let Some(series) = shared_data("trends/google-trends-monthly/balletcore.csv") else {
+        return;
+    };
+    let env = Env::new();
+    import(
+        &env,
+        &[series, trend_fixture("relatedQueries-rising-percent.csv")],
+    );
+    let text = env.run(&["trends", "show", "balletcore"]).expect_code(0);
+    assert!(
+        text.stdout
+            .contains("related queries of balletcore (Worldwide)"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout
+            .contains("RISING  balletcore outfit     +3,700%"),
+        "{}",
+        text.stdout
+    );
+    assert!(!text.stdout.contains("Percent("), "{}", text.stdout);
+    let json = env
+        .run(&["trends", "show", "balletcore", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(json["related"].as_array().unwrap().len(), 6);
+}
+
+#[test]
+fn exports_in_other_languages_and_pytrends_batches_import() {
+    let env = Env::new();
+    let files: Vec<String> = [
+        "google-classic-fr.csv",
+        "google-classic-es.csv",
+        "google-classic-zh.csv",
+        "google-classic-ja.csv",
+        "google-classic-de-semicolon.csv",
+        "google-quoted-ja.csv",
+        "relatedQueries-de.csv",
+        "pytrends-geo-segment.csv",
+        "pytrends-stacked-headers.csv",
+    ]
+    .iter()
+    .map(|f| trend_fixture(f))
+    .collect();
+    let report = import(&env, &files);
+    let layouts: Vec<&str> = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["layout"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        layouts,
+        [
+            "google_classic",
+            "google_classic",
+            "google_classic",
+            "google_classic",
+            "google_classic",
+            "google_quoted",
+            "google_related_queries",
+            "pytrends",
+            "pytrends"
+        ]
+    );
+    let show = env
+        .run(&["trends", "show", "coquette aesthetic", "-o", "json"])
+        .expect_code(0)
+        .json();
+    let regions: Vec<&str> = show["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["series"]["region"].as_str().unwrap())
+        .collect();
+    assert_eq!(regions, ["US", "GB"], "{show}");
+    assert_eq!(show["items"][0]["series"]["segment"], "segment=students");
 }

@@ -83,6 +83,52 @@ impl MemoryStore {
     }
 }
 
+impl MemoryStore {
+    /// The stored series that pass `keep`, by key and term.
+    fn series_where(
+        &self,
+        keep: impl Fn(&crate::trends::Series) -> bool,
+    ) -> Vec<crate::trends::Series> {
+        let mut out: Vec<crate::trends::Series> = self
+            .data
+            .trends
+            .iter()
+            .filter(|s| keep(s))
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| (&a.key, &a.term).cmp(&(&b.key, &b.term)));
+        out
+    }
+
+    /// The stored related queries that pass `keep`: per term and region, TOP then RISING, each
+    /// in the export's order.
+    fn related_where(
+        &self,
+        keep: impl Fn(&crate::trends::RelatedQuery) -> bool,
+    ) -> Vec<crate::trends::RelatedQuery> {
+        let mut out: Vec<crate::trends::RelatedQuery> = self
+            .data
+            .related
+            .iter()
+            .filter(|q| keep(q))
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| {
+            (
+                &a.term,
+                &a.region,
+                a.kind == crate::trends::RelatedKind::Rising,
+            )
+                .cmp(&(
+                    &b.term,
+                    &b.region,
+                    b.kind == crate::trends::RelatedKind::Rising,
+                ))
+        });
+        out
+    }
+}
+
 impl Catalog for MemoryStore {
     fn product_by_id(&self, id: &str) -> Result<Option<StoredProduct>> {
         Ok(self.data.products.values().find(|p| p.id == id).cloned())
@@ -203,25 +249,21 @@ impl Catalog for MemoryStore {
     }
 
     fn trend_series(&self, key: Option<&str>) -> Result<Vec<crate::trends::Series>> {
-        let mut out: Vec<crate::trends::Series> = self
-            .data
-            .trends
-            .iter()
-            .filter(|s| key.is_none_or(|k| s.key == k))
-            .cloned()
-            .collect();
-        out.sort_by(|a, b| a.key.cmp(&b.key));
-        Ok(out)
+        Ok(self.series_where(|s| key.is_none_or(|k| s.key == k)))
+    }
+
+    fn trend_series_written(&self, term: &str) -> Result<Vec<crate::trends::Series>> {
+        let folded = crate::trends::fold_term(term);
+        Ok(self.series_where(|s| crate::trends::fold_term(&s.term) == folded))
     }
 
     fn related_queries(&self, key: &str) -> Result<Vec<crate::trends::RelatedQuery>> {
-        Ok(self
-            .data
-            .related
-            .iter()
-            .filter(|q| crate::trends::normalise_term(&q.term) == key)
-            .cloned()
-            .collect())
+        Ok(self.related_where(|q| crate::trends::normalise_term(&q.term) == key))
+    }
+
+    fn related_queries_written(&self, term: &str) -> Result<Vec<crate::trends::RelatedQuery>> {
+        let folded = crate::trends::fold_term(term);
+        Ok(self.related_where(|q| crate::trends::fold_term(&q.term) == folded))
     }
 
     fn edit(&self, slug: &str) -> Result<Option<crate::edit::Edit>> {
@@ -255,17 +297,10 @@ impl Store for MemoryStore {
     }
 
     fn put_trend_file(&mut self, file: &crate::trends::TrendFile) -> Result<(u64, u64)> {
-        let same = |a: &crate::trends::Series, b: &crate::trends::Series| {
-            a.source == b.source
-                && a.scale_group == b.scale_group
-                && a.key == b.key
-                && a.metric == b.metric
-                && a.region == b.region
-                && a.granularity == b.granularity
-        };
         let (mut created, mut replaced) = (0, 0);
         for series in &file.series {
-            match self.data.trends.iter_mut().find(|s| same(s, series)) {
+            let id = series.id();
+            match self.data.trends.iter_mut().find(|s| s.id() == id) {
                 Some(stored) => {
                     *stored = series.clone();
                     replaced += 1;
@@ -276,10 +311,21 @@ impl Store for MemoryStore {
                 }
             }
         }
+        let refreshed: std::collections::HashSet<(&str, Option<&str>)> = file
+            .related
+            .iter()
+            .map(|q| (q.term.as_str(), q.region.as_deref()))
+            .collect();
+        self.data
+            .related
+            .retain(|q| !refreshed.contains(&(q.term.as_str(), q.region.as_deref())));
         for q in &file.related {
-            self.data
-                .related
-                .retain(|r| !(r.term == q.term && r.kind == q.kind && r.query == q.query));
+            self.data.related.retain(|r| {
+                !(r.term == q.term
+                    && r.region == q.region
+                    && r.kind == q.kind
+                    && r.query == q.query)
+            });
             self.data.related.push(q.clone());
         }
         Ok((created, replaced))

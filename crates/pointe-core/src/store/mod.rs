@@ -9,6 +9,7 @@
 
 mod memory;
 mod sqlite;
+mod sqlite_trends;
 
 pub use memory::MemoryStore;
 pub use sqlite::SqliteStore;
@@ -191,8 +192,14 @@ pub trait Catalog {
     /// Stored trend series whose normalised term is `key` (every series when `None`), each with
     /// its points in date order.
     fn trend_series(&self, key: Option<&str>) -> Result<Vec<crate::trends::Series>>;
-    /// Stored related queries of the terms whose normalised key is `key`.
+    /// Stored trend series of `term` as written (compared by [`crate::trends::fold_term`]: case,
+    /// accents and punctuation aside), of every source, region and scale group.
+    fn trend_series_written(&self, term: &str) -> Result<Vec<crate::trends::Series>>;
+    /// Stored related queries of the terms whose normalised key is `key`, TOP first.
     fn related_queries(&self, key: &str) -> Result<Vec<crate::trends::RelatedQuery>>;
+    /// Stored related queries of `term` as written (compared as by
+    /// [`Catalog::trend_series_written`]), TOP first.
+    fn related_queries_written(&self, term: &str) -> Result<Vec<crate::trends::RelatedQuery>>;
     /// The edit with this slug.
     fn edit(&self, slug: &str) -> Result<Option<crate::edit::Edit>>;
     /// Every edit, by slug.
@@ -207,10 +214,10 @@ pub trait Store: Catalog {
     /// Opens a transaction. Nothing written through it is visible or durable until
     /// [`StoreTx::commit`]; dropping it rolls back.
     fn begin(&mut self) -> Result<Box<dyn StoreTx + '_>>;
-    /// Stores a trend export read whole, in one transaction: each series replaces the stored
-    /// series of the same source, scale group, term, metric, region and granularity (so
-    /// importing an export again updates it). Returns how many series were new and how many
-    /// replaced.
+    /// Stores a trend export read whole, in one transaction: each series replaces the points
+    /// of the stored series of the same [`crate::trends::SeriesId`] (so importing an export
+    /// again, or a longer one, updates it), and the related queries of each term and region
+    /// replace those stored for it. Returns how many series were new and how many replaced.
     fn put_trend_file(&mut self, file: &crate::trends::TrendFile) -> Result<(u64, u64)>;
     /// Stores an edit, replacing the one of the same slug.
     fn put_edit(&mut self, edit: &crate::edit::Edit) -> Result<()>;

@@ -5,6 +5,7 @@ use std::path::Path;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
+use super::sqlite_trends as trends;
 use super::{
     Catalog, IngestLog, MatchCandidate, OfferData, ProductData, ProductFilter, Store, StoreTx,
     StoredOffer, StoredProduct, retailer_key,
@@ -15,7 +16,7 @@ use crate::{Error, Result};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran. A migration
 /// list kept in code is all this schema needs, so no migration crate is used.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     r#"
 CREATE TABLE sources (
     key INTEGER PRIMARY KEY,
@@ -149,6 +150,34 @@ CREATE TABLE edits (
     updated_at TEXT NOT NULL
 );
 "#,
+    // A series is identified by its term as written (no longer its normalised key); related
+    // queries likewise, per region. The rows stored before are re-keyed in Rust
+    // (`sqlite_trends::rekey_stored_series`), which finds them by their NULL `term_fold`.
+    r#"
+ALTER TABLE trend_series ADD COLUMN term_fold TEXT;
+ALTER TABLE trend_series ADD COLUMN segment TEXT;
+ALTER TABLE trend_series ADD COLUMN legacy_stem TEXT;
+ALTER TABLE trend_series ADD COLUMN legacy_terms TEXT;
+CREATE INDEX trend_series_fold ON trend_series(term_fold);
+CREATE INDEX trend_series_legacy ON trend_series(legacy_stem, term) WHERE legacy_stem IS NOT NULL;
+CREATE TABLE trend_related_by_term (
+    term TEXT NOT NULL,
+    term_fold TEXT,
+    term_key TEXT NOT NULL,
+    region TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL,
+    query TEXT NOT NULL,
+    value_kind TEXT NOT NULL,
+    value INTEGER,
+    PRIMARY KEY (term, region, kind, query)
+);
+INSERT INTO trend_related_by_term (term, term_key, kind, query, value_kind, value)
+    SELECT term, term_key, kind, query, value_kind, value FROM trend_related ORDER BY rowid;
+DROP TABLE trend_related;
+ALTER TABLE trend_related_by_term RENAME TO trend_related;
+CREATE INDEX trend_related_fold ON trend_related(term_fold);
+CREATE INDEX trend_related_key ON trend_related(term_key);
+"#,
 ];
 
 /// The embedded SQLite store. Opening one applies any pending migrations.
@@ -211,7 +240,7 @@ impl SqliteStore {
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;
         }
-        Ok(())
+        super::sqlite_trends::rekey_stored_series(&mut self.conn)
     }
 
     /// Runs SQLite's `integrity_check` and `foreign_key_check`; returns the problems found.
@@ -237,19 +266,6 @@ impl SqliteStore {
         }
         Ok(problems)
     }
-}
-
-/// What makes two stored series the same series: re-importing an export replaces it.
-fn series_identity(s: &crate::trends::Series) -> String {
-    format!(
-        "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
-        s.source.as_str(),
-        s.scale_group,
-        s.key,
-        s.metric,
-        s.region.as_deref().unwrap_or(""),
-        s.granularity.as_str()
-    )
 }
 
 fn to_json(list: &[String]) -> String {
@@ -509,87 +525,20 @@ impl Catalog for SqliteStore {
     }
 
     fn trend_series(&self, key: Option<&str>) -> Result<Vec<crate::trends::Series>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT key, term, term_key, source, region, granularity, scale_group, metric \
-             FROM trend_series WHERE ?1 IS NULL OR term_key = ?1 ORDER BY term_key, key",
-        )?;
-        let heads: Vec<(i64, crate::trends::Series)> = stmt
-            .query_map([key], |r| {
-                let granularity: String = r.get(5)?;
-                Ok((
-                    r.get(0)?,
-                    crate::trends::Series {
-                        term: r.get(1)?,
-                        key: r.get(2)?,
-                        source: crate::trends::TrendSource::parse(&r.get::<_, String>(3)?),
-                        region: r.get(4)?,
-                        granularity: match granularity.as_str() {
-                            "day" => crate::trends::Granularity::Day,
-                            "week" => crate::trends::Granularity::Week,
-                            _ => crate::trends::Granularity::Month,
-                        },
-                        scale_group: r.get(6)?,
-                        metric: r.get(7)?,
-                        points: Vec::new(),
-                    },
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut points = self.conn.prepare_cached(
-            "SELECT date, value, censored, partial FROM trend_points WHERE series_key = ?1 \
-             ORDER BY date",
-        )?;
-        let mut out = Vec::with_capacity(heads.len());
-        for (series_key, mut series) in heads {
-            series.points = points
-                .query_map([series_key], |r| {
-                    let date: String = r.get(0)?;
-                    Ok(crate::trends::Point {
-                        date: date.parse().map_err(|e: jiff::Error| {
-                            rusqlite::Error::FromSqlConversionFailure(
-                                0,
-                                rusqlite::types::Type::Text,
-                                e.into(),
-                            )
-                        })?,
-                        value: r.get(1)?,
-                        censored: r.get::<_, i64>(2)? != 0,
-                        partial: r.get::<_, i64>(3)? != 0,
-                    })
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            out.push(series);
-        }
-        Ok(out)
+        let filter = key.map_or(trends::Filter::All, trends::Filter::Key);
+        trends::series(&self.conn, filter)
+    }
+
+    fn trend_series_written(&self, term: &str) -> Result<Vec<crate::trends::Series>> {
+        trends::series(&self.conn, trends::Filter::Written(term))
     }
 
     fn related_queries(&self, key: &str) -> Result<Vec<crate::trends::RelatedQuery>> {
-        use crate::trends::{RelatedKind, RelatedQuery, RelatedValue};
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT term, kind, query, value_kind, value FROM trend_related WHERE term_key = ?1 \
-             ORDER BY kind DESC, rowid",
-        )?;
-        let rows = stmt.query_map([key], |r| {
-            let kind: String = r.get(1)?;
-            let value_kind: String = r.get(3)?;
-            let value: Option<i64> = r.get(4)?;
-            let value = value.unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
-            Ok(RelatedQuery {
-                term: r.get(0)?,
-                kind: if kind == "rising" {
-                    RelatedKind::Rising
-                } else {
-                    RelatedKind::Top
-                },
-                query: r.get(2)?,
-                value: match value_kind.as_str() {
-                    "breakout" => RelatedValue::Breakout,
-                    "percent" => RelatedValue::Percent(value),
-                    _ => RelatedValue::Score(value),
-                },
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        trends::related(&self.conn, trends::Filter::Key(key))
+    }
+
+    fn related_queries_written(&self, term: &str) -> Result<Vec<crate::trends::RelatedQuery>> {
+        trends::related(&self.conn, trends::Filter::Written(term))
     }
 
     fn edit(&self, slug: &str) -> Result<Option<crate::edit::Edit>> {
@@ -660,83 +609,7 @@ impl Store for SqliteStore {
     }
 
     fn put_trend_file(&mut self, file: &crate::trends::TrendFile) -> Result<(u64, u64)> {
-        use crate::trends::{RelatedKind, RelatedValue};
-        let tx = self.conn.transaction()?;
-        let (mut created, mut replaced) = (0, 0);
-        let file_name = file.path.display().to_string();
-        for series in &file.series {
-            let identity = series_identity(series);
-            let existing: Option<i64> = tx
-                .prepare_cached("SELECT key FROM trend_series WHERE identity = ?1")?
-                .query_row([&identity], |r| r.get(0))
-                .optional()?;
-            let series_key = match existing {
-                Some(key) => {
-                    tx.prepare_cached("DELETE FROM trend_points WHERE series_key = ?1")?
-                        .execute([key])?;
-                    tx.prepare_cached(
-                        "UPDATE trend_series SET term = ?2, file = ?3 WHERE key = ?1",
-                    )?
-                    .execute(params![key, series.term, file_name])?;
-                    replaced += 1;
-                    key
-                }
-                None => {
-                    tx.prepare_cached(
-                        "INSERT INTO trend_series (identity, term, term_key, source, region, \
-                         granularity, scale_group, metric, file) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                    )?
-                    .execute(params![
-                        identity,
-                        series.term,
-                        series.key,
-                        series.source.as_str(),
-                        series.region,
-                        series.granularity.as_str(),
-                        series.scale_group,
-                        series.metric,
-                        file_name
-                    ])?;
-                    created += 1;
-                    tx.last_insert_rowid()
-                }
-            };
-            let mut insert = tx.prepare_cached(
-                "INSERT OR REPLACE INTO trend_points (series_key, date, value, censored, partial) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for p in &series.points {
-                insert.execute(params![
-                    series_key,
-                    p.date.to_string(),
-                    p.value,
-                    p.censored as i64,
-                    p.partial as i64
-                ])?;
-            }
-        }
-        for q in &file.related {
-            let (value_kind, value) = match q.value {
-                RelatedValue::Score(v) => ("score", Some(i64::from(v))),
-                RelatedValue::Percent(v) => ("percent", Some(i64::from(v))),
-                RelatedValue::Breakout => ("breakout", None),
-            };
-            tx.prepare_cached(
-                "INSERT OR REPLACE INTO trend_related (term, term_key, kind, query, value_kind, value) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![
-                q.term,
-                crate::trends::normalise_term(&q.term),
-                if q.kind == RelatedKind::Rising { "rising" } else { "top" },
-                q.query,
-                value_kind,
-                value
-            ])?;
-        }
-        tx.commit()?;
-        Ok((created, replaced))
+        trends::put_file(&mut self.conn, file)
     }
 
     fn put_edit(&mut self, edit: &crate::edit::Edit) -> Result<()> {

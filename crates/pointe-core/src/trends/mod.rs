@@ -14,8 +14,10 @@
 mod aesthetics;
 mod analysis;
 mod fit;
+mod lookup;
 mod parse;
 
+use std::fmt;
 use std::path::PathBuf;
 
 use jiff::civil::Date;
@@ -29,7 +31,9 @@ pub use analysis::{
     growth_over, mann_kendall, rank_by_momentum, theil_sen_slope,
 };
 pub use fit::{Fit, SignatureMatch, fit};
-pub use parse::read_trend_file;
+pub use lookup::{fold_term, related_for, series_for, term_key};
+pub(crate) use parse::group_stem;
+pub use parse::{MAX_TREND_FILE_BYTES, parse_trend_bytes, read_trend_file};
 
 /// How far apart the points of a series are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -124,6 +128,10 @@ pub struct Point {
 }
 
 /// One term's values over time, from one file.
+///
+/// A series is identified by its [`SeriesId`]: source, term as written, region, scale group
+/// and metric. Its `key` (the folded, normalised term) only matches it to aesthetics and helps
+/// look it up: "back to school" and "back to school outfits" share a key and are two series.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Series {
     /// The term as the file writes it (`"coquette aesthetic"`, `"fabric_satin"`).
@@ -134,15 +142,59 @@ pub struct Series {
     pub source: TrendSource,
     /// The region, from `--region` or read from the file (`"United States"`), when known.
     pub region: Option<String>,
+    /// What else the file says the request covered, from pytrends' extra text columns
+    /// (`"segment=students"`), when it says.
+    pub segment: Option<String>,
     /// How far apart the points are.
     pub granularity: Granularity,
-    /// The series whose values share one scale. Google and Pinterest scale each request to its
-    /// own peak, so values are comparable only within a group. By default one file is one group.
+    /// The series whose values share one scale. Google and pytrends scale each request to its
+    /// peak, so values are comparable only within a group. By default one request of a file is
+    /// one group, named from the file's stem and what the request asked for, never its dates
+    /// (see [`ImportOptions::scale_group`]).
     pub scale_group: String,
     /// What the values measure: `search_interest`, `views`, `videos`, …
     pub metric: String,
     /// The points, sorted by date, one per date at most. A gap is a missing date, never a zero.
     pub points: Vec<Point>,
+}
+
+impl Series {
+    /// The series' identity: importing a series of the same identity replaces its points.
+    pub fn id(&self) -> SeriesId {
+        SeriesId {
+            source: self.source.as_str().to_string(),
+            term: self.term.clone(),
+            region: self.region.clone(),
+            scale_group: self.scale_group.clone(),
+            metric: self.metric.clone(),
+        }
+    }
+}
+
+/// What makes two series one: the same source, term as written, region, scale group and metric.
+///
+/// The metric is part of it because views and video counts of one term are two measures, even
+/// when `--scale-group` names one group for both files.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct SeriesId {
+    /// The source's name (`google_trends`, `pytrends`, …).
+    pub source: String,
+    /// The term as the file writes it.
+    pub term: String,
+    /// The region, when known.
+    pub region: Option<String>,
+    /// The scale group.
+    pub scale_group: String,
+    /// What the values measure.
+    pub metric: String,
+}
+
+impl SeriesId {
+    /// The identity as one string, for a store's unique column: `series|` and the fields as a
+    /// JSON object, so that no two identities give the same string whatever their text.
+    pub fn to_key_string(&self) -> String {
+        format!("series|{}", serde_json::to_string(self).unwrap_or_default())
+    }
 }
 
 /// The layout a trend file was read as.
@@ -204,11 +256,36 @@ pub enum RelatedValue {
     Breakout,
 }
 
+impl fmt::Display for RelatedValue {
+    /// `100`, `+3,700%` or `Breakout`, as Google writes them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RelatedValue::Score(score) => write!(f, "{score}"),
+            RelatedValue::Percent(percent) => write!(f, "+{}%", group_digits(*percent)),
+            RelatedValue::Breakout => f.write_str("Breakout"),
+        }
+    }
+}
+
+fn group_digits(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 /// One related query of a Google Trends related-queries export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RelatedQuery {
     /// The term the query relates to, as the file writes it.
     pub term: String,
+    /// The region the export covers (`"Worldwide"`), from `--region` or the file, when known.
+    pub region: Option<String>,
     /// The section: TOP or RISING.
     pub kind: RelatedKind,
     /// The related query.
@@ -252,6 +329,16 @@ pub struct ReportedChanges {
     pub changes: Vec<ReportedChange>,
 }
 
+/// Terms of one file that fold to one key: each is its own series, but looking the key up (or
+/// an aesthetic by it) finds them all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TermCollision {
+    /// The key they share (`back_to_school`).
+    pub key: String,
+    /// The terms, as the file writes them, in the file's order.
+    pub terms: Vec<String>,
+}
+
 /// Everything read from one trend file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TrendFile {
@@ -265,6 +352,11 @@ pub struct TrendFile {
     pub related: Vec<RelatedQuery>,
     /// The changes the source reports per term (Pinterest exports only).
     pub reported: Vec<ReportedChanges>,
+    /// The terms of the file that fold to one key; every one of them is kept as its own series.
+    pub collisions: Vec<TermCollision>,
+    /// True when Pointe named the scale groups (no `--scale-group`): a store may then take over
+    /// a series it holds under the group an older Pointe named for the same file.
+    pub default_groups: bool,
 }
 
 /// What the user tells the importer about a file; every field may be left to the file.
@@ -275,9 +367,12 @@ pub struct ImportOptions {
     pub source: Option<String>,
     /// The region of every series, overriding the one the file names. Default: the file's.
     pub region: Option<String>,
-    /// The scale group of every series. Default: one group per file, named from the file's stem
-    /// and a hash of its terms, region, granularity and dates, so importing the same export
-    /// twice gives the same group and another export gives another.
+    /// The scale group of every series (numbered `G/1`, `G/2`… for a file of several requests,
+    /// such as stacked pytrends batches). Default: one group per request, named from the file's
+    /// stem (without a download counter or dates) and a hash of the layout, the request's terms
+    /// (where they share a scale), regions, segments and preamble, never its dates: importing the
+    /// same export twice, or a longer export of the same terms, updates its series in place, and
+    /// another request gives another group.
     pub scale_group: Option<String>,
 }
 
@@ -335,5 +430,9 @@ pub fn sparkline(points: &[Point]) -> String {
     line.into_iter().collect()
 }
 
+#[cfg(test)]
+mod layout_tests;
+#[cfg(test)]
+mod parse_props;
 #[cfg(test)]
 mod tests;

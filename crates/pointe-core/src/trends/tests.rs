@@ -32,6 +32,7 @@ fn series(granularity: Granularity, points: Vec<Point>) -> Series {
         key: "test".into(),
         source: TrendSource::Other("test".into()),
         region: None,
+        segment: None,
         granularity,
         scale_group: "test".into(),
         metric: "search_interest".into(),
