@@ -8,6 +8,8 @@
 use std::borrow::Cow;
 use std::io::Write;
 
+use unicode_width::UnicodeWidthStr;
+
 use serde::Serialize;
 
 /// How a command prints data.
@@ -106,14 +108,14 @@ pub fn print_list<T: Serialize>(format: Format, items: &[T], total: u64) -> anyh
     }
 }
 
-/// Writes rows as aligned columns; the first row is the header. Widths count characters, so
-/// `£` and accented names line up.
+/// Writes rows as aligned columns; the first row is the header. Widths are display columns, so
+/// `£`, accented names and Chinese or Japanese text (two columns a character) line up.
 pub fn table(rows: &[Vec<String>]) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0usize; columns];
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
-            widths[i] = widths[i].max(cell.chars().count());
+            widths[i] = widths[i].max(cell.width());
         }
     }
     let mut out = String::new();
@@ -124,10 +126,7 @@ pub fn table(rows: &[Vec<String>]) -> String {
                 line.push_str(cell);
             } else {
                 line.push_str(cell);
-                line.extend(std::iter::repeat_n(
-                    ' ',
-                    widths[i] - cell.chars().count() + 2,
-                ));
+                line.extend(std::iter::repeat_n(' ', widths[i] - cell.width() + 2));
             }
         }
         out.push_str(line.trim_end());
@@ -162,5 +161,20 @@ mod tests {
             "Flats \\u{1b}[2J\\u{1b}]0;pwned\\u{7}\\u{9b}31m"
         );
         assert!(matches!(escape_controls("a\tb\nc £5"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn tables_align_wide_characters_by_display_width() {
+        let rows = vec![
+            vec!["term".to_string(), "n".to_string()],
+            vec!["芭蕾风".to_string(), "1".to_string()],
+            vec!["ballet".to_string(), "2".to_string()],
+        ];
+        let text = table(&rows);
+        let columns: Vec<usize> = text
+            .lines()
+            .map(|l| l[..l.rfind(' ').unwrap()].width() + 1)
+            .collect();
+        assert_eq!(columns, [8, 8, 8], "{text}");
     }
 }

@@ -128,7 +128,7 @@ fn import(
         let (created, replaced) = store.put_trend_file(&file)?;
         let report = import_report(&file, created, replaced);
         if cli.output == Format::Table {
-            print_import_report(&file, &report);
+            print_import_report(&file, &report)?;
         }
         reports.push(report);
     }
@@ -160,8 +160,8 @@ fn import_report(file: &TrendFile, created: u64, replaced: u64) -> serde_json::V
     })
 }
 
-fn print_import_report(file: &TrendFile, report: &serde_json::Value) {
-    println!(
+fn print_import_report(file: &TrendFile, report: &serde_json::Value) -> std::io::Result<()> {
+    outln!(
         "{}: {} — {} series ({} new, {} updated), {} points ({} censored \"<1\"), {} related queries",
         file.path.display(),
         file.layout.as_str(),
@@ -171,16 +171,17 @@ fn print_import_report(file: &TrendFile, report: &serde_json::Value) {
         report["points"],
         report["censored_points"],
         file.related.len()
-    );
+    )?;
     for collision in &file.collisions {
         let quoted: Vec<String> = collision.terms.iter().map(|t| format!("{t:?}")).collect();
-        println!(
+        outln!(
             "  note: {} all read as {}: kept as {} series (look each up by its term as written)",
             quoted.join(", "),
             collision.key,
             collision.terms.len()
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// One line of `trends list`.
@@ -293,7 +294,7 @@ fn list(cli: &Cli, options: &AnalysisOptions) -> anyhow::Result<u8> {
                     format!("{:.4}", i.mann_kendall_p),
                 ]);
             }
-            print!("{}", table(&rows));
+            out!("{}", table(&rows))?;
         }
         format => print_list(format, &items, items.len() as u64)?,
     }
@@ -337,7 +338,7 @@ fn show(cli: &Cli, term: &str, options: &AnalysisOptions) -> anyhow::Result<u8> 
     match cli.output {
         Format::Table => {
             for (s, a) in series.iter().zip(&analyses) {
-                println!(
+                outln!(
                     "{} — {} {} ({}, {}, scale group {})",
                     s.term,
                     s.source.as_str(),
@@ -345,9 +346,9 @@ fn show(cli: &Cli, term: &str, options: &AnalysisOptions) -> anyhow::Result<u8> 
                     s.region.as_deref().unwrap_or("region not stated"),
                     s.granularity.as_str(),
                     s.scale_group
-                );
-                println!("  {}", sparkline(&s.points));
-                println!(
+                )?;
+                outln!("  {}", sparkline(&s.points))?;
+                outln!(
                     "  stage {}; year on year {}; period on period {}; onset {}; peak {}; latest {}",
                     a.stage.as_str(),
                     a.growth_yoy,
@@ -359,8 +360,8 @@ fn show(cli: &Cli, term: &str, options: &AnalysisOptions) -> anyhow::Result<u8> 
                     a.latest
                         .map(|(d, v)| format!("{d} at {v}"))
                         .unwrap_or_else(|| "-".into()),
-                );
-                println!(
+                )?;
+                outln!(
                     "  Mann–Kendall S={} p={:.4}; Theil–Sen slope {:+.4}/period; robust z {:+.2}; momentum {:+.1}{}",
                     a.mann_kendall.s,
                     a.mann_kendall.p_value,
@@ -372,7 +373,7 @@ fn show(cli: &Cli, term: &str, options: &AnalysisOptions) -> anyhow::Result<u8> 
                     } else {
                         ""
                     }
-                );
+                )?;
                 let mut line = String::from("  ");
                 let mut previous: Option<jiff::civil::Date> = None;
                 for p in &s.points {
@@ -400,10 +401,10 @@ fn show(cli: &Cli, term: &str, options: &AnalysisOptions) -> anyhow::Result<u8> 
                         if p.partial { " (partial)" } else { "" }
                     ));
                 }
-                println!("{}", textwrap_simple(&line, 100));
+                outln!("{}", textwrap_simple(&line, 100))?;
             }
             if !related.is_empty() {
-                print!("{}", related_tables(&related));
+                out!("{}", related_tables(&related))?;
             }
         }
         _ => {
@@ -506,7 +507,7 @@ fn related(cli: &Cli, term: &str) -> anyhow::Result<u8> {
         );
     }
     match cli.output {
-        Format::Table => print!("{}", related_tables(&items)),
+        Format::Table => out!("{}", related_tables(&items))?,
         format => print_list(format, &items, items.len() as u64)?,
     }
     Ok(0)
@@ -612,7 +613,7 @@ fn products(cli: &Cli, term: &str, limit: usize) -> anyhow::Result<u8> {
     }
     match cli.output {
         Format::Table => {
-            println!("{} — products by fit to its signature\n", aesthetic.name);
+            outln!("{} — products by fit to its signature\n", aesthetic.name)?;
             let mut rows = vec![vec![
                 "#".to_string(),
                 "FIT".into(),
@@ -637,8 +638,8 @@ fn products(cli: &Cli, term: &str, limit: usize) -> anyhow::Result<u8> {
                         .join(", "),
                 ]);
             }
-            print!("{}", table(&rows));
-            println!("{} of {} fitting products", items.len(), total);
+            out!("{}", table(&rows))?;
+            outln!("{} of {} fitting products", items.len(), total)?;
         }
         format => print_list(format, &items, total)?,
     }

@@ -42,17 +42,24 @@ fn big_feed(env: &Env, rows: usize) -> String {
 }
 
 fn catalog_digest(env: &Env) -> (u64, String) {
-    let list = env
-        .run(&["products", "list", "--limit", "1000000", "-o", "json"])
-        .expect_code(0)
-        .json();
-    let total = list["total"].as_u64().unwrap();
-    let mut lines: Vec<String> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| format!("{} {} {}", p["id"], p["title"], p["lowest_price"]))
-        .collect();
+    let mut total = 0;
+    let mut lines: Vec<String> = Vec::new();
+    for offset in ["0", "10000", "20000"] {
+        let list = env
+            .run(&[
+                "products", "list", "--limit", "10000", "--offset", offset, "-o", "json",
+            ])
+            .expect_code(0)
+            .json();
+        total = list["total"].as_u64().unwrap();
+        lines.extend(
+            list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| format!("{} {} {}", p["id"], p["title"], p["lowest_price"])),
+        );
+    }
     lines.sort();
     (total, lines.join("\n"))
 }

@@ -385,7 +385,11 @@ pub fn cite_trend(
         .resolve(term)
         .map(|a| a.id.clone())
         .unwrap_or_else(|| crate::trends::normalise_term(term));
-    let series = store.trend_series(Some(&key))?;
+    // The term as written first ("fall outfits" is not "fall"), then the aesthetic it names.
+    let mut series = crate::trends::series_for(store, term)?;
+    if series.is_empty() {
+        series = store.trend_series(Some(&key))?;
+    }
     let search = series
         .iter()
         .find(|s| s.source == crate::trends::TrendSource::GoogleTrends)
