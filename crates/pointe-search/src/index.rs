@@ -31,13 +31,14 @@ use tantivy::{
     TantivyDocument,
 };
 
+use crate::bounds::{MAX_TOKENS, MAX_WORD_BYTES, features_json};
 use crate::config::LookalikeConfig;
 use crate::features::{IndexedProduct, indexed_product};
 use crate::{Error, Result};
 
 /// Bumped whenever the schema or what is indexed changes: an index of another version is
 /// rebuilt.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// The name of the meta file inside the index directory.
 pub const META_FILE: &str = "pointe-index.json";
@@ -169,7 +170,7 @@ fn register_tokenizers(index: &Index) {
     index.tokenizers().register(
         TOKENIZER,
         TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(RemoveLongFilter::limit(40))
+            .filter(RemoveLongFilter::limit(MAX_WORD_BYTES + 1))
             .filter(LowerCaser)
             .filter(AsciiFoldingFilter)
             .filter(Stemmer::new(Language::English))
@@ -439,9 +440,8 @@ fn document(f: &Fields, p: &IndexedProduct) -> Result<TantivyDocument> {
     }
     doc.add_u64(f.in_stock, u64::from(d.in_stock));
     doc.add_u64(f.key, p.key);
-    let json = |v: &dyn erased::Json| v.to_json();
-    doc.add_bytes(f.features, json(&p.features)?.as_bytes());
-    doc.add_text(f.display, json(&p.display)?);
+    doc.add_bytes(f.features, features_json(&p.features)?.as_bytes());
+    doc.add_text(f.display, erased::Json::to_json(&p.display)?);
     Ok(doc)
 }
 
@@ -493,6 +493,7 @@ pub(crate) fn pair_tokens(attr_tokens: &[String]) -> Vec<String> {
             out.push(pair_token(c, t));
         }
     }
+    out.truncate(MAX_TOKENS);
     out
 }
 

@@ -9,11 +9,14 @@
 //!   weighted attribute scorer, explanations (shared attributes, differences, saving, tier)
 //!   and per-brand diversity.
 //! - `config.rs`: the scorer's weights (`data/lookalike.toml`).
+//! - `bounds.rs`: the bounds on every text, word and list indexed, so that any stored row can
+//!   be indexed and read back.
 //!
 //! The library is synchronous and has no terminal or HTTP code.
 
 #![warn(missing_docs)]
 
+pub mod bounds;
 mod candidates;
 pub mod config;
 mod features;
@@ -71,8 +74,7 @@ pub mod peer {
             brand: p.display.brand.clone().unwrap_or_default(),
             attr_words: p.attr_words.clone(),
             price_gbp: p.price.map(|x| x.gbp_minor),
-            features_json: serde_json::to_string(&p.features)
-                .map_err(|e| crate::Error::Usage(format!("features: {e}")))?,
+            features_json: crate::bounds::features_json(&p.features)?,
         })
     }
 }

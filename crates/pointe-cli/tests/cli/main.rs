@@ -6,6 +6,7 @@ mod catalogs;
 mod crash;
 mod demo;
 mod edit;
+mod index;
 mod ingest;
 mod lookalikes;
 mod products;
