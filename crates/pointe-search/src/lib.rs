@@ -3,6 +3,9 @@
 //! - `index.rs`: the schema, building the index from a [`pointe_core::store::Catalog`], and
 //!   staleness (the store's generation, the taxonomy, tiers and rates the index was built
 //!   with, recorded in a meta file beside it; a stale, missing or corrupt index is rebuilt).
+//! - `layout.rs`: the index directory shared by commands running at once: immutable
+//!   versions, a `CURRENT` pointer swapped by rename, one builder at a time (a file lock),
+//!   versions removed once no reader holds them.
 //! - `search.rs`: full-text search (BM25 over title, description, brand and attribute words,
 //!   English stemming, typo tolerance, filters, facets, sorting).
 //! - `lookalike.rs`: look-alikes of a hero product or text: candidates from the index, the
@@ -21,6 +24,7 @@ mod candidates;
 pub mod config;
 mod features;
 pub mod index;
+mod layout;
 pub mod lookalike;
 pub mod search;
 
@@ -82,7 +86,7 @@ pub mod peer {
 use std::path::PathBuf;
 
 pub use config::LookalikeConfig;
-pub use index::{Freshness, IndexContext, SearchIndex};
+pub use index::{Freshness, IndexContext, Refresh, SearchIndex};
 pub use lookalike::{Difference, Hero, Lookalike, LookalikeQuery, LookalikeResults, Saving};
 pub use search::{SearchHit, SearchQuery, SearchResults, SortOrder};
 
