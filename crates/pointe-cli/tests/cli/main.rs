@@ -3,6 +3,7 @@
 
 mod attributes;
 mod catalogs;
+mod concurrency;
 mod crash;
 mod demo;
 mod edit;
