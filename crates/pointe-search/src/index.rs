@@ -292,9 +292,7 @@ impl SearchIndex {
             Err(e) => return Err(e),
         };
         let layout = Layout::new(root);
-        let lock = layout.lock_build(true)?.ok_or_else(|| {
-            Error::Usage(format!("{}: the build lock was not taken", root.display()))
-        })?;
+        let lock = layout.wait_for_build()?;
         if let Ok(Ok(index)) = SearchIndex::open_fresh(root, catalog, &ctx) {
             return Ok((index, Freshness::Fresh));
         }
@@ -315,7 +313,7 @@ impl SearchIndex {
             return Ok(Refresh::Fresh);
         }
         let layout = Layout::new(root);
-        let Some(lock) = layout.lock_build(false)? else {
+        let Some(lock) = layout.try_build()? else {
             return Ok(Refresh::Busy);
         };
         if let Ok(Ok(_)) = SearchIndex::open_fresh(root, catalog, &ctx) {
@@ -371,9 +369,7 @@ impl SearchIndex {
     /// its offers.
     pub fn build(root: &Path, catalog: &dyn Catalog, ctx: IndexContext) -> Result<SearchIndex> {
         let layout = Layout::new(root);
-        let lock = layout.lock_build(true)?.ok_or_else(|| {
-            Error::Usage(format!("{}: the build lock was not taken", root.display()))
-        })?;
+        let lock = layout.wait_for_build()?;
         build_locked(&layout, &lock, catalog, ctx)
     }
 

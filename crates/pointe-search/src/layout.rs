@@ -84,9 +84,24 @@ impl Layout {
         Ok(Some(name.to_string()))
     }
 
-    /// Takes the build lock: waits for another builder when `wait`, else returns `None` when
-    /// another command holds it.
-    pub(crate) fn lock_build(&self, wait: bool) -> Result<Option<BuildLock>> {
+    /// Takes the build lock, waiting for another builder to finish first.
+    pub(crate) fn wait_for_build(&self) -> Result<BuildLock> {
+        let (file, path) = self.build_lock_file()?;
+        file.lock().map_err(|e| Error::io(&path, e))?;
+        Ok(BuildLock { _file: file })
+    }
+
+    /// Takes the build lock, or `None` when another command holds it.
+    pub(crate) fn try_build(&self) -> Result<Option<BuildLock>> {
+        let (file, path) = self.build_lock_file()?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(BuildLock { _file: file })),
+            Err(TryLockError::WouldBlock) => Ok(None),
+            Err(TryLockError::Error(e)) => Err(Error::io(&path, e)),
+        }
+    }
+
+    fn build_lock_file(&self) -> Result<(File, PathBuf)> {
         std::fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
         let path = self.root.join(BUILD_LOCK);
         let file = File::options()
@@ -95,15 +110,7 @@ impl Layout {
             .write(true)
             .open(&path)
             .map_err(|e| Error::io(&path, e))?;
-        if wait {
-            file.lock().map_err(|e| Error::io(&path, e))?;
-            return Ok(Some(BuildLock { _file: file }));
-        }
-        match file.try_lock() {
-            Ok(()) => Ok(Some(BuildLock { _file: file })),
-            Err(TryLockError::WouldBlock) => Ok(None),
-            Err(TryLockError::Error(e)) => Err(Error::io(&path, e)),
-        }
+        Ok((file, path))
     }
 
     /// Creates the directory of a new version of the store's `generation`, with its readers'
@@ -239,17 +246,17 @@ mod tests {
     fn one_builder_at_a_time_and_the_lock_is_released_on_drop() {
         let dir = tempfile::tempdir().unwrap();
         let layout = Layout::new(&dir.path().join("index"));
-        let lock = layout.lock_build(false).unwrap().unwrap();
-        assert!(layout.lock_build(false).unwrap().is_none());
+        let lock = layout.try_build().unwrap().unwrap();
+        assert!(layout.try_build().unwrap().is_none());
         drop(lock);
-        assert!(layout.lock_build(false).unwrap().is_some());
+        assert!(layout.try_build().unwrap().is_some());
     }
 
     #[test]
     fn publishing_swaps_current_and_cleaning_spares_held_versions() {
         let dir = tempfile::tempdir().unwrap();
         let layout = Layout::new(&dir.path().join("index"));
-        let lock = layout.lock_build(true).unwrap().unwrap();
+        let lock = layout.wait_for_build().unwrap();
         assert_eq!(layout.current().unwrap(), None);
         let old = complete(&layout, &lock, 1);
         layout.publish(&lock, &old).unwrap();
