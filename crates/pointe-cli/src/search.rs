@@ -133,11 +133,12 @@ pub fn open_index(cli: &Cli, store: &dyn Catalog) -> anyhow::Result<SearchIndex>
 }
 
 /// Brings the search index up to date after the store changed; a failure is a warning (the
-/// next search rebuilds it).
+/// next search rebuilds it). Another command building the index meanwhile is no failure: that
+/// build, or the next command reading the index, brings it up to date.
 pub fn refresh_index(cli: &Cli, store: &dyn Catalog) {
     let dir = cli.data_dir.join("index");
     let result = context(cli, store)
-        .and_then(|ctx| SearchIndex::open_or_build(&dir, store, ctx).map_err(anyhow::Error::from));
+        .and_then(|ctx| SearchIndex::refresh(&dir, store, ctx).map_err(anyhow::Error::from));
     if let Err(err) = result {
         eprintln!("warning: the search index was not updated ({err}); the next search rebuilds it");
     }

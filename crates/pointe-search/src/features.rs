@@ -16,6 +16,7 @@ use pointe_core::tiers::Tiers;
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
+use crate::bounds::{self, MAX_LIST, MAX_OFFERS, MAX_TOKENS};
 
 /// Words too common to say anything about a product.
 const STOPWORDS: &[&str] = &[
@@ -68,6 +69,27 @@ pub(crate) struct Features {
 }
 
 impl Features {
+    /// Halves the longest of its lists, so that its encoding shrinks; `false` when every list
+    /// is already empty.
+    pub fn shrink(&mut self) -> bool {
+        let lens = [
+            self.words.len(),
+            self.attrs.len(),
+            self.other_colours.len(),
+            self.described.len(),
+        ];
+        let longest = (0..lens.len()).max_by_key(|&i| lens[i]).unwrap_or(0);
+        let keep = lens[longest] / 2;
+        match longest {
+            _ if lens[longest] == 0 => return false,
+            0 => self.words.truncate(keep),
+            1 => self.attrs.truncate(keep),
+            2 => self.other_colours.truncate(keep),
+            _ => self.described.truncate(keep),
+        }
+        true
+    }
+
     /// The price as money and the day it was seen.
     pub fn price(&self) -> Option<(Money, Date)> {
         let (minor, code, day) = self.price.as_ref()?;
@@ -179,7 +201,7 @@ pub(crate) fn title_words(title: &str, brand: Option<&str>) -> Vec<String> {
             out.push(compound);
         }
     }
-    out
+    bounds::words(out)
 }
 
 /// The hyphenated words of a text, folded and stemmed, hyphens kept ("a-line", "logo-patch"):
@@ -343,6 +365,9 @@ pub(crate) fn attribute_parts(
         if let Some(family) = &a.colour_family {
             tokens.push(format!("colour_family:{family}"));
         }
+        attrs.truncate(MAX_TOKENS);
+        tokens.truncate(MAX_TOKENS);
+        words.truncate(MAX_TOKENS);
         if let Some(title) = title {
             colour = title_colour(title, taxonomy).or(colour);
         }
@@ -427,6 +452,7 @@ pub(crate) fn other_title_colours(
             out.push(id);
         }
     }
+    out.truncate(MAX_LIST);
     out
 }
 
@@ -438,7 +464,8 @@ fn title_colour_words(title: &str, taxonomy: &Taxonomy) -> Vec<String> {
         .collect()
 }
 
-/// Builds what the index holds about a product from the store.
+/// Builds what the index holds about a product from the store, every text and list within
+/// its bound (see [`bounds`]).
 pub(crate) fn indexed_product(
     product: &StoredProduct,
     offers: &[Offer],
@@ -447,6 +474,9 @@ pub(crate) fn indexed_product(
     tiers: &Tiers,
     today: Date,
 ) -> Result<IndexedProduct> {
+    let product = bounds::product(product);
+    let offers = bounds::offers(offers);
+    let (product, offers) = (product.as_ref(), offers.as_ref());
     let data = &product.data;
     let price = price_info(offers, rates, today)?;
     let tier = match &price {
@@ -465,10 +495,17 @@ pub(crate) fn indexed_product(
         .collect();
     retailer_keys.sort();
     retailer_keys.dedup();
+    retailer_keys.truncate(MAX_OFFERS);
     let materials = data
         .attributes
         .as_ref()
-        .map(|a| a.ids("material").iter().map(|s| s.to_string()).collect())
+        .map(|a| {
+            a.ids("material")
+                .iter()
+                .take(MAX_LIST)
+                .map(|s| s.to_string())
+                .collect()
+        })
         .unwrap_or_default();
     Ok(IndexedProduct {
         key: product.key.max(0) as u64,
@@ -476,6 +513,7 @@ pub(crate) fn indexed_product(
             id: product.id.clone(),
             item_ids: offers
                 .iter()
+                .take(MAX_OFFERS)
                 .map(|o| (o.source.clone(), o.retailer.clone(), o.item_id.clone()))
                 .collect(),
             brand: data.brand.clone(),

@@ -1,13 +1,16 @@
 //! The search index: its schema, building it from the store, and knowing when it is stale.
 //!
-//! The index lives in `<data-dir>/index/` beside a meta file (`pointe-index.json`) recording
-//! the store generation, taxonomy version, tiers and exchange rates it was built from and the
-//! schema version. [`SearchIndex::open_or_build`] compares them with the store's and rebuilds
-//! whenever any differs or the index is missing or cannot be opened, so a search is never
-//! served from an index that no longer matches the catalog.
+//! The index lives in `<data-dir>/index/` as versions (see `layout.rs`), each with a meta
+//! file (`pointe-index.json`) recording the store generation, taxonomy version, tiers and
+//! exchange rates it was built from and the schema version. [`SearchIndex::open_or_build`]
+//! compares them with the store's and rebuilds whenever any differs or the index is missing
+//! or cannot be opened, so a search is never served from an index that no longer matches the
+//! catalog.
 //!
-//! A rebuild is complete (every product is read again) and written to a fresh directory that
-//! replaces the old one only once it is committed, so a failed rebuild leaves the old index.
+//! A rebuild is complete (every product is read again, in one consistent read of the store),
+//! taken by one command at a time, and written to a new version that becomes the live one
+//! only once it is committed and synced, so a failed or killed rebuild leaves the old index
+//! and a reader never opens a half-written one.
 
 use std::path::{Path, PathBuf};
 
@@ -31,8 +34,10 @@ use tantivy::{
     TantivyDocument,
 };
 
+use crate::bounds::{MAX_TOKENS, MAX_WORD_BYTES, features_json};
 use crate::config::LookalikeConfig;
 use crate::features::{IndexedProduct, indexed_product};
+use crate::layout::{BuildLock, Layout, ReaderHold};
 use crate::{Error, Result};
 
 /// Bumped whenever the schema or what is indexed changes: an index of another version is
@@ -169,7 +174,7 @@ fn register_tokenizers(index: &Index) {
     index.tokenizers().register(
         TOKENIZER,
         TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(RemoveLongFilter::limit(40))
+            .filter(RemoveLongFilter::limit(MAX_WORD_BYTES + 1))
             .filter(LowerCaser)
             .filter(AsciiFoldingFilter)
             .filter(Stemmer::new(Language::English))
@@ -178,7 +183,8 @@ fn register_tokenizers(index: &Index) {
 }
 
 /// An open search index with what querying it needs. Opening one reads the meta file and maps
-/// the index files; it is then cheap to query many times.
+/// the index files; it is then cheap to query many times. It holds its version of the index
+/// for as long as it lives: no builder removes a version being read.
 pub struct SearchIndex {
     pub(crate) index: Index,
     pub(crate) reader: IndexReader,
@@ -186,6 +192,7 @@ pub struct SearchIndex {
     pub(crate) ctx: IndexContext,
     meta: IndexMeta,
     dir: PathBuf,
+    _hold: ReaderHold,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -197,167 +204,173 @@ impl std::fmt::Debug for SearchIndex {
     }
 }
 
+/// What [`SearchIndex::refresh`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refresh {
+    /// The index already matched the store.
+    Fresh,
+    /// It was rebuilt, with this many products.
+    Rebuilt(u64),
+    /// Another command is building it: that build, or the next command that reads the
+    /// index, brings it up to date.
+    Busy,
+}
+
 /// The meta file of the index in `dir`, if readable.
 fn read_meta(dir: &Path) -> Option<IndexMeta> {
     let text = std::fs::read_to_string(dir.join(META_FILE)).ok()?;
     serde_json::from_str(&text).ok()
 }
 
+/// Why an index built from `meta` does not match the store and context, if it does not.
+fn staleness(
+    meta: &IndexMeta,
+    catalog: &dyn Catalog,
+    ctx: &IndexContext,
+) -> Result<Option<String>> {
+    let generation = catalog.generation()?;
+    Ok(if meta.schema_version != SCHEMA_VERSION {
+        Some(format!(
+            "schema version {} (now {SCHEMA_VERSION})",
+            meta.schema_version
+        ))
+    } else if meta.generation != generation {
+        Some(format!(
+            "built at store generation {} (now {generation})",
+            meta.generation
+        ))
+    } else if meta.taxonomy_version != ctx.taxonomy.version() {
+        Some("the taxonomy changed".into())
+    } else if meta.prices_fingerprint != ctx.prices_fingerprint() {
+        Some("tiers or exchange rates changed".into())
+    } else {
+        None
+    })
+}
+
+/// How often a reader reads `CURRENT` again when the version it named was removed before the
+/// reader could hold it (each time, a builder published a newer one meanwhile).
+const OPEN_ATTEMPTS: usize = 5;
+
 impl SearchIndex {
-    /// Whether the index in `dir` matches the store and context (without opening it).
-    pub fn freshness(dir: &Path, catalog: &dyn Catalog, ctx: &IndexContext) -> Result<Freshness> {
-        if !dir.join(META_FILE).exists() {
-            return Ok(Freshness::Missing);
-        }
-        let Some(meta) = read_meta(dir) else {
+    /// Whether the live index under `root` matches the store and context (without opening
+    /// it).
+    pub fn freshness(root: &Path, catalog: &dyn Catalog, ctx: &IndexContext) -> Result<Freshness> {
+        let layout = Layout::new(root);
+        let name = match layout.current() {
+            Ok(Some(name)) => name,
+            Ok(None) => return Ok(Freshness::Missing),
+            Err(e) => return Ok(Freshness::Corrupt(e.to_string())),
+        };
+        let dir = layout.version_dir(&name);
+        let Some(meta) = read_meta(&dir) else {
             return Ok(Freshness::Corrupt(format!(
                 "{} cannot be read",
                 dir.join(META_FILE).display()
             )));
         };
-        let generation = catalog.generation()?;
-        Ok(if meta.schema_version != SCHEMA_VERSION {
-            Freshness::Stale(format!(
-                "schema version {} (now {SCHEMA_VERSION})",
-                meta.schema_version
-            ))
-        } else if meta.generation != generation {
-            Freshness::Stale(format!(
-                "built at store generation {} (now {generation})",
-                meta.generation
-            ))
-        } else if meta.taxonomy_version != ctx.taxonomy.version() {
-            Freshness::Stale("the taxonomy changed".into())
-        } else if meta.prices_fingerprint != ctx.prices_fingerprint() {
-            Freshness::Stale("tiers or exchange rates changed".into())
-        } else {
-            Freshness::Fresh
+        Ok(match staleness(&meta, catalog, ctx)? {
+            Some(why) => Freshness::Stale(why),
+            None => Freshness::Fresh,
         })
     }
 
-    /// Opens the index in `dir`, rebuilding it first when it is missing, stale or corrupt.
-    /// Returns the index and what it found before (so callers can say it was rebuilt).
+    /// Opens the live index under `root` (`<data-dir>/index`), building it first when it is
+    /// missing, stale or corrupt. Returns the index and what it found before (`Fresh` too
+    /// when another command built it while this one waited for that build).
+    ///
+    /// Only one command builds at a time; the others wait for it, then use its index when it
+    /// matches the store.
     pub fn open_or_build(
-        dir: &Path,
+        root: &Path,
         catalog: &dyn Catalog,
         ctx: IndexContext,
     ) -> Result<(SearchIndex, Freshness)> {
-        let found = SearchIndex::freshness(dir, catalog, &ctx)?;
-        if found == Freshness::Fresh {
-            match SearchIndex::open(dir, ctx.clone()) {
-                Ok(index) => return Ok((index, found)),
-                Err(e) => {
-                    let why = Freshness::Corrupt(e.to_string());
-                    tracing::warn!("search index {}: {e}; rebuilding", dir.display());
-                    return Ok((SearchIndex::build(dir, catalog, ctx)?, why));
-                }
-            }
+        let found = match SearchIndex::open_fresh(root, catalog, &ctx) {
+            Ok(Ok(index)) => return Ok((index, Freshness::Fresh)),
+            Ok(Err(found)) => found,
+            Err(e) => return Err(e),
+        };
+        let layout = Layout::new(root);
+        let lock = layout.wait_for_build()?;
+        if let Ok(Ok(index)) = SearchIndex::open_fresh(root, catalog, &ctx) {
+            return Ok((index, Freshness::Fresh));
         }
-        tracing::info!("search index {}: {found:?}; rebuilding", dir.display());
-        Ok((SearchIndex::build(dir, catalog, ctx)?, found))
+        match &found {
+            Freshness::Corrupt(why) => {
+                tracing::warn!("search index {}: {why}; rebuilding", root.display())
+            }
+            other => tracing::info!("search index {}: {other:?}; rebuilding", root.display()),
+        }
+        Ok((build_locked(&layout, &lock, catalog, ctx)?, found))
     }
 
-    /// Opens the index in `dir` as it is, without checking it against the store.
-    pub fn open(dir: &Path, ctx: IndexContext) -> Result<SearchIndex> {
-        let meta = read_meta(dir).ok_or_else(|| {
-            Error::Usage(format!("{}: no readable index meta file", dir.display()))
-        })?;
-        let index = Index::open_in_dir(dir)?;
-        register_tokenizers(&index);
-        let (expected, fields) = schema();
-        if index.schema() != expected {
-            return Err(Error::Usage(format!(
-                "{}: the index has another schema",
-                dir.display()
-            )));
+    /// Brings the index under `root` up to date after the store changed, without waiting for
+    /// another command's build ([`Refresh::Busy`]: that build, or the next command that reads
+    /// the index, brings it up to date).
+    pub fn refresh(root: &Path, catalog: &dyn Catalog, ctx: IndexContext) -> Result<Refresh> {
+        if let Ok(Ok(_)) = SearchIndex::open_fresh(root, catalog, &ctx) {
+            return Ok(Refresh::Fresh);
         }
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
-        Ok(SearchIndex {
-            index,
-            reader,
-            fields,
-            ctx,
-            meta,
-            dir: dir.to_path_buf(),
+        let layout = Layout::new(root);
+        let Some(lock) = layout.try_build()? else {
+            return Ok(Refresh::Busy);
+        };
+        if let Ok(Ok(_)) = SearchIndex::open_fresh(root, catalog, &ctx) {
+            return Ok(Refresh::Fresh);
+        }
+        let index = build_locked(&layout, &lock, catalog, ctx)?;
+        Ok(Refresh::Rebuilt(index.meta.products))
+    }
+
+    /// The live index when it matches the store; otherwise what was found instead. An error
+    /// only when the store cannot be read.
+    fn open_fresh(
+        root: &Path,
+        catalog: &dyn Catalog,
+        ctx: &IndexContext,
+    ) -> Result<Result<SearchIndex, Freshness>> {
+        let index = match SearchIndex::open_live(root, ctx.clone()) {
+            Ok(Some(index)) => index,
+            Ok(None) => return Ok(Err(Freshness::Missing)),
+            Err(e) => return Ok(Err(Freshness::Corrupt(e.to_string()))),
+        };
+        Ok(match staleness(&index.meta, catalog, ctx)? {
+            Some(why) => Err(Freshness::Stale(why)),
+            None => Ok(index),
         })
     }
 
-    /// Builds the index of every product in `catalog` into `dir`, replacing what was there
-    /// once the new index is committed. Costs one read of every product and its offers.
-    pub fn build(dir: &Path, catalog: &dyn Catalog, ctx: IndexContext) -> Result<SearchIndex> {
-        let generation = catalog.generation()?;
-        let parent = dir.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-        let name = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "index".into());
-        let tmp = parent.join(format!(".{name}.building-{}", std::process::id()));
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    /// Opens the live index under `root` as it is, without checking it against the store.
+    pub fn open(root: &Path, ctx: IndexContext) -> Result<SearchIndex> {
+        SearchIndex::open_live(root, ctx)?
+            .ok_or_else(|| Error::Usage(format!("{}: no search index was built", root.display())))
+    }
+
+    /// The live index, or `None` when none was ever published.
+    fn open_live(root: &Path, ctx: IndexContext) -> Result<Option<SearchIndex>> {
+        let layout = Layout::new(root);
+        for _ in 0..OPEN_ATTEMPTS {
+            let Some(name) = layout.current()? else {
+                return Ok(None);
+            };
+            if let Some(hold) = layout.hold(&name)? {
+                return open_version(&layout.version_dir(&name), ctx, hold).map(Some);
+            }
         }
-        std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        let (schema, fields) = schema();
-        // Documents in the store's product order, whatever the indexing threads do: equal
-        // scores are then always broken the same way, build after build.
-        let index = Index::builder()
-            .schema(schema)
-            .settings(IndexSettings {
-                sort_by_field: Some(IndexSortByField {
-                    field: "key".into(),
-                    order: Order::Asc,
-                }),
-                ..IndexSettings::default()
-            })
-            .create_in_dir(&tmp)?;
-        register_tokenizers(&index);
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get().clamp(1, 4))
-            .unwrap_or(1);
-        let mut writer: IndexWriter =
-            index.writer_with_num_threads(threads, 64_000_000 * threads)?;
-        let mut count = 0u64;
-        for_each_product(catalog, PAGE, |product| -> Result<()> {
-            let offers = catalog.offers_of(product.key)?;
-            let p = indexed_product(
-                &product,
-                &offers,
-                &ctx.taxonomy,
-                &ctx.rates,
-                &ctx.tiers,
-                ctx.today,
-            )?;
-            writer.add_document(document(&fields, &p)?)?;
-            count += 1;
-            Ok(())
-        })?;
-        writer.commit()?;
-        // One segment answers queries fastest.
-        let segments = index.searchable_segment_ids()?;
-        if segments.len() > 1 {
-            writer.merge(&segments).wait()?;
-        }
-        writer.wait_merging_threads()?;
-        let meta = IndexMeta {
-            schema_version: SCHEMA_VERSION,
-            generation,
-            taxonomy_version: ctx.taxonomy.version(),
-            prices_fingerprint: ctx.prices_fingerprint(),
-            products: count,
-        };
-        let meta_json = serde_json::to_string_pretty(&meta)
-            .map_err(|e| Error::io(tmp.join(META_FILE), std::io::Error::other(e.to_string())))?;
-        std::fs::write(tmp.join(META_FILE), meta_json)
-            .map_err(|e| Error::io(tmp.join(META_FILE), e))?;
-        drop(index);
-        if dir.exists() {
-            std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        }
-        std::fs::rename(&tmp, dir).map_err(|e| Error::io(dir, e))?;
-        SearchIndex::open(dir, ctx)
+        Err(Error::Usage(format!(
+            "{}: the live index was replaced {OPEN_ATTEMPTS} times while opening it",
+            root.display()
+        )))
+    }
+
+    /// Builds the index of every product in `catalog` under `root` and makes it the live
+    /// one, waiting first for another command's build. Costs one read of every product and
+    /// its offers.
+    pub fn build(root: &Path, catalog: &dyn Catalog, ctx: IndexContext) -> Result<SearchIndex> {
+        let layout = Layout::new(root);
+        let lock = layout.wait_for_build()?;
+        build_locked(&layout, &lock, catalog, ctx)
     }
 
     /// What the index was built from.
@@ -365,7 +378,7 @@ impl SearchIndex {
         &self.meta
     }
 
-    /// The directory of the index.
+    /// The directory of the index version this reads.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -379,6 +392,161 @@ impl SearchIndex {
     pub fn context(&self) -> &IndexContext {
         &self.ctx
     }
+}
+
+/// Opens the index version in `dir`, which `hold` holds.
+fn open_version(dir: &Path, ctx: IndexContext, hold: ReaderHold) -> Result<SearchIndex> {
+    let meta = read_meta(dir)
+        .ok_or_else(|| Error::Usage(format!("{}: no readable index meta file", dir.display())))?;
+    let index = Index::open_in_dir(dir)?;
+    register_tokenizers(&index);
+    let (expected, fields) = schema();
+    if index.schema() != expected {
+        return Err(Error::Usage(format!(
+            "{}: the index has another schema",
+            dir.display()
+        )));
+    }
+    let reader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()?;
+    Ok(SearchIndex {
+        index,
+        reader,
+        fields,
+        ctx,
+        meta,
+        dir: dir.to_path_buf(),
+        _hold: hold,
+    })
+}
+
+/// Ends a consistent read of the store when dropped.
+struct ConsistentRead<'a>(&'a dyn Catalog);
+
+impl<'a> ConsistentRead<'a> {
+    fn begin(catalog: &'a dyn Catalog) -> Result<ConsistentRead<'a>> {
+        catalog.begin_read()?;
+        Ok(ConsistentRead(catalog))
+    }
+}
+
+impl Drop for ConsistentRead<'_> {
+    fn drop(&mut self) {
+        // Ending a read cannot lose anything; a failure only keeps the snapshot until the
+        // connection closes.
+        if let Err(e) = self.0.end_read() {
+            tracing::warn!("search index: ending the store read: {e}");
+        }
+    }
+}
+
+/// Builds a new version from one consistent read of the store, publishes it and removes the
+/// versions no reader holds.
+fn build_locked(
+    layout: &Layout,
+    lock: &BuildLock,
+    catalog: &dyn Catalog,
+    ctx: IndexContext,
+) -> Result<SearchIndex> {
+    let read = ConsistentRead::begin(catalog)?;
+    let generation = catalog.generation()?;
+    let name = layout.new_version(lock, generation)?;
+    let dir = layout.version_dir(&name);
+    let written = write_version(&dir, catalog, &ctx, generation);
+    drop(read);
+    if let Err(e) = written {
+        std::fs::remove_dir_all(&dir).ok();
+        return Err(e);
+    }
+    layout.publish(lock, &name)?;
+    let hold = layout.hold(&name)?.ok_or_else(|| {
+        Error::Usage(format!("{}: the new index version vanished", dir.display()))
+    })?;
+    let index = open_version(&dir, ctx, hold)?;
+    layout.clean(lock, &name);
+    Ok(index)
+}
+
+/// Writes the index of every product of `catalog` into the empty version directory `dir`, then
+/// its meta file.
+fn write_version(
+    dir: &Path,
+    catalog: &dyn Catalog,
+    ctx: &IndexContext,
+    generation: u64,
+) -> Result<()> {
+    let (schema, fields) = schema();
+    // Documents in the store's product order, whatever the indexing threads do: equal
+    // scores are then always broken the same way, build after build.
+    let index = Index::builder()
+        .schema(schema)
+        .settings(IndexSettings {
+            sort_by_field: Some(IndexSortByField {
+                field: "key".into(),
+                order: Order::Asc,
+            }),
+            ..IndexSettings::default()
+        })
+        .create_in_dir(dir)?;
+    register_tokenizers(&index);
+    let products = write_documents(&index, &fields, catalog, ctx)?;
+    let meta = IndexMeta {
+        schema_version: SCHEMA_VERSION,
+        generation,
+        taxonomy_version: ctx.taxonomy.version(),
+        prices_fingerprint: ctx.prices_fingerprint(),
+        products,
+    };
+    write_meta(dir, &meta)
+}
+
+/// Indexes every product and merges the segments into one; returns how many were indexed.
+fn write_documents(
+    index: &Index,
+    fields: &Fields,
+    catalog: &dyn Catalog,
+    ctx: &IndexContext,
+) -> Result<u64> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get().clamp(1, 4))
+        .unwrap_or(1);
+    let mut writer: IndexWriter = index.writer_with_num_threads(threads, 64_000_000 * threads)?;
+    let mut count = 0u64;
+    for_each_product(catalog, PAGE, |product| -> Result<()> {
+        let offers = catalog.offers_of(product.key)?;
+        let p = indexed_product(
+            &product,
+            &offers,
+            &ctx.taxonomy,
+            &ctx.rates,
+            &ctx.tiers,
+            ctx.today,
+        )?;
+        writer.add_document(document(fields, &p)?)?;
+        count += 1;
+        Ok(())
+    })?;
+    writer.commit()?;
+    // One segment answers queries fastest.
+    let segments = index.searchable_segment_ids()?;
+    if segments.len() > 1 {
+        writer.merge(&segments).wait()?;
+    }
+    writer.wait_merging_threads()?;
+    Ok(count)
+}
+
+/// Writes the meta file of a version and syncs it.
+fn write_meta(dir: &Path, meta: &IndexMeta) -> Result<()> {
+    let path = dir.join(META_FILE);
+    let json = serde_json::to_string_pretty(meta)
+        .map_err(|e| Error::io(&path, std::io::Error::other(e.to_string())))?;
+    let mut file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+    std::io::Write::write_all(&mut file, json.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| Error::io(&path, e))
 }
 
 fn dir_size(dir: &Path) -> u64 {
@@ -439,9 +607,8 @@ fn document(f: &Fields, p: &IndexedProduct) -> Result<TantivyDocument> {
     }
     doc.add_u64(f.in_stock, u64::from(d.in_stock));
     doc.add_u64(f.key, p.key);
-    let json = |v: &dyn erased::Json| v.to_json();
-    doc.add_bytes(f.features, json(&p.features)?.as_bytes());
-    doc.add_text(f.display, json(&p.display)?);
+    doc.add_bytes(f.features, features_json(&p.features)?.as_bytes());
+    doc.add_text(f.display, erased::Json::to_json(&p.display)?);
     Ok(doc)
 }
 
@@ -493,6 +660,7 @@ pub(crate) fn pair_tokens(attr_tokens: &[String]) -> Vec<String> {
             out.push(pair_token(c, t));
         }
     }
+    out.truncate(MAX_TOKENS);
     out
 }
 

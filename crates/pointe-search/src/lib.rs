@@ -3,21 +3,28 @@
 //! - `index.rs`: the schema, building the index from a [`pointe_core::store::Catalog`], and
 //!   staleness (the store's generation, the taxonomy, tiers and rates the index was built
 //!   with, recorded in a meta file beside it; a stale, missing or corrupt index is rebuilt).
+//! - `layout.rs`: the index directory shared by commands running at once: immutable
+//!   versions, a `CURRENT` pointer swapped by rename, one builder at a time (a file lock),
+//!   versions removed once no reader holds them.
 //! - `search.rs`: full-text search (BM25 over title, description, brand and attribute words,
 //!   English stemming, typo tolerance, filters, facets, sorting).
 //! - `lookalike.rs`: look-alikes of a hero product or text: candidates from the index, the
 //!   weighted attribute scorer, explanations (shared attributes, differences, saving, tier)
 //!   and per-brand diversity.
 //! - `config.rs`: the scorer's weights (`data/lookalike.toml`).
+//! - `bounds.rs`: the bounds on every text, word and list indexed, so that any stored row can
+//!   be indexed and read back.
 //!
 //! The library is synchronous and has no terminal or HTTP code.
 
 #![warn(missing_docs)]
 
+pub mod bounds;
 mod candidates;
 pub mod config;
 mod features;
 pub mod index;
+mod layout;
 pub mod lookalike;
 pub mod search;
 
@@ -71,8 +78,7 @@ pub mod peer {
             brand: p.display.brand.clone().unwrap_or_default(),
             attr_words: p.attr_words.clone(),
             price_gbp: p.price.and_then(|x| x.gbp_minor),
-            features_json: serde_json::to_string(&p.features)
-                .map_err(|e| crate::Error::Usage(format!("features: {e}")))?,
+            features_json: crate::bounds::features_json(&p.features)?,
         })
     }
 }
@@ -80,7 +86,7 @@ pub mod peer {
 use std::path::PathBuf;
 
 pub use config::LookalikeConfig;
-pub use index::{Freshness, IndexContext, SearchIndex};
+pub use index::{Freshness, IndexContext, Refresh, SearchIndex};
 pub use lookalike::{Difference, Hero, Lookalike, LookalikeQuery, LookalikeResults, Saving};
 pub use search::{SearchHit, SearchQuery, SearchResults, SortOrder};
 

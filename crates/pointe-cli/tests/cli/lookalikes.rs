@@ -214,8 +214,14 @@ fn the_index_follows_ingests_and_is_rebuilt_when_missing() {
         .expect_code(0);
     assert!(run.stderr.contains("rebuilt"), "{}", run.stderr);
     assert_eq!(run.json()["total"], 1);
-    // A damaged meta file is rebuilt too, never served.
-    std::fs::write(env.data_dir().join("index/pointe-index.json"), "{not json").unwrap();
+    // A damaged meta file of the live version is rebuilt too, never served.
+    let index = env.data_dir().join("index");
+    let live = std::fs::read_to_string(index.join("CURRENT")).unwrap();
+    std::fs::write(
+        index.join(live.trim()).join("pointe-index.json"),
+        "{not json",
+    )
+    .unwrap();
     let run = env.run(&["search", "ballet", "-o", "json"]).expect_code(0);
     assert!(run.stderr.contains("rebuilt"), "{}", run.stderr);
     assert_eq!(run.json()["total"], 9);

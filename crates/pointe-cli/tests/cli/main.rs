@@ -4,10 +4,12 @@
 mod attributes;
 mod browser;
 mod catalogs;
+mod concurrency;
 mod crash;
 mod currencies;
 mod demo;
 mod edit;
+mod index;
 mod ingest;
 mod lookalikes;
 mod products;

@@ -207,6 +207,17 @@ pub trait Catalog {
     /// A number that grows with every committed change to products or offers: derived data
     /// (a search index) built at one generation is stale once the store's is higher.
     fn generation(&self) -> Result<u64>;
+    /// Starts a consistent read: until [`Catalog::end_read`], every read sees the store as of
+    /// the first one, whatever other commands commit meanwhile (a search index built from it
+    /// then matches the generation it records). Writes of this store must not start inside
+    /// one. The default does nothing: a store no other command shares is always consistent.
+    fn begin_read(&self) -> Result<()> {
+        Ok(())
+    }
+    /// Ends what [`Catalog::begin_read`] started.
+    fn end_read(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// A writable store.

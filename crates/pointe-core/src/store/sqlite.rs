@@ -1,6 +1,7 @@
 //! The embedded store: one SQLite file, WAL mode, foreign keys on, versioned migrations.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
@@ -180,7 +181,16 @@ CREATE INDEX trend_related_key ON trend_related(term_key);
 "#,
 ];
 
+/// How long a command waits for the store's write lock, held by another command's write, before
+/// giving up. Writers queue behind each other (an ingest of a large feed holds the lock for the
+/// whole file, a minute or more); readers never wait for a writer (WAL).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
 /// The embedded SQLite store. Opening one applies any pending migrations.
+///
+/// Any number of commands may open one store at once: the first to open a new file sets it to
+/// WAL and migrates it inside one exclusive transaction, the others wait for it and find the
+/// schema up to date.
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Connection,
@@ -195,13 +205,21 @@ impl SqliteStore {
 
     /// Opens (creating if needed) a store file.
     pub fn open(path: &Path) -> Result<SqliteStore> {
-        let conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        let opened = Connection::open(path).and_then(|conn| {
+            // Before anything else, so that every statement below waits for a busy store.
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            Ok(conn)
+        });
+        let conn = opened.map_err(|e| open_error(path, "open", e))?;
+        set_wal(&conn).map_err(|e| open_error(path, "set to WAL", e))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         // A fixed 64 MiB page cache: large ingests stay in memory instead of spilling pages to
         // the WAL mid-transaction, and memory stays flat in the feed size.
         conn.pragma_update(None, "cache_size", -65536)?;
-        SqliteStore::init(conn)
+        SqliteStore::init(conn).map_err(|e| match e {
+            Error::Sqlite(e) => open_error(path, "migrate", e),
+            other => other,
+        })
     }
 
     /// A store that lives in memory only.
@@ -217,30 +235,37 @@ impl SqliteStore {
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
             true,
         )?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.set_prepared_statement_cache_capacity(64);
         let mut store = SqliteStore { conn };
         store.migrate()?;
         Ok(store)
     }
 
+    /// Applies the pending migrations in one exclusive transaction. The version is read again
+    /// once the write lock is held: another command opening the same new store may have
+    /// migrated it while this one waited.
     fn migrate(&mut self) -> Result<()> {
-        let version: i64 = self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let known = MIGRATIONS.len() as i64;
+        if user_version(&self.conn)? == known {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+        let version = user_version(&tx)?;
         if version > known {
             return Err(Error::Store(format!(
                 "the store has schema version {version}, newer than this Pointe ({known}); upgrade Pointe"
             )));
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = self.conn.transaction()?;
+        for sql in MIGRATIONS.iter().skip(version.max(0) as usize) {
             tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-            tx.commit()?;
         }
-        super::sqlite_trends::rekey_stored_series(&mut self.conn)
+        super::sqlite_trends::rekey_stored_series(&tx)?;
+        tx.pragma_update(None, "user_version", known)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Runs SQLite's `integrity_check` and `foreign_key_check`; returns the problems found.
@@ -266,6 +291,59 @@ impl SqliteStore {
         }
         Ok(problems)
     }
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+/// Puts the store in WAL mode unless it is already (the mode is kept in the file, so only the
+/// first command to open a new store changes it). Changing it takes an exclusive lock that the
+/// busy timeout does not always wait for, so a busy store is tried again until the timeout.
+fn set_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let started = Instant::now();
+    loop {
+        let result = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0))
+            .and_then(|mode| {
+                if mode.eq_ignore_ascii_case("wal") {
+                    return Ok(mode);
+                }
+                conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            });
+        match result {
+            // WAL, or the mode a store that cannot be WAL keeps.
+            Ok(_) => return Ok(()),
+            Err(e) if is_busy(&e) && started.elapsed() < BUSY_TIMEOUT => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// An error opening the store, naming the file and the step; a busy store says for how long
+/// it waited.
+fn open_error(path: &Path, step: &str, e: rusqlite::Error) -> Error {
+    let waited = if is_busy(&e) {
+        format!(
+            " (another command held it for over {} s)",
+            BUSY_TIMEOUT.as_secs()
+        )
+    } else {
+        String::new()
+    };
+    Error::Store(format!(
+        "{}: cannot {step} the store{waited}: {e}",
+        path.display()
+    ))
 }
 
 fn to_json(list: &[String]) -> String {
@@ -396,6 +474,21 @@ fn point_row(r: &Row<'_>) -> rusqlite::Result<PricePoint> {
 }
 
 impl Catalog for SqliteStore {
+    fn begin_read(&self) -> Result<()> {
+        // WAL: the snapshot is taken by the transaction's first read; a read transaction
+        // never waits for a writer and never holds one up.
+        self.conn.execute_batch("BEGIN DEFERRED")?;
+        self.generation()?;
+        Ok(())
+    }
+
+    fn end_read(&self) -> Result<()> {
+        if !self.conn.is_autocommit() {
+            self.conn.execute_batch("COMMIT")?;
+        }
+        Ok(())
+    }
+
     fn product_by_id(&self, id: &str) -> Result<Option<StoredProduct>> {
         let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.public_id = ?1");
         Ok(self
@@ -630,7 +723,11 @@ impl Store for SqliteStore {
     }
 
     fn put_fx_rates(&mut self, rates: &[(String, String, String)]) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        // Immediate: a deferred transaction that reads first fails at its first write
+        // (SQLITE_BUSY_SNAPSHOT) when another command committed in between.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO fx_rates (date, currency, rate) VALUES (?1, ?2, ?3) \
@@ -964,5 +1061,77 @@ impl StoreTx for SqliteTx<'_> {
             .execute([])?;
         self.tx.commit()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Barrier, mpsc};
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn commands_opening_a_new_store_at_once_all_find_it_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pointe.db");
+        let barrier = Arc::new(Barrier::new(8));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (path, barrier) = (path.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    let store = SqliteStore::open(&path)?;
+                    store.generation()
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap().unwrap(), 0);
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(user_version(&store.conn).unwrap(), MIGRATIONS.len() as i64);
+        let mode: String = store
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn a_writer_queues_behind_another_while_readers_read_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pointe.db");
+        let mut first = SqliteStore::open(&path).unwrap();
+        let tx = first.begin().unwrap();
+        // A reader reads while the write lock is held.
+        let reader = SqliteStore::open(&path).unwrap();
+        assert_eq!(reader.generation().unwrap(), 0);
+        // A second writer waits for the first instead of failing busy.
+        let (started, waiting) = mpsc::channel();
+        let second = std::thread::spawn(move || {
+            let mut store = SqliteStore::open(&path)?;
+            started.send(()).ok();
+            let tx = store.begin()?;
+            tx.commit()?;
+            store.generation()
+        });
+        waiting.recv_timeout(Duration::from_secs(60)).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        tx.commit().unwrap();
+        assert_eq!(second.join().unwrap().unwrap(), 2);
+    }
+
+    #[test]
+    fn a_consistent_read_sees_the_store_as_of_its_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pointe.db");
+        let reader = SqliteStore::open(&path).unwrap();
+        let mut writer = SqliteStore::open(&path).unwrap();
+        reader.begin_read().unwrap();
+        writer.begin().unwrap().commit().unwrap();
+        assert_eq!(reader.generation().unwrap(), 0);
+        reader.end_read().unwrap();
+        assert_eq!(reader.generation().unwrap(), 1);
     }
 }

@@ -135,7 +135,9 @@ pub(super) fn related(conn: &Connection, filter: Filter<'_>) -> Result<Vec<Relat
 
 /// Stores a trend file in one transaction (see [`super::Store::put_trend_file`]).
 pub(super) fn put_file(conn: &mut Connection, file: &TrendFile) -> Result<(u64, u64)> {
-    let tx = conn.transaction()?;
+    // Immediate: a deferred transaction that reads first fails at its first write
+    // (SQLITE_BUSY_SNAPSHOT) when another command committed in between.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let file_name = file.path.display().to_string();
     let (mut created, mut replaced) = (0, 0);
     for series in &file.series {
@@ -341,9 +343,11 @@ impl OldRow {
 }
 
 /// Gives the rows an older Pointe stored their identity, folded term and legacy marks, and
-/// keeps one row of each series stored twice; a no-op once every row has its folded term.
-pub(super) fn rekey_stored_series(conn: &mut Connection) -> Result<()> {
-    let pending: bool = conn.query_row(
+/// keeps one row of each series stored twice; a no-op once every row has its folded term. Runs
+/// inside the migration's exclusive transaction, so two commands opening an older store re-key
+/// it once.
+pub(super) fn rekey_stored_series(tx: &Transaction<'_>) -> Result<()> {
+    let pending: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM trend_series WHERE term_fold IS NULL) \
          OR EXISTS (SELECT 1 FROM trend_related WHERE term_fold IS NULL)",
         [],
@@ -352,8 +356,7 @@ pub(super) fn rekey_stored_series(conn: &mut Connection) -> Result<()> {
     if !pending {
         return Ok(());
     }
-    let tx = conn.transaction()?;
-    let rows = old_rows(&tx)?;
+    let rows = old_rows(tx)?;
     let mut terms_of_group: HashMap<&str, BTreeSet<&str>> = HashMap::new();
     for row in &rows {
         terms_of_group
@@ -391,8 +394,7 @@ pub(super) fn rekey_stored_series(conn: &mut Connection) -> Result<()> {
             tx.execute("DELETE FROM trend_series WHERE key = ?1", [row.key])?;
         }
     }
-    rekey_related(&tx)?;
-    tx.commit()?;
+    rekey_related(tx)?;
     Ok(())
 }
 
