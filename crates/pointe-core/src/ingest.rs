@@ -133,6 +133,11 @@ pub fn ingest_file(
         warning_count: 0,
     };
 
+    for w in feed.header_warnings() {
+        report.warning_count += 1;
+        report.warnings.push(w.clone());
+    }
+
     let mut tx = store.begin()?;
     let source_key = tx.source_key(&source)?;
     let ingest_id = tx.start_ingest(source_key, seen_at)?;
@@ -266,6 +271,7 @@ impl RowContext<'_> {
         {
             return Ok(Applied::Rejected(RowIssue {
                 line: record.line,
+                item: Some(record.item_id.clone()),
                 field: Some("id".into()),
                 reason: format!(
                     "duplicate item id {:?}: an earlier row of this feed already has it",

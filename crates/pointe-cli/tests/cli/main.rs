@@ -6,6 +6,7 @@ mod catalogs;
 mod crash;
 mod demo;
 mod edit;
+mod feeds;
 mod ingest;
 mod lookalikes;
 mod products;
