@@ -40,6 +40,17 @@ pub fn read_config(path: &Path) -> Result<String> {
 /// Reads a text file of at most `limit` bytes: however large or endless the file (a device, a
 /// pipe), no more than `limit + 1` bytes are read.
 pub fn read_capped(path: &Path, limit: u64) -> Result<String> {
+    let bytes = read_capped_bytes(path, limit, "a configuration file")?;
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let line = line_of(&String::from_utf8_lossy(&e.as_bytes()[..offset]), offset);
+        Error::bad_file(path, Some(line), "not UTF-8: save the file as UTF-8")
+    })
+}
+
+/// Reads a file of at most `limit` bytes, whatever it is (`kind` names what it should be in
+/// the error: "a trend export"); no more than `limit + 1` bytes are read.
+pub fn read_capped_bytes(path: &Path, limit: u64, kind: &str) -> Result<Vec<u8>> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut bytes = Vec::new();
     file.take(limit.saturating_add(1))
@@ -50,16 +61,11 @@ pub fn read_capped(path: &Path, limit: u64) -> Result<String> {
             path,
             None,
             format!(
-                "larger than {} bytes: a configuration file is a few kilobytes, so this one is not read",
-                limit
+                "larger than {limit} bytes: {kind} is a few kilobytes, so this one is not read"
             ),
         ));
     }
-    String::from_utf8(bytes).map_err(|e| {
-        let offset = e.utf8_error().valid_up_to();
-        let line = line_of(&String::from_utf8_lossy(&e.as_bytes()[..offset]), offset);
-        Error::bad_file(path, Some(line), "not UTF-8: save the file as UTF-8")
-    })
+    Ok(bytes)
 }
 
 /// The text and path of `<data_dir>/<name>` when there is such a file, read within

@@ -7,6 +7,7 @@ mod crash;
 mod demo;
 mod edit;
 mod feeds;
+mod hostile;
 mod ingest;
 mod lookalikes;
 mod products;

@@ -504,7 +504,7 @@ impl Iterator for AwinRows {
                 };
                 Some(Ok(build(&row, line, self.currency)))
             }
-            Ok(Some(Next::Runaway(issue))) => Some(Ok(FeedRow::Rejected(issue))),
+            Ok(Some(Next::Rejected(issue))) => Some(Ok(FeedRow::Rejected(issue))),
             Ok(None) => {
                 self.done = true;
                 None

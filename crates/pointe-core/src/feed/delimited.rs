@@ -14,8 +14,9 @@ use super::source::{LineTracker, Source, Stream, not_utf8_message, read_error};
 pub(crate) enum Next<'a> {
     /// A row: the line it starts on and its fields.
     Row(u64, Vec<&'a str>),
-    /// A row that swallowed the lines after it through a quote left open, rejected.
-    Runaway(RowIssue),
+    /// A row rejected before its fields are read: one that swallowed the lines after it through
+    /// a quote left open, or the file's last row, cut short.
+    Rejected(RowIssue),
 }
 
 /// A delimited file after its header row.
@@ -93,12 +94,33 @@ impl Delimited {
             {
                 continue;
             }
-            if let Some(issue) = self.runaway(line) {
-                return Ok(Some(Next::Runaway(issue)));
+            if let Some(issue) = self.runaway(line).or_else(|| self.cut_short(line)) {
+                return Ok(Some(Next::Rejected(issue)));
             }
             let fields = self.fields(line, false)?;
             return Ok(Some(Next::Row(line, fields)));
         }
+    }
+
+    /// The issue for the file's last record when the file ends inside it: no line break after
+    /// it and fewer fields than the header names, as an interrupted download leaves it. (A
+    /// file cut inside its last field cannot be told from one saved without a final line
+    /// break.)
+    fn cut_short(&self, line: u64) -> Option<RowIssue> {
+        let end = self.csv.position().byte();
+        let width = self.headers.len();
+        if self.record.len() >= width || !self.csv.get_ref().unterminated_at(end) {
+            return None;
+        }
+        Some(RowIssue {
+            line,
+            item: None,
+            field: None,
+            reason: format!(
+                "the file ends inside this row ({} of the header's {width} fields and no line break after it): it was cut short, as by an interrupted download; the row is rejected",
+                self.record.len()
+            ),
+        })
     }
 
     /// The issue for a record that a quote left open merged with the lines after it, up to a

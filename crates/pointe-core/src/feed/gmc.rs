@@ -124,6 +124,24 @@ impl GmcItem {
             .find(|v| !v.is_empty())
     }
 
+    /// The attributes the item gives more than once with different values (other than those
+    /// that may repeat): the first is read, the others are ignored.
+    pub(crate) fn repeated(&self) -> Vec<GmcField> {
+        FIELDS
+            .iter()
+            .map(|(field, _)| *field)
+            .filter(|field| !field.repeats())
+            .filter(|field| {
+                let mut values = self.values[*field as usize]
+                    .iter()
+                    .map(|v| v.trim())
+                    .filter(|v| !v.is_empty());
+                let first = values.next();
+                values.any(|v| Some(v) != first)
+            })
+            .collect()
+    }
+
     fn all(&self, field: GmcField) -> impl Iterator<Item = &str> {
         self.values[field as usize].iter().map(String::as_str)
     }

@@ -175,7 +175,7 @@ impl Iterator for TsvRows {
                 }
                 Some(Ok(gmc::build(&item, line, self.currency)))
             }
-            Ok(Some(Next::Runaway(issue))) => Some(Ok(FeedRow::Rejected(issue))),
+            Ok(Some(Next::Rejected(issue))) => Some(Ok(FeedRow::Rejected(issue))),
             Ok(None) => {
                 self.done = true;
                 None

@@ -522,6 +522,20 @@ impl Iterator for XmlRows {
                     issue.reason = format!("item {}: {}", start.number, issue.reason);
                     FeedRow::Rejected(issue)
                 }
+                FeedRow::Record(mut rec) => {
+                    for field in item.repeated() {
+                        rec.warnings.push(super::RowIssue {
+                            line: start.line,
+                            item: Some(rec.item_id.clone()),
+                            field: Some(field.name().to_string()),
+                            reason: format!(
+                                "the item gives {} more than once with different values: the first is read",
+                                field.name()
+                            ),
+                        });
+                    }
+                    FeedRow::Record(rec)
+                }
                 row => row,
             })),
             Err(e) => {
@@ -809,6 +823,18 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("root element is <html>"), "{err}");
+    }
+
+    #[test]
+    fn an_element_given_twice_is_a_warning_and_the_first_is_read() {
+        let text = "<rss><channel><item><g:id>1</g:id><g:title>A</g:title>\
+                    <g:price>10.00 GBP</g:price><g:price>12.00 GBP</g:price>\
+                    <g:availability>in stock</g:availability></item></channel></rss>";
+        let rows = rows(open_xml(text).unwrap());
+        let rec = records(&rows)[0];
+        assert_eq!(rec.price, money(1000, "GBP"));
+        assert_eq!(rec.warnings.len(), 1);
+        assert_eq!(rec.warnings[0].field.as_deref(), Some("price"));
     }
 
     #[test]

@@ -521,7 +521,7 @@ impl MappedRows {
     /// `None` at the end.
     fn next_row(&mut self) -> Option<Result<RowRead>> {
         match self.table.next_record() {
-            Ok(Some(Next::Runaway(issue))) => {
+            Ok(Some(Next::Rejected(issue))) => {
                 self.rows_read.fetch_add(1, Ordering::Relaxed);
                 Some(Ok(Err(FeedRow::Rejected(issue))))
             }

@@ -1050,6 +1050,35 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_last_row_cut_short_is_rejected_not_read_as_a_row() {
+        for (format, header, options, sep) in delimited_formats() {
+            let text = format!("{header}\n1{sep}A{sep}10.00{sep}in stock\n2{sep}Satin fl");
+            let rows: Vec<FeedRow> = read_all("cut.csv", text.into_bytes(), &options)
+                .into_iter()
+                .map(|r| r.unwrap())
+                .collect();
+            let rejected = test_support::rejected(&rows);
+            assert_eq!(rows.len(), 2, "{format:?}");
+            assert_eq!(rejected.len(), 1, "{format:?}");
+            assert_eq!(rejected[0].line, 3);
+            assert!(
+                rejected[0]
+                    .reason
+                    .starts_with("the file ends inside this row (2 of the header's 4 fields"),
+                "{format:?}: {}",
+                rejected[0].reason
+            );
+            // A whole last row without a final line break is an ordinary row.
+            let text = format!("{header}\n1{sep}A{sep}10.00{sep}in stock");
+            let rows = read_all("whole.csv", text.into_bytes(), &options);
+            assert!(
+                matches!(rows[..], [Ok(FeedRow::Record(_))]),
+                "{format:?}: {rows:?}"
+            );
+        }
+    }
+
     fn gzip(bytes: &[u8]) -> Vec<u8> {
         use std::io::Write;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());

@@ -263,6 +263,8 @@ pub(crate) struct LineTracker<R> {
     after_break: bool,
     /// Offset and 1-based line of the first byte of each line that is not a line break.
     starts: VecDeque<(u64, u64)>,
+    /// Whether the end of the file was read.
+    at_end: bool,
 }
 
 impl<R> LineTracker<R> {
@@ -273,7 +275,14 @@ impl<R> LineTracker<R> {
             newlines: 0,
             after_break: true,
             starts: VecDeque::new(),
+            at_end: false,
         }
+    }
+
+    /// Whether the file was read to its end and its last byte, at `end`, is not a line break:
+    /// the record ending there is the file's last, and nothing closes it.
+    pub(crate) fn unterminated_at(&self, end: u64) -> bool {
+        self.at_end && !self.after_break && end >= self.offset
     }
 
     /// The 1-based line of the first byte at or after `pos` that is not a line break, i.e. the
@@ -306,6 +315,9 @@ impl<R> LineTracker<R> {
 impl<R: Read> Read for LineTracker<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.at_end = true;
+        }
         self.follow(&buf[..n]);
         Ok(n)
     }

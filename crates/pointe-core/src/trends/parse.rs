@@ -30,13 +30,18 @@ use super::{
     RelatedValue, ReportedChange, ReportedChanges, Series, TrendFile, TrendSource, normalise_term,
 };
 
+/// The largest trend export read, in bytes: the biggest real one (five years of 36 weekly
+/// series) is 430 KB; a file is read whole and split into cells of some 80 bytes each, so a
+/// larger one is refused before it fills memory (4 MiB of one-byte cells peak under 256 MB).
+pub(crate) const MAX_TREND_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
 /// Reads a trend export, detecting its layout (see the module docs for the layouts).
 ///
 /// Every series gets its source, region, granularity and scale group from `options` when given
 /// there, else from the file. Errors name the file, the line and what was expected; a file that
 /// fails part-way returns nothing of what it read.
 pub fn read_trend_file(path: &Path, options: &ImportOptions) -> Result<TrendFile> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::toml_file::read_capped_bytes(path, MAX_TREND_FILE_BYTES, "a trend export")?;
     parse_bytes(path, &bytes, options)
 }
 
