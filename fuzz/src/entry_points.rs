@@ -138,7 +138,9 @@ fn check_record(rec: &pointe_core::feed::FeedRecord) {
             "a word past its bound in {text:?}"
         );
         assert!(
-            !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t'),
+            !text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t'),
             "a control character in {text:?}"
         );
     }
