@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use pointe_core::feed::{FeedFormat, FeedOptions, Mapping};
+use pointe_core::feed::{FeedFormat, FeedOptions, Mapping, ShopUrl};
 use pointe_core::ingest::{IngestOptions, IngestReport, PriceRules, ingest_file};
 
 use crate::output::{Format, print_json, table};
@@ -16,8 +16,8 @@ pub struct IngestArgs {
     /// Feed files (plain or gzip-compressed).
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// The feed format: gmc-tsv, gmc-xml, awin, shopify or mapped. Detected from the content by
-    /// default; `mapped` is implied by --mapping.
+    /// The feed format: gmc-tsv, gmc-csv, gmc-xml, awin, shopify or mapped. Detected from the
+    /// content by default; `mapped` is implied by --mapping.
     #[arg(long)]
     feed_format: Option<String>,
     /// A column mapping (TOML) for a CSV/TSV no built-in format knows: which column holds the
@@ -46,6 +46,10 @@ pub struct IngestArgs {
     /// another currency); a row priced above it is rejected as damaged.
     #[arg(long, value_name = "PRICE")]
     max_price: Option<String>,
+    /// The shop a Shopify products.json comes from (http or https, e.g. https://shop.example):
+    /// each variant then links to {shop}/products/{handle}?variant={id}.
+    #[arg(long, value_name = "URL")]
+    shop_url: Option<String>,
 }
 
 /// The price rules of an ingest: the store's rates, and `--max-price` converted to euros.
@@ -76,7 +80,7 @@ pub fn run(cli: &Cli, args: &IngestArgs) -> anyhow::Result<u8> {
     let format = match &args.feed_format {
         Some(name) => Some(FeedFormat::from_name(name).ok_or_else(|| {
             anyhow::anyhow!(
-                "--feed-format {name:?}: expected gmc-tsv, gmc-xml, awin, shopify or mapped"
+                "--feed-format {name:?}: expected gmc-tsv, gmc-csv, gmc-xml, awin, shopify or mapped"
             )
         })?),
         None => None,
@@ -106,6 +110,11 @@ pub fn run(cli: &Cli, args: &IngestArgs) -> anyhow::Result<u8> {
     if format == Some(FeedFormat::Mapped) && mapping.is_none() {
         anyhow::bail!("--feed-format mapped needs --mapping FILE saying which column holds what");
     }
+    let shop_url = args
+        .shop_url
+        .as_deref()
+        .map(|raw| ShopUrl::parse(raw).map_err(|e| anyhow::anyhow!("--shop-url: {e}")))
+        .transpose()?;
     let seen_at = match &args.seen_at {
         Some(raw) => {
             pointe_core::clock::parse_time(raw).map_err(|e| anyhow::anyhow!("--seen-at: {e}"))?
@@ -131,6 +140,8 @@ pub fn run(cli: &Cli, args: &IngestArgs) -> anyhow::Result<u8> {
             format,
             currency,
             mapping,
+            shop_url,
+            ..FeedOptions::default()
         },
         source: args.source.clone(),
         retailer: args.retailer.clone(),
@@ -244,10 +255,16 @@ fn issues(out: &mut String, label: &str, kinds: &[pointe_core::ingest::IssueKind
             .as_ref()
             .map(|f| format!(" ({f})"))
             .unwrap_or_default();
+        // Item ids come from the feed: shown quoted and escaped.
+        let item = kind
+            .item
+            .as_ref()
+            .map(|i| format!(", item {i:?}"))
+            .unwrap_or_default();
         let lines: Vec<String> = kind.lines.iter().map(u64::to_string).collect();
         if kind.count == 1 {
             out.push_str(&format!(
-                "  {label} line {}{field}: {}\n",
+                "  {label} line {}{field}{item}: {}\n",
                 lines[0], kind.example
             ));
         } else {
@@ -257,7 +274,7 @@ fn issues(out: &mut String, label: &str, kinds: &[pointe_core::ingest::IssueKind
                 ""
             };
             out.push_str(&format!(
-                "  {label}{field} on {} rows (lines {}{more}), e.g. {}\n",
+                "  {label}{field} on {} rows (lines {}{more}), e.g.{item} {}\n",
                 kind.count,
                 lines.join(", "),
                 kind.example

@@ -45,8 +45,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Ingest retailer or affiliate feeds (Google Merchant Center TSV/XML, Awin CSV, Shopify
-    /// products.json, any CSV with --mapping; gzip or not).
+    /// Ingest retailer or affiliate feeds (Google Merchant Center TSV/CSV/XML, Awin publisher and
+    /// advertiser CSVs, Shopify products.json, any CSV with --mapping; gzip or not).
     Ingest(ingest::IngestArgs),
     /// List and show products with their offers and price history.
     #[command(subcommand)]

@@ -150,6 +150,10 @@ pub fn ingest_file(
         warning_kinds: Vec::new(),
     };
 
+    for w in feed.header_warnings() {
+        warn(&mut report, w.clone());
+    }
+
     let mut tx = store.begin()?;
     let source_key = tx.source_key(&source)?;
     let ingest_id = tx.start_ingest(source_key, seen_at)?;
@@ -302,6 +306,7 @@ impl RowContext<'_> {
         {
             return Ok(Applied::Rejected(RowIssue {
                 line: record.line,
+                item: Some(record.item_id.clone()),
                 field: Some("id".into()),
                 reason: format!(
                     "duplicate item id {:?}: an earlier row of this feed already has it",

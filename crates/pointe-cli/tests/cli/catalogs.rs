@@ -318,14 +318,15 @@ fn a_shopify_products_json_gives_one_offer_per_variant() {
         &["--currency", "GBP", "--retailer", "Porte Shop", &feed],
     );
     // Four product objects (the copy of product 7001 on the second page is skipped) with eight
-    // variants: seven with a price, one without. The variants of one product and colour are one
-    // Pointe product with an offer per size: 7001 in pink and in black, 7002, 7003. Warnings:
-    // an invalid barcode, a compare-at price below the price.
+    // variants: seven with a price, one without. A Shopify file's rows are its variants. The
+    // variants of one product and colour are one Pointe product with an offer per size: 7001
+    // in pink and in black, 7002, 7003. Warnings: an invalid barcode, a compare-at price below
+    // the price.
     assert_eq!(
         counts(&report),
         json!({
             "format": "shopify",
-            "rows": 4,
+            "rows": 8,
             "records": 8,
             "accepted": 7,
             "updated": 0,

@@ -9,6 +9,8 @@ mod crash;
 mod currencies;
 mod demo;
 mod edit;
+mod feeds;
+mod hostile;
 mod index;
 mod ingest;
 mod lookalikes;

@@ -36,7 +36,7 @@ struct MappingFile {
 impl MyntraMapping {
     /// Reads a mapping file.
     pub fn load(path: &Path) -> Result<MyntraMapping> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::toml_file::read_config(path)?;
         MyntraMapping::from_toml(&text, path)
     }
 

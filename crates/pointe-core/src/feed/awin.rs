@@ -1,35 +1,46 @@
-//! Awin affiliate feeds: one CSV, many merchants.
+//! Awin affiliate feeds: the publisher download (one CSV, many merchants) and an advertiser's
+//! own product feed (the CSV a merchant uploads to Awin).
 //!
 //! Columns are found by name (case-insensitive) and any optional one may be missing. The
-//! delimiter is read from the header row: comma, or tab or `|` when the header holds more of
-//! those (Awin exports all three). Rules:
+//! delimiter is read from the header row: comma, or tab, `|` or `;` when the header holds more
+//! of those (Awin takes all four). The two layouts name some fields differently; each field
+//! below lists its names, the first present being read. Two columns of one field (`deep_link`
+//! and `product_url`, or `price` twice) leave a header warning. Rules:
 //!
-//! - item id: `aw_product_id`, else `merchant_product_id`; title: `product_name`; both required.
-//! - price: `search_price`, required, in the row's `currency` (else `--currency`). When
-//!   `rrp_price` (or else `store_price`) is higher, that is the regular price and `search_price`
-//!   is the sale price. A zero RRP means none; an unreadable one is ignored with a warning.
-//! - availability: `in_stock` (`1`/`0`, `yes`/`no` …), with `stock_status` as fallback. When the
-//!   file has **neither column**, every row is taken as in stock; when it has one and a row
-//!   leaves it empty or unreadable, the row is rejected.
-//! - link: `merchant_deep_link` (the retailer's page), else `aw_deep_link`; images:
-//!   `merchant_image_url` (else `aw_image_url`), then `alternate_image*`.
+//! - item id: `aw_product_id`, else `merchant_product_id` / `product_id`; title:
+//!   `product_name`; both required.
+//! - price: `search_price` / `price`, required, in the row's `currency` (else `--currency`).
+//!   When `rrp_price` (or else `store_price`) is higher, that is the regular price and the
+//!   selling price is the sale price. A zero RRP means none; an unreadable one is ignored with
+//!   a warning.
+//! - availability: `in_stock` (`1`/`0`, `yes`/`no` …), with `stock_status`, then
+//!   `stock_quantity` (more than zero is in stock) as fallbacks. When the file has **none of
+//!   these columns**, every row is taken as in stock; when it has one and a row leaves it empty
+//!   or unreadable, the row is rejected.
+//! - link: `merchant_deep_link` / `deep_link` / `product_url` (the retailer's page), else
+//!   `aw_deep_link`; images: `merchant_image_url` / `image_url` (else `aw_image_url`), then
+//!   `large_image` and `alternate_image*`.
 //! - GTIN: the first valid of `product_GTIN`, `ean`, `upc`, `isbn`; invalid ones (such as
 //!   spreadsheet floats `8.86742E+11`) are dropped with a warning.
+//! - retailer: `merchant_name` (publisher feeds); an advertiser's feed names none, so its
+//!   retailer is `--retailer`, else the file name.
 //!
-//! `line` is the line where the row starts in the file; fields in issues are named as the
-//! header writes them.
+//! Detected without a mapping: a publisher feed by `aw_product_id`, or `merchant_name`,
+//! `product_name` and `search_price`; an advertiser feed by `product_id`, `product_name`,
+//! `price` and `deep_link` or `product_url`. `line` is the line where the row starts in the
+//! file; fields in issues are named as the header writes them.
 
 use crate::domain::Availability;
 use crate::money::{Currency, MoneyError, parse_price};
 use crate::{Error, Result};
 
-use super::delimited::Delimited;
+use super::delimited::{Delimited, Next};
 use super::gmc_tsv::found_columns;
 use super::record::{
     RowCheck, clean, extend_unique, money_reason, split_list, unknown_availability,
 };
 use super::source::Source;
-use super::{FeedRecord, FeedRow};
+use super::{FeedRecord, FeedRow, RowIssue};
 
 /// The Awin columns Pointe reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,12 +60,14 @@ enum Col {
     MerchantDeepLink,
     MerchantImageUrl,
     AwImageUrl,
+    LargeImage,
     AlternateImage,
     AlternateImageTwo,
     AlternateImageThree,
     AlternateImageFour,
     InStock,
     StockStatus,
+    StockQuantity,
     Colour,
     Material,
     Size,
@@ -67,74 +80,98 @@ enum Col {
     Mpn,
     MerchantCategory,
     CategoryName,
+    ProductType,
     ItemGroup,
     ParentProductId,
     Condition,
 }
 
-const COL_COUNT: usize = 36;
+const COL_COUNT: usize = 39;
 
-/// Header names (lower case) of each column, in `Col` order.
-const NAMES: [(Col, &str); COL_COUNT] = [
-    (Col::AwProductId, "aw_product_id"),
-    (Col::MerchantProductId, "merchant_product_id"),
-    (Col::MerchantName, "merchant_name"),
-    (Col::BrandName, "brand_name"),
-    (Col::ProductName, "product_name"),
-    (Col::Description, "description"),
-    (Col::ProductShortDescription, "product_short_description"),
-    (Col::SearchPrice, "search_price"),
-    (Col::StorePrice, "store_price"),
-    (Col::RrpPrice, "rrp_price"),
-    (Col::Currency, "currency"),
-    (Col::AwDeepLink, "aw_deep_link"),
-    (Col::MerchantDeepLink, "merchant_deep_link"),
-    (Col::MerchantImageUrl, "merchant_image_url"),
-    (Col::AwImageUrl, "aw_image_url"),
-    (Col::AlternateImage, "alternate_image"),
-    (Col::AlternateImageTwo, "alternate_image_two"),
-    (Col::AlternateImageThree, "alternate_image_three"),
-    (Col::AlternateImageFour, "alternate_image_four"),
-    (Col::InStock, "in_stock"),
-    (Col::StockStatus, "stock_status"),
-    (Col::Colour, "colour"),
-    (Col::Material, "fashion:material"),
-    (Col::Size, "fashion:size"),
-    (Col::SuitableFor, "fashion:suitable_for"),
-    (Col::Pattern, "fashion:pattern"),
-    (Col::ProductGtin, "product_gtin"),
-    (Col::Ean, "ean"),
-    (Col::Upc, "upc"),
-    (Col::Isbn, "isbn"),
-    (Col::Mpn, "mpn"),
-    (Col::MerchantCategory, "merchant_category"),
-    (Col::CategoryName, "category_name"),
-    (Col::ItemGroup, "item_group"),
-    (Col::ParentProductId, "parent_product_id"),
-    (Col::Condition, "condition"),
+/// Header names (lower case) of each column, in `Col` order, the preferred first.
+const NAMES: [(Col, &[&str]); COL_COUNT] = [
+    (Col::AwProductId, &["aw_product_id"]),
+    (
+        Col::MerchantProductId,
+        &["merchant_product_id", "product_id"],
+    ),
+    (Col::MerchantName, &["merchant_name"]),
+    (Col::BrandName, &["brand_name"]),
+    (Col::ProductName, &["product_name"]),
+    (Col::Description, &["description"]),
+    (Col::ProductShortDescription, &["product_short_description"]),
+    (Col::SearchPrice, &["search_price", "price"]),
+    (Col::StorePrice, &["store_price"]),
+    (Col::RrpPrice, &["rrp_price"]),
+    (Col::Currency, &["currency"]),
+    (Col::AwDeepLink, &["aw_deep_link"]),
+    (
+        Col::MerchantDeepLink,
+        &["merchant_deep_link", "deep_link", "product_url", "link"],
+    ),
+    (Col::MerchantImageUrl, &["merchant_image_url", "image_url"]),
+    (Col::AwImageUrl, &["aw_image_url"]),
+    (Col::LargeImage, &["large_image"]),
+    (Col::AlternateImage, &["alternate_image"]),
+    (Col::AlternateImageTwo, &["alternate_image_two"]),
+    (Col::AlternateImageThree, &["alternate_image_three"]),
+    (Col::AlternateImageFour, &["alternate_image_four"]),
+    (Col::InStock, &["in_stock"]),
+    (Col::StockStatus, &["stock_status"]),
+    (Col::StockQuantity, &["stock_quantity"]),
+    (Col::Colour, &["colour"]),
+    (Col::Material, &["fashion:material"]),
+    (Col::Size, &["fashion:size"]),
+    (Col::SuitableFor, &["fashion:suitable_for"]),
+    (Col::Pattern, &["fashion:pattern"]),
+    (Col::ProductGtin, &["product_gtin"]),
+    (Col::Ean, &["ean"]),
+    (Col::Upc, &["upc"]),
+    (Col::Isbn, &["isbn"]),
+    (Col::Mpn, &["mpn"]),
+    (Col::MerchantCategory, &["merchant_category"]),
+    (Col::CategoryName, &["category_name"]),
+    (Col::ProductType, &["product_type"]),
+    (Col::ItemGroup, &["item_group"]),
+    (Col::ParentProductId, &["parent_product_id"]),
+    (Col::Condition, &["condition"]),
 ];
 
 impl Col {
-    fn from_header(raw: &str) -> Option<Col> {
+    /// The column a header name holds, and how preferred that name is (0 first).
+    fn from_header(raw: &str) -> Option<(Col, usize)> {
         let lower = raw.trim().to_ascii_lowercase();
-        NAMES.iter().find(|(_, n)| *n == lower).map(|(c, _)| *c)
+        NAMES.iter().find_map(|(c, names)| {
+            names
+                .iter()
+                .position(|n| *n == lower)
+                .map(|rank| (*c, rank))
+        })
     }
 }
 
-/// Whether a header row (already split) is an Awin one: it has `aw_product_id`, or all of
-/// `merchant_name`, `product_name` and `search_price`.
+/// Whether a header row (already split) is an Awin one: a publisher feed has `aw_product_id`,
+/// or all of `merchant_name`, `product_name` and `search_price`; an advertiser's feed has
+/// `product_id`, `product_name`, `price` and `deep_link` or `product_url`.
 pub(crate) fn is_awin_header<'a>(names: impl IntoIterator<Item = &'a str>) -> bool {
-    let cols: Vec<Option<Col>> = names.into_iter().map(Col::from_header).collect();
-    let has = |c| cols.contains(&Some(c));
-    has(Col::AwProductId)
-        || (has(Col::MerchantName) && has(Col::ProductName) && has(Col::SearchPrice))
+    let names: Vec<String> = names
+        .into_iter()
+        .map(|n| n.trim().to_ascii_lowercase())
+        .collect();
+    let has = |name: &str| names.iter().any(|n| n == name);
+    has("aw_product_id")
+        || (has("merchant_name") && has("product_name") && has("search_price"))
+        || (has("product_id")
+            && has("product_name")
+            && has("price")
+            && (has("deep_link") || has("product_url")))
 }
 
-/// The delimiter of an Awin header line: `,` unless tabs or pipes outnumber commas.
+/// The delimiter of an Awin header line: `,` unless tabs, pipes or semicolons outnumber commas.
 pub(crate) fn delimiter_of(header: &[u8]) -> u8 {
     let count = |d: u8| header.iter().filter(|&&b| b == d).count();
     let commas = count(b',');
-    [b'\t', b'|']
+    [b'\t', b'|', b';']
         .into_iter()
         .map(|d| (d, count(d)))
         .filter(|&(_, n)| n > commas)
@@ -142,12 +179,16 @@ pub(crate) fn delimiter_of(header: &[u8]) -> u8 {
         .map_or(b',', |(d, _)| d)
 }
 
+/// Where a column is in the file: its index, its name as written, and its name's rank.
+type Found = Option<(usize, String, usize)>;
+
 /// The rows of an Awin feed.
 pub(crate) struct AwinRows {
     table: Delimited,
     /// For each column of `Col`, its index in the file and its name as written.
     index: [Option<(usize, String)>; COL_COUNT],
     currency: Option<Currency>,
+    header_warnings: Vec<RowIssue>,
     done: bool,
 }
 
@@ -156,20 +197,16 @@ impl AwinRows {
     pub(crate) fn open(source: Source, currency: Option<Currency>) -> Result<AwinRows> {
         let delimiter = delimiter_of(source.first_line());
         let table = Delimited::open(source, delimiter)?;
-        let mut index: [Option<(usize, String)>; COL_COUNT] = std::array::from_fn(|_| None);
-        for (i, name) in table.headers().iter().enumerate() {
-            if let Some(col) = Col::from_header(name) {
-                index[col as usize].get_or_insert_with(|| (i, name.clone()));
-            }
-        }
+        let (found, header_warnings) = find_columns(table.headers(), table.header_line());
+        let index = found.map(|f| f.map(|(i, name, _)| (i, name)));
         let missing = if index[Col::AwProductId as usize].is_none()
             && index[Col::MerchantProductId as usize].is_none()
         {
-            Some("aw_product_id` or `merchant_product_id")
+            Some("aw_product_id`, `merchant_product_id` or `product_id")
         } else if index[Col::ProductName as usize].is_none() {
             Some("product_name")
         } else if index[Col::SearchPrice as usize].is_none() {
-            Some("search_price")
+            Some("search_price` or `price")
         } else {
             None
         };
@@ -178,7 +215,7 @@ impl AwinRows {
                 table.path(),
                 Some(table.header_line()),
                 format!(
-                    "the header has no `{missing}` column; an Awin feed needs an item id, product_name and search_price (found: {})",
+                    "the header has no `{missing}` column; an Awin feed needs an item id, product_name and a price (found: {})",
                     found_columns(table.headers())
                 ),
             ));
@@ -187,9 +224,51 @@ impl AwinRows {
             table,
             index,
             currency,
+            header_warnings,
             done: false,
         })
     }
+
+    /// The header's warnings (two columns of one field), taken once.
+    pub(crate) fn take_header_warnings(&mut self) -> Vec<RowIssue> {
+        std::mem::take(&mut self.header_warnings)
+    }
+}
+
+/// Finds each column in the header: the most preferred name wins, the first copy of a name
+/// repeated; every other column of the same field leaves a warning.
+fn find_columns(headers: &[String], line: u64) -> ([Found; COL_COUNT], Vec<RowIssue>) {
+    let mut found: [Found; COL_COUNT] = std::array::from_fn(|_| None);
+    let mut warnings = Vec::new();
+    for (i, name) in headers.iter().enumerate() {
+        let Some((col, rank)) = Col::from_header(name) else {
+            continue;
+        };
+        let slot = &mut found[col as usize];
+        let (kept, dropped) = match slot.take() {
+            None => {
+                *slot = Some((i, name.clone(), rank));
+                continue;
+            }
+            Some(old) if old.2 <= rank => (old, (i, name.clone(), rank)),
+            Some(old) => ((i, name.clone(), rank), old),
+        };
+        warnings.push(RowIssue {
+            line,
+            item: None,
+            field: Some(dropped.1.clone()),
+            reason: format!(
+                "the header has two columns for one field: `{}` (column {}) and `{}` (column {}); `{}` is read",
+                kept.1,
+                kept.0 + 1,
+                dropped.1,
+                dropped.0 + 1,
+                kept.1
+            ),
+        });
+        *slot = Some(kept);
+    }
+    (found, warnings)
 }
 
 /// One row's fields, looked up by column.
@@ -210,11 +289,11 @@ impl Row<'_> {
         self.get(col).and_then(clean)
     }
 
-    /// The column's name as the header writes it (its canonical name when absent).
+    /// The column's name as the header writes it (its preferred name when absent).
     fn name(&self, col: Col) -> &str {
         match &self.index[col as usize] {
             Some((_, name)) => name,
-            None => NAMES[col as usize].1,
+            None => NAMES[col as usize].1[0],
         }
     }
 
@@ -239,6 +318,7 @@ fn build(row: &Row<'_>, line: u64, feed_currency: Option<Currency>) -> FeedRow {
             "an item id is required: aw_product_id and merchant_product_id are both empty",
         );
     };
+    check.item(&item_id);
     let Some(title) = row.text(Col::ProductName) else {
         let field = row.name(Col::ProductName);
         return check.reject(field, format!("{field} is required"));
@@ -284,32 +364,9 @@ fn build(row: &Row<'_>, line: u64, feed_currency: Option<Currency>) -> FeedRow {
         None => (search, None),
     };
 
-    let availability = if !row.has_column(Col::InStock) && !row.has_column(Col::StockStatus) {
-        Availability::InStock
-    } else {
-        let stated = [Col::InStock, Col::StockStatus]
-            .into_iter()
-            .filter_map(|c| row.get(c).map(|v| (c, v)))
-            .collect::<Vec<_>>();
-        match stated.iter().find_map(|(_, v)| Availability::parse(v)) {
-            Some(a) => a,
-            None => match stated.first() {
-                Some((col, value)) => {
-                    return check.reject(row.name(*col), unknown_availability(value));
-                }
-                None => {
-                    let col = if row.has_column(Col::InStock) {
-                        Col::InStock
-                    } else {
-                        Col::StockStatus
-                    };
-                    return check.reject(
-                        row.name(col),
-                        "availability is empty (in_stock and stock_status say nothing)",
-                    );
-                }
-            },
-        }
+    let availability = match availability(row, &check) {
+        Ok(a) => a,
+        Err(rejected) => return rejected,
     };
 
     let mut link = check.url(
@@ -328,6 +385,7 @@ fn build(row: &Row<'_>, line: u64, feed_currency: Option<Currency>) -> FeedRow {
         .or_else(|| check.url(row.name(Col::AwImageUrl), row.get(Col::AwImageUrl)));
     image_links.extend(main);
     for col in [
+        Col::LargeImage,
         Col::AlternateImage,
         Col::AlternateImageTwo,
         Col::AlternateImageThree,
@@ -366,7 +424,8 @@ fn build(row: &Row<'_>, line: u64, feed_currency: Option<Currency>) -> FeedRow {
         google_product_category: None,
         product_type: row
             .text(Col::MerchantCategory)
-            .or_else(|| row.text(Col::CategoryName)),
+            .or_else(|| row.text(Col::CategoryName))
+            .or_else(|| row.text(Col::ProductType)),
         item_group_id: row
             .text(Col::ItemGroup)
             .or_else(|| row.text(Col::ParentProductId)),
@@ -390,6 +449,46 @@ fn build(row: &Row<'_>, line: u64, feed_currency: Option<Currency>) -> FeedRow {
     }))
 }
 
+/// A row's availability from `in_stock`, `stock_status`, then `stock_quantity`; in stock when
+/// the file has none of them; the row rejected when it has one and the row says nothing
+/// readable.
+fn availability(row: &Row<'_>, check: &RowCheck) -> std::result::Result<Availability, FeedRow> {
+    const COLUMNS: [Col; 3] = [Col::InStock, Col::StockStatus, Col::StockQuantity];
+    if !COLUMNS.iter().any(|&c| row.has_column(c)) {
+        return Ok(Availability::InStock);
+    }
+    let stated: Vec<(Col, &str)> = COLUMNS
+        .into_iter()
+        .filter_map(|c| row.get(c).map(|v| (c, v)))
+        .collect();
+    let read = |col: Col, value: &str| match col {
+        Col::StockQuantity => value.parse::<i64>().ok().map(|n| {
+            if n > 0 {
+                Availability::InStock
+            } else {
+                Availability::OutOfStock
+            }
+        }),
+        _ => Availability::parse(value),
+    };
+    if let Some(a) = stated.iter().find_map(|&(c, v)| read(c, v)) {
+        return Ok(a);
+    }
+    Err(match stated.first() {
+        Some((col, value)) => check.reject(row.name(*col), unknown_availability(value)),
+        None => {
+            let col = COLUMNS
+                .into_iter()
+                .find(|&c| row.has_column(c))
+                .unwrap_or(Col::InStock);
+            check.reject(
+                row.name(col),
+                "availability is empty (in_stock, stock_status and stock_quantity say nothing)",
+            )
+        }
+    })
+}
+
 impl Iterator for AwinRows {
     type Item = Result<FeedRow>;
 
@@ -398,13 +497,14 @@ impl Iterator for AwinRows {
             return None;
         }
         match self.table.next_record() {
-            Ok(Some((line, fields))) => {
+            Ok(Some(Next::Row(line, fields))) => {
                 let row = Row {
                     fields: &fields,
                     index: &self.index,
                 };
                 Some(Ok(build(&row, line, self.currency)))
             }
+            Ok(Some(Next::Rejected(issue))) => Some(Ok(FeedRow::Rejected(issue))),
             Ok(None) => {
                 self.done = true;
                 None
@@ -449,6 +549,7 @@ mod tests {
             vec![
                 &RowIssue {
                     line: 4,
+                    item: Some("aw-1002".into()),
                     field: Some("search_price".into()),
                     reason: parse_price("N/A", Currency::from_code("GBP"))
                         .unwrap_err()
@@ -456,6 +557,7 @@ mod tests {
                 },
                 &RowIssue {
                     line: 5,
+                    item: Some("aw-1003".into()),
                     field: Some("product_name".into()),
                     reason: "product_name is required".into(),
                 },
@@ -509,6 +611,7 @@ mod tests {
             porte.warnings,
             vec![RowIssue {
                 line: 6,
+                item: Some("aw-1004".into()),
                 field: Some("merchant_deep_link".into()),
                 reason: "merchant_deep_link \"javascript:void(0)\" is not an http(s) URL; dropped"
                     .into(),
@@ -528,6 +631,7 @@ mod tests {
             tabi.warnings,
             vec![RowIssue {
                 line: 7,
+                item: Some("aw-1005".into()),
                 field: Some("ean".into()),
                 reason: format!("{}; dropped", GtinError::NotDigits("8.86742E+11".into())),
             }]
@@ -618,13 +722,13 @@ mod tests {
     fn missing_required_column_is_a_whole_file_error() {
         let err = open_bytes(
             "t.csv",
-            b"aw_product_id,product_name,price\n1,A,1\n".to_vec(),
+            b"aw_product_id,product_name,cost\n1,A,1\n".to_vec(),
             Some(FeedFormat::Awin),
             None,
         )
         .unwrap_err()
         .to_string();
-        assert!(err.contains("no `search_price` column"), "{err}");
+        assert!(err.contains("no `search_price` or `price` column"), "{err}");
     }
 
     #[test]
@@ -744,16 +848,122 @@ mod tests {
             "search_price"
         ]));
         assert!(!is_awin_header(["merchant_name", "product_name"]));
+        assert!(is_awin_header([
+            "product_id",
+            "product_name",
+            "price",
+            "product_url"
+        ]));
+        assert!(!is_awin_header(["Product_ID", "Product_Name", "Price"]));
         assert_eq!(delimiter_of(b"a,b\tc"), b',');
         assert_eq!(delimiter_of(b"a\tb\tc,d"), b'\t');
         assert_eq!(delimiter_of(b"a|b|c"), b'|');
+        assert_eq!(delimiter_of(b"a;b;c,d"), b';');
+    }
+
+    #[test]
+    fn an_advertiser_feed_is_detected_and_read_without_a_mapping() {
+        let reader = open_feed(
+            &fixture("mango.awin-advertiser.csv"),
+            &FeedOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(reader.format(), FeedFormat::Awin);
+        assert!(reader.header_warnings().is_empty());
+        let rows = rows(reader);
+        let recs = records(&rows);
+        assert_eq!(recs.len(), 3, "{rows:#?}");
+        let red = recs[0];
+        assert_eq!(red.item_id, "67040591-RD");
+        assert_eq!(red.title, "Bow leather ballerina");
+        assert_eq!(red.retailer, None);
+        assert_eq!(red.brand.as_deref(), Some("Mango"));
+        assert_eq!(red.price, money(3599, "GBP"));
+        assert_eq!(red.sale_price, Some(money(2999, "GBP")));
+        assert_eq!(
+            red.link.as_deref(),
+            Some("https://shop.example/mango/bow-leather-ballerina?c=70")
+        );
+        assert_eq!(
+            red.image_links,
+            vec![
+                "https://shop.example/img/mango/67040591_70.jpg",
+                "https://shop.example/img/mango/67040591_70_B.jpg"
+            ]
+        );
+        assert_eq!(red.sizes, vec!["36", "37", "38"]);
+        assert_eq!(red.materials, vec!["Leather"]);
+        assert_eq!(red.gender.as_deref(), Some("Female"));
+        assert_eq!(red.item_group_id.as_deref(), Some("67040591"));
+        assert_eq!(red.gtin, Some(Gtin::parse("8412345678905").unwrap()));
+        assert_eq!(recs[1].availability, Availability::OutOfStock);
+        assert_eq!(recs[1].sale_price, None);
+        // No in_stock value: the stock quantity says.
+        assert_eq!(recs[2].item_id, "57009214");
+        assert_eq!(recs[2].availability, Availability::InStock);
+        assert_eq!(
+            rejected(&rows),
+            vec![&RowIssue {
+                line: 4,
+                item: Some("57009213".into()),
+                field: Some("price".into()),
+                reason: parse_price("N/A", Currency::from_code("GBP"))
+                    .unwrap_err()
+                    .to_string(),
+            }]
+        );
+    }
+
+    #[test]
+    fn two_columns_of_one_field_are_a_header_warning() {
+        let text = "product_id,product_name,price,deep_link,product_url,price\n\
+                    1,Flats,10.00,https://a.example/1,https://b.example/1,12.00\n";
+        let reader = open_bytes("t.csv", text.into(), None, Currency::from_code("GBP")).unwrap();
+        let warnings: Vec<(&str, &str)> = reader
+            .header_warnings()
+            .iter()
+            .map(|w| (w.field.as_deref().unwrap(), w.reason.as_str()))
+            .collect();
+        assert_eq!(
+            warnings,
+            vec![
+                (
+                    "product_url",
+                    "the header has two columns for one field: `deep_link` (column 4) and `product_url` (column 5); `deep_link` is read"
+                ),
+                (
+                    "price",
+                    "the header has two columns for one field: `price` (column 3) and `price` (column 6); `price` is read"
+                ),
+            ]
+        );
+        let read = rows(reader);
+        assert_eq!(
+            records(&read)[0].link.as_deref(),
+            Some("https://a.example/1")
+        );
+        assert_eq!(records(&read)[0].price, money(1000, "GBP"));
+        // The preferred name wins wherever it stands.
+        let text = "aw_product_id,product_name,search_price,product_url,merchant_deep_link\n\
+                    1,Flats,10.00,https://b.example/1,https://a.example/1\n";
+        let reader = open_bytes("t.csv", text.into(), None, Currency::from_code("GBP")).unwrap();
+        assert_eq!(reader.header_warnings().len(), 1);
+        let read = rows(reader);
+        assert_eq!(
+            records(&read)[0].link.as_deref(),
+            Some("https://a.example/1")
+        );
     }
 
     fn fixtures() -> Vec<Vec<u8>> {
-        ["bad-rows.awin.csv", "small.awin.csv"]
-            .iter()
-            .map(|n| std::fs::read(fixture(n)).unwrap())
-            .collect()
+        [
+            "bad-rows.awin.csv",
+            "small.awin.csv",
+            "mango.awin-advertiser.csv",
+        ]
+        .iter()
+        .map(|n| std::fs::read(fixture(n)).unwrap())
+        .collect()
     }
 
     proptest! {
@@ -767,7 +977,7 @@ mod tests {
 
         #[test]
         fn mutated_fixtures_never_panic(
-            which in 0usize..2,
+            which in 0usize..3,
             line in any::<usize>(),
             op in 0u8..6,
             junk in "(,|\"|\\n|/|\\PC){0,16}",

@@ -7,7 +7,17 @@ use csv::ByteRecord;
 
 use crate::{Error, Result};
 
+use super::RowIssue;
 use super::source::{LineTracker, Source, Stream, not_utf8_message, read_error};
+
+/// The next record of a delimited file.
+pub(crate) enum Next<'a> {
+    /// A row: the line it starts on and its fields.
+    Row(u64, Vec<&'a str>),
+    /// A row rejected before its fields are read: one that swallowed the lines after it through
+    /// a quote left open, or the file's last row, cut short.
+    Rejected(RowIssue),
+}
 
 /// A delimited file after its header row.
 pub(crate) struct Delimited {
@@ -72,7 +82,7 @@ impl Delimited {
 
     /// The next record that holds anything but blanks, with the line it starts on; `None` at
     /// the end of the file. Rows of empty fields (spreadsheet leftovers) are skipped.
-    pub(crate) fn next_record(&mut self) -> Result<Option<(u64, Vec<&str>)>> {
+    pub(crate) fn next_record(&mut self) -> Result<Option<Next<'_>>> {
         loop {
             let Some(line) = self.read()? else {
                 return Ok(None);
@@ -84,9 +94,74 @@ impl Delimited {
             {
                 continue;
             }
+            if let Some(issue) = self.runaway(line).or_else(|| self.cut_short(line)) {
+                return Ok(Some(Next::Rejected(issue)));
+            }
             let fields = self.fields(line, false)?;
-            return Ok(Some((line, fields)));
+            return Ok(Some(Next::Row(line, fields)));
         }
+    }
+
+    /// The issue for the file's last record when the file ends inside it: no line break after
+    /// it and fewer fields than the header names, as an interrupted download leaves it. (A
+    /// file cut inside its last field cannot be told from one saved without a final line
+    /// break.)
+    fn cut_short(&self, line: u64) -> Option<RowIssue> {
+        let end = self.csv.position().byte();
+        let width = self.headers.len();
+        if self.record.len() >= width || !self.csv.get_ref().unterminated_at(end) {
+            return None;
+        }
+        Some(RowIssue {
+            line,
+            item: None,
+            field: None,
+            reason: format!(
+                "the file ends inside this row ({} of the header's {width} fields and no line break after it): it was cut short, as by an interrupted download; the row is rejected",
+                self.record.len()
+            ),
+        })
+    }
+
+    /// The issue for a record that a quote left open merged with the lines after it, up to a
+    /// later quote: a field spanning lines, and then more fields than the header names (the
+    /// merged lines' own). A quote open to the end of the file, or for more lines than a field
+    /// may span, is refused earlier, by the row scan.
+    fn runaway(&self, line: u64) -> Option<RowIssue> {
+        let width = self.headers.len();
+        let spills = self
+            .record
+            .iter()
+            .skip(width)
+            .any(|f| !f.trim_ascii().is_empty());
+        let (column, _) = self
+            .record
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.contains(&b'\n'))?;
+        if !spills {
+            return None;
+        }
+        let breaks: u64 = self
+            .record
+            .iter()
+            .map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64)
+            .sum();
+        let name = match self.headers.get(column) {
+            Some(name) if !name.is_empty() => name.clone(),
+            _ => format!("column {}", column + 1),
+        };
+        Some(RowIssue {
+            line,
+            item: None,
+            field: Some(name.clone()),
+            reason: format!(
+                "the quoted {name} field of line {line} runs to line {}, and the row then has {} fields where the header has {width}: a quote left open swallowed the {breaks} line{} after it; the row is rejected (close the quote)",
+                line + breaks,
+                self.record.len(),
+                if breaks == 1 { "" } else { "s" }
+            ),
+        })
     }
 
     /// Reads one raw record; returns its line.

@@ -10,8 +10,10 @@ use super::source::{Source, first_line, read_error};
 /// The format the head of a file shows: XML when it starts with `<` (after whitespace); Shopify
 /// when it starts with `{` and holds a `"products"` (or `"product"`) key; GMC TSV when its first
 /// line has tabs and `id` and `title` columns; Awin when its first line has `aw_product_id`, or
-/// `merchant_name`, `product_name` and `search_price`. A mapped CSV is never detected: it is
-/// read when a mapping is given.
+/// `merchant_name`, `product_name` and `search_price` (a publisher feed), or `product_id`,
+/// `product_name`, `price` and `deep_link` or `product_url` (an advertiser's feed); GMC CSV
+/// when its first line, split on commas or pipes, has `id` and `title` columns. A mapped CSV
+/// is never detected: it is read when a mapping is given.
 pub(crate) fn detect(head: &[u8]) -> Option<FeedFormat> {
     let trimmed = head.trim_ascii_start();
     if trimmed.starts_with(b"<") {
@@ -32,6 +34,14 @@ pub(crate) fn detect(head: &[u8]) -> Option<FeedFormat> {
     let names = line.split(delimiter).map(|n| n.trim().trim_matches('"'));
     if awin::is_awin_header(names) {
         return Some(FeedFormat::Awin);
+    }
+    let delimiter = char::from(super::gmc_tsv::csv_delimiter(line.as_bytes()));
+    let fields: Vec<Option<GmcField>> = line.split(delimiter).map(GmcField::from_name).collect();
+    if fields.len() > 1
+        && fields.contains(&Some(GmcField::Id))
+        && fields.contains(&Some(GmcField::Title))
+    {
+        return Some(FeedFormat::GmcCsv);
     }
     None
 }
@@ -55,7 +65,7 @@ pub(crate) fn not_a_feed(source: &Source) -> Error {
         &source.path,
         Some(1),
         format!(
-            "not a feed Pointe knows: expected a Google Merchant Center TSV/XML header (id, title, price …), an Awin CSV header (aw_product_id, product_name, search_price …) or a Shopify products.json ({{\"products\": […]}}); for another CSV/TSV give a column mapping (--mapping FILE); found {found}"
+            "not a feed Pointe knows: expected a Google Merchant Center TSV/CSV/XML header (id, title, price …), an Awin CSV header (aw_product_id, product_name, search_price … or product_id, product_name, price, deep_link …) or a Shopify products.json ({{\"products\": […]}}); for another CSV/TSV give a column mapping (--mapping FILE); found {found}"
         ),
     )
 }
@@ -100,6 +110,22 @@ mod tests {
             Some(FeedFormat::Shopify)
         );
         assert_eq!(
+            detect(b"id,title,price,availability\n1,x,1 GBP,in stock\n"),
+            Some(FeedFormat::GmcCsv)
+        );
+        assert_eq!(
+            detect(b"\"g:id\"|\"g:title\"|\"g:price\"\r\n"),
+            Some(FeedFormat::GmcCsv)
+        );
+        assert_eq!(
+            detect(b"product_id;product_name;price;deep_link;image_url\n"),
+            Some(FeedFormat::Awin)
+        );
+        assert_eq!(
+            detect(b"product_id,product_name,price,product_url\n"),
+            Some(FeedFormat::Awin)
+        );
+        assert_eq!(
             detect(b"  {\n  \"product\": {\"id\": 1"),
             Some(FeedFormat::Shopify)
         );
@@ -114,5 +140,11 @@ mod tests {
         assert_eq!(detect(b"{\"id\": 1}"), None);
         assert_eq!(detect(b"{\"productsX\": []}"), None);
         assert_eq!(detect(b"Product_ID,Product_Name,Price\n"), None);
+        assert_eq!(
+            detect(b"Product_ID,Product_Name,Product_Brand,Gender,Price,Description\n"),
+            None
+        );
+        assert_eq!(detect(b"id,brand,name,categories,colors\n"), None);
+        assert_eq!(detect(b"id title\n"), None);
     }
 }

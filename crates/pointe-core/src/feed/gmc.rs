@@ -66,6 +66,12 @@ impl GmcField {
         FIELDS[self as usize].1
     }
 
+    /// Whether the field may be given many times (in a TSV by repeating its column): only the
+    /// additional images are.
+    pub(crate) fn repeats(self) -> bool {
+        self == GmcField::AdditionalImageLink
+    }
+
     /// Reads an attribute name as TSV headers and XML elements write it: case-insensitive, with
     /// or without the `g:` prefix, with spaces or dashes for underscores (`Image Link`).
     pub(crate) fn from_name(raw: &str) -> Option<GmcField> {
@@ -97,8 +103,13 @@ pub(crate) struct GmcItem {
 }
 
 impl GmcItem {
+    /// Adds a value of `field`; past [`super::bounds::LIST_GATHER_CAP`] values of one field
+    /// (an XML item repeating an element thousands of times) the rest are ignored.
     pub(crate) fn push(&mut self, field: GmcField, value: String) {
-        self.values[field as usize].push(value);
+        let values = &mut self.values[field as usize];
+        if values.len() < super::bounds::LIST_GATHER_CAP {
+            values.push(value);
+        }
     }
 
     pub(crate) fn has(&self, field: GmcField) -> bool {
@@ -111,6 +122,24 @@ impl GmcItem {
             .iter()
             .map(|v| v.trim())
             .find(|v| !v.is_empty())
+    }
+
+    /// The attributes the item gives more than once with different values (other than those
+    /// that may repeat): the first is read, the others are ignored.
+    pub(crate) fn repeated(&self) -> Vec<GmcField> {
+        FIELDS
+            .iter()
+            .map(|(field, _)| *field)
+            .filter(|field| !field.repeats())
+            .filter(|field| {
+                let mut values = self.values[*field as usize]
+                    .iter()
+                    .map(|v| v.trim())
+                    .filter(|v| !v.is_empty());
+                let first = values.next();
+                values.any(|v| Some(v) != first)
+            })
+            .collect()
     }
 
     fn all(&self, field: GmcField) -> impl Iterator<Item = &str> {
@@ -136,6 +165,7 @@ pub(crate) fn build(item: &GmcItem, line: u64, currency: Option<Currency>) -> Fe
     let Some(item_id) = item.first(F::Id).and_then(clean) else {
         return check.reject("id", "id is required");
     };
+    check.item(&item_id);
     let Some(title) = item.first(F::Title).and_then(clean) else {
         return check.reject("title", "title is required");
     };

@@ -1,33 +1,54 @@
-//! Google Merchant Center tab-separated feeds.
+//! Google Merchant Center product data as delimited text: tab-separated (`gmc-tsv`), or comma-
+//! or pipe-separated (`gmc-csv`; Merchant Center accepts both).
 //!
 //! The header row names the attributes (`id`, `title`, `price` …) in any case, with or without
-//! the `g:` prefix, with spaces for underscores; unknown columns are ignored and a column may be
-//! repeated. Fields may be quoted (`"a<TAB>b"`, `""` for a quote). `id`, `title` and `price`
-//! columns are required. `line` is the line where the row starts in the file.
+//! the `g:` prefix, with spaces for underscores; unknown columns are ignored. A column may be
+//! repeated: `additional_image_link` gathers every copy; any other repeated attribute leaves a
+//! header warning and a row's first non-empty copy is read. Fields may be quoted (`"a<TAB>b"`,
+//! `""` for a quote). `id`, `title` and `price` columns are required. `line` is the line where
+//! the row starts in the file.
 
 use crate::money::Currency;
 use crate::{Error, Result};
 
-use super::FeedRow;
-use super::delimited::Delimited;
+use super::delimited::{Delimited, Next};
 use super::gmc::{self, GmcField, GmcItem};
 use super::source::Source;
+use super::{FeedRow, RowIssue};
 
 /// Columns a GMC TSV must have.
 const REQUIRED: [GmcField; 3] = [GmcField::Id, GmcField::Title, GmcField::Price];
 
-/// The rows of a GMC TSV feed.
+/// The delimiter of a Merchant Center CSV header line: `,` unless pipes outnumber commas.
+pub(crate) fn csv_delimiter(header: &[u8]) -> u8 {
+    let count = |d: u8| header.iter().filter(|&&b| b == d).count();
+    if count(b'|') > count(b',') {
+        b'|'
+    } else {
+        b','
+    }
+}
+
+/// The rows of a GMC TSV or CSV feed.
 pub(crate) struct TsvRows {
     table: Delimited,
     columns: Vec<Option<GmcField>>,
     currency: Option<Currency>,
+    header_warnings: Vec<RowIssue>,
     done: bool,
 }
 
 impl TsvRows {
-    /// Reads and checks the header row.
-    pub(crate) fn open(source: Source, currency: Option<Currency>) -> Result<TsvRows> {
-        let table = Delimited::open(source, b'\t')?;
+    /// Reads and checks the header row of a file separated by `delimiter`.
+    pub(crate) fn open(
+        source: Source,
+        delimiter: u8,
+        currency: Option<Currency>,
+    ) -> Result<TsvRows> {
+        if delimiter == b'\t' && !source.first_line().contains(&b'\t') {
+            return Err(not_tab_separated(&source));
+        }
+        let table = Delimited::open(source, delimiter)?;
         let columns: Vec<Option<GmcField>> = table
             .headers()
             .iter()
@@ -39,20 +60,84 @@ impl TsvRows {
                     table.path(),
                     Some(table.header_line()),
                     format!(
-                        "the header has no `{}` column; a Google Merchant Center TSV needs id, title and price (found: {})",
+                        "the header has no `{}` column; a Google Merchant Center file needs id, title and price (found: {})",
                         required.name(),
                         found_columns(table.headers())
                     ),
                 ));
             }
         }
+        let header_warnings = repeated_columns(&columns, table.header_line());
         Ok(TsvRows {
             table,
             columns,
             currency,
+            header_warnings,
             done: false,
         })
     }
+
+    /// The header's warnings (repeated columns), taken once.
+    pub(crate) fn take_header_warnings(&mut self) -> Vec<RowIssue> {
+        std::mem::take(&mut self.header_warnings)
+    }
+}
+
+/// The error for a file read as tab-separated whose header has no tab.
+fn not_tab_separated(source: &Source) -> Error {
+    let header = source.first_line();
+    let count = |d: u8| header.iter().filter(|&&b| b == d).count();
+    let (name, n) = [("comma", b','), ("pipe", b'|'), ("semicolon", b';')]
+        .into_iter()
+        .map(|(name, d)| (name, count(d)))
+        .max_by_key(|&(_, n)| n)
+        .unwrap_or(("comma", 0));
+    let seen = if n > 0 {
+        format!(" but {n} {name}{}", if n == 1 { "" } else { "s" })
+    } else {
+        String::new()
+    };
+    Error::bad_file(
+        &source.path,
+        Some(1),
+        format!(
+            "the file is not tab-separated: its header row has no tab{seen}; for a comma- or pipe-separated Merchant Center file use --feed-format gmc-csv"
+        ),
+    )
+}
+
+/// A header warning for each attribute given by more than one column (other than the ones that
+/// may repeat).
+fn repeated_columns(columns: &[Option<GmcField>], line: u64) -> Vec<RowIssue> {
+    let mut warnings = Vec::new();
+    let mut seen: Vec<GmcField> = Vec::new();
+    for column in columns {
+        let Some(field) = *column else { continue };
+        if field.repeats() || seen.contains(&field) {
+            continue;
+        }
+        seen.push(field);
+        let at: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c == Some(field))
+            .map(|(j, _)| (j + 1).to_string())
+            .collect();
+        if at.len() > 1 {
+            warnings.push(RowIssue {
+                line,
+                item: None,
+                field: Some(field.name().to_string()),
+                reason: format!(
+                    "the header gives `{}` in {} columns ({}): each row's first non-empty one is read",
+                    field.name(),
+                    at.len(),
+                    at.join(", ")
+                ),
+            });
+        }
+    }
+    warnings
 }
 
 /// The header's names for an error message, cut after a few.
@@ -81,7 +166,7 @@ impl Iterator for TsvRows {
             return None;
         }
         match self.table.next_record() {
-            Ok(Some((line, fields))) => {
+            Ok(Some(Next::Row(line, fields))) => {
                 let mut item = GmcItem::default();
                 for (value, column) in fields.iter().zip(&self.columns) {
                     if let Some(field) = column {
@@ -90,6 +175,7 @@ impl Iterator for TsvRows {
                 }
                 Some(Ok(gmc::build(&item, line, self.currency)))
             }
+            Ok(Some(Next::Rejected(issue))) => Some(Ok(FeedRow::Rejected(issue))),
             Ok(None) => {
                 self.done = true;
                 None
@@ -214,11 +300,13 @@ mod tests {
             vec![
                 &RowIssue {
                     line: 4,
+                    item: Some("HR-1003".into()),
                     field: Some("price".into()),
                     reason: parse_price("free", None).unwrap_err().to_string(),
                 },
                 &RowIssue {
                     line: 6,
+                    item: Some("HR-1005".into()),
                     field: Some("availability".into()),
                     reason: "availability is required".into(),
                 },
@@ -322,6 +410,112 @@ mod tests {
              save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)"
         );
         assert!(reader.next().is_none());
+    }
+
+    #[test]
+    fn a_comma_separated_merchant_center_file_is_detected_and_read() {
+        let reader = open_feed(&fixture("liberty.gmc.csv"), &FeedOptions::default()).unwrap();
+        assert_eq!(reader.format(), FeedFormat::GmcCsv);
+        assert!(reader.header_warnings().is_empty());
+        let rows = rows(reader);
+        let recs = records(&rows);
+        let ids: Vec<&str> = recs.iter().map(|r| r.item_id.as_str()).collect();
+        assert_eq!(ids, vec!["LB-2001", "LB-2002", "LB-2004"]);
+        let repetto = recs[0];
+        assert_eq!(repetto.line, 2);
+        assert_eq!(repetto.price, money(24000, "GBP"));
+        assert_eq!(repetto.sale_price, Some(money(18000, "GBP")));
+        assert_eq!(repetto.sizes, vec!["37", "38", "39"]);
+        assert_eq!(repetto.image_links.len(), 3);
+        assert_eq!(
+            repetto.product_type.as_deref(),
+            Some("Shoes > Ballet flats")
+        );
+        let porte = recs[1];
+        assert_eq!(porte.title, "Porte & Paire \"Ballerine\" satin flats");
+        assert_eq!(
+            porte.description.as_deref(),
+            Some("Satin ballet flats with a grosgrain bow.\nMade in Spain.")
+        );
+        let ganni = recs[2];
+        assert_eq!(ganni.line, 6);
+        assert_eq!(ganni.link, None);
+        assert_eq!(ganni.warnings[0].item.as_deref(), Some("LB-2004"));
+        assert_eq!(ganni.availability, Availability::OutOfStock);
+        assert_eq!(
+            rejected(&rows),
+            vec![&RowIssue {
+                line: 5,
+                item: Some("LB-2003".into()),
+                field: Some("availability".into()),
+                reason: "availability is required".into(),
+            }]
+        );
+    }
+
+    #[test]
+    fn a_pipe_separated_merchant_center_file_is_detected_and_read() {
+        let reader = open_feed(&fixture("arket.gmc.psv"), &FeedOptions::default()).unwrap();
+        assert_eq!(reader.format(), FeedFormat::GmcCsv);
+        let rows = rows(reader);
+        let recs = records(&rows);
+        assert_eq!(recs.len(), 1);
+        assert_eq!(recs[0].title, "Leather ballet flat | square toe");
+        assert_eq!(recs[0].colours, vec!["Black"]);
+        let rej = rejected(&rows);
+        assert_eq!(
+            (rej[0].line, rej[0].item.as_deref(), rej[0].field.as_deref()),
+            (3, Some("AK-3002"), Some("price"))
+        );
+    }
+
+    #[test]
+    fn gmc_tsv_named_for_a_comma_file_says_it_is_not_tab_separated() {
+        let options = FeedOptions {
+            format: Some(FeedFormat::GmcTsv),
+            ..FeedOptions::default()
+        };
+        let err = open_feed(&fixture("liberty.gmc.csv"), &options)
+            .unwrap_err()
+            .to_string();
+        let path = fixture("liberty.gmc.csv").display().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{path}: line 1: the file is not tab-separated: its header row has no tab but 20 \
+                 commas; for a comma- or pipe-separated Merchant Center file use --feed-format \
+                 gmc-csv"
+            )
+        );
+        let options = FeedOptions {
+            format: Some(FeedFormat::GmcCsv),
+            ..FeedOptions::default()
+        };
+        assert_eq!(
+            open_feed(&fixture("liberty.gmc.csv"), &options)
+                .unwrap()
+                .count(),
+            4
+        );
+    }
+
+    #[test]
+    fn a_repeated_column_is_a_header_warning_and_the_first_value_is_read() {
+        let text = "id\ttitle\tprice\tavailability\tprice\tadditional_image_link\tadditional_image_link\n\
+                    1\tA\t10.00 GBP\tin stock\t12.00 GBP\thttps://a.example/1.jpg\thttps://a.example/2.jpg\n";
+        let reader = open_tsv(text).unwrap();
+        assert_eq!(
+            reader.header_warnings(),
+            &[RowIssue {
+                line: 1,
+                item: None,
+                field: Some("price".into()),
+                reason: "the header gives `price` in 2 columns (3, 5): each row's first non-empty one is read".into(),
+            }]
+        );
+        let rows = rows(reader);
+        assert_eq!(records(&rows)[0].price, money(1000, "GBP"));
+        assert_eq!(records(&rows)[0].image_links.len(), 2);
     }
 
     fn harrods() -> Vec<u8> {

@@ -30,6 +30,14 @@ const G_NS: &str = "http://base.google.com/ns/1.0";
 /// The Atom namespace.
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
 
+/// The deepest nesting of elements read: a feed is five or six levels deep; a file nesting
+/// thousands (which the XML reader would have to remember to check its end tags) is refused.
+const MAX_DEPTH: usize = 64;
+
+/// The most text one item may hold, in bytes: a real item is a few kilobytes; one repeating an
+/// element thousands of times is refused rather than held.
+pub(crate) const MAX_ITEM_BYTES: usize = 4 * 1024 * 1024;
+
 /// Which vocabulary an element belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Vocab {
@@ -244,6 +252,17 @@ impl XmlRows {
         self.reader.get_ref().line()
     }
 
+    fn too_deep(&self) -> Error {
+        Error::bad_file(
+            &self.path,
+            Some(self.line()),
+            format!(
+                "elements nested more than {MAX_DEPTH} deep ({}): a feed is a few levels deep; the file is damaged or not a feed",
+                self.context()
+            ),
+        )
+    }
+
     fn next_event(&mut self) -> std::result::Result<Ev, quick_xml::Error> {
         self.buf.clear();
         let (ns, event) = self.reader.read_resolved_event_into(&mut self.buf)?;
@@ -309,6 +328,9 @@ impl XmlRows {
                         && self.items == 0
                         && self.title.is_none();
                     self.stack.push(tag.local);
+                    if self.stack.len() > MAX_DEPTH {
+                        return Err(self.too_deep());
+                    }
                     if is_title {
                         let text = self.read_text()?;
                         self.title = clean(&text);
@@ -345,13 +367,23 @@ impl XmlRows {
                 self.xml_error(e, &context)
             })?;
             match event {
-                Ev::Start(_) => depth += 1,
+                Ev::Start(_) => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return Err(self.too_deep());
+                    }
+                }
                 Ev::End if depth == 0 => {
                     self.stack.pop();
                     return Ok(text);
                 }
                 Ev::End => depth -= 1,
-                Ev::Text(t) => text.push_str(&t),
+                Ev::Text(t) => {
+                    // Only the start of an overlong title is kept.
+                    if text.len() < 4096 {
+                        text.push_str(&t);
+                    }
+                }
                 Ev::Eof => {
                     return Err(Error::bad_file(
                         &self.path,
@@ -374,11 +406,15 @@ impl XmlRows {
         let mut plain: [Option<String>; 3] = Default::default();
         let mut capture: Option<(Target, String)> = None;
         let mut depth = 0usize;
+        let mut held = 0usize;
         loop {
             let event = self.next_event().map_err(|e| self.xml_error(e, &context))?;
             match event {
                 Ev::Start(tag) => {
                     depth += 1;
+                    if depth > MAX_DEPTH {
+                        return Err(self.too_deep());
+                    }
                     if depth == 1 {
                         capture = match (tag.target(), tag.href) {
                             (Some(Target::Plain(Plain::Link)), Some(href)) => {
@@ -414,6 +450,18 @@ impl XmlRows {
                 }
                 Ev::Text(t) => {
                     if let Some((_, text)) = &mut capture {
+                        held += t.len();
+                        if held > MAX_ITEM_BYTES {
+                            return Err(Error::bad_file(
+                                &self.path,
+                                Some(start.line),
+                                format!(
+                                    "item {} holds more than {} of text (a real item is a few kilobytes): the file is damaged or not a feed",
+                                    start.number,
+                                    super::limits::human_bytes(MAX_ITEM_BYTES as u64)
+                                ),
+                            ));
+                        }
                         text.push_str(&t);
                     }
                 }
@@ -468,7 +516,28 @@ impl Iterator for XmlRows {
         }
         let start = self.pending.take()?;
         match self.read_item(start) {
-            Ok(item) => Some(Ok(gmc::build(&item, start.line, self.currency))),
+            Ok(item) => Some(Ok(match gmc::build(&item, start.line, self.currency) {
+                // Without its id, an item of a one-line feed is found by its number.
+                FeedRow::Rejected(mut issue) if issue.item.is_none() => {
+                    issue.reason = format!("item {}: {}", start.number, issue.reason);
+                    FeedRow::Rejected(issue)
+                }
+                FeedRow::Record(mut rec) => {
+                    for field in item.repeated() {
+                        rec.warnings.push(super::RowIssue {
+                            line: start.line,
+                            item: Some(rec.item_id.clone()),
+                            field: Some(field.name().to_string()),
+                            reason: format!(
+                                "the item gives {} more than once with different values: the first is read",
+                                field.name()
+                            ),
+                        });
+                    }
+                    FeedRow::Record(rec)
+                }
+                row => row,
+            })),
             Err(e) => {
                 self.done = true;
                 Some(Err(e))
@@ -572,6 +641,7 @@ mod tests {
             ms.warnings,
             vec![RowIssue {
                 line: 31,
+                item: Some("SF-M51170".into()),
                 field: Some("gtin".into()),
                 reason: format!(
                     "{}; dropped",
@@ -683,8 +753,9 @@ mod tests {
             rows,
             vec![FeedRow::Rejected(RowIssue {
                 line: 1,
+                item: None,
                 field: Some("id".into()),
-                reason: "id is required".into()
+                reason: "item 1: id is required".into()
             })]
         );
     }
@@ -755,6 +826,80 @@ mod tests {
     }
 
     #[test]
+    fn an_element_given_twice_is_a_warning_and_the_first_is_read() {
+        let text = "<rss><channel><item><g:id>1</g:id><g:title>A</g:title>\
+                    <g:price>10.00 GBP</g:price><g:price>12.00 GBP</g:price>\
+                    <g:availability>in stock</g:availability></item></channel></rss>";
+        let rows = rows(open_xml(text).unwrap());
+        let rec = records(&rows)[0];
+        assert_eq!(rec.price, money(1000, "GBP"));
+        assert_eq!(rec.warnings.len(), 1);
+        assert_eq!(rec.warnings[0].field.as_deref(), Some("price"));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_naming_the_line() {
+        for inside_item in [false, true] {
+            let open = if inside_item { "<item>" } else { "" };
+            let text = format!("<rss><channel>{open}\n{}", "<a>".repeat(10_000));
+            let results: Vec<_> = match open_xml(&text) {
+                Ok(reader) => reader.collect(),
+                Err(e) => vec![Err(e)],
+            };
+            let err = results.last().unwrap().as_ref().unwrap_err().to_string();
+            assert!(
+                err.starts_with("t.xml: line 2: elements nested more than 64 deep"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_item_repeating_an_element_past_its_size_is_refused() {
+        let element = format!(
+            "<g:additional_image_link>{}</g:additional_image_link>",
+            "x".repeat(1000)
+        );
+        let text = format!(
+            "<rss><channel>\n<item><g:id>1</g:id>{}</item></channel></rss>",
+            element.repeat(5000)
+        );
+        let results: Vec<_> = open_xml(&text).unwrap().collect();
+        let err = results.last().unwrap().as_ref().unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "t.xml: line 2: item 1 holds more than 4 MiB of text (a real item is a few kilobytes): \
+             the file is damaged or not a feed"
+        );
+    }
+
+    #[test]
+    fn a_rejection_in_a_one_line_feed_names_the_item() {
+        let item = |i: usize| {
+            format!(
+                "<item><g:id>it-{i}</g:id><g:title>Flats {i}</g:title><g:price>{}</g:price>\
+                 <g:availability>in stock</g:availability></item>",
+                if i == 1234 { "free" } else { "10.00 GBP" }
+            )
+        };
+        let items: String = (1..=2200).map(item).collect();
+        let text = format!(
+            "<rss xmlns:g=\"http://base.google.com/ns/1.0\"><channel>{items}</channel></rss>"
+        );
+        let rows = rows(open_xml(&text).unwrap());
+        assert_eq!(rows.len(), 2200);
+        let rejected = super::super::test_support::rejected(&rows);
+        assert_eq!(
+            (
+                rejected[0].line,
+                rejected[0].item.as_deref(),
+                rejected[0].field.as_deref()
+            ),
+            (1, Some("it-1234"), Some("price"))
+        );
+    }
+
+    #[test]
     fn item_lines_account_for_multiline_start_tags() {
         let text = "<rss>\n<channel>\n<item\n  id=\"x\">\n<g:title>A</g:title>\n</item>\n</channel>\n</rss>\n";
         let rows = rows(open_xml(text).unwrap());
@@ -762,8 +907,9 @@ mod tests {
             rows,
             vec![FeedRow::Rejected(RowIssue {
                 line: 3,
+                item: None,
                 field: Some("id".into()),
-                reason: "id is required".into()
+                reason: "item 1: id is required".into()
             })]
         );
     }

@@ -16,10 +16,70 @@ pub(crate) const MAX_ROW_BYTES: u64 = 1024 * 1024;
 /// file and it is refused.
 pub(crate) const MAX_XML_TOKEN_BYTES: u64 = 1024 * 1024;
 
+/// How many lines a quoted field of a delimited feed may span. A real description with line
+/// breaks spans a few (Myntra's longest, 9); a quote left open by mistake swallows every line
+/// after it, so a field past this is refused with the line where its quote opened.
+pub(crate) const MAX_QUOTED_LINES: u64 = 100;
+
+/// The bounds on what a compressed feed may inflate to: a gzip file whose decompressed size
+/// passes them is refused while it is read, with an error naming the file, so a compression
+/// bomb (gigabytes of blank lines in a few megabytes) costs neither memory nor hours.
+///
+/// Real feeds compress some 5 to 20 times; the defaults leave them a wide margin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedLimits {
+    /// The largest decompressed size of a gzip feed, in bytes. Default 16 GiB (a feed of eight
+    /// million rows of 2 KB).
+    pub max_inflated_bytes: u64,
+    /// The largest ratio of decompressed to compressed bytes, checked once
+    /// [`FeedLimits::ratio_grace_bytes`] have come out. Default 100.
+    pub max_inflation_ratio: u64,
+    /// How many decompressed bytes may come out at any ratio before the ratio is checked (a
+    /// small file's header and first rows). Default 16 MiB.
+    pub ratio_grace_bytes: u64,
+}
+
+impl Default for FeedLimits {
+    fn default() -> Self {
+        FeedLimits {
+            max_inflated_bytes: 16 * 1024 * 1024 * 1024,
+            max_inflation_ratio: 100,
+            ratio_grace_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+impl FeedLimits {
+    /// The message for `inflated` decompressed bytes out of `compressed` ones, when past a bound.
+    pub(crate) fn check(&self, inflated: u64, compressed: u64) -> Result<(), String> {
+        if inflated > self.max_inflated_bytes {
+            return Err(format!(
+                "the gzip data inflates to more than {} (FeedLimits::max_inflated_bytes): refused as a compression bomb or not a feed",
+                human_bytes(self.max_inflated_bytes)
+            ));
+        }
+        if inflated > self.ratio_grace_bytes
+            && inflated / compressed.max(1) > self.max_inflation_ratio
+        {
+            return Err(format!(
+                "the gzip data inflates more than {} times ({} bytes from {} compressed, FeedLimits::max_inflation_ratio): refused as a compression bomb; a real feed compresses some 5 to 20 times",
+                self.max_inflation_ratio, inflated, compressed
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Follows the bytes of a file and says when one unit of it grows past its limit.
 pub(crate) trait Scan {
     /// Follows `bytes`; the error message (starting with `line N:`) once the limit is passed.
     fn scan(&mut self, bytes: &[u8]) -> Result<(), String>;
+
+    /// Called at the end of the file: the error message when the file ends inside a unit that
+    /// must be closed.
+    fn finish(&mut self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Passes a file through, refusing it as soon as its [`Scan`] says a unit grew too long. The
@@ -43,6 +103,15 @@ impl<R, S: Scan> Limited<R, S> {
     fn error(message: &str) -> io::Error {
         io::Error::other(message.to_string())
     }
+
+    /// Records the outcome of a scan: the error to return when it failed.
+    fn fail_on(&mut self, outcome: Result<(), String>) -> io::Result<()> {
+        outcome.map_err(|message| {
+            let err = Self::error(&message);
+            self.failed = Some(message);
+            err
+        })
+    }
 }
 
 impl<R: Read, S: Scan> Read for Limited<R, S> {
@@ -51,11 +120,12 @@ impl<R: Read, S: Scan> Read for Limited<R, S> {
             return Err(Self::error(message));
         }
         let n = self.inner.read(buf)?;
-        if let Err(message) = self.scan.scan(&buf[..n]) {
-            let err = Self::error(&message);
-            self.failed = Some(message);
-            return Err(err);
-        }
+        let outcome = if n == 0 && !buf.is_empty() {
+            self.scan.finish()
+        } else {
+            self.scan.scan(&buf[..n])
+        };
+        self.fail_on(outcome)?;
         Ok(n)
     }
 }
@@ -64,6 +134,10 @@ impl<R: BufRead, S: Scan> BufRead for Limited<R, S> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if let Some(message) = &self.failed {
             return Err(Self::error(message));
+        }
+        if self.inner.fill_buf()?.is_empty() {
+            let outcome = self.scan.finish();
+            self.fail_on(outcome)?;
         }
         self.inner.fill_buf()
     }
@@ -96,10 +170,12 @@ enum State {
 }
 
 /// Measures the rows of a delimited file: rows end at `\n` or `\r` outside quoted fields, as
-/// the `csv` reader's default terminator does.
+/// the `csv` reader's default terminator does. Quoted fields are followed too: one that spans
+/// more than [`MAX_QUOTED_LINES`] lines, or that the file ends inside, is an unclosed quote.
 pub(crate) struct RowScan {
     delimiter: u8,
     limit: u64,
+    quoted_lines_limit: u64,
     state: State,
     /// Bytes of the current row so far.
     row_bytes: u64,
@@ -107,6 +183,10 @@ pub(crate) struct RowScan {
     line: u64,
     /// 1-based line where the current row started.
     row_line: u64,
+    /// 1-based line where the open quoted field's quote is.
+    quote_line: u64,
+    /// Whether the last byte seen was a `\n` (the file's last line then ends with one).
+    after_newline: bool,
 }
 
 impl RowScan {
@@ -120,11 +200,54 @@ impl RowScan {
         RowScan {
             delimiter,
             limit,
+            quoted_lines_limit: MAX_QUOTED_LINES,
             state: State::FieldStart,
             row_bytes: 0,
             line: 1,
             row_line: 1,
+            quote_line: 1,
+            after_newline: false,
         }
+    }
+
+    /// Moves the state on by one byte; `true` when the byte ends a row.
+    fn step(&mut self, b: u8, at_line: u64) -> Result<bool, String> {
+        match self.state {
+            State::Quoted => {
+                if b == b'"' {
+                    self.state = State::QuoteInQuoted;
+                } else if b == b'\n' && self.line - self.quote_line > self.quoted_lines_limit {
+                    return Err(self.runaway_quote());
+                }
+                Ok(false)
+            }
+            State::FieldStart | State::Unquoted | State::QuoteInQuoted => {
+                if b == b'\n' || b == b'\r' {
+                    self.state = State::FieldStart;
+                    return Ok(true);
+                }
+                if b == self.delimiter {
+                    self.state = State::FieldStart;
+                } else if b == b'"' && self.state != State::Unquoted {
+                    // A quote opening a field, or the second of an escaped `""`.
+                    if self.state == State::FieldStart {
+                        self.quote_line = at_line;
+                    }
+                    self.state = State::Quoted;
+                } else {
+                    self.state = State::Unquoted;
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    fn runaway_quote(&self) -> String {
+        format!(
+            "line {q}: the quoted field opened on line {q} is still open {n} lines later: an unclosed quote (`\"`) swallows the rows after it; the file is refused (close or remove the quote)",
+            q = self.quote_line,
+            n = self.quoted_lines_limit
+        )
     }
 }
 
@@ -135,31 +258,8 @@ impl Scan for RowScan {
             if b == b'\n' {
                 self.line += 1;
             }
-            let ends_row = match self.state {
-                State::Quoted => {
-                    if b == b'"' {
-                        self.state = State::QuoteInQuoted;
-                    }
-                    false
-                }
-                State::FieldStart | State::Unquoted | State::QuoteInQuoted => {
-                    if b == b'\n' || b == b'\r' {
-                        self.state = State::FieldStart;
-                        true
-                    } else if b == self.delimiter {
-                        self.state = State::FieldStart;
-                        false
-                    } else if b == b'"' && self.state != State::Unquoted {
-                        // A quote opening a field, or the second of an escaped `""`.
-                        self.state = State::Quoted;
-                        false
-                    } else {
-                        self.state = State::Unquoted;
-                        false
-                    }
-                }
-            };
-            if ends_row {
+            self.after_newline = b == b'\n';
+            if self.step(b, at_line)? {
                 self.row_bytes = 0;
                 self.row_line = self.line;
                 continue;
@@ -177,6 +277,18 @@ impl Scan for RowScan {
             }
         }
         Ok(())
+    }
+
+    fn finish(&mut self) -> Result<(), String> {
+        if self.state != State::Quoted {
+            return Ok(());
+        }
+        let lost = self.line - self.quote_line - u64::from(self.after_newline);
+        Err(format!(
+            "line {q}: the quoted field opened on line {q} is never closed: the file ends inside it, so the {lost} line{s} after it (rows that would be lost) read as one field; the file is refused (close or remove the quote)",
+            q = self.quote_line,
+            s = if lost == 1 { "" } else { "s" }
+        ))
     }
 }
 
@@ -299,6 +411,45 @@ mod tests {
         assert!(read_rows(text, 40).is_ok());
         let err = read_rows(text, 20).unwrap_err();
         assert!(err.to_string().starts_with("line 1:"), "{err}");
+    }
+
+    #[test]
+    fn a_quote_open_at_the_end_of_the_file_is_refused_with_the_lines_it_took() {
+        let err = read_rows(b"id,title\n1,\"open\n2,b\n3,c", 1000).unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "line 2: the quoted field opened on line 2 is never closed: the file ends inside it, so the 2 lines after it"
+            ),
+            "{err}"
+        );
+        let err = read_rows(b"id,title\n1,\"open\n", 1000).unwrap_err();
+        assert!(err.to_string().contains("so the 0 lines after it"), "{err}");
+        assert!(read_rows(b"id,title\n1,\"closed\"\n", 1000).is_ok());
+        assert!(read_rows(b"id,title\n1,5\" heel\n", 1000).is_ok());
+    }
+
+    #[test]
+    fn inflation_past_the_ratio_is_told_after_the_grace_bytes() {
+        let limits = FeedLimits {
+            max_inflated_bytes: 1000,
+            max_inflation_ratio: 10,
+            ratio_grace_bytes: 100,
+        };
+        assert!(limits.check(100, 1).is_ok());
+        assert!(limits.check(1000, 100).is_ok());
+        assert!(
+            limits
+                .check(1001, 1000)
+                .unwrap_err()
+                .contains("more than 1000 bytes")
+        );
+        assert!(
+            limits
+                .check(111, 10)
+                .unwrap_err()
+                .contains("more than 10 times")
+        );
+        assert!(limits.check(101, 0).is_err());
     }
 
     #[test]

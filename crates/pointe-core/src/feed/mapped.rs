@@ -47,7 +47,7 @@ use crate::gtin::Gtin;
 use crate::money::{Currency, Money, parse_price};
 use crate::{Error, Result};
 
-use super::delimited::Delimited;
+use super::delimited::{Delimited, Next};
 use super::gmc_tsv::found_columns;
 use super::record::{
     self, RowCheck, clean, extend_unique, money_reason, quote, split_urls, unknown_availability,
@@ -250,9 +250,10 @@ struct Constants {
 }
 
 impl Mapping {
-    /// Reads a mapping file. Errors name the file, the line and the key at fault.
+    /// Reads a mapping file (at most [`crate::toml_file::MAX_CONFIG_BYTES`]). Errors name the
+    /// file, the line and the key at fault.
     pub fn load(path: &Path) -> Result<Mapping> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::toml_file::read_config(path)?;
         Mapping::parse(&text, &path.display().to_string())
     }
 
@@ -422,8 +423,14 @@ pub(crate) struct MappedRows {
     currency: Option<Currency>,
     rows_read: Arc<AtomicU64>,
     groups: Option<Groups>,
+    header_warnings: Vec<RowIssue>,
     done: bool,
 }
+
+/// The most items a file read with `group_rows_by` may hold: every item is held until the
+/// file is read, some hundreds of bytes each; past this the file is refused rather than
+/// filling memory.
+pub(crate) const MAX_GROUPED_ITEMS: usize = 1_000_000;
 
 /// The items being gathered in grouped mode, in the order their first row came.
 #[derive(Default)]
@@ -465,6 +472,7 @@ impl MappedRows {
                 ),
             )
         };
+        let header_warnings = repeated_columns(mapping, headers, table.header_line());
         let mut fields = Vec::new();
         for (field, spec) in &mapping.columns {
             let (index, name) =
@@ -499,15 +507,25 @@ impl MappedRows {
             currency: currency.or(mapping.constants.currency),
             constants: mapping.constants.clone(),
             rows_read,
+            header_warnings,
             done: false,
         })
+    }
+
+    /// The header's warnings (a mapped column repeated), taken once.
+    pub(crate) fn take_header_warnings(&mut self) -> Vec<RowIssue> {
+        std::mem::take(&mut self.header_warnings)
     }
 
     /// The next row of the file read into an item (with its group key), a rejected row, or
     /// `None` at the end.
     fn next_row(&mut self) -> Option<Result<RowRead>> {
         match self.table.next_record() {
-            Ok(Some((line, cells))) => {
+            Ok(Some(Next::Rejected(issue))) => {
+                self.rows_read.fetch_add(1, Ordering::Relaxed);
+                Some(Ok(Err(FeedRow::Rejected(issue))))
+            }
+            Ok(Some(Next::Row(line, cells))) => {
                 self.rows_read.fetch_add(1, Ordering::Relaxed);
                 let row = Row {
                     cells: &cells,
@@ -520,6 +538,7 @@ impl MappedRows {
                         None => {
                             return Some(Ok(Err(FeedRow::Rejected(RowIssue {
                                 line,
+                                item: row.get(Field::Id).map(|id| record::quote_id(&id)),
                                 field: Some(bound.name.clone()),
                                 reason: format!(
                                     "{} is empty: rows are grouped into items by it",
@@ -576,6 +595,18 @@ impl Iterator for MappedRows {
                 Some(Ok(Err(rejected))) => return Some(Ok(rejected)),
                 Some(Ok(Ok((key, item)))) => match (&mut self.groups, key) {
                     (Some(groups), Some(key)) => {
+                        if groups.items.len() >= MAX_GROUPED_ITEMS
+                            && !groups.index.contains_key(&key)
+                        {
+                            self.done = true;
+                            return Some(Err(Error::bad_file(
+                                self.table.path(),
+                                Some(item.line),
+                                format!(
+                                    "more than {MAX_GROUPED_ITEMS} items in a file read with group_rows_by: every item is held until the file is read, so the file is refused; split it, or map it without grouping"
+                                ),
+                            )));
+                        }
                         if let Err(rejected) = groups.add(key, item) {
                             return Some(Ok(rejected));
                         }
@@ -599,6 +630,41 @@ impl Groups {
             }
         }
     }
+}
+
+/// A header warning for each column the mapping reads that the header holds more than once:
+/// the first copy is read.
+fn repeated_columns(mapping: &Mapping, headers: &[String], line: u64) -> Vec<RowIssue> {
+    let mut wanted: Vec<&str> = mapping
+        .columns
+        .iter()
+        .map(|(_, spec)| spec.column.trim())
+        .chain(mapping.group_rows_by.as_deref())
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    wanted
+        .into_iter()
+        .filter_map(|column| {
+            let at: Vec<String> = headers
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| h.eq_ignore_ascii_case(column))
+                .map(|(i, _)| (i + 1).to_string())
+                .collect();
+            (at.len() > 1).then(|| RowIssue {
+                line,
+                item: None,
+                field: Some(column.to_string()),
+                reason: format!(
+                    "the header has {} columns named {:?} (columns {}); the mapping reads the first",
+                    at.len(),
+                    quote(column),
+                    at.join(", ")
+                ),
+            })
+        })
+        .collect()
 }
 
 /// A row read: its group key (grouped mode) and item, or the row rejected.
@@ -742,6 +808,7 @@ impl Item {
         {
             return Err(FeedRow::Rejected(RowIssue {
                 line: row.line,
+                item: Some(record::quote_id(&row.item_id)),
                 field: Some(row.price_field.clone()),
                 reason: format!(
                     "the price is in {theirs} but the item's earlier rows (from line {}) are in {mine}",
@@ -784,6 +851,11 @@ impl Item {
                 .entry(at)
                 .and_modify(|s| s.merge(seen))
                 .or_insert(seen);
+        }
+        // The record keeps the latest observations; holding many more than it keeps would
+        // only cost memory.
+        while self.dated.len() > 2 * super::bounds::MAX_OBSERVATIONS {
+            self.dated.pop_first();
         }
         if let Some(seen) = row.undated {
             match &mut self.undated {
@@ -859,6 +931,7 @@ fn read_row(
     let Some(item_id) = row.get(Field::Id) else {
         return Err(required(&check, Field::Id, "the item id"));
     };
+    check.item(&item_id);
     let Some(title) = row.get(Field::Title) else {
         return Err(required(&check, Field::Title, "the title"));
     };

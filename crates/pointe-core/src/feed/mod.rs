@@ -1,22 +1,27 @@
 //! Feed parsing: retailer and affiliate feeds in, [`FeedRecord`]s out.
 //!
 //! Parsers stream: a feed of a million rows never sits in memory. Each row is either a
-//! [`FeedRow::Record`] or a [`FeedRow::Rejected`] with the line, field and reason; an error from
-//! the iterator itself means the file as a whole cannot be read (not a feed, truncated, not
-//! UTF-8) and nothing from it should be kept; the iterator ends after it.
+//! [`FeedRow::Record`] or a [`FeedRow::Rejected`] with the line, item, field and reason; an
+//! error from the iterator itself means the file as a whole cannot be read (not a feed,
+//! truncated, not UTF-8, an unclosed quote, a compression bomb) and nothing from it should be
+//! kept; the iterator ends after it.
 //!
-//! Formats, each in its own module: Google Merchant Center TSV (`gmc_tsv`) and XML (`gmc_xml`,
-//! RSS 2.0 and Atom), Awin affiliate CSV (`awin`), Shopify `products.json` (`shopify`), and any
-//! other CSV/TSV through a column [`Mapping`] (`mapped`). [`open_feed`] gunzips files whose
-//! bytes start with the gzip magic, whatever their name, and detects the format from the first
-//! line when it is not named (a mapped CSV is read only when a mapping is given). Line numbers
-//! are 1-based lines of the file where the row or item starts.
+//! Formats, each in its own module: Google Merchant Center TSV or CSV (`gmc_tsv`) and XML
+//! (`gmc_xml`, RSS 2.0 and Atom), Awin affiliate CSVs, publisher and advertiser (`awin`),
+//! Shopify `products.json` (`shopify`), and any other CSV/TSV through a column [`Mapping`]
+//! (`mapped`). [`open_feed`] gunzips files whose bytes start with the gzip magic, whatever
+//! their name (within [`FeedLimits`]), and detects the format from the first line when it is
+//! not named (a mapped CSV is read only when a mapping is given). Line numbers are 1-based
+//! lines of the file where the row or item starts.
 //!
 //! Nothing is buffered without a bound: a row of a CSV/TSV, or a text or tag of an XML feed, is
-//! at most 1 MiB and a Shopify product at most 4 MiB; a file holding a longer one is refused
-//! with an error naming the line.
+//! at most 1 MiB, an XML item or a Shopify product at most 4 MiB, and a quoted field spans at
+//! most 100 lines; a file holding a longer one is refused with an error naming the line. Every
+//! record is then bounded field by field (`bounds`: words, texts, lists, ids, prices) before it
+//! is given out.
 
 mod awin;
+mod bounds;
 mod delimited;
 mod detect;
 mod gmc;
@@ -28,7 +33,9 @@ mod record;
 mod shopify;
 mod source;
 
+pub use limits::FeedLimits;
 pub use mapped::Mapping;
+pub use shopify::ShopUrl;
 
 use std::fs::File;
 use std::io::Read;
@@ -49,9 +56,12 @@ use crate::money::{Currency, Money};
 pub enum FeedFormat {
     /// Google Merchant Center product data, tab-separated with a header row.
     GmcTsv,
+    /// Google Merchant Center product data, comma- or pipe-separated with a header row.
+    GmcCsv,
     /// Google Merchant Center product data as RSS 2.0 or Atom with the `g:` namespace.
     GmcXml,
-    /// Awin-style affiliate CSV (multi-merchant).
+    /// Awin affiliate CSV: the publisher download (multi-merchant, `aw_product_id`,
+    /// `search_price` …) or an advertiser's own feed (`product_id`, `price`, `deep_link` …).
     Awin,
     /// A Shopify shop's `products.json` (one or more pages): one offer per variant. The format
     /// names no currency: [`FeedOptions::currency`] is required.
@@ -61,10 +71,12 @@ pub enum FeedFormat {
 }
 
 impl FeedFormat {
-    /// The name used on the command line (`gmc-tsv`, `gmc-xml`, `awin`, `shopify`, `mapped`).
+    /// The name used on the command line (`gmc-tsv`, `gmc-csv`, `gmc-xml`, `awin`, `shopify`,
+    /// `mapped`).
     pub fn name(&self) -> &'static str {
         match self {
             FeedFormat::GmcTsv => "gmc-tsv",
+            FeedFormat::GmcCsv => "gmc-csv",
             FeedFormat::GmcXml => "gmc-xml",
             FeedFormat::Awin => "awin",
             FeedFormat::Shopify => "shopify",
@@ -76,6 +88,7 @@ impl FeedFormat {
     pub fn from_name(name: &str) -> Option<FeedFormat> {
         match name.to_ascii_lowercase().as_str() {
             "gmc-tsv" | "gmc_tsv" | "tsv" => Some(FeedFormat::GmcTsv),
+            "gmc-csv" | "gmc_csv" => Some(FeedFormat::GmcCsv),
             "gmc-xml" | "gmc_xml" | "xml" | "rss" | "atom" => Some(FeedFormat::GmcXml),
             "awin" | "awin-csv" => Some(FeedFormat::Awin),
             "shopify" | "shopify-json" => Some(FeedFormat::Shopify),
@@ -97,6 +110,11 @@ pub struct FeedOptions {
     /// is read as [`FeedFormat::Mapped`] (naming another format is then an error); a mapped
     /// CSV is never detected without one.
     pub mapping: Option<Mapping>,
+    /// The shop a Shopify `products.json` comes from (`--shop-url`): each variant's link is
+    /// made from it and the product's handle. Without it, Shopify records have no link.
+    pub shop_url: Option<ShopUrl>,
+    /// How far a gzip file may inflate; see [`FeedLimits`] for the defaults.
+    pub limits: FeedLimits,
 }
 
 /// A problem with one row, or one field of a row: where it is and why.
@@ -105,6 +123,10 @@ pub struct RowIssue {
     /// 1-based line in the file where the row (text formats) or the item's start tag (XML)
     /// begins.
     pub line: u64,
+    /// The item's id as the feed writes it (`g:id`, `aw_product_id`, a Shopify variant's id,
+    /// or a Shopify product's id for a problem with the whole product), when it is known: in a
+    /// one-line XML feed the line alone does not find the item.
+    pub item: Option<String>,
     /// The field at fault, when one is.
     pub field: Option<String>,
     /// What is wrong.
@@ -224,6 +246,7 @@ pub struct FeedReader {
     rows: Box<dyn Iterator<Item = Result<FeedRow>> + Send>,
     progress: FeedProgress,
     source_rows: Option<Arc<AtomicU64>>,
+    header_warnings: Vec<RowIssue>,
 }
 
 impl std::fmt::Debug for FeedReader {
@@ -248,11 +271,16 @@ impl FeedReader {
         self.retailer_hint.as_deref()
     }
 
-    /// How many units of the file were read so far, for formats where one [`FeedRow`] is not
+    /// Problems with the file's header that reject nothing: two columns with one meaning (the
+    /// first is read), a column repeated.
+    pub fn header_warnings(&self) -> &[RowIssue] {
+        &self.header_warnings
+    }
+
+    /// How many rows of the file were read so far, for formats where one [`FeedRow`] is not
     /// one of them: the data rows of a mapped CSV (with `group_rows_by`, many rows make one
-    /// record: Datafiniti's 10,000 rows are some 2,830 items), the product objects of a Shopify
-    /// file (one record per variant; duplicates included). `None` for the other formats, whose
-    /// rows are the [`FeedRow`]s themselves.
+    /// record: Datafiniti's 10,000 rows are some 2,830 items). `None` for the other formats,
+    /// whose rows are the [`FeedRow`]s themselves (for Shopify, one per variant).
     pub fn source_rows(&self) -> Option<u64> {
         self.source_rows.as_ref().map(|n| n.load(Ordering::Relaxed))
     }
@@ -276,7 +304,21 @@ impl FeedReader {
 impl Iterator for FeedReader {
     type Item = Result<FeedRow>;
     fn next(&mut self) -> Option<Self::Item> {
-        self.rows.next()
+        let row = match self.rows.next()? {
+            Ok(FeedRow::Record(rec)) => bounds::bound(rec),
+            other => return Some(other),
+        };
+        Some(Ok(match row {
+            FeedRow::Record(mut rec) => {
+                for w in &mut rec.warnings {
+                    if w.item.is_none() {
+                        w.item = Some(rec.item_id.clone());
+                    }
+                }
+                FeedRow::Record(rec)
+            }
+            rejected => rejected,
+        }))
     }
 }
 
@@ -300,6 +342,20 @@ pub fn open_feed(path: &Path, options: &FeedOptions) -> Result<FeedReader> {
     open_stream(path, Box::new(raw), options, progress)
 }
 
+/// Opens a feed held in memory, as [`open_feed`] opens a file; `name` names it in errors.
+/// The entry point of the fuzzers and of callers that receive a feed over the network.
+pub fn open_feed_bytes(name: &Path, bytes: Vec<u8>, options: &FeedOptions) -> Result<FeedReader> {
+    let progress = FeedProgress {
+        bytes_read: Arc::new(AtomicU64::new(0)),
+        total_bytes: Some(bytes.len() as u64),
+    };
+    let raw = source::CountingReader::new(
+        std::io::Cursor::new(bytes),
+        Arc::clone(&progress.bytes_read),
+    );
+    open_stream(name, Box::new(raw), options, progress)
+}
+
 /// Opens a feed from any byte stream; `path` names it in errors.
 fn open_stream(
     path: &Path,
@@ -307,24 +363,8 @@ fn open_stream(
     options: &FeedOptions,
     progress: FeedProgress,
 ) -> Result<FeedReader> {
-    let format = match (&options.mapping, options.format) {
-        (Some(_), None | Some(FeedFormat::Mapped)) => Some(FeedFormat::Mapped),
-        (Some(mapping), Some(other)) => {
-            return Err(crate::Error::Usage(format!(
-                "the mapping {} reads a CSV/TSV as `mapped`; it cannot be used with the {} format",
-                mapping.origin(),
-                other.name()
-            )));
-        }
-        (None, Some(FeedFormat::Mapped)) => {
-            return Err(crate::Error::Usage(
-                "the `mapped` format needs a mapping file (--mapping FILE) saying which column holds what"
-                    .into(),
-            ));
-        }
-        (None, format) => format,
-    };
-    let mut source = source::Source::open(path, raw)?;
+    let format = named_format(options)?;
+    let mut source = source::Source::open(path, raw, &options.limits)?;
     let format = match format {
         Some(format) => format,
         None => detect::detect(&source.head).ok_or_else(|| detect::not_a_feed(&source))?,
@@ -334,6 +374,7 @@ fn open_stream(
     // parser).
     let delimiter = match (format, &options.mapping) {
         (FeedFormat::GmcTsv, _) => Some(b'\t'),
+        (FeedFormat::GmcCsv, _) => Some(gmc_tsv::csv_delimiter(source.first_line())),
         (FeedFormat::Awin, _) => Some(awin::delimiter_of(source.first_line())),
         (FeedFormat::Mapped, Some(mapping)) => Some(mapping.delimiter()),
         _ => None,
@@ -349,22 +390,86 @@ fn open_stream(
         }
         (None, _) => stream,
     };
-    let mut source_rows = None;
-    let (rows, retailer_hint): (Box<dyn Iterator<Item = Result<FeedRow>> + Send>, _) = match format
-    {
-        FeedFormat::GmcTsv => (
-            Box::new(gmc_tsv::TsvRows::open(source, options.currency)?),
-            None,
-        ),
+    let opened = open_rows(path, source, format, delimiter, options)?;
+    Ok(FeedReader {
+        format,
+        retailer_hint: opened.retailer_hint.and_then(bounds::bound_name),
+        rows: opened.rows,
+        progress,
+        source_rows: opened.source_rows,
+        header_warnings: opened.header_warnings,
+    })
+}
+
+/// The format the options name, checked against the mapping.
+fn named_format(options: &FeedOptions) -> Result<Option<FeedFormat>> {
+    match (&options.mapping, options.format) {
+        (Some(_), None | Some(FeedFormat::Mapped)) => Ok(Some(FeedFormat::Mapped)),
+        (Some(mapping), Some(other)) => Err(crate::Error::Usage(format!(
+            "the mapping {} reads a CSV/TSV as `mapped`; it cannot be used with the {} format",
+            mapping.origin(),
+            other.name()
+        ))),
+        (None, Some(FeedFormat::Mapped)) => Err(crate::Error::Usage(
+            "the `mapped` format needs a mapping file (--mapping FILE) saying which column holds what"
+                .into(),
+        )),
+        (None, format) => Ok(format),
+    }
+}
+
+/// A format's parser, opened on its header, and what it learnt there.
+struct Opened {
+    rows: Box<dyn Iterator<Item = Result<FeedRow>> + Send>,
+    retailer_hint: Option<String>,
+    source_rows: Option<Arc<AtomicU64>>,
+    header_warnings: Vec<RowIssue>,
+}
+
+impl Opened {
+    fn new(rows: impl Iterator<Item = Result<FeedRow>> + Send + 'static) -> Opened {
+        Opened {
+            rows: Box::new(rows),
+            retailer_hint: None,
+            source_rows: None,
+            header_warnings: Vec::new(),
+        }
+    }
+}
+
+fn open_rows(
+    path: &Path,
+    source: source::Source,
+    format: FeedFormat,
+    delimiter: Option<u8>,
+    options: &FeedOptions,
+) -> Result<Opened> {
+    Ok(match format {
+        FeedFormat::GmcTsv | FeedFormat::GmcCsv => {
+            let delimiter = delimiter.unwrap_or(b'\t');
+            let mut rows = gmc_tsv::TsvRows::open(source, delimiter, options.currency)?;
+            let header_warnings = rows.take_header_warnings();
+            Opened {
+                header_warnings,
+                ..Opened::new(rows)
+            }
+        }
         FeedFormat::GmcXml => {
             let rows = gmc_xml::XmlRows::open(source, options.currency)?;
-            let title = rows.title();
-            (Box::new(rows), title)
+            let retailer_hint = rows.title();
+            Opened {
+                retailer_hint,
+                ..Opened::new(rows)
+            }
         }
-        FeedFormat::Awin => (
-            Box::new(awin::AwinRows::open(source, options.currency)?),
-            None,
-        ),
+        FeedFormat::Awin => {
+            let mut rows = awin::AwinRows::open(source, options.currency)?;
+            let header_warnings = rows.take_header_warnings();
+            Opened {
+                header_warnings,
+                ..Opened::new(rows)
+            }
+        }
         FeedFormat::Shopify => {
             let currency = options.currency.ok_or_else(|| {
                 crate::Error::bad_file(
@@ -373,36 +478,27 @@ fn open_stream(
                     "a Shopify products.json names no currency: give the shop's currency with --currency (e.g. --currency GBP)",
                 )
             })?;
-            let counter = Arc::new(AtomicU64::new(0));
-            source_rows = Some(Arc::clone(&counter));
-            (
-                Box::new(shopify::ShopifyRows::open(source, currency, counter)),
-                None,
-            )
+            Opened::new(shopify::ShopifyRows::open(
+                source,
+                currency,
+                options.shop_url.clone(),
+            ))
         }
         FeedFormat::Mapped => {
             let Some(mapping) = &options.mapping else {
                 unreachable!("the mapped format was chosen because a mapping was given");
             };
             let counter = Arc::new(AtomicU64::new(0));
-            source_rows = Some(Arc::clone(&counter));
-            (
-                Box::new(mapped::MappedRows::open(
-                    source,
-                    mapping,
-                    options.currency,
-                    counter,
-                )?),
-                mapping.retailer().map(str::to_string),
-            )
+            let mut rows =
+                mapped::MappedRows::open(source, mapping, options.currency, Arc::clone(&counter))?;
+            let header_warnings = rows.take_header_warnings();
+            Opened {
+                retailer_hint: mapping.retailer().map(str::to_string),
+                source_rows: Some(counter),
+                header_warnings,
+                ..Opened::new(rows)
+            }
         }
-    };
-    Ok(FeedReader {
-        format,
-        retailer_hint,
-        rows,
-        progress,
-        source_rows,
     })
 }
 
@@ -442,7 +538,7 @@ pub(crate) mod test_support {
         let options = FeedOptions {
             format,
             currency,
-            mapping: None,
+            ..FeedOptions::default()
         };
         open_reader(name, Box::new(Cursor::new(bytes)), &options)
     }
@@ -534,7 +630,7 @@ pub(crate) mod test_support {
         let options = FeedOptions {
             format,
             currency: Currency::from_code("GBP"),
-            mapping: None,
+            ..FeedOptions::default()
         };
         check_never_panics_with(bytes, &options);
     }
@@ -584,6 +680,9 @@ mod tests {
             ("harrods.gmc.tsv", FeedFormat::GmcTsv),
             ("bad-rows.awin.csv", FeedFormat::Awin),
             ("small.awin.csv", FeedFormat::Awin),
+            ("mango.awin-advertiser.csv", FeedFormat::Awin),
+            ("liberty.gmc.csv", FeedFormat::GmcCsv),
+            ("arket.gmc.psv", FeedFormat::GmcCsv),
         ] {
             let reader = open_feed(&fixture(name), &FeedOptions::default()).unwrap();
             assert_eq!(reader.format(), format, "{name}");
@@ -609,10 +708,11 @@ mod tests {
             .to_string();
         assert_eq!(
             err,
-            "x.csv: line 1: not a feed Pointe knows: expected a Google Merchant Center TSV/XML \
-             header (id, title, price …), an Awin CSV header (aw_product_id, product_name, \
-             search_price …) or a Shopify products.json ({\"products\": […]}); for another \
-             CSV/TSV give a column mapping (--mapping FILE); found \"name,price\\nshoe,10\\n\""
+            "x.csv: line 1: not a feed Pointe knows: expected a Google Merchant Center \
+             TSV/CSV/XML header (id, title, price …), an Awin CSV header (aw_product_id, \
+             product_name, search_price … or product_id, product_name, price, deep_link …) or a \
+             Shopify products.json ({\"products\": […]}); for another CSV/TSV give a column \
+             mapping (--mapping FILE); found \"name,price\\nshoe,10\\n\""
         );
         let empty = open_bytes("e.csv", Vec::new(), None, None)
             .unwrap_err()
@@ -646,6 +746,19 @@ mod tests {
         let err = open_bytes(
             "feed.txt",
             b"a,b\n".to_vec(),
+            Some(FeedFormat::GmcTsv),
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "feed.txt: line 1: the file is not tab-separated: its header row has no tab but 1 \
+             comma; for a comma- or pipe-separated Merchant Center file use --feed-format gmc-csv"
+        );
+        let err = open_bytes(
+            "feed.txt",
+            b"a\tb\n".to_vec(),
             Some(FeedFormat::GmcTsv),
             None,
         )
@@ -817,6 +930,228 @@ mod tests {
         }
     }
 
+    /// The delimited formats, each with a header and the options that read it.
+    fn delimited_formats() -> Vec<(FeedFormat, &'static str, FeedOptions, char)> {
+        let mapping = Mapping::parse(
+            "[columns]\nid = \"id\"\ntitle = \"title\"\nprice = \"price\"\n\
+             availability = \"availability\"\n[constants]\ncurrency = \"GBP\"\n",
+            "m.toml",
+        )
+        .unwrap();
+        let gbp = FeedOptions {
+            currency: Currency::from_code("GBP"),
+            ..FeedOptions::default()
+        };
+        vec![
+            (
+                FeedFormat::GmcTsv,
+                "id\ttitle\tprice\tavailability",
+                gbp.clone(),
+                '\t',
+            ),
+            (
+                FeedFormat::GmcCsv,
+                "id,title,price,availability",
+                gbp.clone(),
+                ',',
+            ),
+            (
+                FeedFormat::Awin,
+                "aw_product_id,product_name,search_price,in_stock",
+                gbp.clone(),
+                ',',
+            ),
+            (
+                FeedFormat::Mapped,
+                "id,title,price,availability",
+                FeedOptions {
+                    mapping: Some(mapping),
+                    ..gbp
+                },
+                ',',
+            ),
+        ]
+    }
+
+    fn read_all(name: &str, bytes: Vec<u8>, options: &FeedOptions) -> Vec<Result<FeedRow>> {
+        match test_support::open_reader(name, Box::new(std::io::Cursor::new(bytes)), options) {
+            Ok(reader) => reader.collect(),
+            Err(e) => vec![Err(e)],
+        }
+    }
+
+    #[test]
+    fn an_unclosed_quote_no_longer_swallows_the_rows_after_it() {
+        for (format, header, options, sep) in delimited_formats() {
+            let row = |id: u32| format!("{id}{sep}Flats {id}{sep}10.00{sep}in stock\n");
+            let mut text = format!("{header}\n{}", row(1));
+            text.push_str(&format!("2{sep}\"Flats 2{sep}10.00{sep}in stock\n"));
+            for id in 3..=12 {
+                text.push_str(&row(id));
+            }
+            let results = read_all("quote.csv", text.into_bytes(), &options);
+            assert!(matches!(results[0], Ok(FeedRow::Record(_))), "{format:?}");
+            let err = results.last().unwrap().as_ref().unwrap_err().to_string();
+            assert_eq!(
+                err,
+                "quote.csv: line 3: the quoted field opened on line 3 is never closed: the file \
+                 ends inside it, so the 10 lines after it (rows that would be lost) read as one \
+                 field; the file is refused (close or remove the quote)",
+                "{format:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_quote_open_for_more_lines_than_a_field_spans_is_refused_early() {
+        for (format, header, options, sep) in delimited_formats() {
+            let mut text = format!("{header}\n1{sep}\"Flats{sep}10.00{sep}in stock\n");
+            for id in 2..1000 {
+                text.push_str(&format!("{id}{sep}Flats{sep}10.00{sep}in stock\n"));
+            }
+            text.push_str("\"\n");
+            let results = read_all("quote.csv", text.into_bytes(), &options);
+            let err = results.last().unwrap().as_ref().unwrap_err().to_string();
+            assert!(
+                err.starts_with(
+                    "quote.csv: line 2: the quoted field opened on line 2 is still open 100 lines later"
+                ),
+                "{format:?}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_quote_closed_rows_later_rejects_the_row_it_swallowed_them_into() {
+        for (format, header, options, sep) in delimited_formats() {
+            let text = format!(
+                "{header}\n1{sep}\"Flats{sep}10.00{sep}in stock\n2{sep}B{sep}2.00{sep}in stock\n\
+                 3{sep}\"C{sep} ok\"{sep}3.00{sep}in stock\n4{sep}D{sep}4.00{sep}in stock\n"
+            );
+            let rows: Vec<FeedRow> = read_all("quote.csv", text.into_bytes(), &options)
+                .into_iter()
+                .map(|r| r.unwrap())
+                .collect();
+            let rejected = test_support::rejected(&rows);
+            assert_eq!(rejected.len(), 1, "{format:?}: {rows:#?}");
+            assert_eq!(rejected[0].line, 2);
+            assert!(
+                rejected[0]
+                    .reason
+                    .contains("runs to line 4, and the row then has 5 fields where the header has 4: a quote left open swallowed the 2 lines after it"),
+                "{format:?}: {}",
+                rejected[0].reason
+            );
+            let ids: Vec<&str> = test_support::records(&rows)
+                .iter()
+                .map(|r| r.item_id.as_str())
+                .collect();
+            assert_eq!(ids, vec!["4"], "{format:?}");
+        }
+    }
+
+    #[test]
+    fn a_last_row_cut_short_is_rejected_not_read_as_a_row() {
+        for (format, header, options, sep) in delimited_formats() {
+            let text = format!("{header}\n1{sep}A{sep}10.00{sep}in stock\n2{sep}Satin fl");
+            let rows: Vec<FeedRow> = read_all("cut.csv", text.into_bytes(), &options)
+                .into_iter()
+                .map(|r| r.unwrap())
+                .collect();
+            let rejected = test_support::rejected(&rows);
+            assert_eq!(rows.len(), 2, "{format:?}");
+            assert_eq!(rejected.len(), 1, "{format:?}");
+            assert_eq!(rejected[0].line, 3);
+            assert!(
+                rejected[0]
+                    .reason
+                    .starts_with("the file ends inside this row (2 of the header's 4 fields"),
+                "{format:?}: {}",
+                rejected[0].reason
+            );
+            // A whole last row without a final line break is an ordinary row.
+            let text = format!("{header}\n1{sep}A{sep}10.00{sep}in stock");
+            let rows = read_all("whole.csv", text.into_bytes(), &options);
+            assert!(
+                matches!(rows[..], [Ok(FeedRow::Record(_))]),
+                "{format:?}: {rows:?}"
+            );
+        }
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(bytes).unwrap();
+        gz.finish().unwrap()
+    }
+
+    #[test]
+    fn a_gzip_of_blank_lines_is_refused_by_its_inflation_ratio() {
+        let mut text = b"id\ttitle\tprice\tavailability\n1\tA\t1 GBP\tin stock\n".to_vec();
+        text.resize(text.len() + 8 * 1024 * 1024, b'\n');
+        let options = FeedOptions {
+            limits: FeedLimits {
+                ratio_grace_bytes: 1024 * 1024,
+                ..FeedLimits::default()
+            },
+            ..FeedOptions::default()
+        };
+        let results = read_all("blank.tsv.gz", gzip(&text), &options);
+        let err = results.last().unwrap().as_ref().unwrap_err().to_string();
+        assert!(
+            err.starts_with("blank.tsv.gz: the gzip data inflates more than 100 times"),
+            "{err}"
+        );
+        // The same bytes uncompressed are read, every blank line skipped.
+        let rows = read_all("blank.tsv", text, &options);
+        assert_eq!(rows.len(), 1);
+        assert!(rows[0].is_ok());
+    }
+
+    #[test]
+    fn a_gzip_past_the_decompressed_cap_is_refused() {
+        let mut text = b"id\ttitle\tprice\tavailability\n".to_vec();
+        for i in 0..40_000 {
+            text.extend_from_slice(format!("{i}\tFlats {i}\t1 GBP\tin stock\n").as_bytes());
+        }
+        let options = FeedOptions {
+            limits: FeedLimits {
+                max_inflated_bytes: 256 * 1024,
+                ..FeedLimits::default()
+            },
+            ..FeedOptions::default()
+        };
+        let results = read_all("big.tsv.gz", gzip(&text), &options);
+        let err = results.last().unwrap().as_ref().unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "big.tsv.gz: the gzip data inflates to more than 256 KiB \
+             (FeedLimits::max_inflated_bytes): refused as a compression bomb or not a feed"
+        );
+        assert!(
+            read_all("big.tsv.gz", gzip(&text), &FeedOptions::default())
+                .iter()
+                .all(Result::is_ok)
+        );
+    }
+
+    #[test]
+    fn feeds_open_from_bytes_as_from_files() {
+        let bytes = std::fs::read(fixture("liberty.gmc.csv")).unwrap();
+        let from_bytes: Vec<FeedRow> =
+            open_feed_bytes(Path::new("liberty.gmc.csv"), bytes, &FeedOptions::default())
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+        let from_file: Vec<FeedRow> =
+            open_feed(&fixture("liberty.gmc.csv"), &FeedOptions::default())
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+        assert_eq!(from_bytes, from_file);
+    }
+
     #[test]
     fn mapping_and_format_must_agree() {
         let mapping = Mapping::load(&fixture("price-records.mapping.toml")).unwrap();
@@ -848,6 +1183,7 @@ mod tests {
     fn format_names_round_trip() {
         for format in [
             FeedFormat::GmcTsv,
+            FeedFormat::GmcCsv,
             FeedFormat::GmcXml,
             FeedFormat::Awin,
             FeedFormat::Shopify,
@@ -870,10 +1206,13 @@ mod tests {
             let mut seeds = Vec::new();
             for name in [
                 "harrods.gmc.tsv",
+                "liberty.gmc.csv",
+                "arket.gmc.psv",
                 "selfridges.gmc.xml",
                 "atom.gmc.xml",
                 "small.awin.csv",
                 "bad-rows.awin.csv",
+                "mango.awin-advertiser.csv",
                 "shop.products.json",
             ] {
                 seeds.push((

@@ -45,9 +45,14 @@ pub(crate) fn split_urls(raw: &str) -> Vec<String> {
     urls
 }
 
-/// Appends `items` to `list`, skipping values already in it.
+/// Appends `items` to `list`, skipping values already in it, up to
+/// [`super::bounds::LIST_GATHER_CAP`] values (the record's bounds then cut it further, with a
+/// warning).
 pub(crate) fn extend_unique(list: &mut Vec<String>, items: impl IntoIterator<Item = String>) {
     for item in items {
+        if list.len() >= super::bounds::LIST_GATHER_CAP {
+            return;
+        }
         if !list.contains(&item) {
             list.push(item);
         }
@@ -62,6 +67,15 @@ pub(crate) fn quote(raw: &str) -> String {
         format!("{head}…")
     } else {
         head
+    }
+}
+
+/// An item id as issues name it: whole up to [`super::bounds::MAX_ID_CHARS`] characters, cut
+/// with `…` past them (such a row is rejected for its id).
+pub(crate) fn quote_id(id: &str) -> String {
+    match id.char_indices().nth(super::bounds::MAX_ID_CHARS) {
+        Some((end, _)) => format!("{}…", &id[..end]),
+        None => id.to_string(),
     }
 }
 
@@ -89,9 +103,10 @@ pub(crate) fn unknown_availability(raw: &str) -> String {
     )
 }
 
-/// One row being checked: its line and the warnings gathered so far.
+/// One row being checked: its line, its item id once read, and the warnings gathered so far.
 pub(crate) struct RowCheck {
     pub line: u64,
+    pub item: Option<String>,
     pub warnings: Vec<RowIssue>,
 }
 
@@ -99,14 +114,21 @@ impl RowCheck {
     pub(crate) fn new(line: u64) -> Self {
         RowCheck {
             line,
+            item: None,
             warnings: Vec::new(),
         }
+    }
+
+    /// Names the row's item in the issues that follow.
+    pub(crate) fn item(&mut self, id: &str) {
+        self.item = Some(quote_id(id));
     }
 
     /// Notes a problem that does not reject the row.
     pub(crate) fn warn(&mut self, field: &str, reason: impl Into<String>) {
         self.warnings.push(RowIssue {
             line: self.line,
+            item: self.item.clone(),
             field: Some(field.to_string()),
             reason: reason.into(),
         });
@@ -116,6 +138,7 @@ impl RowCheck {
     pub(crate) fn reject(&self, field: &str, reason: impl Into<String>) -> FeedRow {
         FeedRow::Rejected(RowIssue {
             line: self.line,
+            item: self.item.clone(),
             field: Some(field.to_string()),
             reason: reason.into(),
         })

@@ -29,13 +29,18 @@
 //!   the reading with an error naming the line. A product that is well-formed JSON but not a
 //!   usable product is rejected as a row.
 //!
+//! - Links: with the shop's URL ([`ShopUrl`], `--shop-url`), each variant links to
+//!   `{shop}/products/{handle}?variant={id}`, the product page with that variant chosen;
+//!   without it, or for a product with no `handle`, variants have no link.
+//! - A product holds at most [`MAX_VARIANTS`] variants and [`MAX_IMAGES`] images (Shopify's own
+//!   limits); the rest are rejected or ignored with a reason. Its texts are cut to the record
+//!   bounds before they are copied into each variant's record.
+//!
 //! `line` is the line where the product's `{` is; every variant of a product carries it.
 
 use std::collections::HashSet;
 use std::io::{self, Read};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
 
@@ -54,6 +59,61 @@ pub(crate) const MAX_PRODUCT_BYTES: usize = 4 * 1024 * 1024;
 
 /// Bytes read from the file at a time.
 const CHUNK: usize = 64 * 1024;
+
+/// The most variants read from one product (Shopify allows 2,048); the rest are rejected with
+/// one issue.
+pub(crate) const MAX_VARIANTS: usize = 2048;
+
+/// The most images read from one product (Shopify allows 250).
+pub(crate) const MAX_IMAGES: usize = 250;
+
+/// The longest handle made into a link (Shopify's limit).
+const MAX_HANDLE_CHARS: usize = 255;
+
+/// A shop's address, from which each variant's product page is linked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShopUrl(url::Url);
+
+impl ShopUrl {
+    /// Reads a shop's address: an absolute http(s) URL with a host (`https://shop.example`,
+    /// or a path prefix such as `https://shop.example/en-gb`); a query or fragment is dropped.
+    pub fn parse(raw: &str) -> Result<ShopUrl> {
+        let bad = |why: &str| {
+            Error::Usage(format!(
+                "shop URL {:?}: {why}; expected an http(s) address such as https://shop.example",
+                quote(raw)
+            ))
+        };
+        let mut url = url::Url::parse(raw.trim()).map_err(|e| bad(&e.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(bad(&format!("the scheme is {:?}", url.scheme())));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(bad("no host"));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(bad("it holds a user name or password"));
+        }
+        url.set_query(None);
+        url.set_fragment(None);
+        Ok(ShopUrl(url))
+    }
+
+    /// The shop's address as given (normalised).
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// The product page of `handle` with the variant `variant_id` chosen.
+    pub fn variant_link(&self, handle: &str, variant_id: &str) -> String {
+        let mut url = self.0.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().push("products").push(handle);
+        }
+        url.query_pairs_mut().append_pair("variant", variant_id);
+        url.into()
+    }
+}
 
 /// How far the scan of the file's JSON structure has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,15 +136,15 @@ pub(crate) struct ShopifyRows {
     pending: std::collections::VecDeque<FeedRow>,
     seen: HashSet<String>,
     saw_products_key: bool,
-    products_read: Arc<AtomicU64>,
+    shop_url: Option<ShopUrl>,
 }
 
 impl ShopifyRows {
-    /// Starts reading; `products_read` counts the product objects read (duplicates included).
+    /// Starts reading; variants link to their page in `shop_url` when given.
     pub(crate) fn open(
         source: Source,
         currency: Currency,
-        products_read: Arc<AtomicU64>,
+        shop_url: Option<ShopUrl>,
     ) -> ShopifyRows {
         ShopifyRows {
             scan: Scanner::new(source.path, source.gzip, source.stream),
@@ -93,7 +153,7 @@ impl ShopifyRows {
             pending: std::collections::VecDeque::new(),
             seen: HashSet::new(),
             saw_products_key: false,
-            products_read,
+            shop_url,
         }
     }
 
@@ -205,9 +265,10 @@ impl ShopifyRows {
                 )),
             )
         })?;
-        let reject = |field: Option<&str>, reason: String| {
+        let reject = |item: Option<&str>, field: Option<&str>, reason: String| {
             vec![FeedRow::Rejected(RowIssue {
                 line,
+                item: item.map(super::record::quote_id),
                 field: field.map(str::to_string),
                 reason,
             })]
@@ -223,6 +284,7 @@ impl ShopifyRows {
                 let at_line = line + (e.line() as u64).saturating_sub(1);
                 return Ok(reject(
                     None,
+                    None,
                     format!(
                         "the product is not valid JSON: {what} at line {at_line} column {}",
                         e.column()
@@ -233,17 +295,29 @@ impl ShopifyRows {
         let Value::Object(product) = &value else {
             return Ok(reject(
                 None,
+                None,
                 format!("a product must be a JSON object, found {}", kind(&value)),
             ));
         };
         let Some(product_id) = id_text(product.get("id")) else {
-            return Ok(reject(Some("id"), "the product has no id".into()));
+            return Ok(reject(None, Some("id"), "the product has no id".into()));
         };
+        if product_id.chars().count() > super::bounds::MAX_ID_CHARS {
+            return Ok(reject(
+                Some(&product_id),
+                Some("id"),
+                format!(
+                    "the product id is longer than {} characters",
+                    super::bounds::MAX_ID_CHARS
+                ),
+            ));
+        }
         if !self.seen.insert(product_id.clone()) {
             return Ok(Vec::new());
         }
         let Some(title) = product.get("title").and_then(Value::as_str).and_then(clean) else {
             return Ok(reject(
+                Some(&product_id),
                 Some("title"),
                 format!("product {} has no title", quote(&product_id)),
             ));
@@ -252,6 +326,7 @@ impl ShopifyRows {
             Some(Value::Array(v)) if !v.is_empty() => v,
             _ => {
                 return Ok(reject(
+                    Some(&product_id),
                     Some("variants"),
                     format!(
                         "product {} has no variants: nothing to sell",
@@ -260,29 +335,26 @@ impl ShopifyRows {
                 ));
             }
         };
-        let shared = Shared {
-            product_id,
-            title,
-            description: product
-                .get("body_html")
-                .and_then(Value::as_str)
-                .and_then(|html| clean(&html_to_text(html))),
-            brand: product
-                .get("vendor")
-                .and_then(Value::as_str)
-                .and_then(clean),
-            product_type: product
-                .get("product_type")
-                .and_then(Value::as_str)
-                .and_then(clean),
-            roles: option_roles(product.get("options")),
-            images: images(product.get("images")),
-        };
-        Ok(variants
+        let shared = Shared::new(product, product_id, title, self.shop_url.as_ref());
+        let mut rows: Vec<FeedRow> = variants
             .iter()
+            .take(MAX_VARIANTS)
             .enumerate()
             .map(|(i, variant)| variant_row(&shared, i, variant, line, self.currency))
-            .collect())
+            .collect();
+        if variants.len() > MAX_VARIANTS {
+            rows.extend(reject(
+                Some(&shared.product_id),
+                Some("variants"),
+                format!(
+                    "product {} has {} variants; the {} past the first {MAX_VARIANTS} are not read",
+                    quote(&shared.product_id),
+                    variants.len(),
+                    variants.len() - MAX_VARIANTS
+                ),
+            ));
+        }
+        Ok(rows)
     }
 }
 
@@ -296,10 +368,7 @@ impl Iterator for ShopifyRows {
             }
             let next = self.next_product().and_then(|product| match product {
                 None => Ok(None),
-                Some((line, bytes)) => {
-                    self.products_read.fetch_add(1, Ordering::Relaxed);
-                    self.product_rows(line, &bytes).map(Some)
-                }
+                Some((line, bytes)) => self.product_rows(line, &bytes).map(Some),
             });
             match next {
                 Ok(None) => return None,
@@ -323,6 +392,79 @@ struct Shared {
     /// The role of `option1`, `option2`, `option3`.
     roles: [Option<Role>; 3],
     images: Vec<Image>,
+    /// The product's page in the shop, with `{variant}` to fill in (`None` without a shop URL
+    /// or a handle).
+    handle: Option<String>,
+    shop_url: Option<ShopUrl>,
+    /// Warnings every variant carries: the product's texts cut, its handle unusable.
+    notes: Vec<(&'static str, String)>,
+}
+
+impl Shared {
+    /// What the product's variants share, its texts cut to the record bounds.
+    fn new(
+        product: &serde_json::Map<String, Value>,
+        product_id: String,
+        title: String,
+        shop_url: Option<&ShopUrl>,
+    ) -> Shared {
+        use super::bounds::{MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_PATH_CHARS, precut};
+        let text = |key: &str| product.get(key).and_then(Value::as_str).and_then(clean);
+        let mut notes = Vec::new();
+        let mut cut = |field: &'static str, value: Option<String>, max: usize| {
+            value.map(|mut v| {
+                if let Some(note) = precut(field, &mut v, max) {
+                    notes.push((field, note));
+                }
+                v
+            })
+        };
+        let title = cut("title", Some(title), super::bounds::MAX_TITLE_CHARS);
+        let description = product
+            .get("body_html")
+            .and_then(Value::as_str)
+            .and_then(|html| clean(&html_to_text(html)));
+        let description = cut("description", description, MAX_DESCRIPTION_CHARS);
+        let brand = cut("brand", text("vendor"), MAX_NAME_CHARS);
+        let product_type = cut("product_type", text("product_type"), MAX_PATH_CHARS);
+        let handle = match (shop_url, text("handle")) {
+            (Some(_), Some(h)) if h.chars().count() > MAX_HANDLE_CHARS => {
+                notes.push((
+                    "handle",
+                    format!(
+                        "handle: longer than {MAX_HANDLE_CHARS} characters; the variants have no link"
+                    ),
+                ));
+                None
+            }
+            (Some(_), None) => {
+                notes.push((
+                    "handle",
+                    "the product has no handle: its variants have no link".to_string(),
+                ));
+                None
+            }
+            (_, handle) => handle,
+        };
+        Shared {
+            product_id,
+            title: title.unwrap_or_default(),
+            description,
+            brand,
+            product_type,
+            roles: option_roles(product.get("options")),
+            images: images(product.get("images")),
+            handle,
+            shop_url: shop_url.cloned(),
+            notes,
+        }
+    }
+
+    /// The link of one variant, when the shop and the handle are known.
+    fn link(&self, variant_id: &str) -> Option<String> {
+        let shop = self.shop_url.as_ref()?;
+        Some(shop.variant_link(self.handle.as_deref()?, variant_id))
+    }
 }
 
 /// What a product option says about a variant.
@@ -424,6 +566,7 @@ fn images(images: Option<&Value>) -> Vec<Image> {
     };
     images
         .iter()
+        .take(MAX_IMAGES)
         .filter_map(|image| {
             let src = match image {
                 Value::String(s) => s.clone(),
@@ -448,6 +591,7 @@ fn variant_row(
     currency: Currency,
 ) -> FeedRow {
     let mut check = RowCheck::new(line);
+    check.item(&shared.product_id);
     let number = index + 1;
     let Value::Object(v) = variant else {
         return check.reject(
@@ -468,6 +612,10 @@ fn variant_row(
             ),
         );
     };
+    check.item(&item_id);
+    for (field, note) in &shared.notes {
+        check.warn(field, note.clone());
+    }
     let Some(price_raw) = price_text(v.get("price")) else {
         return check.reject(
             "variants.price",
@@ -556,6 +704,7 @@ fn variant_row(
         }
     }
     let gtin = check.gtin("variants.barcode", v.get("barcode").and_then(Value::as_str));
+    let link = shared.link(&item_id);
 
     FeedRow::Record(Box::new(FeedRecord {
         line,
@@ -564,7 +713,7 @@ fn variant_row(
         description: shared.description.clone(),
         brand: shared.brand.clone(),
         retailer: None,
-        link: None,
+        link,
         image_links,
         price,
         sale_price,
@@ -879,7 +1028,7 @@ mod tests {
     use super::super::test_support::{
         check_never_panics, fixture, money, mutate, open_bytes, records, rejected, rows,
     };
-    use super::super::{FeedFormat, FeedOptions, FeedReader, open_feed};
+    use super::super::{FeedFormat, FeedOptions, FeedReader, FeedRow, open_feed};
     use super::*;
 
     fn gbp() -> Option<Currency> {
@@ -978,7 +1127,7 @@ mod tests {
     }
 
     #[test]
-    fn the_reader_counts_products_read_and_duplicates_are_dropped() {
+    fn duplicates_are_dropped_and_rows_are_variants() {
         let text = r#"{"products":[{"id":1,"title":"A","variants":[{"id":11,"price":"10.00","available":true}]}]}
 {"products":[{"id":1,"title":"A again","variants":[{"id":11,"price":"9.00","available":true}]},
 {"id":2,"title":"B","variants":[{"id":21,"price":"5","available":false}]}]}"#;
@@ -987,7 +1136,8 @@ mod tests {
         for row in reader.by_ref() {
             all.push(row.unwrap());
         }
-        assert_eq!(reader.source_rows(), Some(3));
+        // A Shopify file's rows are its variants: no other count.
+        assert_eq!(reader.source_rows(), None);
         let recs = records(&all);
         assert_eq!(recs.len(), 2);
         assert_eq!(recs[0].title, "A");
@@ -1153,6 +1303,107 @@ mod tests {
         assert!(
             err.starts_with("huge.json: line 1: a product larger than 4 MiB is refused"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_shop_url_gives_each_variant_its_product_page() {
+        let options = FeedOptions {
+            currency: gbp(),
+            shop_url: Some(ShopUrl::parse("https://shop.example/").unwrap()),
+            ..FeedOptions::default()
+        };
+        let rows = rows(open_feed(&fixture("shop.products.json"), &options).unwrap());
+        let recs = records(&rows);
+        assert_eq!(
+            recs[0].link.as_deref(),
+            Some("https://shop.example/products/satin-ballet-flats?variant=4101")
+        );
+        assert_eq!(
+            recs[3].link.as_deref(),
+            Some("https://shop.example/products/satin-ballet-flats?variant=4104")
+        );
+        // Without the shop's address there is no link.
+        let rows = rows_of(&shop(), None);
+        assert!(records(&rows).iter().all(|r| r.link.is_none()));
+    }
+
+    fn rows_of(bytes: &[u8], shop_url: Option<&str>) -> Vec<FeedRow> {
+        let options = FeedOptions {
+            currency: gbp(),
+            shop_url: shop_url.map(|u| ShopUrl::parse(u).unwrap()),
+            ..FeedOptions::default()
+        };
+        rows(
+            super::super::test_support::open_reader(
+                "shop.json",
+                Box::new(std::io::Cursor::new(bytes.to_vec())),
+                &options,
+            )
+            .unwrap(),
+        )
+    }
+
+    #[test]
+    fn handles_are_escaped_and_a_missing_handle_is_a_warning() {
+        let text = r#"{"products":[
+{"id":1,"title":"A","handle":"ballet flats/?x","variants":[{"id":11,"price":"1","available":true}]},
+{"id":2,"title":"B","variants":[{"id":21,"price":"1","available":true}]}]}"#;
+        let rows = rows_of(text.as_bytes(), Some("http://shop.example/en-gb"));
+        let recs = records(&rows);
+        assert_eq!(
+            recs[0].link.as_deref(),
+            Some("http://shop.example/en-gb/products/ballet%20flats%2F%3Fx?variant=11")
+        );
+        assert_eq!(recs[1].link, None);
+        assert_eq!(recs[1].warnings[0].field.as_deref(), Some("handle"));
+        assert_eq!(recs[1].warnings[0].item.as_deref(), Some("21"));
+    }
+
+    #[test]
+    fn only_http_shop_urls_are_accepted() {
+        for bad in [
+            "ftp://shop.example",
+            "javascript:alert(1)",
+            "shop.example",
+            "https://user:pw@shop.example",
+            "",
+        ] {
+            let err = ShopUrl::parse(bad).unwrap_err().to_string();
+            assert!(err.starts_with("shop URL "), "{bad}: {err}");
+        }
+        assert_eq!(
+            ShopUrl::parse(" https://Shop.Example?a=1#x ")
+                .unwrap()
+                .as_str(),
+            "https://shop.example/"
+        );
+    }
+
+    #[test]
+    fn a_product_past_the_variant_limit_is_read_up_to_it() {
+        let variants: Vec<String> = (0..MAX_VARIANTS + 5)
+            .map(|i| format!(r#"{{"id":{i},"price":"1","available":true}}"#))
+            .collect();
+        let text = format!(
+            r#"{{"products":[{{"id":1,"title":"A","body_html":"{}","variants":[{}]}}]}}"#,
+            "d".repeat(200_000),
+            variants.join(",")
+        );
+        let rows = rows_of(text.as_bytes(), None);
+        assert_eq!(records(&rows).len(), MAX_VARIANTS);
+        let rej = rejected(&rows);
+        assert_eq!(rej.len(), 1);
+        assert_eq!(rej[0].item.as_deref(), Some("1"));
+        assert!(
+            rej[0].reason.contains("the 5 past the first 2048"),
+            "{}",
+            rej[0].reason
+        );
+        let first = records(&rows)[0];
+        assert_eq!(
+            first.description.as_ref().map(|d| d.chars().count()),
+            Some(super::super::bounds::MAX_WORD_CHARS)
         );
     }
 

@@ -13,6 +13,8 @@ use flate2::bufread::MultiGzDecoder;
 
 use crate::Error;
 
+use super::limits::FeedLimits;
+
 /// How much of the (decompressed) start of a file is read to detect its format: the first line,
 /// or this many bytes when the first line is longer.
 pub(crate) const HEAD_LIMIT: usize = 64 * 1024;
@@ -41,6 +43,32 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
+/// Decompressed bytes, refused once they pass the [`FeedLimits`] for their compressed size.
+struct Inflation<R> {
+    inner: R,
+    /// Compressed bytes read from the file so far.
+    compressed: Arc<AtomicU64>,
+    inflated: u64,
+    limits: FeedLimits,
+    failed: Option<String>,
+}
+
+impl<R: Read> Read for Inflation<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(message) = &self.failed {
+            return Err(io::Error::other(message.clone()));
+        }
+        let n = self.inner.read(buf)?;
+        self.inflated += n as u64;
+        let compressed = self.compressed.load(Ordering::Relaxed);
+        if let Err(message) = self.limits.check(self.inflated, compressed) {
+            self.failed = Some(message.clone());
+            return Err(io::Error::other(message));
+        }
+        Ok(n)
+    }
+}
+
 /// A feed's bytes, ready to parse: decompressed, with the UTF-8 BOM removed, and with a copy of
 /// the head for format detection.
 pub(crate) struct Source {
@@ -59,13 +87,24 @@ pub(crate) struct Source {
 
 impl Source {
     /// Wraps `raw` (the file's bytes), gunzipping when the bytes start with the gzip magic
-    /// `1f 8b`, and reads the head.
-    pub(crate) fn open(path: &Path, raw: Box<dyn Read + Send>) -> crate::Result<Source> {
-        let mut file = BufReader::new(raw);
+    /// `1f 8b` (within `limits`), and reads the head.
+    pub(crate) fn open(
+        path: &Path,
+        raw: Box<dyn Read + Send>,
+        limits: &FeedLimits,
+    ) -> crate::Result<Source> {
+        let compressed = Arc::new(AtomicU64::new(0));
+        let mut file = BufReader::new(CountingReader::new(raw, Arc::clone(&compressed)));
         let magic = file.fill_buf().map_err(|e| Error::io(path, e))?;
         let gzip = magic.starts_with(&[0x1f, 0x8b]);
         let mut stream: Stream = if gzip {
-            Box::new(BufReader::new(MultiGzDecoder::new(file)))
+            Box::new(BufReader::new(Inflation {
+                inner: MultiGzDecoder::new(file),
+                compressed,
+                inflated: 0,
+                limits: *limits,
+                failed: None,
+            }))
         } else {
             Box::new(file)
         };
@@ -206,18 +245,26 @@ pub(crate) fn not_utf8_message(detail: &str) -> String {
     )
 }
 
-/// Keeps the bytes a CSV reader has pulled but not yet finished with, so that a record's true
-/// starting line can be found from the byte offset the reader reports.
+/// Follows the bytes a CSV reader pulls, so that a record's true starting line can be found
+/// from the byte offset the reader reports.
 ///
 /// `csv`'s own `Position::line` points before skipped blank lines and before the `\n` of a
 /// CRLF line break, so in a CRLF file it is one line short; this counts the line breaks itself.
+/// It keeps one entry per line that holds anything but line breaks, from the last record asked
+/// about on: blank lines cost nothing, so a file of a billion blank lines is read in constant
+/// memory.
 pub(crate) struct LineTracker<R> {
     inner: R,
-    /// Absolute offset of `kept[0]`.
+    /// Offset of the next byte read.
     offset: u64,
-    /// Line breaks (`\n`) before `offset`.
-    lines_before: u64,
-    kept: VecDeque<u8>,
+    /// Line breaks (`\n`) read so far.
+    newlines: u64,
+    /// Whether the last byte read was a line break (`\r` or `\n`), or nothing was read yet.
+    after_break: bool,
+    /// Offset and 1-based line of the first byte of each line that is not a line break.
+    starts: VecDeque<(u64, u64)>,
+    /// Whether the end of the file was read.
+    at_end: bool,
 }
 
 impl<R> LineTracker<R> {
@@ -225,39 +272,53 @@ impl<R> LineTracker<R> {
         LineTracker {
             inner,
             offset: 0,
-            lines_before: 0,
-            kept: VecDeque::new(),
+            newlines: 0,
+            after_break: true,
+            starts: VecDeque::new(),
+            at_end: false,
         }
     }
 
+    /// Whether the file was read to its end and its last byte, at `end`, is not a line break:
+    /// the record ending there is the file's last, and nothing closes it.
+    pub(crate) fn unterminated_at(&self, end: u64) -> bool {
+        self.at_end && !self.after_break && end >= self.offset
+    }
+
     /// The 1-based line of the first byte at or after `pos` that is not a line break, i.e. the
-    /// line where a record whose scan began at `pos` really starts. Forgets the bytes before it:
+    /// line where a record whose scan began at `pos` really starts. Forgets the lines before it:
     /// positions must be asked in increasing order.
     pub(crate) fn record_line(&mut self, pos: u64) -> u64 {
-        let drop = usize::try_from(pos.saturating_sub(self.offset))
-            .unwrap_or(usize::MAX)
-            .min(self.kept.len());
-        self.lines_before += self.kept.range(..drop).filter(|&&b| b == b'\n').count() as u64;
-        self.kept.drain(..drop);
-        self.offset += drop as u64;
-        while let Some(&b) = self.kept.front() {
-            if b != b'\n' && b != b'\r' {
-                break;
+        while self.starts.front().is_some_and(|&(offset, _)| offset < pos) {
+            self.starts.pop_front();
+        }
+        match self.starts.front() {
+            Some(&(_, line)) => line,
+            None => self.newlines + 1,
+        }
+    }
+
+    fn follow(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if b == b'\n' || b == b'\r' {
+                self.newlines += u64::from(b == b'\n');
+                self.after_break = true;
+            } else if self.after_break {
+                self.starts.push_back((self.offset, self.newlines + 1));
+                self.after_break = false;
             }
-            if b == b'\n' {
-                self.lines_before += 1;
-            }
-            self.kept.pop_front();
             self.offset += 1;
         }
-        self.lines_before + 1
     }
 }
 
 impl<R: Read> Read for LineTracker<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.kept.extend(&buf[..n]);
+        if n == 0 && !buf.is_empty() {
+            self.at_end = true;
+        }
+        self.follow(&buf[..n]);
         Ok(n)
     }
 }
@@ -335,9 +396,27 @@ mod tests {
     }
 
     #[test]
+    fn blank_lines_cost_the_line_tracker_nothing() {
+        let mut tracker = LineTracker::new(std::io::empty());
+        tracker.follow(b"id\ttitle\n");
+        for _ in 0..1000 {
+            tracker.follow(&[b'\n'; 8192]);
+        }
+        tracker.follow(b"1\tx\n");
+        assert_eq!(tracker.starts.len(), 2);
+        assert_eq!(tracker.record_line(10), 1 + 1 + 8192 * 1000);
+        assert_eq!(tracker.starts.len(), 1);
+    }
+
+    #[test]
     fn head_is_the_first_line_without_bom() {
         let bytes = b"\xEF\xBB\xBFid\ttitle\r\n1\tx\n".to_vec();
-        let source = Source::open(Path::new("t.tsv"), Box::new(Cursor::new(bytes))).unwrap();
+        let source = Source::open(
+            Path::new("t.tsv"),
+            Box::new(Cursor::new(bytes)),
+            &FeedLimits::default(),
+        )
+        .unwrap();
         assert_eq!(source.first_line(), b"id\ttitle");
         assert!(!source.gzip);
         let mut all = String::new();

@@ -135,6 +135,7 @@ impl SharedCodes {
         }
         Some(RowIssue {
             line,
+            item: Some(item_id.to_string()),
             field: Some("gtin".into()),
             reason: format!(
                 "GTIN {gtin} is also on another item of this feed (line {first_line}); \

@@ -74,6 +74,7 @@ impl<'a> PriceCheck<'a> {
             if self.beyond_bound(money, at) {
                 return Err(RowIssue {
                     line: record.line,
+                    item: Some(record.item_id.clone()),
                     field: Some(field.into()),
                     reason: format!(
                         "{field} {money} is beyond any retail price (at most {})",
@@ -88,6 +89,7 @@ impl<'a> PriceCheck<'a> {
         }
         Ok(Some(RowIssue {
             line: record.line,
+            item: Some(record.item_id.clone()),
             field: Some("price".into()),
             reason: format!(
                 "no exchange rate for {currency}: its prices show in {currency} and are left \

@@ -18,6 +18,8 @@ pub struct IssueKind {
     pub field: Option<String>,
     /// The reason given for the first row of this kind.
     pub example: String,
+    /// The item of the first row of this kind, when the feed named it.
+    pub item: Option<String>,
     /// How many rows had it.
     pub count: u64,
     /// The first lines of the file that had it, in order.
@@ -36,6 +38,7 @@ pub(super) fn add(kinds: &mut Vec<IssueKind>, issue: &RowIssue) {
             kinds.push(IssueKind {
                 field: issue.field.clone(),
                 example: issue.reason.clone(),
+                item: issue.item.clone(),
                 count: 0,
                 lines: Vec::new(),
                 key,
@@ -92,6 +95,7 @@ mod tests {
     fn issue(line: u64, field: &str, reason: &str) -> RowIssue {
         RowIssue {
             line,
+            item: None,
             field: Some(field.into()),
             reason: reason.into(),
         }

@@ -438,5 +438,51 @@ fn a_file_over_the_size_cap_is_refused_naming_the_file() {
         }
         other => panic!("{other}"),
     }
-    assert!(err.to_string().contains("at most 64 MiB"), "{err}");
+    assert!(err.to_string().contains("at most 4 MiB"), "{err}");
+}
+
+/// The line and message a refused text gives.
+fn refusal(text: &str) -> (Option<u64>, String) {
+    let err = parse_trend_bytes(
+        Path::new("t.csv"),
+        text.as_bytes(),
+        &ImportOptions::default(),
+    )
+    .unwrap_err();
+    match &err {
+        Error::BadFile { line, .. } => (*line, err.to_string()),
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn a_term_of_seventy_thousand_characters_is_refused() {
+    let text = format!("term,date,value\n{},2024-01-01,1\n", "w".repeat(70_000));
+    let (line, message) = refusal(&text);
+    assert_eq!(line, Some(2));
+    assert!(message.contains("70000 characters"), "{message}");
+}
+
+#[test]
+fn an_open_quote_that_swallows_the_rest_is_refused_at_the_line_it_opened() {
+    let text = "Time,Balletcore\n2024-01-01,\"45\n2024-02-01,50\n2024-03-01,55\n";
+    let (line, message) = refusal(text);
+    assert_eq!(line, Some(2));
+    assert!(message.contains("quote opened on this line"), "{message}");
+    let (_, stray) = refusal("Time,Ballet\"core\n2024-01-01,45\n");
+    assert!(stray.contains("stray quote"), "{stray}");
+}
+
+#[test]
+fn a_last_row_cut_short_is_refused() {
+    let (line, message) = refusal("Rank,Trend,Weekly change\n1,balletcore,+10%\n2,bar");
+    assert_eq!(line, Some(3));
+    assert!(message.contains("cut short"), "{message}");
+}
+
+#[test]
+fn a_header_column_no_row_fills_is_refused() {
+    let (line, message) = refusal("Time,Balletcore,extra\n2024-01-01,45\n2024-02-01,50\n");
+    assert_eq!(line, Some(1));
+    assert!(message.contains("column 3 (`extra`)"), "{message}");
 }

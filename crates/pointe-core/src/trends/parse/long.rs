@@ -74,6 +74,7 @@ impl LongColumns {
 impl Reader<'_> {
     /// One row per term (and source) and date, under the header at `header_at`.
     pub(super) fn long(&self, header_at: usize, columns: LongColumns) -> Result<TrendFile> {
+        self.check_filled_columns(header_at, self.rows.len())?;
         let header = &self.rows[header_at];
         let layout = if columns.source.is_none() && header.used().len() == 3 {
             Layout::TermDateValue

@@ -42,9 +42,10 @@ use rows::Row;
 
 pub(crate) use finish::group_stem;
 
-/// The largest trend file Pointe reads, in bytes (64 MiB): real exports are a few hundred
-/// kilobytes at most, so a larger file is refused before it is read into memory.
-pub const MAX_TREND_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// The largest trend file Pointe reads, in bytes (4 MiB): real exports are a few hundred
+/// kilobytes at most, so a larger file is refused before it is read into memory, and the
+/// memory a file can take stays bounded.
+pub const MAX_TREND_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// The most cells one trend file may hold (4 million): memory stays bounded whatever the bytes.
 const MAX_CELLS: usize = 4_000_000;
@@ -182,6 +183,32 @@ impl Reader<'_> {
     }
 
     /// Refuses a file that would give more than [`MAX_SERIES`] series.
+    /// Refuses a header that names a column no row below it (up to `end`) fills: an extra
+    /// or misplaced column, which would otherwise become an empty series.
+    fn check_filled_columns(&self, header_at: usize, end: usize) -> Result<()> {
+        let header = &self.rows[header_at];
+        let data: Vec<&Row> = self.rows[header_at + 1..end]
+            .iter()
+            .filter(|r| !r.is_blank())
+            .collect();
+        if data.is_empty() {
+            return Ok(());
+        }
+        for (column, name) in header.used().iter().enumerate() {
+            if !name.is_empty() && data.iter().all(|r| r.cell(column).is_empty()) {
+                return Err(self.error(
+                    header.line,
+                    format!(
+                        "the header names column {} ({}) but no row gives it a value",
+                        column + 1,
+                        cells::shorten(name)
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn check_series_count(&self, count: usize, line: u64) -> Result<()> {
         if count > MAX_SERIES {
             return Err(self.error(

@@ -118,6 +118,7 @@ impl Reader<'_> {
         let mut blocks = Vec::with_capacity(starts.len());
         for (k, &header) in starts.iter().enumerate() {
             let end = starts.get(k + 1).copied().unwrap_or(self.rows.len());
+            self.check_filled_columns(header, end)?;
             let columns = self.classify(header, end)?;
             blocks.push(Block {
                 header,

@@ -153,10 +153,69 @@ pub(super) fn split(path: &Path, text: &str, max_cells: usize) -> Result<Vec<Row
                 ),
             ));
         }
+        check_cells(path, line, &record)?;
         let cells = record.iter().map(|c| c.trim().to_string()).collect();
         rows.push(Row { line, cells });
     }
+    check_not_cut(path, text, &rows)?;
     Ok(rows)
+}
+
+/// The longest cell a trend export holds, in characters: terms, dates, numbers and the
+/// preamble's labels are far shorter.
+const MAX_CELL_CHARS: usize = 1_000;
+
+/// Refuses a cell longer than [`MAX_CELL_CHARS`], and one holding a line break: trend exports
+/// never quote one, so it is a quote left open that swallowed the lines after it.
+fn check_cells(path: &Path, line: u64, record: &csv::StringRecord) -> Result<()> {
+    for cell in record {
+        if let Some(breaks) = (cell.contains('\n')).then(|| cell.matches('\n').count()) {
+            return Err(Error::bad_file(
+                path,
+                Some(line),
+                format!(
+                    "a quote opened on this line is not closed on it: the cell runs over {} \
+                     more lines (trend exports hold no line breaks in a cell)",
+                    breaks
+                ),
+            ));
+        }
+        let chars = cell.chars().count();
+        if chars > MAX_CELL_CHARS {
+            return Err(Error::bad_file(
+                path,
+                Some(line),
+                format!(
+                    "a cell of {chars} characters; a trend export's cells hold at most \
+                     {MAX_CELL_CHARS}"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a file whose last row, with no line break after it, has fewer cells than the row
+/// before: the file was cut short in the middle of that row.
+fn check_not_cut(path: &Path, text: &str, rows: &[Row]) -> Result<()> {
+    if text.ends_with('\n') {
+        return Ok(());
+    }
+    let used: Vec<&Row> = rows.iter().filter(|r| !r.is_blank()).collect();
+    if let [.., before, last] = used.as_slice()
+        && last.used().len() < before.used().len()
+    {
+        return Err(Error::bad_file(
+            path,
+            Some(last.line),
+            format!(
+                "the file ends inside this row ({} of {} cells): it looks cut short",
+                last.used().len(),
+                before.used().len()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ impl Reader<'_> {
     pub(super) fn wide(&self, header_at: usize, layout: Layout) -> Result<TrendFile> {
         let header = &self.rows[header_at];
         let width = header.used().len();
+        self.check_filled_columns(header_at, self.rows.len())?;
         let source = self.source_or(TrendSource::GoogleTrends);
         let mut columns = self.term_columns(header, (1..width).collect(), &source)?;
         for row in self.rows[header_at + 1..].iter().filter(|r| !r.is_blank()) {
@@ -60,6 +61,18 @@ impl Reader<'_> {
                     format!(
                         "expected a term in column {} of the header, found an empty cell",
                         column + 1
+                    ),
+                ));
+            }
+            // Exports quote whole cells; a quote inside a term is a quote left open or a
+            // damaged header.
+            if term.contains('"') {
+                return Err(self.error(
+                    header.line,
+                    format!(
+                        "expected a term in column {} of the header, found a stray quote in {}",
+                        column + 1,
+                        shorten(&term)
                     ),
                 ));
             }
