@@ -100,8 +100,8 @@ impl LookalikeFinder for SearchFinder<'_> {
             ..LookalikeQuery::default()
         };
         let results = self.index.lookalikes(&h, &query).map_err(to_core)?;
-        let mut out = Vec::with_capacity(results.results.len());
-        for r in results.results {
+        let mut out = Vec::with_capacity(results.items.len());
+        for r in results.items {
             let Some(product) = self.catalog.product_by_id(&r.id)? else {
                 continue;
             };

@@ -6,7 +6,7 @@ use pointe_core::catalog::CatalogReader;
 use pointe_core::money::{Currency, Money, parse_price};
 use pointe_core::store::{Catalog, retailer_key};
 use pointe_core::tiers::Tiers;
-use pointe_search::lookalike::{Hero, LookalikeQuery, LookalikeResults};
+use pointe_search::lookalike::{Hero, LookalikeQuery, LookalikeResults, MinSaving};
 use pointe_search::search::{SearchQuery, SearchResults, SortOrder, to_gbp_minor};
 use pointe_search::{Freshness, IndexContext, LookalikeConfig, SearchIndex};
 
@@ -94,6 +94,32 @@ pub struct LookalikesArgs {
     /// Show prices in this currency (default the hero's).
     #[arg(long)]
     currency: Option<String>,
+    /// Only products made for this gender: women, men, unisex, kids, girls or boys (unisex
+    /// products meet every one). Default: the hero's, leaving out pieces stated for another.
+    #[arg(long, value_parser = ["women", "men", "unisex", "kids", "girls", "boys"])]
+    gender: Option<String>,
+    /// With --cheaper, the least saving worth showing: a percentage of the hero's price
+    /// ("10%", the default) or an amount ("£20", "20" in the hero's currency).
+    #[arg(long, value_name = "AMOUNT|N%")]
+    min_saving: Option<String>,
+    /// Only brands other than the hero's.
+    #[arg(long)]
+    other_brands: bool,
+}
+
+/// Reads `--min-saving`: a percentage ("15%", 0 to 100) or an amount in any currency (a bare
+/// number is in `currency`).
+fn min_saving(raw: &str, currency: Currency) -> anyhow::Result<MinSaving> {
+    if let Some(number) = raw.trim().strip_suffix('%') {
+        let percent: f64 = number.trim().parse().map_err(|_| {
+            anyhow::anyhow!("--min-saving {raw:?}: expected a percentage such as 10%")
+        })?;
+        if !(0.0..=100.0).contains(&percent) {
+            anyhow::bail!("--min-saving {raw:?}: a percentage is between 0% and 100%");
+        }
+        return Ok(MinSaving::Percent(percent));
+    }
+    Ok(MinSaving::Amount(price("--min-saving", raw, currency)?))
 }
 
 /// What building and querying the index needs, from the data directory.
@@ -277,12 +303,18 @@ pub fn run_lookalikes(cli: &Cli, args: &LookalikesArgs) -> anyhow::Result<u8> {
         limit: args.limit,
         per_brand: args.per_brand,
         currency: out_currency,
+        min_saving: match &args.min_saving {
+            Some(raw) => Some(min_saving(raw, default_currency)?),
+            None => LookalikeQuery::default().min_saving,
+        },
+        gender: args.gender.clone(),
+        other_brands: args.other_brands,
     };
     let results = index.lookalikes(&hero, &query)?;
     match cli.output {
         Format::Json => print_json(&results)?,
         Format::Jsonl => {
-            for item in &results.results {
+            for item in &results.items {
                 outln!("{}", serde_json::to_string(item)?)?;
             }
         }
@@ -309,11 +341,11 @@ fn lookalikes_text(r: &LookalikeResults) -> String {
             .unwrap_or_default()
     );
     out.push_str(&format!("understood: {}\n", h.understood));
-    if r.results.is_empty() {
+    if r.items.is_empty() {
         out.push_str("no look-alikes match\n");
         return out;
     }
-    for (i, l) in r.results.iter().enumerate() {
+    for (i, l) in r.items.iter().enumerate() {
         out.push_str(&format!(
             "\n{}. {:.3}  {} — {}{}  {}{}{}\n",
             i + 1,

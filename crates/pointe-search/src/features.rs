@@ -464,6 +464,20 @@ fn title_colour_words(title: &str, taxonomy: &Taxonomy) -> Vec<String> {
         .collect()
 }
 
+/// The taxonomy's gender for a feed's gender field as ingest stores it (`female`, `male`,
+/// `unisex`, or a word such as `girls`).
+fn taxonomy_gender(stored: &str) -> Option<&'static str> {
+    Some(match stored {
+        "female" | "women" => "women",
+        "male" | "men" => "men",
+        "unisex" => "unisex",
+        "girls" | "girl" => "girls",
+        "boys" | "boy" => "boys",
+        "kids" | "children" | "child" => "kids",
+        _ => return None,
+    })
+}
+
 /// Builds what the index holds about a product from the store, every text and list within
 /// its bound (see [`bounds`]).
 pub(crate) fn indexed_product(
@@ -486,8 +500,17 @@ pub(crate) fn indexed_product(
     let in_stock = offers
         .iter()
         .any(|o| o.in_latest_ingest && o.availability.is_buyable());
-    let (attrs, colour, attr_tokens, attr_words) =
+    let (mut attrs, colour, mut attr_tokens, attr_words) =
         attribute_parts(data.attributes.as_ref(), Some(&data.title), taxonomy);
+    // The feed's gender field speaks when the text names none.
+    if !attrs.iter().any(|(d, _)| d == "gender")
+        && let Some(g) = data.gender.as_deref().and_then(taxonomy_gender)
+    {
+        attrs.push(("gender".into(), g.into()));
+        for v in taxonomy.parent_chain("gender", g) {
+            attr_tokens.push(format!("gender:{}", v.id));
+        }
+    }
     let other_colours = other_title_colours(&data.title, colour.as_deref(), taxonomy);
     let mut retailer_keys: Vec<String> = offers
         .iter()

@@ -1,11 +1,15 @@
-//! Relevance evaluation: the judged heroes of `tests/fixtures/judged.toml` ranked in the real
-//! catalogs of `../shared/data` (seed edit + Myntra + Datafiniti June 2019), scored by nDCG@5
-//! and recall@10 per hero and overall, printed as a table.
+//! Relevance evaluation: the judged heroes of `tests/fixtures/judged.toml` (the first set,
+//! footwear, bags and clothing) and `tests/fixtures/judged-wardrobe.toml` (its superset across
+//! the whole wardrobe) ranked in the real catalogs of `../shared/data` (seed edit + Myntra +
+//! Datafiniti June 2019), scored by nDCG@5 and recall@10 per hero, per kind and overall,
+//! printed as tables.
 //!
-//! The goal is a mean nDCG@5 of at least 0.8 ([`GOAL`]), asserted on every run. Skips with a
-//! message when the shared data is absent (fails under `POINTE_REQUIRE_DATA=1`).
+//! A result that folds a retailer's duplicate listings (same brand, title and colour) counts
+//! as the best-graded of them, and the ideal ranking folds the judged listings alike: one
+//! product listed twice is one result, in the ranking and in the ideal. Skips with a message
+//! when the shared data is absent (fails under `POINTE_REQUIRE_DATA=1`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use pointe_core::attributes::{Extractor, Taxonomy};
@@ -101,76 +105,156 @@ fn build_store(dir: &Path) -> Option<SqliteStore> {
     Some(store)
 }
 
-/// The goal for the mean nDCG@5.
-const GOAL: f64 = 0.8;
+/// The floor of the first judged set's mean nDCG@5.
+const FIRST_SET_FLOOR: f64 = 0.8;
 
 #[test]
-fn judged_heroes_reach_ndcg_at_5_of_0_8() {
-    if let Some((ndcg, table)) = evaluate() {
-        println!("{table}");
-        assert!(ndcg >= GOAL, "mean nDCG@5 {ndcg:.3} < {GOAL}\n{table}");
-    }
+fn the_first_judged_heroes_keep_ndcg_at_5_of_0_8() {
+    let Some(eval) = Evaluation::new() else {
+        return;
+    };
+    let report = eval.run("judged.toml");
+    println!("{}", report.table);
+    assert!(
+        report.ndcg >= FIRST_SET_FLOOR,
+        "mean nDCG@5 {:.3} < {FIRST_SET_FLOOR}\n{}",
+        report.ndcg,
+        report.table
+    );
 }
 
-/// Ranks every judged hero; the mean nDCG@5 and the printed table.
-fn evaluate() -> Option<(f64, String)> {
-    let dir = tempfile::tempdir().unwrap();
-    let store = build_store(&dir.path().join("data"))?;
-    let judged: Judged = toml::from_str(
-        &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/judged.toml"),
+/// The catalogs, their index and what grading needs.
+struct Evaluation {
+    _dir: tempfile::TempDir,
+    store: SqliteStore,
+    index: SearchIndex,
+    ctx: IndexContext,
+}
+
+/// One judged set's figures.
+struct Report {
+    ndcg: f64,
+    table: String,
+}
+
+impl Evaluation {
+    fn new() -> Option<Evaluation> {
+        let dir = tempfile::tempdir().unwrap();
+        let store = build_store(&dir.path().join("data"))?;
+        let ctx = IndexContext {
+            taxonomy: Taxonomy::bundled(),
+            rates: RateTable::bundled(),
+            tiers: Tiers::bundled(),
+            today: "2026-01-05".parse().unwrap(),
+            config: LookalikeConfig::bundled(),
+        };
+        let index = SearchIndex::build(&dir.path().join("index"), &store, ctx.clone()).unwrap();
+        Some(Evaluation {
+            _dir: dir,
+            store,
+            index,
+            ctx,
+        })
+    }
+
+    fn run(&self, file: &str) -> Report {
+        let judged: Judged = toml::from_str(
+            &std::fs::read_to_string(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/fixtures")
+                    .join(file),
+            )
+            .unwrap(),
         )
-        .unwrap(),
-    )
-    .unwrap();
-    let ctx = IndexContext {
-        taxonomy: Taxonomy::bundled(),
-        rates: RateTable::bundled(),
-        tiers: Tiers::bundled(),
-        today: "2026-01-05".parse().unwrap(),
-        config: LookalikeConfig::bundled(),
-    };
-    let index = SearchIndex::build(&dir.path().join("index"), &store, ctx.clone()).unwrap();
-    let reader = CatalogReader::new(&store, &ctx.rates, ctx.today);
-    let mut table = String::from(
-        "| hero | kind | nDCG@5 | recall@10 | top 5 (grade) |\n|---|---|---:|---:|---|\n",
-    );
-    let (mut sum_ndcg, mut sum_recall) = (0.0, 0.0);
-    for h in &judged.hero {
+        .unwrap();
+        let mut table = String::from(
+            "| hero | kind | nDCG@5 | recall@10 | top 5 (grade) |\n|---|---|---:|---:|---|\n",
+        );
+        let mut by_kind: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+        for h in &judged.hero {
+            let (ndcg, recall, top) = self.hero(h, &judged.options);
+            by_kind
+                .entry(h.kind.clone())
+                .or_default()
+                .push((ndcg, recall));
+            table.push_str(&format!(
+                "| {} | {} | {ndcg:.3} | {recall:.3} | {} |\n",
+                h.id.chars().take(40).collect::<String>(),
+                h.kind,
+                top.join("; ")
+            ));
+        }
+        let all: Vec<(f64, f64)> = by_kind.values().flatten().copied().collect();
+        let mean = |list: &[(f64, f64)]| {
+            let n = list.len() as f64;
+            (
+                list.iter().map(|x| x.0).sum::<f64>() / n,
+                list.iter().map(|x| x.1).sum::<f64>() / n,
+            )
+        };
+        table.push_str("\n| kind | heroes | nDCG@5 | recall@10 |\n|---|---:|---:|---:|\n");
+        for (kind, list) in &by_kind {
+            let (n, r) = mean(list);
+            table.push_str(&format!("| {kind} | {} | {n:.3} | {r:.3} |\n", list.len()));
+        }
+        let (ndcg, recall) = mean(&all);
+        table.push_str(&format!(
+            "| **overall** | {} | **{ndcg:.3}** | **{recall:.3}** |\n",
+            all.len()
+        ));
+        Report { ndcg, table }
+    }
+
+    /// One hero's nDCG@5, recall@10 and top five, graded by listings folded as results are.
+    fn hero(&self, h: &JudgedHero, options: &Options) -> (f64, f64, Vec<String>) {
+        let reader = CatalogReader::new(&self.store, &self.ctx.rates, self.ctx.today);
         let product = reader.resolve(&h.id).unwrap();
-        let offers = store.offers_of(product.key).unwrap();
-        let hero = Hero::from_product(&product, &offers, &ctx).unwrap();
-        let results = index
+        let offers = self.store.offers_of(product.key).unwrap();
+        let hero = Hero::from_product(&product, &offers, &self.ctx).unwrap();
+        let results = self
+            .index
             .lookalikes(
                 &hero,
                 &LookalikeQuery {
-                    cheaper: judged.options.cheaper,
-                    limit: judged.options.limit,
+                    cheaper: options.cheaper,
+                    limit: options.limit,
                     ..LookalikeQuery::default()
                 },
             )
             .unwrap();
-        // Judged item ids to Pointe ids.
-        let grades: HashMap<String, u32> = h
-            .judged
-            .iter()
-            .map(|j| (reader.resolve(&j.item).unwrap().id, j.grade))
-            .collect();
+        // Each judged listing's grade, by its feed item id, and its product's folding key.
+        let mut grade_of: HashMap<String, u32> = HashMap::new();
+        let mut ideal_by_key: HashMap<String, u32> = HashMap::new();
+        for j in &h.judged {
+            grade_of.insert(j.item.clone(), j.grade);
+            let p = reader.resolve(&j.item).unwrap();
+            let key = format!(
+                "{:?}|{}|{:?}",
+                p.data.brand_key,
+                p.data.title_key,
+                p.data.colours.first().map(|c| c.to_lowercase())
+            );
+            let best = ideal_by_key.entry(key).or_insert(0);
+            *best = (*best).max(j.grade);
+        }
         let ranked: Vec<u32> = results
-            .results
+            .items
             .iter()
-            .map(|r| grades.get(&r.id).copied().unwrap_or(0))
+            .map(|r| {
+                r.item_ids
+                    .iter()
+                    .filter_map(|i| grade_of.get(&i.item_id))
+                    .copied()
+                    .max()
+                    .unwrap_or(0)
+            })
             .collect();
         if std::env::var("POINTE_EVAL_DETAIL").is_ok_and(|v| h.id.contains(&v)) {
             println!("\n== {} — {}", h.id, results.hero.understood);
-            for r in &results.results {
+            for (r, g) in results.items.iter().zip(&ranked) {
                 println!(
-                    "  {:.3} g{} {} | {} | diff: {}",
+                    "  {:.3} g{g} {} | {} | diff: {}",
                     r.score,
-                    grades
-                        .get(&r.id)
-                        .map(|g| g.to_string())
-                        .unwrap_or("-".into()),
                     r.title,
                     r.shared.join(", "),
                     r.differences
@@ -181,33 +265,19 @@ fn evaluate() -> Option<(f64, String)> {
                 );
             }
         }
-        let mut ideal: Vec<u32> = grades.values().copied().collect();
+        let mut ideal: Vec<u32> = ideal_by_key.into_values().collect();
         ideal.sort_unstable_by(|a, b| b.cmp(a));
         let ndcg = dcg(&ranked, 5) / dcg(&ideal, 5);
         let relevant = ideal.iter().filter(|&&g| g > 0).count();
         let found = ranked.iter().take(10).filter(|&&g| g > 0).count();
         let recall = found as f64 / relevant as f64;
-        sum_ndcg += ndcg;
-        sum_recall += recall;
-        let top: Vec<String> = results
-            .results
+        let top = results
+            .items
             .iter()
             .take(5)
             .zip(&ranked)
             .map(|(r, g)| format!("{} ({g})", r.title.chars().take(28).collect::<String>()))
             .collect();
-        table.push_str(&format!(
-            "| {} | {} | {ndcg:.3} | {recall:.3} | {} |\n",
-            h.id.chars().take(40).collect::<String>(),
-            h.kind,
-            top.join("; ")
-        ));
+        (ndcg, recall, top)
     }
-    let n = judged.hero.len() as f64;
-    let (ndcg, recall) = (sum_ndcg / n, sum_recall / n);
-    table.push_str(&format!(
-        "| **overall** ({n} heroes) | | **{ndcg:.3}** | **{recall:.3}** | |\n"
-    ));
-    println!("{table}");
-    Some((ndcg, table))
 }

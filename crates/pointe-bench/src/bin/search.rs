@@ -212,7 +212,7 @@ fn main() -> anyhow::Result<()> {
         let t = Instant::now();
         let theirs = fts_lookalikes(&fts, hero, &ctx)?;
         fts_look.push(t.elapsed());
-        if mine.results.first().map(|r| r.score)
+        if mine.items.first().map(|r| r.score)
             == theirs
                 .first()
                 .map(|s| f64::from(*s))

@@ -30,7 +30,7 @@ fn assert_index_serves(env: &Env, hero: &str) {
         .run(&["lookalikes", hero, "-o", "json", "--cheaper", "false"])
         .expect_code(0)
         .json();
-    assert_eq!(alike["results"].as_array().unwrap().len(), 1, "{alike:#}");
+    assert_eq!(alike["items"].as_array().unwrap().len(), 1, "{alike:#}");
     env.run(&[
         "edit",
         "create",

@@ -47,7 +47,7 @@ fn search(env: &Env, args: &[&str]) -> Value {
 }
 
 fn results(v: &Value) -> &Vec<Value> {
-    v["results"].as_array().unwrap()
+    v["items"].as_array().unwrap()
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -371,6 +371,127 @@ fn cheaper_never_returns_the_hero_or_anything_not_cheaper() {
                 r["title"],
                 r["price"]["amount"]
             );
+        }
+    }
+}
+
+/// The look-alikes of the rules fixture's hero, as JSON, with extra arguments.
+fn rules_lookalikes(env: &Env, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["lookalikes", "LR-HERO", "--limit", "20", "-o", "json"];
+    args.extend_from_slice(extra);
+    env.run(&args).expect_code(0).json()
+}
+
+fn rules_env() -> Env {
+    let env = Env::new();
+    env.run(&["ingest", &crate::fixture("lookalike-rules.gmc.tsv")])
+        .expect_code(0);
+    env
+}
+
+/// The first item id of each result, in order.
+fn first_ids(v: &serde_json::Value) -> Vec<String> {
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["item_ids"][0]["item_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_womens_hero_gets_womens_and_unisex_pieces_unless_another_gender_is_asked() {
+    let env = rules_env();
+    let default = first_ids(&rules_lookalikes(&env, &[]));
+    assert!(!default.contains(&"LR-MEN".to_string()), "{default:?}");
+    assert!(default.contains(&"LR-UNI".to_string()), "{default:?}");
+    let men = first_ids(&rules_lookalikes(&env, &["--gender", "men"]));
+    assert_eq!(men, ["LR-MEN", "LR-UNI"]);
+    let bad = env.run(&["lookalikes", "LR-HERO", "--gender", "cats"]);
+    assert_eq!(bad.code, 1, "{}", bad.stderr);
+}
+
+#[test]
+fn a_saving_under_the_minimum_is_not_a_cheaper_lookalike() {
+    let env = rules_env();
+    // £95 against £100 saves 5%: under the default 10%.
+    assert!(!first_ids(&rules_lookalikes(&env, &[])).contains(&"LR-NEAR".to_string()));
+    let any = first_ids(&rules_lookalikes(&env, &["--min-saving", "1%"]));
+    assert!(any.contains(&"LR-NEAR".to_string()), "{any:?}");
+    // At least £50 off: £50 and cheaper only.
+    let fifty = rules_lookalikes(&env, &["--min-saving", "£50"]);
+    for item in fifty["items"].as_array().unwrap() {
+        let saved: f64 = item["saving"]["amount"]["amount"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(saved >= 50.0, "{item:#}");
+    }
+    assert_eq!(
+        env.run(&["lookalikes", "LR-HERO", "--min-saving", "150%"])
+            .code,
+        1
+    );
+}
+
+#[test]
+fn other_brands_leaves_out_the_heros_own_brand() {
+    let env = rules_env();
+    assert!(first_ids(&rules_lookalikes(&env, &[])).contains(&"LR-OWN".to_string()));
+    let others = rules_lookalikes(&env, &["--other-brands"]);
+    for item in others["items"].as_array().unwrap() {
+        assert_ne!(item["brand"], "Maison Hero", "{item:#}");
+    }
+}
+
+#[test]
+fn a_retailers_duplicate_listings_show_once_with_both_ids() {
+    let env = rules_env();
+    let v = rules_lookalikes(&env, &[]);
+    let atelier: Vec<&serde_json::Value> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["brand"] == "Atelier A")
+        .collect();
+    assert_eq!(atelier.len(), 1, "{v:#}");
+    let ids: Vec<&str> = atelier[0]["item_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["item_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["LR-A1", "LR-A2"]);
+}
+
+#[test]
+fn another_category_ranks_below_every_piece_of_the_heros_and_unstated_is_no_difference() {
+    let env = rules_env();
+    let v = rules_lookalikes(&env, &[]);
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(v["total"], items.len());
+    // The court shoe is the cheapest and shares satin, bow and pink, yet ranks last.
+    assert_eq!(items.last().unwrap()["item_ids"][0]["item_id"], "LR-COURT");
+    assert_eq!(items.last().unwrap()["same_category"], false);
+    assert!(
+        items[..items.len() - 1]
+            .iter()
+            .all(|i| i["same_category"] == true)
+    );
+    // The plain flats state no material or colour: unstated, never a difference.
+    let plain = items
+        .iter()
+        .find(|i| i["item_ids"][0]["item_id"] == "LR-PLAIN")
+        .unwrap();
+    assert_eq!(
+        plain["unstated"],
+        serde_json::json!([{"dimension": "material", "hero": "satin"}, {"dimension": "colour", "hero": "pink"}])
+    );
+    assert_eq!(plain["differences"], serde_json::json!([]));
+    for item in items {
+        for d in item["differences"].as_array().unwrap() {
+            assert!(!d.as_str().unwrap().contains("not stated"), "{d}");
         }
     }
 }

@@ -1,0 +1,161 @@
+//! The hero's values the scorer compares, and how a candidate's values earn their credit.
+
+use pointe_core::attributes::Taxonomy;
+
+use crate::config::{LookalikeConfig, SCORED_DIMENSIONS};
+use crate::features::Features;
+
+/// One of the hero's values the scorer compares.
+#[derive(Debug, Clone)]
+pub(super) struct HeroValue {
+    pub dim: &'static str,
+    pub value: String,
+    pub label: String,
+    /// The value and its ancestors, nearest first.
+    pub chain: Vec<String>,
+    pub weight: f32,
+    pub partial: f32,
+}
+
+/// The label people read for a value (its id, spaced, when the taxonomy lacks it).
+pub(super) fn label(taxonomy: &Taxonomy, dim: &str, id: &str) -> String {
+    taxonomy
+        .value(dim, id)
+        .map(|v| v.label.clone())
+        .unwrap_or_else(|| id.replace('_', " "))
+}
+
+fn chain(taxonomy: &Taxonomy, dim: &str, id: &str) -> Vec<String> {
+    let c: Vec<String> = taxonomy
+        .parent_chain(dim, id)
+        .iter()
+        .map(|v| v.id.clone())
+        .collect();
+    if c.is_empty() {
+        vec![id.to_string()]
+    } else {
+        c
+    }
+}
+
+/// The values of `features` the scorer compares: every value of the scored dimensions, the
+/// main colour only. Without a configuration every dimension weighs 1.
+pub(super) fn hero_values(
+    features: &Features,
+    taxonomy: &Taxonomy,
+    config: Option<&LookalikeConfig>,
+) -> Vec<HeroValue> {
+    let mut out = Vec::new();
+    for dim in SCORED_DIMENSIONS {
+        let (weight, partial) = match config {
+            Some(c) => (c.weight(dim).weight, c.weight(dim).partial),
+            None => (1.0, 0.5),
+        };
+        if weight <= 0.0 {
+            continue;
+        }
+        for value in candidate_values(features, dim) {
+            let described = features
+                .described
+                .iter()
+                .any(|(d, v)| d == dim && v == value);
+            let weight = match config {
+                Some(c) if described => weight * c.described_only,
+                _ => weight,
+            };
+            out.push(HeroValue {
+                dim,
+                value: value.to_string(),
+                label: label(taxonomy, dim, value),
+                chain: chain(taxonomy, dim, value),
+                weight,
+                partial,
+            });
+        }
+    }
+    out
+}
+
+/// A product's values in one dimension (its main colour only for colour).
+pub(super) fn candidate_values<'a>(features: &'a Features, dim: &str) -> Vec<&'a str> {
+    if dim == "colour" {
+        return features.colour.as_deref().into_iter().collect();
+    }
+    features
+        .attrs
+        .iter()
+        .filter(|(d, _)| d == dim)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+/// How one of the hero's values is matched by a candidate's values of its dimension.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Credit<'c> {
+    /// 1 for the value or a narrower one, `partial` per taxonomy step to a common ancestor.
+    pub value: f32,
+    /// The candidate value that earned it.
+    pub matched: Option<&'c str>,
+    /// The common ancestor, when the credit is partial.
+    pub ancestor: Option<String>,
+}
+
+/// The best credit any of `cand` earns for `hv`.
+pub(super) fn credit<'c>(hv: &HeroValue, cand: &[&'c str], taxonomy: &Taxonomy) -> Credit<'c> {
+    let mut best = Credit {
+        value: 0.0,
+        matched: None,
+        ancestor: None,
+    };
+    for &c in cand {
+        let c_chain = taxonomy.parent_chain(hv.dim, c);
+        if c == hv.value || c_chain.iter().any(|v| v.id == hv.value) {
+            return Credit {
+                value: 1.0,
+                matched: Some(c),
+                ancestor: None,
+            };
+        }
+        // Steps from each value up to the nearest common ancestor: a flat is one step from a
+        // ballet flat; a boot and a loafer are one step each from "shoes", two in all.
+        let Some(hops) = hv
+            .chain
+            .iter()
+            .skip(1)
+            .position(|a| c_chain.iter().any(|v| v.id == *a))
+            .map(|i| i + 1)
+        else {
+            continue;
+        };
+        let up = c_chain
+            .iter()
+            .position(|v| v.id == hv.chain[hops])
+            .unwrap_or(0);
+        let value = hv.partial.powi((hops + up) as i32);
+        if value > best.value {
+            best = Credit {
+                value,
+                matched: Some(c),
+                ancestor: Some(hv.chain[hops].clone()),
+            };
+        }
+    }
+    best
+}
+
+/// Whether a candidate of categories `cand` is of the hero's category `hero` for ranking:
+/// the same value, a narrower one, the hero's parent when that is not a root ("flats" for
+/// ballet flats, not "shoes"), or a sibling the taxonomy names. Everything else ranks below.
+pub(super) fn same_category(hero: &HeroValue, cand: &[&str], taxonomy: &Taxonomy) -> bool {
+    cand.iter().any(|&c| {
+        c == hero.value
+            || taxonomy.is_a("category", c, &hero.value)
+            || (hero.chain.len() > 2 && hero.chain.get(1).is_some_and(|p| p == c))
+            || are_siblings(taxonomy, &hero.value, c)
+    })
+}
+
+/// Whether the taxonomy names two categories siblings (a kurta for a kurti).
+fn are_siblings(_taxonomy: &Taxonomy, _a: &str, _b: &str) -> bool {
+    false
+}
