@@ -254,10 +254,56 @@ impl<'a> CatalogReader<'a> {
             }
             _ => {}
         }
+        let by_title = self.by_title(query)?;
+        match by_title.len() {
+            1 => {
+                return Ok(by_title
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| unreachable!()));
+            }
+            n if n > 1 => {
+                return Err(Error::AmbiguousProduct {
+                    query: query.to_string(),
+                    candidates: by_title
+                        .iter()
+                        .map(|p| {
+                            let brand = p.data.brand.as_deref().unwrap_or("no brand");
+                            format!("{} ({brand}: {})", p.id, p.data.title)
+                        })
+                        .collect(),
+                });
+            }
+            _ => {}
+        }
         Err(Error::UnknownProduct {
             query: query.to_string(),
             candidates: self.suggest(query)?,
         })
+    }
+
+    /// The products whose title is `query` (folded), with or without their brand in front:
+    /// "Leather Bow Ballet Pumps" or "M&S Leather Bow Ballet Pumps".
+    fn by_title(&self, query: &str) -> Result<Vec<StoredProduct>> {
+        let folded = crate::text::fold_key(query);
+        let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+        if words.len() < 2 {
+            return Ok(Vec::new());
+        }
+        let mut found = self.store.products_by_title_key(&folded, 20)?;
+        // A brand of up to four words before the title.
+        for cut in 1..words.len().min(5) {
+            let (brand, title) = (words[..cut].join(" "), words[cut..].join(" "));
+            found.extend(
+                self.store
+                    .products_by_title_key(&title, 20)?
+                    .into_iter()
+                    .filter(|p| p.data.brand_key.as_deref() == Some(brand.as_str())),
+            );
+        }
+        found.sort_by_key(|p| p.key);
+        found.dedup_by_key(|p| p.key);
+        Ok(found)
     }
 
     fn suggest(&self, query: &str) -> Result<Vec<String>> {

@@ -35,8 +35,8 @@ pub enum Error {
         /// Near matches, best first.
         candidates: Vec<String>,
     },
-    /// Several products answer to the given item id.
-    #[error("{query} is ambiguous: it is the item id of {}", candidates.join(", "))]
+    /// Several products answer to the given item id, URL or title.
+    #[error("{query} is ambiguous: it names {}; give one of their ids", candidates.join(", "))]
     AmbiguousProduct {
         /// What the user asked for.
         query: String,

@@ -495,3 +495,30 @@ fn another_category_ranks_below_every_piece_of_the_heros_and_unstated_is_no_diff
         }
     }
 }
+
+#[test]
+fn a_hero_named_by_its_title_is_found_and_a_shared_title_lists_the_candidates() {
+    let env = Env::new();
+    env.run(&["ingest", &sample("catalog.awin.csv")])
+        .expect_code(0);
+    env.run(&["ingest", &crate::fixture("lookalike-rules.gmc.tsv")])
+        .expect_code(0);
+    for title in [
+        "Leather Bow Ballet Pumps",
+        "leather bow ballet PUMPS",
+        "Marks & Spencer Leather Bow Ballet Pumps",
+    ] {
+        let v = env
+            .run(&["lookalikes", title, "--cheaper", "false", "-o", "json"])
+            .expect_code(0)
+            .json();
+        assert_eq!(v["hero"]["item_ids"][0]["item_id"], "seed-004", "{title}");
+    }
+    let shared = env
+        .run(&["lookalikes", "Satin Bow Ballet Flats"])
+        .expect_code(2);
+    for brand in ["Atelier A", "Brand C", "Brand E"] {
+        assert!(shared.stderr.contains(brand), "{}", shared.stderr);
+    }
+    assert!(shared.stderr.contains("ambiguous"), "{}", shared.stderr);
+}

@@ -150,6 +150,17 @@ impl Catalog for MemoryStore {
         Ok(out)
     }
 
+    fn products_by_title_key(&self, title_key: &str, limit: usize) -> Result<Vec<StoredProduct>> {
+        Ok(self
+            .data
+            .products
+            .values()
+            .filter(|p| p.data.title_key == title_key)
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
     fn products_by_url(&self, url: &str) -> Result<Vec<StoredProduct>> {
         let mut keys: Vec<i64> = self
             .data

@@ -177,6 +177,9 @@ pub trait Catalog {
     fn products_by_item_id(&self, item_id: &str) -> Result<Vec<(StoredProduct, String)>>;
     /// Products with an offer at `url`.
     fn products_by_url(&self, url: &str) -> Result<Vec<StoredProduct>>;
+    /// Products whose title key (folded title, brand words stripped) is `title_key`, at most
+    /// `limit`, in key order.
+    fn products_by_title_key(&self, title_key: &str, limit: usize) -> Result<Vec<StoredProduct>>;
     /// Item ids and public ids that start like `prefix` (for "did you mean"), at most `limit`.
     fn ids_like(&self, prefix: &str, limit: usize) -> Result<Vec<String>>;
     /// Products matching `filter`, in id order, and how many match in all.

@@ -520,6 +520,15 @@ impl Catalog for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    fn products_by_title_key(&self, title_key: &str, limit: usize) -> Result<Vec<StoredProduct>> {
+        let sql = format!(
+            "SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.title_key = ?1 ORDER BY p.key LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![title_key, limit as i64], product_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     fn ids_like(&self, prefix: &str, limit: usize) -> Result<Vec<String>> {
         let escaped: String = prefix
             .chars()
