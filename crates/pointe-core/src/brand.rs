@@ -1,4 +1,8 @@
-//! Brand canonicalisation: "M&S", "Marks & Spencer" and "M&S Collection" are one brand.
+//! Brand canonicalisation: "M&S", "Marks & Spencer" and "M&S Collection" are one brand, and
+//! "Pleaser USA" and "Pleaser Pink Label" are lines of the Pleaser family.
+//!
+//! A brand's key is its family's: filters, one-per-brand rules and matching treat a family as
+//! one brand, while each line keeps its own display name.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -14,7 +18,8 @@ const BUNDLED: &str = include_str!("../data/brands.toml");
 /// A brand as Pointe knows it: a matching key and a display name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Brand {
-    /// The folded key of the canonical name; equal keys are the same brand.
+    /// The folded key of the brand's family (its canonical name, or the family a line belongs
+    /// to); equal keys are the same brand for filters, diversity and matching.
     pub key: String,
     /// The name to show.
     pub display: String,
@@ -31,7 +36,24 @@ struct BrandEntry {
     name: String,
     #[serde(default)]
     aliases: Vec<String>,
+    /// The brand this one is a line of ("Pleaser" for "Pleaser Pink Label").
+    #[serde(default)]
+    family: Option<String>,
 }
+
+/// Words that end a brand's name without naming another brand: "Pleaser USA", "Steve Madden
+/// Collection", "Nike Originals" are Pleaser, Steve Madden and Nike.
+const FAMILY_SUFFIXES: &[&str] = &[
+    "usa",
+    "uk",
+    "collection",
+    "collections",
+    "label",
+    "originals",
+    "official",
+    "inc",
+    "ltd",
+];
 
 /// The known brands and their aliases. Building one parses a small TOML file; lookups are a
 /// hash-map probe on the folded name.
@@ -39,6 +61,8 @@ struct BrandEntry {
 pub struct BrandBook {
     /// Folded alias (or name) → canonical display name.
     by_alias: HashMap<String, String>,
+    /// Folded canonical name of a line → folded name of its family.
+    family_of: HashMap<String, String>,
     /// Folded canonical key → every folded alias, the key itself included.
     aliases_of: HashMap<String, Vec<String>>,
 }
@@ -60,6 +84,10 @@ impl BrandBook {
         let file: BrandFile = crate::toml_file::parse(text, path)?;
         for entry in file.brand {
             self.add(&entry.name, &entry.aliases);
+            if let Some(family) = &entry.family {
+                self.family_of
+                    .insert(fold_key(&entry.name), fold_key(family));
+            }
         }
         Ok(())
     }
@@ -82,33 +110,75 @@ impl BrandBook {
         self.aliases_of.insert(key, all);
     }
 
-    /// The canonical brand for a name as a feed or user writes it. An unknown brand is its own
-    /// canonical brand, displayed as written. `None` for an empty name.
+    /// The canonical brand for a name as a feed or user writes it: its display name, and the
+    /// key of its family. An unknown brand is its own canonical brand, displayed as written;
+    /// its family is its name without a closing "USA", "Collection", "Label"… `None` for an
+    /// empty name.
     pub fn canonical(&self, raw: &str) -> Option<Brand> {
-        let folded = fold_key(raw);
+        let folded = fold_key(&split_camel(raw));
         if folded.is_empty() {
             return None;
         }
-        match self.by_alias.get(&folded) {
-            Some(display) => Some(Brand {
-                key: fold_key(display),
-                display: display.clone(),
-            }),
-            None => Some(Brand {
-                key: folded,
-                display: raw.trim().to_string(),
-            }),
+        let whole = fold_key(raw);
+        let display = self
+            .by_alias
+            .get(&whole)
+            .or_else(|| self.by_alias.get(&folded))
+            .cloned();
+        let name = display.as_deref().map(fold_key).unwrap_or(folded);
+        let family = self.family_key(&name);
+        Some(Brand {
+            key: family,
+            display: display.unwrap_or_else(|| raw.trim().to_string()),
+        })
+    }
+
+    /// The family key of a folded canonical name: the book's, else the name without closing
+    /// suffix words (when something is left), looked up again as an alias.
+    fn family_key(&self, name: &str) -> String {
+        if let Some(f) = self.family_of.get(name) {
+            return f.clone();
+        }
+        let mut words: Vec<&str> = name.split(' ').collect();
+        while words.len() > 1 && words.last().is_some_and(|w| FAMILY_SUFFIXES.contains(w)) {
+            words.pop();
+        }
+        let base = words.join(" ");
+        match self.by_alias.get(&base) {
+            Some(display) => fold_key(display),
+            None => base,
         }
     }
 
-    /// Every folded spelling of a brand (its key and its aliases), for stripping brand words
-    /// from titles.
+    /// Every folded spelling of a brand (its family's key and aliases, and its own display
+    /// name), for stripping brand words from titles.
     pub fn spellings(&self, brand: &Brand) -> Vec<String> {
-        self.aliases_of
+        let mut out = self
+            .aliases_of
             .get(&brand.key)
             .cloned()
-            .unwrap_or_else(|| vec![brand.key.clone()])
+            .unwrap_or_else(|| vec![brand.key.clone()]);
+        let own = fold_key(&brand.display);
+        if !out.contains(&own) {
+            out.push(own);
+        }
+        out
     }
+}
+
+/// Splits a run-together name where a lower-case letter meets an upper-case one
+/// ("PleaserUSA" → "Pleaser USA").
+fn split_camel(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + 4);
+    let mut prev_lower = false;
+    for c in raw.chars() {
+        if prev_lower && c.is_uppercase() {
+            out.push(' ');
+        }
+        prev_lower = c.is_lowercase();
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -138,6 +208,38 @@ mod tests {
         assert_eq!(brand.display, "Ganni");
         assert_eq!(brand.key, "ganni");
         assert!(book.canonical(" - ").is_none());
+    }
+
+    #[test]
+    fn the_lines_of_a_brand_family_are_one_brand_with_their_own_names() {
+        let book = BrandBook::load(None).unwrap();
+        for raw in [
+            "Pleaser",
+            "PLEASER",
+            "Pleaser USA",
+            "PleaserUSA",
+            "Pleaser Pink Label",
+            "PLEASER Day Night",
+        ] {
+            assert_eq!(book.canonical(raw).unwrap().key, "pleaser", "{raw}");
+        }
+        assert_eq!(
+            book.canonical("Pleaser Pink Label").unwrap().display,
+            "Pleaser Pink Label"
+        );
+        // The suffix rule needs no entry: "Steve Madden Collection" is Steve Madden.
+        assert_eq!(
+            book.canonical("Steve Madden Collection").unwrap().key,
+            "steve madden"
+        );
+        // A name that is only a suffix word stays itself.
+        assert_eq!(book.canonical("Label").unwrap().key, "label");
+        // A line's own words are stripped from its titles.
+        let pink = book.canonical("Pleaser Pink Label").unwrap();
+        assert!(
+            book.spellings(&pink)
+                .contains(&"pleaser pink label".to_string())
+        );
     }
 
     #[test]

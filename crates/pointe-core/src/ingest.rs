@@ -703,7 +703,8 @@ fn merge_product(stored: &ProductData, incoming: &ProductData) -> ProductData {
         (a, b) => fill(a, b),
     };
     ProductData {
-        brand_key: fill(&stored.brand_key, &incoming.brand_key),
+        // The brand book may have grown a family since: the row's key is the current one.
+        brand_key: fill(&incoming.brand_key, &stored.brand_key),
         brand: fill(&stored.brand, &incoming.brand),
         title: stored.title.clone(),
         title_key: stored.title_key.clone(),

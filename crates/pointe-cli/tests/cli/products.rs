@@ -236,3 +236,51 @@ fn a_closed_pipe_ends_a_command_quietly() {
         assert!(stderr.is_empty(), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn the_lines_of_a_brand_family_are_one_brand_for_filters_and_one_per_brand() {
+    let env = Env::new();
+    let feed = env.write(
+        "family.awin.csv",
+        "aw_product_id,merchant_name,brand_name,product_name,search_price,currency,in_stock,colour\n\
+         f1,Shop,Pleaser,Satin Platform Heels,90.00,GBP,1,Black\n\
+         f2,Shop,PleaserUSA,Satin Platform Sandals,60.00,GBP,1,Black\n\
+         f3,Shop,Pleaser Pink Label,Satin Platform Pumps,55.00,GBP,1,Black\n\
+         f4,Shop,Demonia,Satin Platform Boots,50.00,GBP,1,Black\n",
+    );
+    env.run(&["ingest", &feed]).expect_code(0);
+    for brand in ["Pleaser", "Pleaser USA", "pleaser pink label"] {
+        let list = env
+            .run(&["products", "list", "--brand", brand, "-o", "json"])
+            .expect_code(0)
+            .json();
+        assert_eq!(list["total"], 3, "--brand {brand}: {list:#}");
+    }
+    let list = env
+        .run(&["products", "list", "--brand", "Pleaser", "-o", "json"])
+        .expect_code(0)
+        .json();
+    let mut names: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["brand"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["Pleaser", "Pleaser", "Pleaser Pink Label"]);
+    let one = env
+        .run(&["lookalikes", "f1", "--per-brand", "1", "-o", "json"])
+        .expect_code(0)
+        .json();
+    let brands: Vec<&str> = one["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["brand"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        brands.iter().filter(|b| b.starts_with("Pleaser")).count(),
+        1,
+        "{brands:?}"
+    );
+}
