@@ -123,6 +123,15 @@ fn the_first_judged_heroes_keep_ndcg_at_5_of_0_8() {
     );
 }
 
+/// The bundled look-alike weights, or the directory `POINTE_EVAL_WEIGHTS` names (holding a
+/// `lookalike.toml`), for trying weights without rebuilding.
+fn weights() -> LookalikeConfig {
+    match std::env::var_os("POINTE_EVAL_WEIGHTS") {
+        Some(dir) => LookalikeConfig::load(Some(Path::new(&dir))).unwrap(),
+        None => LookalikeConfig::bundled(),
+    }
+}
+
 /// The catalogs, their index and what grading needs.
 struct Evaluation {
     _dir: tempfile::TempDir,
@@ -133,9 +142,25 @@ struct Evaluation {
 
 /// One judged set's figures.
 struct Report {
+    /// Mean nDCG@5 with every unjudged result counted as not relevant.
     ndcg: f64,
+    /// Mean condensed nDCG@5: unjudged results left out of the ranking before grading (the
+    /// usual companion figure when judgements are incomplete), for diagnosis only.
+    #[allow(dead_code)]
+    condensed: f64,
     table: String,
 }
+
+/// One hero's figures.
+struct Graded {
+    ndcg: f64,
+    condensed: f64,
+    recall: f64,
+    top: Vec<String>,
+}
+
+/// How many results are read to find five judged ones for the condensed figure.
+const CONDENSED_DEPTH: usize = 50;
 
 impl Evaluation {
     fn new() -> Option<Evaluation> {
@@ -146,7 +171,7 @@ impl Evaluation {
             rates: RateTable::bundled(),
             tiers: Tiers::bundled(),
             today: "2026-01-05".parse().unwrap(),
-            config: LookalikeConfig::bundled(),
+            config: weights(),
         };
         let index = SearchIndex::build(&dir.path().join("index"), &store, ctx.clone()).unwrap();
         Some(Evaluation {
@@ -168,45 +193,55 @@ impl Evaluation {
         )
         .unwrap();
         let mut table = String::from(
-            "| hero | kind | nDCG@5 | recall@10 | top 5 (grade) |\n|---|---|---:|---:|---|\n",
+            "| hero | kind | nDCG@5 | condensed nDCG@5 | recall@10 | top 5 (grade) |\n\
+             |---|---|---:|---:|---:|---|\n",
         );
-        let mut by_kind: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+        let mut by_kind: BTreeMap<String, Vec<[f64; 3]>> = BTreeMap::new();
         for h in &judged.hero {
-            let (ndcg, recall, top) = self.hero(h, &judged.options);
+            let g = self.hero(h, &judged.options);
             by_kind
                 .entry(h.kind.clone())
                 .or_default()
-                .push((ndcg, recall));
+                .push([g.ndcg, g.condensed, g.recall]);
             table.push_str(&format!(
-                "| {} | {} | {ndcg:.3} | {recall:.3} | {} |\n",
+                "| {} | {} | {:.3} | {:.3} | {:.3} | {} |\n",
                 h.id.chars().take(40).collect::<String>(),
                 h.kind,
-                top.join("; ")
+                g.ndcg,
+                g.condensed,
+                g.recall,
+                g.top.join("; ")
             ));
         }
-        let all: Vec<(f64, f64)> = by_kind.values().flatten().copied().collect();
-        let mean = |list: &[(f64, f64)]| {
+        let all: Vec<[f64; 3]> = by_kind.values().flatten().copied().collect();
+        let mean = |list: &[[f64; 3]]| {
             let n = list.len() as f64;
-            (
-                list.iter().map(|x| x.0).sum::<f64>() / n,
-                list.iter().map(|x| x.1).sum::<f64>() / n,
-            )
+            [0, 1, 2].map(|i| list.iter().map(|x| x[i]).sum::<f64>() / n)
         };
-        table.push_str("\n| kind | heroes | nDCG@5 | recall@10 |\n|---|---:|---:|---:|\n");
+        table.push_str(
+            "\n| kind | heroes | nDCG@5 | condensed nDCG@5 | recall@10 |\n|---|---:|---:|---:|---:|\n",
+        );
         for (kind, list) in &by_kind {
-            let (n, r) = mean(list);
-            table.push_str(&format!("| {kind} | {} | {n:.3} | {r:.3} |\n", list.len()));
+            let [n, c, r] = mean(list);
+            table.push_str(&format!(
+                "| {kind} | {} | {n:.3} | {c:.3} | {r:.3} |\n",
+                list.len()
+            ));
         }
-        let (ndcg, recall) = mean(&all);
+        let [ndcg, condensed, recall] = mean(&all);
         table.push_str(&format!(
-            "| **overall** | {} | **{ndcg:.3}** | **{recall:.3}** |\n",
+            "| **overall** | {} | **{ndcg:.3}** | **{condensed:.3}** | **{recall:.3}** |\n",
             all.len()
         ));
-        Report { ndcg, table }
+        Report {
+            ndcg,
+            condensed,
+            table,
+        }
     }
 
     /// One hero's nDCG@5, recall@10 and top five, graded by listings folded as results are.
-    fn hero(&self, h: &JudgedHero, options: &Options) -> (f64, f64, Vec<String>) {
+    fn hero(&self, h: &JudgedHero, options: &Options) -> Graded {
         let reader = CatalogReader::new(&self.store, &self.ctx.rates, self.ctx.today);
         let product = reader.resolve(&h.id).unwrap();
         let offers = self.store.offers_of(product.key).unwrap();
@@ -217,7 +252,7 @@ impl Evaluation {
                 &hero,
                 &LookalikeQuery {
                     cheaper: options.cheaper,
-                    limit: options.limit,
+                    limit: options.limit.max(CONDENSED_DEPTH),
                     ..LookalikeQuery::default()
                 },
             )
@@ -237,7 +272,7 @@ impl Evaluation {
             let best = ideal_by_key.entry(key).or_insert(0);
             *best = (*best).max(j.grade);
         }
-        let ranked: Vec<u32> = results
+        let judged: Vec<Option<u32>> = results
             .items
             .iter()
             .map(|r| {
@@ -246,9 +281,14 @@ impl Evaluation {
                     .filter_map(|i| grade_of.get(&i.item_id))
                     .copied()
                     .max()
-                    .unwrap_or(0)
             })
             .collect();
+        let ranked: Vec<u32> = judged
+            .iter()
+            .take(options.limit)
+            .map(|g| g.unwrap_or(0))
+            .collect();
+        let condensed: Vec<u32> = judged.iter().flatten().copied().collect();
         if std::env::var("POINTE_EVAL_DETAIL").is_ok_and(|v| h.id.contains(&v)) {
             println!("\n== {} — {}", h.id, results.hero.understood);
             for (r, g) in results.items.iter().zip(&ranked) {
@@ -268,6 +308,7 @@ impl Evaluation {
         let mut ideal: Vec<u32> = ideal_by_key.into_values().collect();
         ideal.sort_unstable_by(|a, b| b.cmp(a));
         let ndcg = dcg(&ranked, 5) / dcg(&ideal, 5);
+        let condensed = dcg(&condensed, 5) / dcg(&ideal, 5);
         let relevant = ideal.iter().filter(|&&g| g > 0).count();
         let found = ranked.iter().take(10).filter(|&&g| g > 0).count();
         let recall = found as f64 / relevant as f64;
@@ -278,6 +319,11 @@ impl Evaluation {
             .zip(&ranked)
             .map(|(r, g)| format!("{} ({g})", r.title.chars().take(28).collect::<String>()))
             .collect();
-        (ndcg, recall, top)
+        Graded {
+            ndcg,
+            condensed,
+            recall,
+            top,
+        }
     }
 }
