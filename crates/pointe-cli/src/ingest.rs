@@ -1,11 +1,11 @@
 //! `pointe ingest`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use pointe_core::feed::{FeedFormat, FeedOptions, Mapping, ShopUrl};
-use pointe_core::ingest::{IngestOptions, IngestReport, PriceRules, ingest_file};
+use pointe_app::ingest::{IngestRequest, MappingRef};
+use pointe_core::ingest::IngestReport;
 
 use crate::output::{Format, print_json, table};
 use crate::{Cli, exit};
@@ -52,138 +52,77 @@ pub struct IngestArgs {
     shop_url: Option<String>,
 }
 
-/// The price rules of an ingest: the store's rates, and `--max-price` converted to euros.
-fn price_rules(
-    max_price: Option<&str>,
-    rates: pointe_core::fx::RateTable,
-) -> anyhow::Result<PriceRules> {
-    let mut rules = PriceRules {
-        rates: std::sync::Arc::new(rates),
-        ..PriceRules::default()
-    };
-    if let Some(raw) = max_price {
-        let money = pointe_core::money::parse_price(raw, None)
-            .map_err(|e| anyhow::anyhow!("--max-price {raw:?}: {e}"))?;
-        let eur = pointe_core::money::Currency::from_code("EUR")
-            .ok_or_else(|| anyhow::anyhow!("EUR is unknown"))?;
-        let in_eur = rules.rates.convert(money, eur, crate::today()?)?.money;
-        if in_eur.minor <= 0 {
-            anyhow::bail!("--max-price {raw:?}: must be above zero");
+impl IngestArgs {
+    /// The application layer's request for these flags.
+    fn request(&self) -> IngestRequest {
+        IngestRequest {
+            feed_format: self.feed_format.clone(),
+            mapping: self.mapping.clone().map(MappingRef::File),
+            source: self.source.clone(),
+            retailer: self.retailer.clone(),
+            currency: self.currency.clone(),
+            market: self.market.clone(),
+            seen_at: self.seen_at.clone(),
+            max_price: self.max_price.clone(),
+            shop_url: self.shop_url.clone(),
         }
-        rules.max_eur_minor = in_eur.minor;
     }
-    Ok(rules)
 }
 
-/// Runs `pointe ingest`.
-pub fn run(cli: &Cli, args: &IngestArgs) -> anyhow::Result<u8> {
-    let format = match &args.feed_format {
-        Some(name) => Some(FeedFormat::from_name(name).ok_or_else(|| {
-            anyhow::anyhow!(
-                "--feed-format {name:?}: expected gmc-tsv, gmc-csv, gmc-xml, awin, shopify or mapped"
-            )
-        })?),
-        None => None,
-    };
-    let currency = args
-        .currency
-        .as_deref()
-        .map(crate::currency_arg)
-        .transpose()?;
-    if format == Some(FeedFormat::Shopify) && currency.is_none() {
-        anyhow::bail!(
-            "--feed-format shopify needs --currency: a Shopify products.json names no currency (e.g. --currency GBP)"
-        );
-    }
-    let mapping = match &args.mapping {
-        Some(path) => Some(Mapping::load(path).map_err(|e| anyhow::anyhow!("--mapping: {e}"))?),
-        None => None,
-    };
-    if let (Some(format), Some(_)) = (format, &mapping)
-        && format != FeedFormat::Mapped
-    {
-        anyhow::bail!(
-            "--mapping reads a CSV/TSV as `mapped`; it cannot be used with --feed-format {}",
-            format.name()
-        );
-    }
-    if format == Some(FeedFormat::Mapped) && mapping.is_none() {
-        anyhow::bail!("--feed-format mapped needs --mapping FILE saying which column holds what");
-    }
-    let shop_url = args
-        .shop_url
-        .as_deref()
-        .map(|raw| ShopUrl::parse(raw).map_err(|e| anyhow::anyhow!("--shop-url: {e}")))
-        .transpose()?;
-    let seen_at = match &args.seen_at {
-        Some(raw) => {
-            pointe_core::clock::parse_time(raw).map_err(|e| anyhow::anyhow!("--seen-at: {e}"))?
-        }
-        None => pointe_core::clock::now()?,
-    };
-    if args.source.is_some() && args.files.len() > 1 {
-        anyhow::bail!("--source names one feed; give one file per ingest when using it");
-    }
-    let market = match &args.market {
-        Some(m) => Some(
-            m.parse::<pointe_core::attributes::Market>()
-                .map_err(|e| anyhow::anyhow!("--market: {e}"))?,
-        ),
-        None => None,
-    };
-    let mut store = crate::open_store(cli)?;
-    let brands = crate::brand_book(cli)?;
-    let extractor = crate::extractor(cli)?;
-    let prices = price_rules(args.max_price.as_deref(), crate::rate_table(&store)?)?;
-    let options = IngestOptions {
-        feed: FeedOptions {
-            format,
-            currency,
-            mapping,
-            shop_url,
-            ..FeedOptions::default()
-        },
-        source: args.source.clone(),
-        retailer: args.retailer.clone(),
-        seen_at,
-        market,
-        prices,
-    };
+/// A progress bar per file, on standard error.
+struct Bars {
+    current: Option<(PathBuf, ProgressBar)>,
+}
 
-    let mut reports = Vec::new();
+impl Bars {
+    fn update(&mut self, file: &Path, done: u64, total: Option<u64>) {
+        if self.current.as_ref().is_none_or(|(f, _)| f != file) {
+            self.finish();
+            let bar = ProgressBar::new(0);
+            bar.set_style(
+                ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            bar.set_message(file.display().to_string());
+            self.current = Some((file.to_path_buf(), bar));
+        }
+        if let Some((_, bar)) = &self.current {
+            if let Some(total) = total {
+                bar.set_length(total);
+            }
+            bar.set_position(done);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some((_, bar)) = self.current.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Runs `pointe ingest`: each file whole or not at all, a report per file, exit 1 when any
+/// file failed and 3 when no row of some file was accepted.
+pub fn run(cli: &Cli, args: &IngestArgs) -> anyhow::Result<u8> {
+    let ws = crate::workspace(cli);
+    let mut bars = Bars { current: None };
+    let outcome = pointe_app::ingest::ingest(&ws, &args.files, &args.request(), &mut |f, d, t| {
+        bars.update(f, d, t)
+    })
+    .map_err(crate::app_error)?;
+    bars.finish();
     let mut failed = false;
     let mut nothing_accepted = false;
-    for file in &args.files {
-        let bar = ProgressBar::new(0);
-        bar.set_style(
-            ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        bar.set_message(file.display().to_string());
-        let result = ingest_file(
-            &mut store,
-            &brands,
-            &extractor,
-            file,
-            &options,
-            &mut |done, total| {
-                if let Some(total) = total {
-                    bar.set_length(total);
-                }
-                bar.set_position(done);
-            },
-        );
-        bar.finish_and_clear();
+    for (file, result) in &outcome.files {
         match result {
             Ok(report) => {
                 if report.accepted + report.updated + report.unchanged == 0 {
                     nothing_accepted = true;
                 }
                 if cli.output == Format::Table {
-                    print!("{}", render_report(&report));
+                    out!("{}", render_report(report))?;
                 }
-                reports.push(report);
             }
             Err(err) => {
                 failed = true;
@@ -192,15 +131,16 @@ pub fn run(cli: &Cli, args: &IngestArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    if !reports.is_empty() {
-        crate::search::refresh_index(cli, &store);
+    if let Some(w) = &outcome.index_warning {
+        eprintln!("warning: the search index was not updated ({w}); the next search rebuilds it");
     }
+    let reports: Vec<&IngestReport> = outcome.reports().collect();
     match cli.output {
         Format::Table => {}
         Format::Json => print_json(&serde_json::json!({"items": reports, "total": reports.len()}))?,
         _ => {
             for r in &reports {
-                println!("{}", serde_json::to_string(r)?);
+                outln!("{}", serde_json::to_string(r)?)?;
             }
         }
     }

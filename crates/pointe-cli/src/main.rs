@@ -11,6 +11,7 @@ mod fx;
 mod ingest;
 mod products;
 mod search;
+mod serve;
 mod trends;
 
 use std::path::PathBuf;
@@ -80,6 +81,11 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Check the store's integrity (SQLite integrity and foreign keys).
     Check,
+    /// Serve the HTTP API (reads public, writes with a token) until SIGTERM or Ctrl-C.
+    Serve(serve::ServeArgs),
+    /// API tokens for writes over HTTP.
+    #[command(subcommand)]
+    Token(serve::TokenCommand),
 }
 
 /// Exit codes of the JSON/CLI contract.
@@ -142,6 +148,8 @@ fn main() -> ExitCode {
         Command::Attributes(cmd) => attributes::run(&cli, cmd),
         Command::Reextract { force } => attributes::reextract(&cli, *force),
         Command::Check => check(&cli),
+        Command::Serve(args) => serve::run(&cli, args),
+        Command::Token(cmd) => serve::token(&cli, cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -151,11 +159,16 @@ fn main() -> ExitCode {
             for cause in err.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }
-            let code = match err.downcast_ref::<CoreError>() {
-                Some(CoreError::UnknownProduct { .. } | CoreError::AmbiguousProduct { .. }) => {
-                    exit::UNKNOWN_PRODUCT
-                }
-                _ => exit::BAD_INPUT,
+            let not_found = matches!(
+                err.downcast_ref::<CoreError>(),
+                Some(CoreError::UnknownProduct { .. } | CoreError::AmbiguousProduct { .. })
+            ) || err
+                .downcast_ref::<pointe_app::Error>()
+                .is_some_and(|e| e.code() == pointe_app::ErrorCode::NotFound);
+            let code = if not_found {
+                exit::UNKNOWN_PRODUCT
+            } else {
+                exit::BAD_INPUT
             };
             ExitCode::from(code)
         }
@@ -174,6 +187,21 @@ fn check(cli: &Cli) -> anyhow::Result<u8> {
             println!("{p}");
         }
         Ok(exit::BAD_INPUT)
+    }
+}
+
+/// The application layer's view of the data directory.
+fn workspace(cli: &Cli) -> pointe_app::Workspace {
+    pointe_app::Workspace::new(&cli.data_dir)
+}
+
+/// An application error as the CLI tells it: a bad parameter names its flag (`--feed-format`).
+fn app_error(e: pointe_app::Error) -> anyhow::Error {
+    match e {
+        pointe_app::Error::BadParameter { field, message } => {
+            anyhow::anyhow!("--{}: {message}", field.replace('_', "-"))
+        }
+        other => other.into(),
     }
 }
 

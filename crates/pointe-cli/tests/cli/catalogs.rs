@@ -308,7 +308,7 @@ fn a_shopify_products_json_gives_one_offer_per_variant() {
         .expect_code(1);
     assert!(
         run.stderr
-            .contains("--feed-format shopify needs --currency"),
+            .contains("--currency: the shopify layout needs a currency"),
         "{}",
         run.stderr
     );

@@ -65,7 +65,8 @@ pub(crate) fn not_a_feed(source: &Source) -> Error {
         &source.path,
         Some(1),
         format!(
-            "not a feed Pointe knows: expected a Google Merchant Center TSV/CSV/XML header (id, title, price …), an Awin CSV header (aw_product_id, product_name, search_price … or product_id, product_name, price, deep_link …) or a Shopify products.json ({{\"products\": […]}}); for another CSV/TSV give a column mapping (--mapping FILE); found {found}"
+            "{}: expected a Google Merchant Center TSV/CSV/XML header (id, title, price …), an Awin CSV header (aw_product_id, product_name, search_price … or product_id, product_name, price, deep_link …) or a Shopify products.json ({{\"products\": […]}}); for another CSV/TSV give a column mapping (--mapping FILE); found {found}",
+            super::UNKNOWN_LAYOUT
         ),
     )
 }

@@ -20,6 +20,10 @@
 //! record is then bounded field by field (`bounds`: words, texts, lists, ids, prices) before it
 //! is given out.
 
+/// How the error about a file of no layout Pointe reads begins (front ends tell it apart:
+/// HTTP answers it 415).
+pub const UNKNOWN_LAYOUT: &str = "not a feed Pointe knows";
+
 mod awin;
 mod bounds;
 mod delimited;

@@ -32,6 +32,7 @@ struct Data {
     trends: Vec<crate::trends::Series>,
     related: Vec<crate::trends::RelatedQuery>,
     edits: BTreeMap<String, crate::edit::Edit>,
+    tokens: Vec<super::ApiToken>,
 }
 
 impl Data {
@@ -77,6 +78,15 @@ pub struct MemoryStore {
 }
 
 impl MemoryStore {
+    /// The API tokens kept (see [`super::TokenStore`]).
+    pub(super) fn token_list(&self) -> &Vec<super::ApiToken> {
+        &self.data.tokens
+    }
+
+    pub(super) fn token_list_mut(&mut self) -> &mut Vec<super::ApiToken> {
+        &mut self.data.tokens
+    }
+
     /// An empty store.
     pub fn new() -> MemoryStore {
         MemoryStore::default()

@@ -10,9 +10,11 @@
 mod memory;
 mod sqlite;
 mod sqlite_trends;
+mod tokens;
 
 pub use memory::MemoryStore;
 pub use sqlite::SqliteStore;
+pub use tokens::{ApiToken, TokenScope, TokenStore};
 
 use jiff::Timestamp;
 use serde::Serialize;

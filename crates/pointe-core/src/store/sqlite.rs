@@ -179,6 +179,16 @@ ALTER TABLE trend_related_by_term RENAME TO trend_related;
 CREATE INDEX trend_related_fold ON trend_related(term_fold);
 CREATE INDEX trend_related_key ON trend_related(term_key);
 "#,
+    // API tokens: only a hash of each token is kept (the token is shown once, at creation).
+    r#"
+CREATE TABLE api_tokens (
+    name TEXT PRIMARY KEY,
+    scope TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+"#,
 ];
 
 /// How long a command waits for the store's write lock, held by another command's write, before
@@ -197,6 +207,11 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// The connection, for the store's other tables (tokens).
+    pub(super) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
     /// Opens (creating if needed) the store file `pointe.db` in `data_dir`.
     pub fn open_dir(data_dir: &Path) -> Result<SqliteStore> {
         std::fs::create_dir_all(data_dir).map_err(|e| Error::io(data_dir, e))?;

@@ -1,0 +1,14 @@
+//! Pointe's application layer: one function per use case, over one data directory
+//! ([`Workspace`]). The CLI and the HTTP server parse their input, call one of these and present
+//! the result; neither opens a store or an index itself.
+
+pub mod bounds;
+mod error;
+pub mod ingest;
+pub mod products;
+pub mod status;
+pub mod tokens;
+mod workspace;
+
+pub use error::{Error, ErrorCode, Result};
+pub use workspace::{IndexNote, Workspace};

@@ -1,0 +1,80 @@
+//! Listing and showing products.
+
+use pointe_core::catalog::{CatalogReader, ProductDetail, ProductSummary};
+use pointe_core::store::{ProductFilter, retailer_key};
+use serde::Serialize;
+
+use crate::{Result, Workspace};
+
+/// The most products one page may hold.
+pub const MAX_PAGE: usize = 10_000;
+
+/// A page of the product list.
+#[derive(Debug, Clone, Default)]
+pub struct ListRequest {
+    /// Only this brand (any spelling the brand book knows).
+    pub brand: Option<String>,
+    /// Only products some offer of this retailer sells.
+    pub retailer: Option<String>,
+    /// At most this many (1 to [`MAX_PAGE`]).
+    pub limit: usize,
+    /// Skip this many first.
+    pub offset: usize,
+    /// Show prices in this currency (converted prices say so).
+    pub currency: Option<String>,
+}
+
+/// A list and how many match in all.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    /// This page's items.
+    pub items: Vec<T>,
+    /// How many match in all.
+    pub total: u64,
+}
+
+/// Lists products, newest ingest order, filtered by brand and retailer.
+pub fn list(ws: &Workspace, request: &ListRequest) -> Result<Page<ProductSummary>> {
+    crate::bounds::check_count("limit", request.limit, MAX_PAGE)?;
+    let currency = request
+        .currency
+        .as_deref()
+        .map(|c| Workspace::currency("currency", c))
+        .transpose()?;
+    let store = ws.store()?;
+    let brands = ws.brands()?;
+    let rates = ws.rates(&store)?;
+    let reader = CatalogReader::new(&store, &rates, ws.today()?);
+    let filter = ProductFilter {
+        // An unknown brand matches nothing rather than everything.
+        brand_key: request.brand.as_deref().map(|b| {
+            brands
+                .canonical(b)
+                .map(|b| b.key)
+                .unwrap_or_else(|| pointe_core::text::fold_key(b))
+        }),
+        retailer_key: request.retailer.as_deref().map(|r| {
+            brands
+                .canonical(r)
+                .map(|b| retailer_key(&b.display))
+                .unwrap_or_else(|| retailer_key(r))
+        }),
+        limit: Some(request.limit),
+        offset: request.offset,
+    };
+    let (items, total) = reader.list(&filter, currency)?;
+    Ok(Page { items, total })
+}
+
+/// One product with its offers, price history and attributes with their evidence. `id` is
+/// anything the catalog resolves: a Pointe id, a feed item id, a URL or an exact title.
+pub fn show(ws: &Workspace, id: &str, currency: Option<&str>) -> Result<ProductDetail> {
+    let currency = currency
+        .map(|c| Workspace::currency("currency", c))
+        .transpose()?;
+    let store = ws.store()?;
+    let rates = ws.rates(&store)?;
+    let reader = CatalogReader::new(&store, &rates, ws.today()?);
+    let product = reader.resolve(id)?;
+    Ok(reader.detail(&product, currency)?)
+}

@@ -1,0 +1,140 @@
+//! A data directory and what every use case opens from it: the store, the search index, the
+//! brand book, the taxonomy, exchange rates, tiers and weights, and the clock.
+
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+use pointe_core::attributes::{Extractor, Taxonomy};
+use pointe_core::brand::BrandBook;
+use pointe_core::fx::RateTable;
+use pointe_core::money::Currency;
+use pointe_core::store::{Catalog, SqliteStore};
+use pointe_core::tiers::Tiers;
+use pointe_search::{Freshness, IndexContext, LookalikeConfig, SearchIndex};
+
+use crate::{Error, Result};
+
+/// One Pointe data directory.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    dir: PathBuf,
+}
+
+/// What opening the search index had to do, for front ends to tell people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexNote {
+    /// The index was up to date.
+    Fresh,
+    /// It was rebuilt; the text says why ("was missing", "was stale (…)").
+    Rebuilt {
+        /// Why it was rebuilt.
+        why: String,
+        /// Products now indexed.
+        products: u64,
+    },
+}
+
+impl Workspace {
+    /// The workspace of `dir` (created on first write).
+    pub fn new(dir: impl Into<PathBuf>) -> Workspace {
+        Workspace { dir: dir.into() }
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Opens the store (creating and migrating it when needed).
+    pub fn store(&self) -> Result<SqliteStore> {
+        Ok(SqliteStore::open_dir(&self.dir)?)
+    }
+
+    /// The bundled brand list with the data directory's additions.
+    pub fn brands(&self) -> Result<BrandBook> {
+        Ok(BrandBook::load(Some(&self.dir))?)
+    }
+
+    /// The taxonomy: `<dir>/taxonomy.toml` when present, else the bundled one.
+    pub fn taxonomy(&self) -> Result<Taxonomy> {
+        Ok(Taxonomy::load(Some(&self.dir))?)
+    }
+
+    /// The attribute extractor over [`Workspace::taxonomy`].
+    pub fn extractor(&self) -> Result<Extractor> {
+        Ok(Extractor::new(&self.taxonomy()?))
+    }
+
+    /// The bundled exchange rates, overridden by any imported into the store.
+    pub fn rates(&self, store: &dyn Catalog) -> Result<RateTable> {
+        let mut rates = RateTable::bundled();
+        let stored = store.fx_rates()?;
+        if stored.is_empty() {
+            return Ok(rates);
+        }
+        let mut triples = Vec::with_capacity(stored.len());
+        for (date, code, rate) in stored {
+            let date: Date = date.parse().map_err(|e| {
+                pointe_core::Error::Store(format!("stored exchange rate date {date:?}: {e}"))
+            })?;
+            let currency = Currency::from_code(&code).ok_or_else(|| {
+                pointe_core::Error::Store(format!(
+                    "stored exchange rate currency {code:?} is unknown"
+                ))
+            })?;
+            triples.push((date, currency, rate));
+        }
+        rates.merge(RateTable::from_rates(triples)?);
+        Ok(rates)
+    }
+
+    /// Today's date in UTC (or `POINTE_NOW`'s).
+    pub fn today(&self) -> Result<Date> {
+        Ok(pointe_core::clock::now()?
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date())
+    }
+
+    /// What the search index is built with.
+    pub fn index_context(&self, store: &dyn Catalog) -> Result<IndexContext> {
+        Ok(IndexContext {
+            taxonomy: self.taxonomy()?,
+            rates: self.rates(store)?,
+            tiers: Tiers::load(Some(&self.dir))?,
+            today: self.today()?,
+            config: LookalikeConfig::load(Some(&self.dir))?,
+        })
+    }
+
+    fn index_dir(&self) -> PathBuf {
+        self.dir.join("index")
+    }
+
+    /// Opens the search index, rebuilding it when it is missing, stale or damaged.
+    pub fn index(&self, store: &dyn Catalog) -> Result<(SearchIndex, IndexNote)> {
+        let ctx = self.index_context(store)?;
+        let (index, found) = SearchIndex::open_or_build(&self.index_dir(), store, ctx)?;
+        let why = match found {
+            Freshness::Fresh => return Ok((index, IndexNote::Fresh)),
+            Freshness::Missing => "was missing".to_string(),
+            Freshness::Stale(why) => format!("was stale ({why})"),
+            Freshness::Corrupt(why) => format!("could not be read ({why})"),
+        };
+        let products = index.meta().products;
+        Ok((index, IndexNote::Rebuilt { why, products }))
+    }
+
+    /// Brings the search index up to date after the store changed. A failure is returned for
+    /// front ends to report as a warning: the next search rebuilds the index.
+    pub fn refresh_index(&self, store: &dyn Catalog) -> Result<()> {
+        let ctx = self.index_context(store)?;
+        SearchIndex::refresh(&self.index_dir(), store, ctx)?;
+        Ok(())
+    }
+
+    /// A currency parameter: an ISO 4217 code Pointe knows.
+    pub fn currency(field: &str, code: &str) -> Result<Currency> {
+        code.parse()
+            .map_err(|e: pointe_core::money::MoneyError| Error::bad(field, e.to_string()))
+    }
+}

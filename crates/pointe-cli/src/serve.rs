@@ -1,0 +1,131 @@
+//! `pointe serve` and `pointe token`.
+
+use std::net::SocketAddr;
+
+use clap::{Args, Subcommand};
+use pointe_server::ServerConfig;
+
+use crate::Cli;
+use crate::output::{Format, print_json, table};
+
+/// Arguments of `pointe serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// An origin allowed to call the API from a browser (CORS); repeat for several. None by
+    /// default.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    cors_origins: Vec<String>,
+    /// Who may frame edit pages and widgets (CSP frame-ancestors sources).
+    #[arg(long, default_value = "*")]
+    frame_ancestors: String,
+}
+
+/// Runs `pointe serve` until SIGTERM or Ctrl-C.
+pub fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<u8> {
+    let config = ServerConfig {
+        cors_origins: args.cors_origins.clone(),
+        frame_ancestors: args.frame_ancestors.clone(),
+        ..ServerConfig::default()
+    };
+    serve(crate::workspace(cli), config, args.addr)
+}
+
+/// Serves `ws` on `addr`, saying where on standard error.
+pub fn serve(
+    ws: pointe_app::Workspace,
+    config: ServerConfig,
+    addr: SocketAddr,
+) -> anyhow::Result<u8> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("--addr {addr}: {e}"))?;
+        let local = listener.local_addr()?;
+        eprintln!("serving {} on http://{local}", ws.dir().display());
+        let app = pointe_server::router(ws, config);
+        pointe_server::serve(listener, app, pointe_server::shutdown_signal()).await?;
+        eprintln!("stopped");
+        anyhow::Ok(0)
+    })
+}
+
+/// `pointe token`.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make an API token; its secret is printed once and only its hash is kept.
+    Create {
+        /// A name for it ("cms", "feed-pusher").
+        name: String,
+        /// read-write (every write) or feeds (feeds and trend exports only).
+        #[arg(long, default_value = "read-write")]
+        scope: String,
+    },
+    /// List the tokens (never their secrets).
+    List,
+    /// Revoke a token: it authorises nothing from now on.
+    Revoke {
+        /// Its name.
+        name: String,
+    },
+}
+
+/// Runs `pointe token …`.
+pub fn token(cli: &Cli, cmd: &TokenCommand) -> anyhow::Result<u8> {
+    let ws = crate::workspace(cli);
+    match cmd {
+        TokenCommand::Create { name, scope } => {
+            let scope = pointe_app::tokens::scope(scope).map_err(crate::app_error)?;
+            let made = pointe_app::tokens::create(&ws, name, scope).map_err(crate::app_error)?;
+            match cli.output {
+                Format::Table => {
+                    outln!("{}", made.secret)?;
+                    eprintln!(
+                        "token {:?} ({}): shown once; keep it secret. Send it as \
+                         `Authorization: Bearer <token>`.",
+                        made.token.name,
+                        made.token.scope.name()
+                    );
+                }
+                _ => print_json(&serde_json::json!({
+                    "name": made.token.name,
+                    "scope": made.token.scope,
+                    "token": made.secret,
+                }))?,
+            }
+        }
+        TokenCommand::List => {
+            let tokens = pointe_app::tokens::list(&ws).map_err(crate::app_error)?;
+            match cli.output {
+                Format::Table => {
+                    let mut rows = vec![vec![
+                        "NAME".to_string(),
+                        "SCOPE".into(),
+                        "CREATED".into(),
+                        "REVOKED".into(),
+                    ]];
+                    for t in &tokens {
+                        rows.push(vec![
+                            t.name.clone(),
+                            t.scope.name().into(),
+                            t.created_at.to_string(),
+                            t.revoked_at.map(|r| r.to_string()).unwrap_or_default(),
+                        ]);
+                    }
+                    out!("{}", table(&rows))?;
+                }
+                _ => print_json(&serde_json::json!({"items": tokens, "total": tokens.len()}))?,
+            }
+        }
+        TokenCommand::Revoke { name } => {
+            pointe_app::tokens::revoke(&ws, name).map_err(crate::app_error)?;
+            outln!("revoked {name}")?;
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,43 @@
+//! The OpenAPI document, generated from the handlers' annotations. A copy is checked in at
+//! `docs/openapi.json`; a test fails when the two drift.
+
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Pointe API",
+        description = "Products, look-alikes, trends and shoppable edits over one Pointe catalog. \
+                       Reads are public; every write needs a bearer token (`pointe token create`).",
+    ),
+    paths(
+        crate::routes::system::health,
+        crate::routes::system::status,
+        crate::routes::products::list,
+        crate::routes::products::show,
+        crate::routes::feeds::post,
+    ),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
+    modifiers(&Bearer),
+)]
+struct ApiDoc;
+
+struct Bearer;
+
+impl utoipa::Modify for Bearer {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The document as pretty JSON.
+pub fn document() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}

@@ -1,0 +1,5 @@
+//! The API's routes, one module per resource.
+
+pub mod feeds;
+pub mod products;
+pub mod system;
