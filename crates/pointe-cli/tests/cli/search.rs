@@ -135,6 +135,18 @@ fn pumps_are_read_by_market_and_both_ways_without_one() {
 }
 
 #[test]
+fn a_typo_is_read_as_the_category_its_correction_names() {
+    let env = loaded();
+    let json = env
+        .run(&["search", "sneekers", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(json["understood"]["category"], "trainers");
+    assert_eq!(json["understood"]["text"], "sneekers");
+    assert_eq!(json["total"], 4);
+}
+
+#[test]
 fn the_text_output_says_what_was_understood_in_one_line() {
     let env = loaded();
     let run = env

@@ -260,7 +260,13 @@ impl SearchIndex {
                 Some(Market::Us) => Currency::from_code("USD").unwrap_or_else(crate::features::gbp),
                 _ => crate::features::gbp(),
             });
-            self.vocabulary(searcher)?.read(&q.text, currency, q.market)
+            let vocabulary = self.vocabulary(searcher)?;
+            let mut read = vocabulary.read(&q.text, currency, q.market);
+            let corrected = self.corrected_words(searcher, &read.understood.text)?;
+            if corrected != query::query_words(&read.understood.text) {
+                vocabulary.read_corrected_category(&corrected, q.market, &mut read);
+            }
+            read
         };
         if let Some(g) = &q.gender {
             if self.ctx.taxonomy.value("gender", g).is_none() {
@@ -271,6 +277,31 @@ impl SearchIndex {
             read.understood.gender = Some(g.clone());
         }
         Ok(read)
+    }
+
+    /// The query's folded words, each longer word the index lacks replaced by its likeliest
+    /// correction (as [`SearchIndex::text_query`] searches it).
+    fn corrected_words(&self, searcher: &Searcher, text: &str) -> Result<Vec<String>> {
+        let mut analyzer = self.index.tokenizer_for_field(self.fields.title)?;
+        let mut out = Vec::new();
+        for word in query::query_words(text) {
+            let stemmed = {
+                let mut stream = analyzer.token_stream(&word);
+                stream.next().map(|t| t.text.clone())
+            };
+            let replaced = match stemmed {
+                Some(s)
+                    if s.chars().count() >= 5
+                        && searcher.doc_freq(&Term::from_field_text(self.fields.all, &s))? == 0 =>
+                {
+                    let distance = if s.chars().count() >= 9 { 2 } else { 1 };
+                    self.corrections(searcher, &s, distance)?.into_iter().next()
+                }
+                _ => None,
+            };
+            out.push(replaced.unwrap_or(word));
+        }
+        Ok(out)
     }
 
     /// The vocabulary queries are read with, built once: the taxonomy's phrases and the brand

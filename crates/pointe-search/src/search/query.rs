@@ -246,6 +246,19 @@ impl Vocabulary {
         }
     }
 
+    /// Reads the category of `words` (the query's words with typos corrected) into `read`
+    /// when its own words named none: "sneekers" is the category of sneakers.
+    pub fn read_corrected_category(
+        &self,
+        words: &[String],
+        market: Option<Market>,
+        read: &mut ReadQuery,
+    ) {
+        if read.categories.is_empty() {
+            self.read_category(words, market, read);
+        }
+    }
+
     /// The category of the remaining words. When British and American usage read them as
     /// different categories and no market is given, both are kept.
     fn read_category(&self, words: &[String], market: Option<Market>, out: &mut ReadQuery) {
