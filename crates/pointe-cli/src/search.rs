@@ -54,10 +54,25 @@ pub struct SearchArgs {
     /// Skip this many first.
     #[arg(long, default_value_t = 0)]
     offset: usize,
-    /// Show prices in this currency.
+    /// Show prices in this currency; a price typed without one ("under 50") is in it too
+    /// (default GBP, or USD with --market us).
     #[arg(long)]
     currency: Option<String>,
+    /// Only products made for this gender (unisex products, and those stating none, meet
+    /// every one). Wins over gender words in the query ("women's").
+    #[arg(long, value_parser = GENDERS)]
+    gender: Option<String>,
+    /// Which English the query is in, for words that differ: "pumps" are flat in the UK and
+    /// heeled in the US. Default: such a word is searched both ways.
+    #[arg(long, value_parser = ["uk", "us"], ignore_case = true)]
+    market: Option<String>,
+    /// Search the words as typed: no price, gender, brand or category reading.
+    #[arg(long)]
+    literal: bool,
 }
+
+/// The genders `--gender` takes (taxonomy ids).
+const GENDERS: [&str; 6] = ["women", "men", "unisex", "kids", "girls", "boys"];
 
 /// Arguments of `pointe lookalikes`.
 #[derive(Debug, Args)]
@@ -96,7 +111,7 @@ pub struct LookalikesArgs {
     currency: Option<String>,
     /// Only products made for this gender: women, men, unisex, kids, girls or boys (unisex
     /// products meet every one). Default: the hero's, leaving out pieces stated for another.
-    #[arg(long, value_parser = ["women", "men", "unisex", "kids", "girls", "boys"])]
+    #[arg(long, value_parser = GENDERS)]
     gender: Option<String>,
     /// With --cheaper, the least saving worth showing: a percentage of the hero's price
     /// ("10%", the default) or an amount ("£20", "20" in the hero's currency).
@@ -220,6 +235,13 @@ pub fn run_search(cli: &Cli, args: &SearchArgs) -> anyhow::Result<u8> {
             .map(crate::currency_arg)
             .transpose()?,
         facets: true,
+        gender: args.gender.clone(),
+        market: args
+            .market
+            .as_deref()
+            .map(str::parse::<pointe_core::attributes::Market>)
+            .transpose()?,
+        literal: args.literal,
     };
     let results = index.search(&query)?;
     match cli.output {
@@ -251,7 +273,8 @@ fn search_table(r: &SearchResults) -> String {
             h.tier.clone().unwrap_or_default(),
         ]);
     }
-    let mut out = table(&rows);
+    let mut out = format!("understood: {}\n", r.understood);
+    out.push_str(&table(&rows));
     out.push_str(&format!(
         "{} of {} products{}\n",
         r.items.len(),

@@ -42,7 +42,7 @@ use crate::{Error, Result};
 
 /// Bumped whenever the schema or what is indexed changes: an index of another version is
 /// rebuilt.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// The name of the meta file inside the index directory.
 pub const META_FILE: &str = "pointe-index.json";
@@ -122,10 +122,13 @@ pub(crate) struct Fields {
     pub retailer: Field,
     pub attrs: Field,
     pub category: Field,
+    pub category_path: Field,
     pub colour_family: Field,
     pub material: Field,
     pub tier: Field,
     pub price_gbp: Field,
+    pub price_minor: Field,
+    pub price_currency: Field,
     pub in_stock: Field,
     pub key: Field,
     pub features: Field,
@@ -158,10 +161,24 @@ fn schema() -> (Schema, Fields) {
             ),
         ),
         category: b.add_text_field("category", STRING | FAST),
+        // Every level of the category, with frequencies: a category understood in a query is
+        // a term of the query's conjunction, which block-max pruning answers.
+        category_path: b.add_text_field(
+            "category_path",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer("raw")
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            ),
+        ),
         colour_family: b.add_text_field("colour_family", STRING | FAST),
         material: b.add_text_field("material", STRING | FAST),
         tier: b.add_text_field("tier", STRING | FAST),
         price_gbp: b.add_u64_field("price_gbp", INDEXED | FAST),
+        // The same price in its own currency: a query's price in that currency is compared
+        // exactly, not through a rate.
+        price_minor: b.add_u64_field("price_minor", INDEXED | FAST),
+        price_currency: b.add_text_field("price_currency", STRING),
         in_stock: b.add_u64_field("in_stock", INDEXED | FAST),
         key: b.add_u64_field("key", FAST),
         features: b.add_bytes_field("features", BytesOptions::default().set_fast()),
@@ -190,6 +207,8 @@ pub struct SearchIndex {
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
     pub(crate) ctx: IndexContext,
+    /// What reading queries needs, built by the first search.
+    pub(crate) vocabulary: std::sync::OnceLock<crate::search::query::Vocabulary>,
     meta: IndexMeta,
     dir: PathBuf,
     _hold: ReaderHold,
@@ -416,6 +435,7 @@ fn open_version(dir: &Path, ctx: IndexContext, hold: ReaderHold) -> Result<Searc
         reader,
         fields,
         ctx,
+        vocabulary: std::sync::OnceLock::new(),
         meta,
         dir: dir.to_path_buf(),
         _hold: hold,
@@ -524,7 +544,7 @@ fn write_documents(
             &ctx.tiers,
             ctx.today,
         )?;
-        writer.add_document(document(fields, &p)?)?;
+        writer.add_document(document(fields, &p, &ctx.taxonomy)?)?;
         count += 1;
         Ok(())
     })?;
@@ -564,7 +584,7 @@ fn dir_size(dir: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-fn document(f: &Fields, p: &IndexedProduct) -> Result<TantivyDocument> {
+fn document(f: &Fields, p: &IndexedProduct, taxonomy: &Taxonomy) -> Result<TantivyDocument> {
     let mut doc = TantivyDocument::default();
     let d = &p.display;
     doc.add_text(f.id, &d.id);
@@ -572,9 +592,15 @@ fn document(f: &Fields, p: &IndexedProduct) -> Result<TantivyDocument> {
     doc.add_text(
         f.all,
         weighted_text(&[
-            (&d.title, WEIGHTED_FIELDS[0].1),
-            (d.brand.as_deref().unwrap_or(""), WEIGHTED_FIELDS[1].1),
-            (&p.attr_words, WEIGHTED_FIELDS[2].1),
+            (
+                &without_brand(&d.title, d.brand.as_deref()),
+                WEIGHTED_FIELDS[0].1,
+            ),
+            (&p.attr_words, WEIGHTED_FIELDS[1].1),
+            (
+                &category_names(&p.attr_tokens, taxonomy),
+                WEIGHTED_FIELDS[2].1,
+            ),
             (&p.description, WEIGHTED_FIELDS[3].1),
         ]),
     );
@@ -590,8 +616,18 @@ fn document(f: &Fields, p: &IndexedProduct) -> Result<TantivyDocument> {
     for t in pair_tokens(&p.attr_tokens) {
         doc.add_text(f.attrs, &t);
     }
+    if !p.attr_tokens.iter().any(|t| t.starts_with("gender:")) {
+        doc.add_text(f.attrs, GENDER_UNSTATED);
+    }
     if let Some(c) = &p.category {
         doc.add_text(f.category, c);
+    }
+    for level in p
+        .attr_tokens
+        .iter()
+        .filter_map(|t| t.strip_prefix("category:"))
+    {
+        doc.add_text(f.category_path, level);
     }
     if let Some(c) = &p.colour_family {
         doc.add_text(f.colour_family, c);
@@ -602,8 +638,12 @@ fn document(f: &Fields, p: &IndexedProduct) -> Result<TantivyDocument> {
     if let Some(t) = &d.tier {
         doc.add_text(f.tier, t);
     }
-    if let Some(gbp_minor) = p.price.and_then(|x| x.gbp_minor) {
-        doc.add_u64(f.price_gbp, gbp_minor);
+    if let Some(price) = p.price {
+        if let Some(gbp_minor) = price.gbp_minor {
+            doc.add_u64(f.price_gbp, gbp_minor);
+        }
+        doc.add_u64(f.price_minor, price.money.minor.max(0) as u64);
+        doc.add_text(f.price_currency, price.money.currency.code());
     }
     doc.add_u64(f.in_stock, u64::from(d.in_stock));
     doc.add_u64(f.key, p.key);
@@ -617,12 +657,55 @@ fn document(f: &Fields, p: &IndexedProduct) -> Result<TantivyDocument> {
 /// the fields and its length the weighted sum of their lengths, which makes BM25 on it BM25F
 /// (Robertson, Zaragoza and Taylor, 2004): a word in the title counts four times a word in the
 /// description, and a word in several fields saturates once instead of scoring in each.
+///
+/// The brand is not searched as words: a brand counts only when a query names it whole
+/// ([`crate::search::query`]), so the title is searched without its brand's words ("under" is
+/// no match for Under Armour).
 pub const WEIGHTED_FIELDS: [(&str, usize); 4] = [
-    ("title", 4),
-    ("brand", 3),
+    ("title, without the brand's words", 4),
     ("attribute words", 2),
+    ("the category's other names", 1),
     ("description", 1),
 ];
+
+/// Every name of every level of a product's category (labels, synonyms, British and American
+/// words): "sneakers" finds what its feed calls trainers, "jumper" a sweater.
+fn category_names(attr_tokens: &[String], taxonomy: &Taxonomy) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for id in attr_tokens
+        .iter()
+        .filter_map(|t| t.strip_prefix("category:"))
+    {
+        if let Some(v) = taxonomy.value("category", id) {
+            for name in v.synonyms.iter().chain(&v.uk).chain(&v.us) {
+                if !out.contains(&name.as_str()) && *name != v.label {
+                    out.push(name);
+                }
+            }
+        }
+    }
+    out.join(" . ")
+}
+
+/// The token of a product that states no gender, in the attribute tokens: a gender filter
+/// keeps products that do not say whom they are for.
+pub(crate) const GENDER_UNSTATED: &str = "unstated:gender";
+
+/// A title's folded words without its brand's (the first run of them, wherever it stands).
+fn without_brand(title: &str, brand: Option<&str>) -> String {
+    let mut words = crate::search::query::query_words(title);
+    let brand = brand
+        .map(crate::search::query::query_words)
+        .unwrap_or_default();
+    if !brand.is_empty()
+        && let Some(at) = words
+            .windows(brand.len())
+            .position(|w| w == brand.as_slice())
+    {
+        words.drain(at..at + brand.len());
+    }
+    words.join(" ")
+}
 
 /// The texts, each repeated its weight's number of times.
 fn weighted_text(parts: &[(&str, usize)]) -> String {
@@ -694,6 +777,19 @@ mod tests {
             weighted_text(&[("Bow flats", 2), ("", 3), ("Arket", 1)]),
             "Bow flats . Bow flats . Arket"
         );
+    }
+
+    #[test]
+    fn titles_are_searched_without_their_brand() {
+        assert_eq!(
+            without_brand("Under Armour Men's White Sneakers", Some("Under Armour")),
+            "mens white sneakers"
+        );
+        assert_eq!(
+            without_brand("Leather Bow Ballet Pumps", Some("M&S")),
+            "leather bow ballet pumps"
+        );
+        assert_eq!(without_brand("Levi's 501 Jeans", None), "levis 501 jeans");
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! - `layout.rs`: the index directory shared by commands running at once: immutable
 //!   versions, a `CURRENT` pointer swapped by rename, one builder at a time (a file lock),
 //!   versions removed once no reader holds them.
-//! - `search.rs`: full-text search (BM25 over title, description, brand and attribute words,
-//!   English stemming, typo tolerance, filters, facets, sorting).
+//! - `search/`: full-text search (BM25 over title, description and attribute words,
+//!   English stemming, typo tolerance, filters, facets, sorting) and query understanding
+//!   (price phrases, gender words, whole brands and the category, turned into filters).
 //! - `lookalike.rs`: look-alikes of a hero product or text: candidates from the index, the
 //!   weighted attribute scorer, explanations (shared attributes, differences, saving, tier)
 //!   and per-brand diversity.

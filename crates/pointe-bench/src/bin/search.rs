@@ -54,6 +54,19 @@ const QUERIES: &[&str] = &[
     "navy knee-high boots",
 ];
 
+/// Queries with phrases search reads into filters (price, gender, brand, category by market),
+/// timed on their own line.
+const UNDERSTOOD_QUERIES: &[&str] = &[
+    "satin ballet flats under £100",
+    "women's leather loafers",
+    "black ankle boots £50-£150",
+    "mens suede mules",
+    "quilted shoulder bag below $200",
+    "wrap dress between 40 and 90 pounds",
+    "womens court shoes",
+    "canvas trainers under 60",
+];
+
 fn main() -> anyhow::Result<()> {
     let rows: usize = std::env::args()
         .nth(1)
@@ -189,6 +202,19 @@ fn main() -> anyhow::Result<()> {
         }
     }
 
+    let mut pointe_understood = Vec::new();
+    for _ in 0..rounds {
+        for q in UNDERSTOOD_QUERIES {
+            let t = Instant::now();
+            index.search(&SearchQuery {
+                text: q.to_string(),
+                limit: 20,
+                ..SearchQuery::default()
+            })?;
+            pointe_understood.push(t.elapsed());
+        }
+    }
+
     if std::env::var_os("POINTE_BENCH_VERBOSE").is_some() {
         for (i, q) in QUERIES.iter().enumerate() {
             let mut times: Vec<Duration> = pointe_search
@@ -240,6 +266,11 @@ fn main() -> anyhow::Result<()> {
     println!("| search p50 / p99 (top 20) | {p50} / {p99} | {f50} / {f99} |");
     let (p50, p99) = pct(&mut pointe_facets);
     println!("| search p50 / p99 with count + 7 facets | {p50} / {p99} | – |");
+    let (p50, p99) = pct(&mut pointe_understood);
+    println!(
+        "| search p50 / p99, queries with price, gender or market words ({}) | {p50} / {p99} | – |",
+        UNDERSTOOD_QUERIES.len()
+    );
     let (p50, p99) = pct(&mut pointe_look);
     let (f50, f99) = pct(&mut fts_look);
     println!("| look-alike p50 / p99 (top 10, cheaper) | {p50} / {p99} | {f50} / {f99} |");

@@ -1,10 +1,19 @@
-//! Full-text product search: BM25 over title, brand, description and attribute words with
-//! English stemming and typo tolerance, filters, facets and sorting.
+//! Full-text product search: BM25 over title, description and attribute words with English
+//! stemming and typo tolerance, filters, facets and sorting.
+//!
+//! - `query.rs`: what a query asks for besides words (price phrases, gender words, a brand
+//!   named whole, the category), each turned into a filter.
+//! - `price.rs`: reading price phrases ("under £50", "£20–£50", "less than 3000 rupees").
+//! - this file: running a search: the scored conjunction of the words, the filters as clauses
+//!   beside it, the count, facets and the display of each result.
+
+pub mod price;
+pub mod query;
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
-use pointe_core::attributes::Taxonomy;
+use pointe_core::attributes::{Market, Taxonomy};
 use pointe_core::catalog::{ItemId, MoneyView};
 use pointe_core::money::{Currency, Money};
 use serde::Serialize;
@@ -13,14 +22,17 @@ use tantivy::aggregation::agg_result::AggregationResults;
 use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use crate::features::{Display, Features};
-use crate::index::{Fields, SearchIndex};
+use crate::index::{Fields, GENDER_UNSTATED, SearchIndex};
 use crate::{Error, Result};
+use price::{Limit, PriceFilter};
+use query::{ReadQuery, Understood, Vocabulary};
 
 /// Words dropped from queries: they would only make an all-words query miss.
 /// How many corrections a word the index does not have is searched as.
@@ -75,6 +87,16 @@ pub struct SearchQuery {
     pub currency: Option<Currency>,
     /// Also count the matching products by facet (costs a pass over every match).
     pub facets: bool,
+    /// Only products made for this gender (taxonomy id: `women`, `men`, `unisex`, `kids`,
+    /// `girls`, `boys`), besides unisex ones and those stating none; it wins over gender words
+    /// in the text.
+    pub gender: Option<String>,
+    /// Which English the text is in, for words whose meaning differs ("pumps"); `None` reads
+    /// such a word both ways. A bare amount ("under 50") is in `currency`, else the market's
+    /// (USD for the US, GBP otherwise).
+    pub market: Option<Market>,
+    /// Search the words as typed: no price, gender, brand or category reading.
+    pub literal: bool,
 }
 
 /// One search result.
@@ -119,6 +141,8 @@ pub struct SearchResults {
     pub facets: BTreeMap<String, Vec<FacetCount>>,
     /// True when no product had every word and the results are those with any of them.
     pub relaxed: bool,
+    /// What the query was understood to ask for.
+    pub understood: Understood,
 }
 
 /// Finds the id of `dimension`'s value that `text` names: its id, label or a synonym, singular
@@ -155,16 +179,40 @@ impl SearchIndex {
     /// letters or more that the index does not have.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
         let searcher = self.reader.searcher();
-        let filters = self.filters(q)?;
-        let words = self.query_words(&q.text)?;
+        let mut read = self.read_query(&searcher, q)?;
+        let words = self.query_words(&read.understood.text)?;
         let limit = if q.limit == 0 { 20 } else { q.limit };
         let mut relaxed = false;
+        let mut filters = self.filters(q)?;
+        filters.extend(self.understood_filters(q, &read)?);
         let mut query = self.text_query(&searcher, &words, Occur::Must, &filters)?;
         let (mut total, mut hits) = self.count_and_page(&searcher, &query, q, limit)?;
-        if total == 0 && words.len() > 1 {
-            query = self.text_query(&searcher, &words, Occur::Should, &filters)?;
-            (total, hits) = self.count_and_page(&searcher, &query, q, limit)?;
-            relaxed = true;
+        // When no product has every word, those with any of them (of the category understood
+        // first, then of any).
+        for drop_category in [false, true] {
+            if total > 0 {
+                break;
+            }
+            if drop_category {
+                if read.categories.is_empty() {
+                    break;
+                }
+                read.understood.notes.push(format!(
+                    "nothing in category {} has any of the words: searched every category",
+                    read.categories.join(" or ")
+                ));
+                read.categories.clear();
+                read.understood.category = None;
+                filters = self.filters(q)?;
+                filters.extend(self.understood_filters(q, &read)?);
+                query = self.text_query(&searcher, &words, Occur::Must, &filters)?;
+                (total, hits) = self.count_and_page(&searcher, &query, q, limit)?;
+            }
+            if total == 0 && words.len() > 1 {
+                query = self.text_query(&searcher, &words, Occur::Should, &filters)?;
+                (total, hits) = self.count_and_page(&searcher, &query, q, limit)?;
+                relaxed = true;
+            }
         }
         let mut items = Vec::with_capacity(hits.len());
         let mut features = FeatureReader::new(&searcher);
@@ -192,7 +240,222 @@ impl SearchIndex {
             total,
             facets,
             relaxed,
+            understood: read.understood,
         })
+    }
+
+    /// What the query asks for: its text read by the index's vocabulary (built by the first
+    /// search), the gender asked for by `q` winning over the text's.
+    fn read_query(&self, searcher: &Searcher, q: &SearchQuery) -> Result<ReadQuery> {
+        let mut read = if q.literal {
+            ReadQuery {
+                understood: Understood {
+                    text: q.text.clone(),
+                    ..Understood::default()
+                },
+                ..ReadQuery::default()
+            }
+        } else {
+            let currency = q.currency.unwrap_or_else(|| match q.market {
+                Some(Market::Us) => Currency::from_code("USD").unwrap_or_else(crate::features::gbp),
+                _ => crate::features::gbp(),
+            });
+            let vocabulary = self.vocabulary(searcher)?;
+            let mut read = vocabulary.read(&q.text, currency, q.market);
+            let corrected = self.corrected_words(searcher, &read.understood.text)?;
+            if corrected != query::query_words(&read.understood.text) {
+                vocabulary.read_corrected_category(&corrected, q.market, &mut read);
+            }
+            read
+        };
+        if let Some(g) = &q.gender {
+            if self.ctx.taxonomy.value("gender", g).is_none() {
+                return Err(Error::Usage(format!(
+                    "no gender {g:?}; the genders are women, men, unisex, kids, girls, boys"
+                )));
+            }
+            read.understood.gender = Some(g.clone());
+        }
+        Ok(read)
+    }
+
+    /// The query's folded words, each longer word the index lacks replaced by its likeliest
+    /// correction (as [`SearchIndex::text_query`] searches it).
+    fn corrected_words(&self, searcher: &Searcher, text: &str) -> Result<Vec<String>> {
+        let mut analyzer = self.index.tokenizer_for_field(self.fields.title)?;
+        let mut out = Vec::new();
+        for word in query::query_words(text) {
+            let stemmed = {
+                let mut stream = analyzer.token_stream(&word);
+                stream.next().map(|t| t.text.clone())
+            };
+            let replaced = match stemmed {
+                Some(s)
+                    if s.chars().count() >= 5
+                        && searcher.doc_freq(&Term::from_field_text(self.fields.all, &s))? == 0 =>
+                {
+                    let distance = if s.chars().count() >= 9 { 2 } else { 1 };
+                    self.corrections(searcher, &s, distance)?.into_iter().next()
+                }
+                _ => None,
+            };
+            out.push(replaced.unwrap_or(word));
+        }
+        Ok(out)
+    }
+
+    /// The vocabulary queries are read with, built once: the taxonomy's phrases and the brand
+    /// keys the index holds.
+    fn vocabulary(&self, searcher: &Searcher) -> Result<&Vocabulary> {
+        if let Some(v) = self.vocabulary.get() {
+            return Ok(v);
+        }
+        let mut brands = std::collections::HashSet::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(self.fields.brand_key)?;
+            let mut stream = inverted
+                .terms()
+                .stream()
+                .map_err(|e| Error::io("search index brands", e))?;
+            while stream.advance() {
+                if let Ok(key) = std::str::from_utf8(stream.key()) {
+                    brands.insert(key.to_string());
+                }
+            }
+        }
+        let v = Vocabulary::new(&self.ctx.taxonomy, brands);
+        Ok(self.vocabulary.get_or_init(|| v))
+    }
+
+    /// The filter clauses of what the query was understood to ask for: the price in its
+    /// currency, the gender, the brand and the category. Each but the category scores
+    /// nothing; the category is a term of the scored conjunction, so that block-max pruning
+    /// still answers the query.
+    fn understood_filters(
+        &self,
+        q: &SearchQuery,
+        read: &ReadQuery,
+    ) -> Result<Vec<(Occur, Box<dyn Query>)>> {
+        let f = &self.fields;
+        let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let term = |field: Field, text: &str, option: IndexRecordOption| -> Box<dyn Query> {
+            Box::new(TermQuery::new(Term::from_field_text(field, text), option))
+        };
+        let unscored =
+            |q: Box<dyn Query>| -> Box<dyn Query> { Box::new(ConstScoreQuery::new(q, 0.0)) };
+        if let Some(p) = &read.price {
+            out.push((Occur::Must, unscored(self.price_filter(p)?)));
+        }
+        if let Some(g) = &read.understood.gender {
+            let mut admitted = vec![format!("gender:{g}"), GENDER_UNSTATED.to_string()];
+            if g != "unisex" {
+                admitted.push("gender:unisex".into());
+            }
+            let any: Vec<(Occur, Box<dyn Query>)> = admitted
+                .iter()
+                .map(|t| (Occur::Should, term(f.attrs, t, IndexRecordOption::Basic)))
+                .collect();
+            out.push((Occur::Must, unscored(Box::new(BooleanQuery::new(any)))));
+        }
+        if q.brand_key.is_none()
+            && let Some(b) = &read.understood.brand
+        {
+            out.push((
+                Occur::Must,
+                unscored(term(f.brand_key, b, IndexRecordOption::Basic)),
+            ));
+        }
+        match read.categories.as_slice() {
+            [] => {}
+            [one] => out.push((
+                Occur::Must,
+                term(f.category_path, one, IndexRecordOption::WithFreqs),
+            )),
+            several => {
+                let any: Vec<(Occur, Box<dyn Query>)> = several
+                    .iter()
+                    .map(|c| {
+                        (
+                            Occur::Should,
+                            term(f.category_path, c, IndexRecordOption::WithFreqs),
+                        )
+                    })
+                    .collect();
+                out.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+            }
+        }
+        Ok(out)
+    }
+
+    /// A price filter in its own currency: a product priced in that currency is compared
+    /// exactly; one priced in another by its GBP price, against the bounds converted to GBP at
+    /// today's rate (when a rate converts them).
+    fn price_filter(&self, p: &PriceFilter) -> Result<Box<dyn Query>> {
+        let f = &self.fields;
+        let bound = |field: Field, limit: Option<Limit>| match limit {
+            None => Bound::Unbounded,
+            Some(l) if l.inclusive => {
+                Bound::Included(Term::from_field_u64(field, l.minor.max(0) as u64))
+            }
+            Some(l) => Bound::Excluded(Term::from_field_u64(field, l.minor.max(0) as u64)),
+        };
+        let same = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.price_currency, p.currency.code()),
+                    IndexRecordOption::Basic,
+                )) as Box<dyn Query>,
+            ),
+            (
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    bound(f.price_minor, p.min),
+                    bound(f.price_minor, p.max),
+                )),
+            ),
+        ]);
+        let mut any: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, Box::new(same))];
+        let gbp = crate::features::gbp();
+        let to_gbp = |limit: Option<Limit>| -> Result<Option<Option<Limit>>> {
+            let Some(l) = limit else {
+                return Ok(Some(None));
+            };
+            let money = Money::new(l.minor, p.currency);
+            Ok(if p.currency == gbp {
+                Some(Some(l))
+            } else {
+                self.ctx
+                    .rates
+                    .try_convert(money, gbp, self.ctx.today)?
+                    .map(|c| {
+                        Some(Limit {
+                            minor: c.money.minor,
+                            inclusive: l.inclusive,
+                        })
+                    })
+            })
+        };
+        if let (Some(min), Some(max)) = (to_gbp(p.min)?, to_gbp(p.max)?) {
+            let other = BooleanQuery::new(vec![
+                (
+                    Occur::Must,
+                    Box::new(RangeQuery::new(
+                        bound(f.price_gbp, min),
+                        bound(f.price_gbp, max),
+                    )) as Box<dyn Query>,
+                ),
+                (
+                    Occur::MustNot,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(f.price_currency, p.currency.code()),
+                        IndexRecordOption::Basic,
+                    )),
+                ),
+            ]);
+            any.push((Occur::Should, Box::new(other)));
+        }
+        Ok(Box::new(BooleanQuery::new(any)))
     }
 
     /// The stored display data of a document.
