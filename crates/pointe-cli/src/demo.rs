@@ -99,6 +99,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<u8> {
     // The Balletcore edit of the seed article, with the editor's figure (Pinterest) as its
     // trend line: the demo imports no trend series, and never cites a made-up one.
     let tiers = pointe_core::tiers::Tiers::bundled();
+    let now = pointe_core::clock::now()?;
     let finder = crate::finder::open_dir(&dir, &store)?;
     let request = pointe_core::edit::CreateRequest {
         slug: "balletcore".into(),
@@ -114,16 +115,18 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<u8> {
             .ok_or_else(|| anyhow::anyhow!("GBP is unknown"))?,
         count: 4,
         per_brand: 1,
-        trend: Some(pointe_core::edit::cite_trend(
+        trend: pointe_core::edit::cite_trend(
             &store,
             "balletcore",
             Some((1566.0, "Pinterest".into())),
-        )?),
-        now: pointe_core::clock::now()?,
+        )?
+        .citation,
+        rules: pointe_core::edit::PriceRules::default(),
+        now,
     };
-    let edit = pointe_core::edit::create(&reader, &tiers, finder.as_ref(), &request)?;
+    let edit = pointe_core::edit::create(&reader, &tiers, finder.as_ref(), &request)?.edit;
     drop(finder);
-    let mut view = pointe_core::edit::resolve(&reader, &tiers, &edit)?.into_view();
+    let mut view = pointe_core::edit::resolve(&reader, &tiers, &edit, now)?.into_view();
     for p in std::iter::once(&mut view.hero).chain(view.picks.iter_mut()) {
         p.buy_url = p.url.clone();
     }

@@ -3,7 +3,9 @@
 use clap::Subcommand;
 use pointe_core::catalog::CatalogReader;
 use pointe_core::edit::affiliate::AffiliateLinks;
-use pointe_core::edit::{self, Candidate, CreateRequest, Edit, PickStatus, cite_trend};
+use pointe_core::edit::{
+    self, Candidate, CreateRequest, Edit, PickStatus, PriceRules, check_editor_figure, cite_trend,
+};
 use pointe_core::money::Currency;
 use pointe_core::store::{Catalog, SqliteStore, Store};
 use pointe_core::tiers::Tiers;
@@ -33,12 +35,22 @@ pub enum EditCommand {
         /// Trend term; its figure comes from imported series unless --trend-figure is given.
         #[arg(long)]
         trend: Option<String>,
-        /// The editor's growth figure in percent (e.g. 1566), cited with --trend-source.
-        #[arg(long, requires = "trend_source", requires = "trend")]
+        /// The editor's growth figure in percent (1566 for "up 1,566%", -12 for "down 12%"),
+        /// cited with --trend-source: finite, above -100 and at most 100000. A falling figure is
+        /// printed as a plain line, never under "Trending:".
+        #[arg(long, requires = "trend_source", requires = "trend", value_parser = figure_arg, allow_hyphen_values = true)]
         trend_figure: Option<f64>,
-        /// Who measured --trend-figure (e.g. Pinterest).
+        /// Who measured --trend-figure, and what (e.g. "Pinterest search volume").
         #[arg(long, requires = "trend_figure")]
         trend_source: Option<String>,
+        /// A price last seen more than this many days ago is not shown as current, and a
+        /// product whose offers are all older is not picked.
+        #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        max_age: u32,
+        /// A struck-through "was" price must have been charged for at least this many days of
+        /// the 30 before the reduction.
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=30))]
+        min_reference_days: u32,
         /// Number of picks.
         #[arg(long, default_value_t = 4, value_parser = crate::count_arg())]
         count: usize,
@@ -151,8 +163,8 @@ fn load(ctx: &Ctx, slug: &str) -> anyhow::Result<Edit> {
 
 /// Checks an edit still resolves (every product known, every price convertible) before it is
 /// stored, so a failing change leaves the stored edit as it was.
-fn save(ctx: &mut Ctx, edit: &Edit) -> anyhow::Result<()> {
-    edit::resolve(&ctx.reader(), &ctx.tiers, edit)?;
+fn save(ctx: &mut Ctx, edit: &Edit, now: jiff::Timestamp) -> anyhow::Result<()> {
+    edit::resolve(&ctx.reader(), &ctx.tiers, edit, now)?;
     ctx.store.put_edit(edit)?;
     Ok(())
 }
@@ -191,15 +203,22 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
             currency,
             per_brand,
             replace,
+            max_age,
+            min_reference_days,
         } => {
             if !replace && ctx.store.edit(slug)?.is_some() {
                 anyhow::bail!("edit {slug:?} exists; give --replace to build it again");
             }
             let currency: Currency = crate::currency_arg(currency)?;
-            let trend = trend
+            let outcome = trend
                 .as_deref()
                 .map(|t| cite_trend(&ctx.store, t, trend_figure.zip(trend_source.clone())))
                 .transpose()?;
+            let mut warnings = Vec::new();
+            let trend = outcome.and_then(|o| {
+                warnings.extend(o.warnings);
+                o.citation
+            });
             let finder = crate::finder::open(cli, &ctx.store)?;
             let request = CreateRequest {
                 slug: slug.clone(),
@@ -211,12 +230,37 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
                 count: *count,
                 per_brand: *per_brand,
                 trend,
+                rules: PriceRules {
+                    max_age_days: *max_age,
+                    min_reference_days: *min_reference_days,
+                    ..PriceRules::default()
+                },
                 now,
             };
-            let built = edit::create(&ctx.reader(), &ctx.tiers, finder.as_ref(), &request)?;
+            let created = edit::create(&ctx.reader(), &ctx.tiers, finder.as_ref(), &request)?;
             drop(finder);
-            save(&mut ctx, &built)?;
-            print_summary(cli, &ctx, &built)?;
+            let built = created.edit;
+            if built.picks.len() < *count {
+                warnings.push(format!(
+                    "only {} of {count} picks can be bought now",
+                    built.picks.len()
+                ));
+            }
+            for w in &warnings {
+                note(&format!("warning: {w}"));
+            }
+            print_left_out(&created.left_out);
+            save(&mut ctx, &built, now)?;
+            if matches!(cli.output, Format::Json | Format::Jsonl) {
+                let mut value = serde_json::to_value(&built)?;
+                if let serde_json::Value::Object(map) = &mut value {
+                    map.insert("left_out".into(), serde_json::to_value(&created.left_out)?);
+                    map.insert("warnings".into(), serde_json::to_value(&warnings)?);
+                }
+                print_json(&value)?;
+            } else {
+                print_summary(cli, &ctx, &built, now)?;
+            }
         }
         EditCommand::Pick {
             slug,
@@ -231,7 +275,9 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
             if pick.id == hero.id {
                 anyhow::bail!("{product} is the hero of {slug:?}");
             }
-            e.picks.retain(|p| p.product_id != pick.id);
+            // Picked again: it keeps its place and the editor's blurb unless told otherwise.
+            let previous = e.picks.iter().position(|p| p.product_id == pick.id);
+            let kept = previous.map(|i| e.picks.remove(i));
             let currency = Currency::from_code(&e.currency)
                 .ok_or_else(|| anyhow::anyhow!("edit currency {:?} is unknown", e.currency))?;
             // Explain it as the finder would; a product the finder does not rank (dearer than
@@ -248,7 +294,12 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
                 .iter()
                 .map(|p| edit::blurb::opening(&p.blurb))
                 .collect();
-            let text = match blurb {
+            let editor_blurb = blurb.clone().or_else(|| {
+                kept.as_ref()
+                    .filter(|k| k.blurb_by_editor)
+                    .map(|k| k.blurb.clone())
+            });
+            let text = match &editor_blurb {
                 Some(b) => b.clone(),
                 None => edit::blurb::write(
                     &edit::blurb::BlurbInput {
@@ -265,7 +316,7 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
                 product_id: pick.id.clone(),
                 pinned: true,
                 blurb: text,
-                blurb_by_editor: blurb.is_some(),
+                blurb_by_editor: editor_blurb.is_some(),
                 tier: candidate.tier.clone(),
                 score: candidate.score,
                 shared: candidate.shared.iter().map(|(_, l)| l.clone()).collect(),
@@ -275,9 +326,10 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
             };
             let at = position
                 .map(|p| p.clamp(1, e.picks.len() + 1) - 1)
+                .or(previous)
                 .unwrap_or(e.picks.len());
             e.picks.insert(at, new_pick);
-            let resolved = edit::resolve(&ctx.reader(), &ctx.tiers, &e)?;
+            let resolved = edit::resolve(&ctx.reader(), &ctx.tiers, &e, now)?;
             if resolved.picks[at].price_money.is_none()
                 && let Some(offer) = ctx.store.offers_of(pick.key)?.first()
                 && !ctx.rates.quotes(offer.price.currency)
@@ -289,15 +341,21 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
             }
             e.picks[at].last_price = resolved.picks[at].price_money.clone();
             e.picks[at].last_status = resolved.picks[at].status;
-            save(&mut ctx, &e)?;
-            print_summary(cli, &ctx, &e)?;
+            if let Some(reason) = &resolved.picks[at].reason {
+                note(&format!(
+                    "warning: {product} cannot be bought now ({reason}): it is left out of the \
+                     public renders until it can"
+                ));
+            }
+            save(&mut ctx, &e, now)?;
+            print_summary(cli, &ctx, &e, now)?;
         }
         EditCommand::Unpick { slug, product } => {
             let mut e = load(&ctx, slug)?;
             let i = position_of(&ctx, &e, product)?;
             e.picks.remove(i);
-            save(&mut ctx, &e)?;
-            print_summary(cli, &ctx, &e)?;
+            save(&mut ctx, &e, now)?;
+            print_summary(cli, &ctx, &e, now)?;
         }
         EditCommand::Move {
             slug,
@@ -314,8 +372,8 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
             let i = position_of(&ctx, &e, product)?;
             let pick = e.picks.remove(i);
             e.picks.insert(position - 1, pick);
-            save(&mut ctx, &e)?;
-            print_summary(cli, &ctx, &e)?;
+            save(&mut ctx, &e, now)?;
+            print_summary(cli, &ctx, &e, now)?;
         }
         EditCommand::Blurb {
             slug,
@@ -329,12 +387,12 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
             let i = position_of(&ctx, &e, product)?;
             e.picks[i].blurb = text.trim().to_string();
             e.picks[i].blurb_by_editor = true;
-            save(&mut ctx, &e)?;
-            print_summary(cli, &ctx, &e)?;
+            save(&mut ctx, &e, now)?;
+            print_summary(cli, &ctx, &e, now)?;
         }
         EditCommand::Render { slug } => {
             let e = load(&ctx, slug)?;
-            let view = render_view(&ctx, &e)?;
+            let view = render_view(&ctx, &e, now)?;
             match cli.output {
                 Format::Md | Format::Table => out!("{}", edit::render::markdown(&view))?,
                 Format::Html => out!("{}", edit::render::html(&view))?,
@@ -365,7 +423,7 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
             }
             drop(finder);
             for e in &updated {
-                save(&mut ctx, e)?;
+                save(&mut ctx, e, now)?;
             }
             match cli.output {
                 Format::Json | Format::Jsonl => {
@@ -412,7 +470,7 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
             let e = load(&ctx, slug)?;
             match cli.output {
                 Format::Json | Format::Jsonl => print_json(&e)?,
-                _ => print_summary(cli, &ctx, &e)?,
+                _ => print_summary(cli, &ctx, &e, now)?,
             }
         }
     }
@@ -421,8 +479,8 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
 
 /// The view with buy links passed through the affiliate templates, and the disclosure line
 /// when any of them was.
-fn render_view(ctx: &Ctx, e: &Edit) -> anyhow::Result<edit::view::EditView> {
-    let mut view = edit::resolve(&ctx.reader(), &ctx.tiers, e)?.into_view();
+fn render_view(ctx: &Ctx, e: &Edit, now: jiff::Timestamp) -> anyhow::Result<edit::view::EditView> {
+    let mut view = edit::resolve(&ctx.reader(), &ctx.tiers, e, now)?.into_view();
     let mut affiliated = false;
     for p in std::iter::once(&mut view.hero).chain(view.picks.iter_mut()) {
         p.buy_url = p
@@ -437,15 +495,19 @@ fn render_view(ctx: &Ctx, e: &Edit) -> anyhow::Result<edit::view::EditView> {
     Ok(view)
 }
 
-fn print_summary(cli: &Cli, ctx: &Ctx, e: &Edit) -> anyhow::Result<()> {
+fn print_summary(cli: &Cli, ctx: &Ctx, e: &Edit, now: jiff::Timestamp) -> anyhow::Result<()> {
     if matches!(cli.output, Format::Json | Format::Jsonl) {
         return print_json(e);
     }
-    let view = render_view(ctx, e)?;
+    let view = render_view(ctx, e, now)?;
     outln!("{} — {}", e.slug, e.title)?;
     if let Some(t) = &view.trend_line {
+        outln!("Trending: {t}")?;
+    }
+    if let Some(t) = &view.trend_note {
         outln!("{t}")?;
     }
+    outln!("prices checked {}", view.prices_checked)?;
     let hero_price = view
         .hero
         .price
@@ -470,10 +532,49 @@ fn print_summary(cli: &Cli, ctx: &Ctx, e: &Edit) -> anyhow::Result<()> {
             (i + 1).to_string(),
             format!("{} {}", p.brand.as_deref().unwrap_or(""), p.name),
             crate::output::price_cell(p.price.as_ref()),
-            p.tier.clone().unwrap_or_default(),
+            p.tier_label
+                .clone()
+                .or_else(|| p.tier.clone())
+                .unwrap_or_default(),
             p.blurb.clone(),
         ]);
     }
     out!("{}", table(&rows))?;
+    for u in &view.unavailable {
+        outln!(
+            "not shown: {} {} ({})",
+            u.brand.as_deref().unwrap_or(""),
+            u.name,
+            u.reason
+        )?;
+    }
     Ok(())
+}
+
+/// The value of `--trend-figure`: a finite percentage in (−100, 100000].
+fn figure_arg(raw: &str) -> Result<f64, String> {
+    let figure: f64 = raw
+        .trim()
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a number"))?;
+    check_editor_figure(figure).map_err(|e| e.to_string())
+}
+
+/// A line for the editor on standard error, with control characters from feeds escaped.
+fn note(text: &str) {
+    eprintln!("{}", crate::output::escape_controls(text));
+}
+
+/// Tells the editor which look-alikes were left out of a new edit, and why.
+fn print_left_out(left_out: &[edit::LeftOut]) {
+    const SHOWN: usize = 20;
+    for l in left_out.iter().take(SHOWN) {
+        note(&format!("left out: {} ({})", l.name, l.reason));
+    }
+    if left_out.len() > SHOWN {
+        note(&format!(
+            "left out: … and {} more that cannot be bought",
+            left_out.len() - SHOWN
+        ));
+    }
 }

@@ -36,7 +36,8 @@ pub enum TrendsCommand {
         #[arg(long)]
         scale_group: Option<String>,
     },
-    /// Every series ranked by momentum, with its stage, growth, peak and onset.
+    /// Every series ranked: those whose Mann–Kendall test is significantly upward (p < 0.05)
+    /// first, by momentum, then the rest by momentum; with stage, growth, peak and onset.
     List {
         /// Points in the momentum and trend-test window (default 12).
         #[arg(long, default_value_t = 12)]
@@ -207,6 +208,10 @@ struct ListItem {
     latest_date: Option<String>,
     latest_value: Option<f64>,
     momentum: f64,
+    /// The Mann–Kendall p-value of the window (also `mann_kendall_p`).
+    p_value: f64,
+    /// True when the trend test is significantly upward (p < 0.05): these rank first.
+    significant_rise: bool,
     mann_kendall_p: f64,
     theil_sen_slope: f64,
     robust_z: f64,
@@ -259,6 +264,8 @@ fn list(cli: &Cli, options: &AnalysisOptions) -> anyhow::Result<u8> {
                 latest_date: analysis.latest.map(|(d, _)| d.to_string()),
                 latest_value: analysis.latest.map(|(_, v)| v),
                 momentum: r.momentum,
+                p_value: r.p_value,
+                significant_rise: r.significant_rise,
                 mann_kendall_p: r.mann_kendall.p_value,
                 theil_sen_slope: r.theil_sen_slope,
                 robust_z: r.robust_z,
@@ -271,7 +278,7 @@ fn list(cli: &Cli, options: &AnalysisOptions) -> anyhow::Result<u8> {
             let mut rows = vec![
                 [
                     "#", "TERM", "SOURCE", "STAGE", "YOY", "POP", "PEAK", "ONSET", "MOMENTUM",
-                    "MK P",
+                    "MK P", "RISING",
                 ]
                 .iter()
                 .map(|s| s.to_string())
@@ -292,6 +299,7 @@ fn list(cli: &Cli, options: &AnalysisOptions) -> anyhow::Result<u8> {
                     i.onset.clone().unwrap_or_else(|| "-".into()),
                     format!("{:+.1}", i.momentum),
                     format!("{:.4}", i.mann_kendall_p),
+                    if i.significant_rise { "yes" } else { "-" }.to_string(),
                 ]);
             }
             out!("{}", table(&rows))?;

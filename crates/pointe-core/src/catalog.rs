@@ -534,3 +534,52 @@ pub fn convert_as_seen(
     let seen = seen_at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
     rates.convert(money, to, seen.min(today))
 }
+
+/// A stretch of time during which an offer asked one price: what a shopper paid (the sale
+/// price when lower) from `from` until `until`, and whether it could be bought then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChargedSpan {
+    /// The price paid during the span.
+    pub paid: Money,
+    /// When the price was first seen.
+    pub from: Timestamp,
+    /// When the next change was seen (or the end the caller gave).
+    pub until: Timestamp,
+    /// Whether the offer was buyable during the span (in stock, pre-order or back order).
+    pub buyable: bool,
+}
+
+/// What a shopper paid at one price point: its sale price when lower than its price.
+pub fn paid_at(point: &PricePoint) -> Money {
+    match point.sale_price {
+        Some(s) if s.minor < point.price.minor => s,
+        _ => point.price,
+    }
+}
+
+/// An offer's price history (oldest first) as spans of one paid price and buyability, the last
+/// running until `end`. Points that change neither (a regular price moving under an unchanged
+/// sale price) extend the span they fall in.
+pub fn charged_spans(history: &[PricePoint], end: Timestamp) -> Vec<ChargedSpan> {
+    let mut spans: Vec<ChargedSpan> = Vec::new();
+    for point in history {
+        let paid = paid_at(point);
+        let buyable = point.availability.is_buyable();
+        if let Some(last) = spans.last_mut() {
+            if last.paid == paid && last.buyable == buyable {
+                continue;
+            }
+            last.until = point.seen_at;
+        }
+        spans.push(ChargedSpan {
+            paid,
+            from: point.seen_at,
+            until: point.seen_at,
+            buyable,
+        });
+    }
+    if let Some(last) = spans.last_mut() {
+        last.until = end.max(last.from);
+    }
+    spans
+}

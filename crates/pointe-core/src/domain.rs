@@ -112,7 +112,8 @@ pub struct Offer {
     pub source: String,
     /// The feed's own item id.
     pub item_id: String,
-    /// The retailer selling it.
+    /// The shop selling it, as its feed, mapping or `--retailer` names it; empty when nothing
+    /// names one (a data vendor's price records): such an offer is never an edit's pick.
     pub retailer: String,
     /// The product page (http(s) only).
     pub url: Option<String>,

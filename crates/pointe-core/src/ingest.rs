@@ -167,7 +167,9 @@ pub fn ingest_file(
         source_key,
         ingest_id,
         seen_at,
-        default_retailer: feed_retailer.unwrap_or_else(|| file_stem(&file_name)),
+        // A shop is named by the feed, its mapping or --retailer, never guessed from the file
+        // name: an offer whose retailer is empty has no shop, and edits never pick it.
+        default_retailer: feed_retailer.unwrap_or_default(),
         shared_codes: SharedCodes::default(),
         prices: PriceCheck::new(&options.prices),
         warnings: Vec::new(),
@@ -249,15 +251,6 @@ fn reject(report: &mut IngestReport, issue: RowIssue) {
     if report.rejections.len() < MAX_REPORTED_ISSUES {
         report.rejections.push(issue);
     }
-}
-
-fn file_stem(file_name: &str) -> String {
-    file_name
-        .split('.')
-        .next()
-        .filter(|s| !s.is_empty())
-        .unwrap_or(file_name)
-        .to_string()
 }
 
 enum Change {

@@ -30,8 +30,11 @@ pub const TIER_NAMES: [&str; 3] = ["high_street", "premium", "luxury"];
 /// One price band: prices from `from` (inclusive) up to the next band's `from`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Band {
-    /// The tier's name (`premium`).
+    /// The tier's name (`premium`): the id `--tier`, JSON and stored edits use.
     pub name: String,
+    /// What readers are shown ("Mid-range"); the name with its underscores as spaces when the
+    /// file gives no label.
+    pub label: String,
     /// The lowest price of the band, in the band's currency.
     pub from: Money,
 }
@@ -47,6 +50,8 @@ pub struct Tiers {
 #[serde(deny_unknown_fields)]
 struct BandFile {
     name: String,
+    #[serde(default)]
+    label: Option<String>,
     from: String,
 }
 
@@ -94,8 +99,14 @@ impl Tiers {
                         band.name
                     )));
                 }
+                let label = band
+                    .label
+                    .map(|l| l.trim().to_string())
+                    .filter(|l| !l.is_empty())
+                    .unwrap_or_else(|| default_label(&band.name));
                 parsed.push(Band {
                     name: band.name,
+                    label,
                     from,
                 });
             }
@@ -147,11 +158,32 @@ impl Tiers {
             .and_then(|converted| self.of_local(converted.money)))
     }
 
+    /// The label readers are shown for the tier `name` ("High street" for `high_street`), as
+    /// the GBP bands give it, else the first currency's band of that name; `None` for a name no
+    /// band has.
+    pub fn label(&self, name: &str) -> Option<&str> {
+        self.bands[&gbp()]
+            .iter()
+            .chain(self.bands.values().flatten())
+            .find(|b| b.name == name)
+            .map(|b| b.label.as_str())
+    }
+
     /// Whether `name` is one of the tiers.
     pub fn has(&self, name: &str) -> bool {
         self.bands
             .values()
             .any(|list| list.iter().any(|b| b.name == name))
+    }
+}
+
+/// `high_street` → `High street`: the label of a band whose file gives none.
+fn default_label(name: &str) -> String {
+    let spaced = name.replace(['_', '-'], " ");
+    let mut chars = spaced.trim().chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -187,6 +219,9 @@ mod tests {
         assert_eq!(t.of_local(money("600", "USD")), Some("luxury"));
         assert_eq!(t.of_local(money("6999", "INR")), Some("premium"));
         assert_eq!(t.of_local(money("999", "INR")), Some("high_street"));
+        let labels: Vec<&str> = TIER_NAMES.iter().map(|n| t.label(n).unwrap()).collect();
+        assert_eq!(labels, ["High street", "Mid-range", "Investment"]);
+        assert_eq!(t.label("nope"), None);
     }
 
     #[test]
@@ -237,5 +272,6 @@ mod tests {
         let t = Tiers::load(Some(dir.path())).unwrap();
         assert_eq!(t.of_local(money("60", "GBP")), Some("dear"));
         assert!(t.has("cheap") && !t.has("luxury"));
+        assert_eq!(t.label("cheap"), Some("Cheap"), "a band without a label");
     }
 }

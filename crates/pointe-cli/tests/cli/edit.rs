@@ -70,7 +70,7 @@ fn the_seed_feed_gives_a_balletcore_edit_with_the_m_and_s_pumps_and_a_premium_pi
         tiers.contains(&"premium") && tiers.contains(&"high_street"),
         "{tiers:?}"
     );
-    assert_eq!(edit["trend"]["line"], "Search volume up 1,566% — Pinterest");
+    assert_eq!(edit["trend"]["line"], "Pinterest: up 1,566%");
 
     // No two blurbs open the same way.
     let mut openings: Vec<String> = picks
@@ -139,7 +139,8 @@ fn the_seed_feed_gives_a_balletcore_edit_with_the_m_and_s_pumps_and_a_premium_pi
             "{line} should show £{pounds}"
         );
     }
-    assert!(md.contains("Search volume up 1,566% — Pinterest"), "{md}");
+    assert!(md.contains("**Trending:** Pinterest: up 1,566%"), "{md}");
+    assert!(md.contains("*Prices checked 5 Jan 2026.*"), "{md}");
 }
 
 #[test]
@@ -149,7 +150,9 @@ fn refresh_reports_stock_and_price_changes_and_swap_replaces_the_lost_pick() {
     let original = std::fs::read_to_string(sample("catalog.awin.csv")).unwrap();
     std::fs::write(&feed_path, &original).unwrap();
     let feed = feed_path.display().to_string();
-    env.run(&["ingest", "--seen-at", "2026-01-05", &feed])
+    // Seen since 26 December: by 10 January, £35 has been charged for 15 days, more than the
+    // seven a reference price needs.
+    env.run(&["ingest", "--seen-at", "2025-12-26", &feed])
         .expect_code(0);
     let edit = create_balletcore(&env, &[]);
     let picks: Vec<String> = edit["picks"]
@@ -204,6 +207,41 @@ fn refresh_reports_stock_and_price_changes_and_swap_replaces_the_lost_pick() {
         .skip(1)
         .any(|s| s.split("</s>").next().unwrap_or("").contains("£35"));
     assert!(struck, "£35 struck through:\n{html}");
+    // The pick that went out of stock is left out of the public renders and listed, with its
+    // reason, in the JSON until it is swapped.
+    let lost_id = edit["picks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["product_id"].as_str().unwrap())
+        .find(|id| item_id_of(&env, id) == lost)
+        .unwrap()
+        .to_string();
+    let lost_title = product_json(&env, &lost_id)["title"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let md = env
+        .run(&["edit", "render", "balletcore", "-o", "md"])
+        .expect_code(0)
+        .stdout;
+    assert!(!md.contains(&lost_title), "{md}");
+    assert!(!html.contains(&lost_title), "{html}");
+    let json = env
+        .run(&["edit", "render", "balletcore", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(json["picks"].as_array().unwrap().len(), 3, "{json:#}");
+    assert_eq!(json["unavailable"][0]["product_id"], lost_id.as_str());
+    assert_eq!(json["unavailable"][0]["status"], "out_of_stock");
+    assert!(
+        json["unavailable"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("out of stock at "),
+        "{json:#}"
+    );
+    assert_eq!(json["prices_checked"], "2026-01-10");
 
     let swapped = env
         .run(&["edit", "refresh", "balletcore", "--swap"])
@@ -323,6 +361,14 @@ fn editing_picks_and_errors_leave_the_stored_edit_as_it_was() {
         .json();
     assert_eq!(e["picks"][1]["blurb"], "Ribbons to tie at the ankle.");
     assert_eq!(e["picks"][1]["blurb_by_editor"], true);
+    // Picking it again keeps its place and the editor's blurb.
+    env.run(&["edit", "pick", "balletcore", extra])
+        .expect_code(0);
+    let again = env
+        .run(&["edit", "show", "balletcore", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(again["picks"], e["picks"], "re-picked in place, blurb kept");
     env.run(&["edit", "move", "balletcore", extra, "9"])
         .expect_code(1);
     env.run(&["edit", "unpick", "balletcore", extra])
@@ -340,8 +386,17 @@ fn editing_picks_and_errors_leave_the_stored_edit_as_it_was() {
     env.run(&["products", "list", "-o", "md"]).expect_code(1);
 }
 
+fn create_with_trend(env: &Env, slug: &str, trend: &str, extra: &[&str]) -> crate::Run {
+    let mut args = vec![
+        "edit", "create", slug, "--title", "T", "--hero", "seed-001", "--trend", trend, "-o",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    env.run(&args)
+}
+
 #[test]
-fn a_computed_trend_line_cites_pointes_own_series() {
+fn a_trend_whose_test_is_not_significant_gets_no_trending_line() {
     let Some(monthly) = shared_data("trends/google-trends-monthly/balletcore.csv") else {
         return;
     };
@@ -350,27 +405,116 @@ fn a_computed_trend_line_cites_pointes_own_series() {
         .expect_code(0);
     env.run(&["trends", "import", "--region", "worldwide", &monthly])
         .expect_code(0);
-    let e = env
-        .run(&[
-            "edit",
-            "create",
-            "bc",
-            "--title",
-            "Balletcore",
-            "--hero",
-            "seed-001",
-            "--trend",
-            "balletcore",
-            "-o",
-            "json",
-        ])
+    // Up 100% on March 2025, but the twelve months' Mann–Kendall test is not significant.
+    let run = create_with_trend(&env, "bc", "balletcore", &[]).expect_code(0);
+    let e = run.json();
+    assert_eq!(e["trend"], Value::Null, "{e:#}");
+    assert!(
+        run.stderr.contains(
+            "Google search interest (worldwide) for \"balletcore\" is up 100.0% year on year \
+             but its trend test is not significant (Mann–Kendall p = 0.09"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("no \"Trending:\" line"),
+        "{}",
+        run.stderr
+    );
+    let md = env
+        .run(&["edit", "render", "bc", "-o", "md"])
+        .expect_code(0)
+        .stdout;
+    assert!(!md.contains("Trending"), "{md}");
+}
+
+#[test]
+fn tiktok_counts_are_cited_as_sampled_videos_and_a_declining_term_is_not() {
+    let Some(videos) = shared_data("trends/tiktok-weekly/tiktok-weekly-videos.csv") else {
+        return;
+    };
+    let views = shared_data("trends/tiktok-weekly/tiktok-weekly-views.csv").unwrap();
+    let env = Env::new();
+    env.run(&["ingest", &sample("catalog.awin.csv")])
+        .expect_code(0);
+    env.run(&["trends", "import", &videos, &views])
+        .expect_code(0);
+    let e = create_with_trend(&env, "ql", "quiet luxury", &[])
         .expect_code(0)
         .json();
     assert_eq!(
         e["trend"]["line"],
-        "Search interest up 100% year on year — Google Trends, worldwide"
+        "TikTok: weekly sampled videos up 1,700% year on year (week of 18 Nov 2024 against \
+         week of 20 Nov 2023)"
     );
     assert_eq!(e["trend"]["computed"], true);
+    assert!(e["trend"]["p_value"].as_f64().unwrap() < 0.05);
+    let md = env
+        .run(&["edit", "render", "ql", "-o", "md"])
+        .expect_code(0)
+        .stdout;
+    assert!(
+        md.contains("**Trending:** TikTok: weekly sampled videos up 1,700% year on year"),
+        "{md}"
+    );
+    assert!(!md.contains("Search interest"), "{md}");
+
+    // Blokecore's views fall significantly and its video count's rise is not significant.
+    let run = create_with_trend(&env, "bk", "blokecore", &[]).expect_code(0);
+    assert_eq!(run.json()["trend"], Value::Null);
+    assert!(
+        run.stderr.contains(
+            "TikTok: weekly sampled views for \"blokecore\" is declining over its last 12 points"
+        ),
+        "{}",
+        run.stderr
+    );
+    // The editor may still state a figure, with its source; a falling one reads "down" and is
+    // never printed under "Trending:".
+    let e = create_with_trend(
+        &env,
+        "bk2",
+        "blokecore",
+        &["--trend-figure", "-40", "--trend-source", "TikTok views"],
+    )
+    .expect_code(0)
+    .json();
+    assert_eq!(e["trend"]["line"], "TikTok views: down 40%");
+    let md = env
+        .run(&["edit", "render", "bk2", "-o", "md"])
+        .expect_code(0)
+        .stdout;
+    assert!(md.contains("\nTikTok views: down 40%\n"), "{md}");
+    assert!(!md.contains("Trending"), "{md}");
+}
+
+#[test]
+fn editor_figures_that_are_not_finite_or_out_of_range_are_usage_errors() {
+    let env = Env::new();
+    env.run(&["ingest", &sample("catalog.awin.csv")])
+        .expect_code(0);
+    for bad in ["inf", "NaN", "-inf", "-100", "100001", "lots"] {
+        let run = create_with_trend(
+            &env,
+            "x",
+            "balletcore",
+            &["--trend-figure", bad, "--trend-source", "Pinterest"],
+        );
+        assert_eq!(run.code, 1, "{bad}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("--trend-figure"),
+            "{bad}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(
+        env.run(&["edit", "list", "-o", "json"])
+            .expect_code(0)
+            .json()["total"],
+        0,
+        "nothing stored"
+    );
 }
 
 #[test]
@@ -443,4 +587,192 @@ fn affiliate_templates_rewrite_buy_links_and_the_edit_discloses_them() {
         .run(&["edit", "render", "balletcore", "-o", "html"])
         .expect_code(1);
     assert!(bad.stderr.contains("affiliates.toml"), "{}", bad.stderr);
+}
+
+/// A small Awin feed of a hero and three pieces whose prices move between updates; every
+/// version holds every product, so none goes stale.
+fn price_feed(a: &str, b: &str, d: &str) -> String {
+    let row = |id: &str, name: &str, prices: &str| {
+        format!("{id},Shop {id},Brand {id},{name},{prices},GBP,1,https://shop.example/{id}\n")
+    };
+    let mut csv = String::from(
+        "aw_product_id,merchant_name,brand_name,product_name,search_price,rrp_price,currency,in_stock,merchant_deep_link\n",
+    );
+    csv.push_str(&row("h", "Satin ballet flats with a bow", "550.00,"));
+    csv.push_str(&row("a", "Satin ballet pumps", a));
+    csv.push_str(&row("b", "Satin bow ballerinas", b));
+    csv.push_str(&row("d", "Satin ballet slippers", d));
+    csv
+}
+
+#[test]
+fn raise_then_sale_shows_no_struck_price_and_a_genuine_reduction_does() {
+    let mut env = Env::new();
+    let feed = env.dir.path().join("shop.csv");
+    let ingest = |env: &Env, day: &str, csv: String| {
+        std::fs::write(&feed, csv).unwrap();
+        env.run(&["ingest", "--seen-at", day, &feed.display().to_string()])
+            .expect_code(0);
+    };
+    // 1 December: A £90, B £120, D £90.
+    ingest(
+        &env,
+        "2025-12-01",
+        price_feed("90.00,", "120.00,", "90.00,"),
+    );
+    // 2 January, one update: A raised to £120 and "on sale" at £95 at once; D raised to £120.
+    ingest(
+        &env,
+        "2026-01-02",
+        price_feed("95.00,120.00", "120.00,", "120.00,"),
+    );
+    // 3 January: B, at £120 for a month, reduced to £95; D "reduced" back to £95 a day after
+    // its raise.
+    ingest(
+        &env,
+        "2026-01-03",
+        price_feed("95.00,120.00", "95.00,120.00", "95.00,120.00"),
+    );
+    env.now = "2026-01-04T09:00:00Z".into();
+    env.run(&[
+        "edit", "create", "sale", "--title", "Satin", "--hero", "h", "--count", "1",
+    ])
+    .expect_code(0);
+    for item in ["a", "b", "d"] {
+        env.run(&["edit", "pick", "sale", item]).expect_code(0);
+    }
+    let json = env
+        .run(&["edit", "render", "sale", "-o", "json"])
+        .expect_code(0)
+        .json();
+    let was = |item: &str| {
+        json["picks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| {
+                p["name"].as_str().unwrap().ends_with(match item {
+                    "a" => "pumps",
+                    "b" => "ballerinas",
+                    _ => "slippers",
+                })
+            })
+            .unwrap_or_else(|| panic!("{item} in {json:#}"))["was_price"]
+            .clone()
+    };
+    assert_eq!(was("a"), Value::Null, "raise and sale in one update");
+    assert_eq!(was("d"), Value::Null, "raise, then sale in a second update");
+    assert_eq!(
+        was("b"),
+        serde_json::json!({"amount": "120.00", "currency": "GBP"}),
+        "a genuine reduction"
+    );
+    assert_eq!(json["prices_checked"], "2026-01-03");
+    let md = env
+        .run(&["edit", "render", "sale", "-o", "md"])
+        .expect_code(0)
+        .stdout;
+    assert_eq!(md.matches("~~").count(), 2, "one struck price: {md}");
+    assert!(md.contains("~~£120~~ £95"), "{md}");
+    assert!(md.contains("*Prices checked 3 Jan 2026.*"), "{md}");
+
+    // Twenty days on, with no new feed, the prices are too old to show as current: the picks
+    // leave the public renders, and the hero shows no price.
+    env.now = "2026-01-23T09:00:00Z".into();
+    let json = env
+        .run(&["edit", "render", "sale", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(json["picks"].as_array().unwrap().len(), 0, "{json:#}");
+    let unavailable = json["unavailable"].as_array().unwrap();
+    assert_eq!(unavailable.len(), 3, "{json:#}");
+    assert!(
+        unavailable.iter().all(|u| u["status"] == "stale"),
+        "{json:#}"
+    );
+    assert!(
+        unavailable[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("price last seen 2026-01-03, over 14 days ago"),
+        "{json:#}"
+    );
+    assert_eq!(json["hero"]["price"], Value::Null);
+    assert_eq!(json["hero"]["notice"], "Price not checked since 2026-01-03");
+}
+
+#[test]
+fn edits_on_the_real_catalogs_never_pick_a_data_vendors_records_and_say_why() {
+    let (Some(seed), Some(myntra), Some(datafiniti)) = (
+        shared_data("feeds/seed-edit.awin.csv"),
+        shared_data("catalogs/myntra-products/myntra_products_catalog.csv"),
+        shared_data("catalogs/datafiniti-womens-shoes/womens_shoes_jun19.csv"),
+    ) else {
+        return;
+    };
+    let env = Env::new();
+    let mapping = |m: &str| crate::repo().join("mappings").join(m).display().to_string();
+    env.run(&["ingest", &seed]).expect_code(0);
+    env.run(&[
+        "ingest",
+        "--mapping",
+        &mapping("myntra-products.toml"),
+        &myntra,
+    ])
+    .expect_code(0);
+    env.run(&[
+        "ingest",
+        "--mapping",
+        &mapping("datafiniti-womens-shoes-jun19.toml"),
+        &datafiniti,
+    ])
+    .expect_code(0);
+    let run = env
+        .run(&[
+            "edit", "create", "flats", "--title", "Flats", "--hero", "seed-001", "-o", "json",
+        ])
+        .expect_code(0);
+    let e = run.json();
+    let picks = e["picks"].as_array().unwrap();
+    assert!(picks.len() >= 3, "{e:#}");
+    for p in picks {
+        let show = product_json(&env, p["product_id"].as_str().unwrap());
+        let offer = &show["offer_list"][0];
+        assert!(
+            !offer["source"]
+                .as_str()
+                .unwrap()
+                .starts_with("womens_shoes"),
+            "a Datafiniti pick: {show:#}"
+        );
+        assert!(offer["retailer"].as_str().unwrap() != "", "{show:#}");
+        assert!(
+            offer["url"].as_str().unwrap().starts_with("https://"),
+            "{show:#}"
+        );
+    }
+    // The closest look-alikes include Datafiniti's records, left out with their reasons.
+    let left_out = e["left_out"].as_array().unwrap();
+    let vendor: Vec<&Value> = left_out
+        .iter()
+        .filter(|l| l["status"] == "no_shop")
+        .collect();
+    assert!(!vendor.is_empty(), "{left_out:#?}");
+    for l in &vendor {
+        let reason = l["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("no shop") && reason.contains("no http(s) buy link"),
+            "{reason}"
+        );
+    }
+    assert!(run.stderr.contains("left out: "), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("(no shop: its feed names no retailer; no http(s) buy link")
+    );
+    let md = env
+        .run(&["edit", "render", "flats", "-o", "md"])
+        .expect_code(0)
+        .stdout;
+    assert!(!md.contains("Datafiniti"), "{md}");
 }

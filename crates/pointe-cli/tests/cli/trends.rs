@@ -102,14 +102,26 @@ fn the_long_weekly_file_ranks_by_momentum_with_mann_kendall_p_values() {
         .json();
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 36);
-    let mut last = f64::INFINITY;
+    let mut last = (true, f64::INFINITY);
     for (i, item) in items.iter().enumerate() {
         assert_eq!(item["rank"], i + 1);
         let p = item["mann_kendall_p"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&p), "{item}");
+        assert_eq!(item["p_value"], item["mann_kendall_p"]);
+        let rising = item["significant_rise"].as_bool().unwrap();
+        if rising {
+            assert!(p < 0.05, "{item}");
+        }
         let m = item["momentum"].as_f64().unwrap();
-        assert!(m <= last, "ranked by momentum");
-        last = m;
+        // Significant rises first, each group by momentum.
+        assert!(
+            last.0 || !rising,
+            "a significant rise after the others: {item}"
+        );
+        if rising == last.0 {
+            assert!(m <= last.1, "ranked by momentum within its group: {item}");
+        }
+        last = (rising, m);
         assert!(
             item["justification"]
                 .as_str()
@@ -119,6 +131,54 @@ fn the_long_weekly_file_ranks_by_momentum_with_mann_kendall_p_values() {
     }
     let table = env.run(&["trends", "list"]).expect_code(0);
     assert!(table.stdout.contains("MK P"), "{}", table.stdout);
+}
+
+#[test]
+fn trends_list_ranks_significant_rises_above_the_near_dormant_e_girl() {
+    let Some(dir) = shared_data("trends/google-trends-monthly") else {
+        return;
+    };
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|f| f.unwrap().path().display().to_string())
+        .collect();
+    files.sort();
+    let env = Env::new();
+    import(&env, &files);
+    let list = env
+        .run(&["trends", "list", "-o", "json"])
+        .expect_code(0)
+        .json();
+    let items = list["items"].as_array().unwrap();
+    let e_girl = items
+        .iter()
+        .find(|i| {
+            i["term"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains("e-girl")
+                || i["key"] == "egirl"
+                || i["key"] == "e girl"
+        })
+        .unwrap_or_else(|| panic!("e-girl in {list:#}"));
+    let p = e_girl["p_value"].as_f64().unwrap();
+    assert!((p - 0.19).abs() < 0.01, "{e_girl}");
+    assert_eq!(e_girl["significant_rise"], false);
+    let rises: Vec<&Value> = items
+        .iter()
+        .filter(|i| i["significant_rise"] == true)
+        .collect();
+    assert!(
+        !rises.is_empty(),
+        "some aesthetic rises significantly: {list:#}"
+    );
+    for r in rises {
+        assert!(
+            r["rank"].as_u64() < e_girl["rank"].as_u64(),
+            "{r} below {e_girl}"
+        );
+    }
 }
 
 #[test]

@@ -9,20 +9,23 @@
 
 pub mod affiliate;
 pub mod blurb;
+pub mod prices;
 pub mod render;
+mod resolve;
+mod trend;
 pub mod view;
 
 use jiff::Timestamp;
-use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{CatalogReader, MoneyView};
-use crate::domain::{Availability, Offer};
+use crate::catalog::CatalogReader;
 use crate::money::{Currency, Money};
-use crate::store::{Catalog, StoredProduct};
+use crate::store::StoredProduct;
 use crate::tiers::Tiers;
 use crate::{Error, Result};
-use view::{EditView, PickView};
+pub use prices::{PriceRules, reference_price};
+pub use resolve::{ResolvedEdit, ResolvedPick, resolve, shoppable};
+pub use trend::{MAX_EDITOR_FIGURE, TrendCitation, TrendOutcome, check_editor_figure, cite_trend};
 
 /// An edit as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,27 +51,15 @@ pub struct Edit {
     pub picks: Vec<Pick>,
     /// At most this many picks of one brand (the hero's brand counts as used).
     pub per_brand: usize,
+    /// How old a price may be and still show as current, and what makes a reference price.
+    #[serde(default)]
+    pub rules: PriceRules,
     /// When created.
     pub created_at: Timestamp,
     /// When last refreshed against the feeds.
     pub refreshed_at: Option<Timestamp>,
     /// What changed, and why, newest last.
     pub log: Vec<EditChange>,
-}
-
-/// The trend line of an edit and where its figure comes from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrendCitation {
-    /// The trend term, e.g. `balletcore`.
-    pub term: String,
-    /// The line printed: "Search volume up 1,566% — Pinterest".
-    pub line: String,
-    /// The growth figure in percent.
-    pub figure: f64,
-    /// Who measured it.
-    pub source: String,
-    /// True when Pointe computed it from imported series; false when the editor supplied it.
-    pub computed: bool,
 }
 
 /// One pick of an edit.
@@ -117,16 +108,40 @@ impl PriceRecord {
     }
 }
 
-/// Whether a pick can be bought.
+/// Whether a pick can be bought, or the first reason it cannot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PickStatus {
-    /// A current offer can be bought.
+    /// A current offer is in stock, seen within the edit's maximum age, with an http(s) buy
+    /// link at a named shop.
     Live,
     /// Current offers exist, none in stock.
     OutOfStock,
     /// No offer is in its source's latest feed any more.
     Gone,
+    /// The price was last seen longer ago than the edit's maximum age.
+    Stale,
+    /// No current offer has an http(s) buy link.
+    NoLink,
+    /// No current offer names a shop (a data vendor's price record).
+    NoShop,
+    /// No current offer's price converts to the edit's currency.
+    NoPrice,
+}
+
+impl PickStatus {
+    /// The snake-case name JSON uses (`out_of_stock`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PickStatus::Live => "live",
+            PickStatus::OutOfStock => "out_of_stock",
+            PickStatus::Gone => "gone",
+            PickStatus::Stale => "stale",
+            PickStatus::NoLink => "no_link",
+            PickStatus::NoShop => "no_shop",
+            PickStatus::NoPrice => "no_price",
+        }
+    }
 }
 
 /// One recorded change of an edit.
@@ -194,19 +209,48 @@ pub struct CreateRequest {
     pub per_brand: usize,
     /// The trend citation, already worked out (see [`cite_trend`]).
     pub trend: Option<TrendCitation>,
-    /// Creation time.
+    /// Price age and reference rules (default: 14 days, 30-day window, 7 days charged).
+    pub rules: PriceRules,
+    /// Creation time: prices are judged current against it.
     pub now: Timestamp,
 }
 
-/// Picks `count` candidates: best first, at most `per_brand` of one brand (the hero's brand
-/// counts as used), in stock only, and at least one high-street and one premium pick when the
-/// candidates include them.
+/// A look-alike `create` did not pick because it cannot be bought, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LeftOut {
+    /// Pointe id.
+    pub product_id: String,
+    /// Brand and name.
+    pub name: String,
+    /// Look-alike score.
+    pub score: f64,
+    /// The first reason (`no_link`, `out_of_stock`, `stale`, `no_shop`, …).
+    pub status: PickStatus,
+    /// Every reason, for editors.
+    pub reason: String,
+}
+
+/// A new edit, and the look-alikes it left out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created {
+    /// The edit.
+    pub edit: Edit,
+    /// Look-alikes ranked at least as close as the last pick (all, when the edit has fewer
+    /// picks than asked) that were left out because they cannot be bought, closest first.
+    pub left_out: Vec<LeftOut>,
+}
+
+/// Picks `count` candidates: the closest first, then at least one from each of `spread_tiers`
+/// (the two cheapest tiers, in practice) when the candidates include them and `count` allows,
+/// then the best of the rest; at most `per_brand` of one brand (the hero's brand counts as
+/// used), in stock only, never one of `exclude`. The picks come back closest first.
 pub fn choose_picks(
     candidates: &[Candidate],
     hero_brand: Option<&str>,
     count: usize,
     per_brand: usize,
     exclude: &[String],
+    spread_tiers: &[&str],
 ) -> Vec<Candidate> {
     let eligible: Vec<&Candidate> = candidates
         .iter()
@@ -224,27 +268,34 @@ pub fn choose_picks(
             + usize::from(hero_brand == Some(brand.as_str()));
         used < per_brand
     };
-    for tier in ["high_street", "premium"] {
+    let best = |chosen: &[&Candidate], tier: Option<&str>| {
+        eligible
+            .iter()
+            .copied()
+            .filter(|c| tier.is_none() || c.tier.as_deref() == tier)
+            .filter(|c| !chosen.iter().any(|p| p.product_id == c.product_id))
+            .find(|c| brand_ok(chosen, c))
+    };
+    if count > 0
+        && let Some(c) = best(&chosen, None)
+    {
+        chosen.push(c);
+    }
+    for tier in spread_tiers {
         if chosen.len() >= count {
             break;
         }
         if chosen.iter().any(|c| c.tier.as_deref() == Some(tier)) {
             continue;
         }
-        if let Some(c) = eligible
-            .iter()
-            .find(|c| c.tier.as_deref() == Some(tier) && brand_ok(&chosen, c))
-        {
+        if let Some(c) = best(&chosen, Some(tier)) {
             chosen.push(c);
         }
     }
-    for c in &eligible {
-        if chosen.len() >= count {
+    while chosen.len() < count {
+        let Some(c) = best(&chosen, None) else {
             break;
-        }
-        if chosen.iter().any(|p| p.product_id == c.product_id) || !brand_ok(&chosen, c) {
-            continue;
-        }
+        };
         chosen.push(c);
     }
     // Closest first, as the finder ranked them.
@@ -252,14 +303,26 @@ pub fn choose_picks(
     chosen.into_iter().cloned().collect()
 }
 
-/// Builds a new edit: resolves the hero, asks `finder` for look-alikes and picks across tiers,
-/// writing a blurb for each from its explanation.
+/// The tiers an edit spreads its picks over: the two cheapest of the edit's currency (the
+/// GBP bands for a currency `tiers.toml` does not list).
+pub fn spread_tiers(tiers: &Tiers, currency: Currency) -> Vec<&str> {
+    let names: Vec<&str> = match tiers.bands(currency) {
+        Some(bands) => bands.iter().map(|b| b.name.as_str()).collect(),
+        None => tiers.names(),
+    };
+    names.into_iter().take(2).collect()
+}
+
+/// Builds a new edit: resolves the hero, asks `finder` for look-alikes, leaves out those that
+/// cannot be bought (see [`shoppable`]) and picks across tiers from the rest, writing a blurb
+/// for each from its explanation. Asks the finder for more look-alikes (60, then 240) while
+/// too few can be bought.
 pub fn create(
     reader: &CatalogReader<'_>,
     tiers: &Tiers,
     finder: &dyn LookalikeFinder,
     request: &CreateRequest,
-) -> Result<Edit> {
+) -> Result<Created> {
     if request.slug.trim().is_empty()
         || !request
             .slug
@@ -275,14 +338,54 @@ pub fn create(
         return Err(Error::Usage("--count must be at least 1".into()));
     }
     let hero = reader.resolve(&request.hero)?;
-    let candidates = finder.find(&hero, request.currency, 60)?;
-    let chosen = choose_picks(
-        &candidates,
-        hero.data.brand_key.as_deref(),
-        request.count,
-        request.per_brand.max(1),
-        &[],
-    );
+    let spread = spread_tiers(tiers, request.currency);
+    let per_brand = request.per_brand.max(1);
+    let (mut chosen, mut failed) = (Vec::new(), Vec::new());
+    for limit in [60, 240] {
+        let candidates = finder.find(&hero, request.currency, limit)?;
+        let asked = candidates.len();
+        let mut buyable = Vec::new();
+        failed.clear();
+        for c in candidates {
+            let product = reader.resolve(&c.product_id)?;
+            match shoppable(
+                reader,
+                tiers,
+                &product,
+                request.currency,
+                request.now,
+                request.rules,
+            )? {
+                Ok(()) => buyable.push(c),
+                Err((status, reason)) => failed.push(LeftOut {
+                    product_id: c.product_id.clone(),
+                    name: match &product.data.brand {
+                        Some(b) => format!("{b} {}", product.data.title),
+                        None => product.data.title.clone(),
+                    },
+                    score: c.score,
+                    status,
+                    reason,
+                }),
+            }
+        }
+        chosen = choose_picks(
+            &buyable,
+            hero.data.brand_key.as_deref(),
+            request.count,
+            per_brand,
+            &[],
+            &spread,
+        );
+        if chosen.len() >= request.count || asked < limit {
+            break;
+        }
+    }
+    if chosen.len() >= request.count
+        && let Some(last) = chosen.iter().map(|c| c.score).min_by(f64::total_cmp)
+    {
+        failed.retain(|f| f.score >= last);
+    }
     let hero_name = hero_short_name(&hero);
     let picks = picks_with_blurbs(&chosen, &hero_name, 0, &[]);
     let mut edit = Edit {
@@ -295,18 +398,22 @@ pub fn create(
         hero_blurb: None,
         trend: request.trend.clone(),
         picks,
-        per_brand: request.per_brand.max(1),
+        per_brand,
+        rules: request.rules,
         created_at: request.now,
         refreshed_at: None,
         log: Vec::new(),
     };
     // Record what the edit shows now, so the first refresh has something to compare with.
-    let resolved = resolve(reader, tiers, &edit)?;
+    let resolved = resolve(reader, tiers, &edit, request.now)?;
     for (pick, shown) in edit.picks.iter_mut().zip(resolved.picks) {
         pick.last_price = shown.price_money;
         pick.last_status = shown.status;
     }
-    Ok(edit)
+    Ok(Created {
+        edit,
+        left_out: failed,
+    })
 }
 
 /// How the hero is named in blurbs: its brand ("the Miu Miu"), else its title.
@@ -355,354 +462,6 @@ fn picks_with_blurbs(
         .collect()
 }
 
-/// Works out an edit's trend line: the editor's figure and source when given, else Pointe's own
-/// year-on-year growth of the term's imported series. A term with neither is an error.
-pub fn cite_trend(
-    store: &dyn Catalog,
-    term: &str,
-    editor_figure: Option<(f64, String)>,
-) -> Result<TrendCitation> {
-    if let Some((figure, source)) = editor_figure {
-        if source.trim().is_empty() {
-            return Err(Error::Usage(
-                "--trend-source must name who measured the figure".into(),
-            ));
-        }
-        return Ok(TrendCitation {
-            term: term.to_string(),
-            line: format!(
-                "Search volume up {}% — {}",
-                group_thousands(figure),
-                source.trim()
-            ),
-            figure,
-            source: source.trim().to_string(),
-            computed: false,
-        });
-    }
-    let aesthetics = crate::trends::Aesthetics::bundled();
-    let key = aesthetics
-        .resolve(term)
-        .map(|a| a.id.clone())
-        .unwrap_or_else(|| crate::trends::normalise_term(term));
-    // The term as written first ("fall outfits" is not "fall"), then the aesthetic it names.
-    let mut series = crate::trends::series_for(store, term)?;
-    if series.is_empty() {
-        series = store.trend_series(Some(&key))?;
-    }
-    let search = series
-        .iter()
-        .find(|s| s.source == crate::trends::TrendSource::GoogleTrends)
-        .or_else(|| series.first())
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "no trend series for {term:?}: import one with `pointe trends import`, or give \
-                 the editor's figure with --trend-figure and --trend-source"
-            ))
-        })?;
-    let analysis = crate::trends::analyse(search, &crate::trends::AnalysisOptions::default());
-    let Some(figure) = analysis.growth_yoy.percent() else {
-        return Err(Error::Usage(format!(
-            "the {term:?} series has no year-on-year growth to cite ({})",
-            analysis.growth_yoy
-        )));
-    };
-    let source = match search.source {
-        crate::trends::TrendSource::GoogleTrends => "Google Trends".to_string(),
-        ref other => other.as_str().to_string(),
-    };
-    let region = search
-        .region
-        .as_deref()
-        .map(|r| format!(", {r}"))
-        .unwrap_or_default();
-    let direction = if figure >= 0.0 { "up" } else { "down" };
-    Ok(TrendCitation {
-        term: term.to_string(),
-        line: format!(
-            "Search interest {direction} {}% year on year — {source}{region}",
-            group_thousands(figure.abs())
-        ),
-        figure,
-        source: format!("{source}{region}"),
-        computed: true,
-    })
-}
-
-/// `1566` → `1,566`; one decimal kept when the figure has one.
-fn group_thousands(figure: f64) -> String {
-    let rounded = (figure * 10.0).round() / 10.0;
-    let whole = rounded.trunc() as i64;
-    let frac = ((rounded - whole as f64).abs() * 10.0).round() as i64;
-    let digits = whole.abs().to_string();
-    let mut grouped = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    let sign = if whole < 0 { "-" } else { "" };
-    if frac == 0 {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped}.{frac}")
-    }
-}
-
-/// An edit resolved against the current offers.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResolvedEdit {
-    /// The view renderers take.
-    pub view: EditView,
-    /// The picks, with their price and status, in the edit's order.
-    pub picks: Vec<ResolvedPick>,
-}
-
-/// What an edit records of a product it shows: the price shown and whether it can be bought.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResolvedPick {
-    /// Price shown, in the edit's currency.
-    pub price_money: Option<PriceRecord>,
-    /// Live, out of stock or gone.
-    pub status: PickStatus,
-}
-
-/// Resolves an edit against the current offers: the offer shown for each product is its
-/// cheapest current in-stock offer in (or converted to) the edit's currency; an out-of-stock or
-/// stale offer is shown only with a notice saying so.
-pub fn resolve(reader: &CatalogReader<'_>, tiers: &Tiers, edit: &Edit) -> Result<ResolvedEdit> {
-    let currency = Currency::from_code(&edit.currency)
-        .ok_or_else(|| Error::Usage(format!("edit currency {:?} is unknown", edit.currency)))?;
-    let hero = reader.resolve(&edit.hero)?;
-    let (hero_view, _) = resolve_product(
-        reader,
-        tiers,
-        &hero,
-        currency,
-        edit.hero_blurb.clone().unwrap_or_default(),
-    )?;
-    let mut picks = Vec::new();
-    let mut pick_views = Vec::new();
-    for pick in &edit.picks {
-        let product = reader.resolve(&pick.product_id)?;
-        let (view, shown) = resolve_product(reader, tiers, &product, currency, pick.blurb.clone())?;
-        picks.push(shown);
-        pick_views.push(view);
-    }
-    Ok(ResolvedEdit {
-        view: EditView {
-            slug: edit.slug.clone(),
-            title: edit.title.clone(),
-            standfirst: edit.standfirst.clone(),
-            author: edit.author.clone(),
-            trend_line: edit.trend.as_ref().map(|t| t.line.clone()),
-            currency: edit.currency.clone(),
-            hero: hero_view,
-            picks: pick_views,
-            refreshed_at: edit.refreshed_at.map(|t| t.to_string()),
-            disclosure: None,
-        },
-        picks,
-    })
-}
-
-impl ResolvedEdit {
-    /// The view, for renderers.
-    pub fn into_view(self) -> EditView {
-        self.view
-    }
-}
-
-fn schema_availability(a: Availability) -> &'static str {
-    match a {
-        Availability::InStock => "InStock",
-        Availability::OutOfStock => "OutOfStock",
-        Availability::Preorder => "PreOrder",
-        Availability::Backorder => "BackOrder",
-    }
-}
-
-fn resolve_product(
-    reader: &CatalogReader<'_>,
-    tiers: &Tiers,
-    product: &StoredProduct,
-    currency: Currency,
-    blurb: String,
-) -> Result<(PickView, ResolvedPick)> {
-    let offers = reader.offers(product)?;
-    let current: Vec<&Offer> = offers.iter().filter(|o| o.in_latest_ingest).collect();
-    let buyable: Vec<&Offer> = current
-        .iter()
-        .copied()
-        .filter(|o| o.availability.is_buyable())
-        .collect();
-    let (pool, status) = if !buyable.is_empty() {
-        (buyable, PickStatus::Live)
-    } else if !current.is_empty() {
-        (current, PickStatus::OutOfStock)
-    } else {
-        (offers.iter().collect(), PickStatus::Gone)
-    };
-    // The cheapest offer in the edit's currency; one that does not convert to it is left out.
-    let mut best: Option<(Money, bool, Option<Date>, &Offer)> = None;
-    let mut unpriced = false;
-    for offer in pool {
-        let price = offer.current_price();
-        let Some((amount, approx, rate_date)) =
-            reader.try_convert(price, currency, offer.last_seen)?
-        else {
-            unpriced = true;
-            continue;
-        };
-        if best.as_ref().is_none_or(|(m, ..)| amount.minor < m.minor) {
-            best = Some((amount, approx, rate_date, offer));
-        }
-    }
-    let Some((price, approx, rate_date, offer)) = best else {
-        let notice = if unpriced {
-            format!("No price in {currency}: no exchange rate converts it")
-        } else {
-            "No retailer sells this any more".to_string()
-        };
-        return Ok((
-            PickView {
-                product_id: product.id.clone(),
-                brand: product.data.brand.clone(),
-                name: product.data.title.clone(),
-                retailer: None,
-                url: None,
-                buy_url: None,
-                image_url: product.data.image_urls.first().cloned(),
-                price: None,
-                was_price: None,
-                tier: None,
-                availability: "OutOfStock".into(),
-                blurb,
-                notice: Some(notice),
-            },
-            ResolvedPick {
-                price_money: None,
-                status: PickStatus::Gone,
-            },
-        ));
-    };
-    let money_view = |m: Money| {
-        if approx {
-            MoneyView::converted(m, rate_date)
-        } else {
-            MoneyView::exact(m)
-        }
-    };
-    let history = reader.history(offer)?;
-    let now = reader
-        .today()
-        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-        .map(|z| z.timestamp())
-        .unwrap_or(offer.last_seen);
-    let was = match reference_price(&history, offer, now.max(offer.last_seen)) {
-        Some(m) => reader
-            .try_convert(m, currency, offer.last_seen)?
-            .map(|(c, ..)| c),
-        None => None,
-    }
-    .filter(|w| w.minor > price.minor);
-    let notice = match status {
-        PickStatus::Live => None,
-        PickStatus::OutOfStock => Some(format!("Out of stock at {}", offer.retailer)),
-        PickStatus::Gone => Some(format!(
-            "No longer in {}'s feed; price last seen {}",
-            offer.retailer,
-            offer.last_seen.strftime("%Y-%m-%d")
-        )),
-    };
-    Ok((
-        PickView {
-            product_id: product.id.clone(),
-            brand: product.data.brand.clone(),
-            name: product.data.title.clone(),
-            retailer: Some(offer.retailer.clone()),
-            url: offer.url.clone(),
-            buy_url: offer.url.clone(),
-            image_url: product.data.image_urls.first().cloned(),
-            price: Some(money_view(price)),
-            was_price: was.map(money_view),
-            tier: tiers
-                .of(price, reader.rates(), reader.today())
-                .ok()
-                .flatten()
-                .map(str::to_string),
-            availability: schema_availability(if status == PickStatus::Gone {
-                Availability::OutOfStock
-            } else {
-                offer.availability
-            })
-            .to_string(),
-            blurb,
-            notice,
-        },
-        ResolvedPick {
-            price_money: Some(PriceRecord::of(price)),
-            status,
-        },
-    ))
-}
-
-/// The struck-through reference price of an offer on sale, or `None` when it is not on sale.
-///
-/// An offer is on sale when its sale price is below its price, or when its price fell below an
-/// earlier price within the last 30 days. The reference shown is then the lowest price the
-/// offer had in the 30 days before the reduction (as EU/UK price-reduction rules require), so a
-/// price raised just before a "sale" cannot inflate the saving.
-pub fn reference_price(
-    history: &[crate::domain::PricePoint],
-    offer: &Offer,
-    now: Timestamp,
-) -> Option<Money> {
-    let paid = |p: &crate::domain::PricePoint| match p.sale_price {
-        Some(s) if s.minor < p.price.minor => s,
-        _ => p.price,
-    };
-    let current = offer.current_price();
-    // The reduction: the latest point at which the price paid dropped to today's.
-    let mut reduction: Option<usize> = None;
-    for i in (1..history.len()).rev() {
-        if paid(&history[i]) == current && paid(&history[i - 1]).minor > current.minor {
-            reduction = Some(i);
-            break;
-        }
-        if paid(&history[i]) != current {
-            break;
-        }
-    }
-    let thirty_days = jiff::SignedDuration::from_hours(24 * 30);
-    match reduction {
-        Some(i) => {
-            let at = history[i].seen_at;
-            if now.duration_since(at) > thirty_days && offer.sale_price.is_none() {
-                // A reduction older than 30 days is the regular price now.
-                return None;
-            }
-            let from = at.checked_sub(thirty_days).ok()?;
-            history[..i]
-                .iter()
-                .enumerate()
-                .filter(|(j, p)| {
-                    p.seen_at >= from
-                        // The point in force at the window's start counts too.
-                        || history.get(j + 1).is_some_and(|n| n.seen_at > from)
-                })
-                .map(|(_, p)| paid(p))
-                .min_by_key(|m| m.minor)
-                .filter(|m| m.minor > current.minor)
-        }
-        None => match offer.sale_price {
-            Some(s) if s.minor < offer.price.minor => Some(offer.price),
-            _ => None,
-        },
-    }
-}
-
 /// One entry of a refresh report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RefreshReport {
@@ -723,13 +482,13 @@ pub fn refresh(
     swap: bool,
     now: Timestamp,
 ) -> Result<RefreshReport> {
-    let resolved = resolve(reader, tiers, edit)?;
+    let resolved = resolve(reader, tiers, edit, now)?;
     let currency = Currency::from_code(&edit.currency)
         .ok_or_else(|| Error::Usage(format!("edit currency {:?} is unknown", edit.currency)))?;
     let mut changes = Vec::new();
     let mut to_swap = Vec::new();
     for (i, (pick, now_shown)) in edit.picks.iter_mut().zip(&resolved.picks).enumerate() {
-        let name = &resolved.view.picks[i].name;
+        let name = &now_shown.name;
         if pick.last_price != now_shown.price_money {
             let before = pick.last_price.as_ref().and_then(PriceRecord::money);
             let after = now_shown.price_money.as_ref().and_then(PriceRecord::money);
@@ -744,9 +503,12 @@ pub fn refresh(
         }
         if pick.last_status != now_shown.status {
             let what = match now_shown.status {
-                PickStatus::Live => format!("{name}: back in stock"),
-                PickStatus::OutOfStock => format!("{name}: out of stock"),
+                PickStatus::Live => format!("{name}: can be bought again"),
                 PickStatus::Gone => format!("{name}: no longer in any retailer's feed"),
+                _ => format!(
+                    "{name}: left out of the edit ({})",
+                    now_shown.reason.as_deref().unwrap_or("cannot be bought")
+                ),
             };
             changes.push(EditChange {
                 at: now,
@@ -779,9 +541,15 @@ pub fn refresh(
                     remaining.push(c.clone());
                 }
             }
-            let same_tier: Vec<Candidate> = others
+            let mut same_tier: Vec<Candidate> = Vec::new();
+            for c in others.iter().filter(|c| c.tier == out.tier) {
+                let product = reader.resolve(&c.product_id)?;
+                if shoppable(reader, tiers, &product, currency, now, edit.rules)?.is_ok() {
+                    same_tier.push(c.clone());
+                }
+            }
+            let same_tier: Vec<Candidate> = same_tier
                 .iter()
-                .filter(|c| c.tier == out.tier)
                 .filter(|c| {
                     let used = remaining
                         .iter()
@@ -794,7 +562,7 @@ pub fn refresh(
                 })
                 .cloned()
                 .collect();
-            let Some(replacement) = choose_picks(&same_tier, None, 1, usize::MAX, &in_edit)
+            let Some(replacement) = choose_picks(&same_tier, None, 1, usize::MAX, &in_edit, &[])
                 .into_iter()
                 .next()
             else {
@@ -802,8 +570,8 @@ pub fn refresh(
                     at: now,
                     product_id: out.product_id.clone(),
                     what: format!(
-                        "{}: no in-stock look-alike in the {} tier to swap in",
-                        resolved.view.picks[i].name,
+                        "{}: no look-alike that can be bought in the {} tier to swap in",
+                        resolved.picks[i].name,
                         out.tier.as_deref().unwrap_or("same")
                     ),
                 });
@@ -824,23 +592,26 @@ pub fn refresh(
             )
             .remove(0);
             let product = reader.resolve(&replacement.product_id)?;
-            let (_, shown) =
-                resolve_product(reader, tiers, &product, currency, new_pick.blurb.clone())?;
-            new_pick.last_price = shown.price_money;
-            new_pick.last_status = shown.status;
+            new_pick.last_price =
+                resolve::price_of(reader, tiers, &product, currency, now, edit.rules)?;
+            new_pick.last_status = PickStatus::Live;
             changes.push(EditChange {
                 at: now,
                 product_id: out.product_id.clone(),
                 what: format!(
                     "{} replaced by {} {} ({}): the pick was {}",
-                    resolved.view.picks[i].name,
+                    resolved.picks[i].name,
                     product.data.brand.as_deref().unwrap_or(""),
                     product.data.title,
-                    new_pick.tier.as_deref().unwrap_or("same tier"),
-                    match out.last_status {
-                        PickStatus::Gone => "no longer in any feed",
-                        _ => "out of stock",
-                    }
+                    new_pick
+                        .tier
+                        .as_deref()
+                        .and_then(|t| tiers.label(t))
+                        .unwrap_or("same tier"),
+                    resolved.picks[i]
+                        .reason
+                        .as_deref()
+                        .unwrap_or("no longer buyable")
                 ),
             });
             edit.picks[i] = new_pick;

@@ -178,37 +178,32 @@ fn availability_label(name: &str) -> Option<&'static str> {
     })
 }
 
-/// A pick's price tier as shown on its badge.
+/// A pick's price tier as shown on its badge: a CSS modifier made from the tier's name
+/// (letters, digits and `-` only, so it is safe in a class attribute) and the label readers
+/// see, both from `tiers.toml` through the view.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum TierBadge {
-    /// One of Pointe's tiers: a CSS modifier and a label, both fixed strings.
-    Known {
-        modifier: &'static str,
-        label: &'static str,
-    },
-    /// A tier Pointe doesn't know, shown as written (escaped) with no modifier.
-    Other(String),
+pub(crate) struct TierBadge {
+    /// `high-street` for `high_street`; empty when the name has no letter or digit.
+    pub modifier: String,
+    /// The label, cleaned ("High street"); the name when the view has no label.
+    pub label: String,
 }
 
-fn tier_badge(raw: &str) -> Option<TierBadge> {
-    let key: String = raw
+fn tier_badge(name: &str, label: Option<&str>) -> Option<TierBadge> {
+    let modifier: String = name
         .trim()
         .chars()
         .map(|c| match c {
-            '-' | ' ' => '_',
+            '_' | ' ' => '-',
             c => c.to_ascii_lowercase(),
         })
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
-    let (modifier, label) = match key.as_str() {
-        "high_street" => ("high-street", "High street"),
-        "premium" => ("premium", "Premium"),
-        "luxury" => ("luxury", "Luxury"),
-        _ => {
-            let text = clean(raw);
-            return (!text.is_empty()).then_some(TierBadge::Other(text));
-        }
-    };
-    Some(TierBadge::Known { modifier, label })
+    let label = label
+        .map(clean)
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| clean(name));
+    (!label.is_empty()).then_some(TierBadge { modifier, label })
 }
 
 /// One piece of an edit, checked and cleaned once for every renderer: text is cleaned (not yet
@@ -294,7 +289,10 @@ impl Card {
             price,
             was,
             availability,
-            tier: pick.tier.as_deref().and_then(tier_badge),
+            tier: pick
+                .tier
+                .as_deref()
+                .and_then(|t| tier_badge(t, pick.tier_label.as_deref())),
             status,
             blurb: clean(&pick.blurb),
         }
@@ -317,19 +315,16 @@ fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
         .all(|p| chars.next() == Some(p))
 }
 
-/// The date part of an RFC 3339 timestamp (`2026-01-10`), or the cleaned text when it isn't one.
-pub(crate) fn refreshed_date(raw: &str) -> String {
+/// A date as readers read it: `2026-12-02` is "2 Dec 2026"; text that is not a date is
+/// shown cleaned.
+pub(crate) fn reader_date(raw: &str) -> String {
     let text = clean(raw);
-    match text.get(..10) {
-        Some(date)
-            if date.bytes().enumerate().all(|(i, b)| match i {
-                4 | 7 => b == b'-',
-                _ => b.is_ascii_digit(),
-            }) =>
-        {
-            date.to_string()
-        }
-        _ => text,
+    match text
+        .get(..10)
+        .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+    {
+        Some(date) => date.strftime("%-d %b %Y").to_string(),
+        None => text,
     }
 }
 
@@ -361,6 +356,9 @@ mod tests {
             price: Some(gbp(pence)),
             was_price: None,
             tier: Some(tier.to_string()),
+            tier_label: crate::tiers::Tiers::bundled()
+                .label(tier)
+                .map(str::to_string),
             availability: "InStock".to_string(),
             blurb: String::new(),
             notice: None,
@@ -417,8 +415,6 @@ mod tests {
             "high_street",
         );
         mango.blurb = "A sharper square toe and a neat bow, at a high-street price.".into();
-        mango.availability = "OutOfStock".into();
-        mango.notice = Some("Out of stock at Mango — last seen 2026-01-08".into());
         let mut sale = pick(
             "p-stories-satin",
             "& Other Stories",
@@ -438,10 +434,19 @@ mod tests {
                     .into(),
             ),
             author: Some("Pointe Editors".into()),
-            trend_line: Some("Search volume up 1,566% — Pinterest".into()),
+            trend_line: Some("Pinterest: up 1,566%".into()),
+            trend_note: None,
             currency: "GBP".into(),
             hero,
             picks: vec![ms, everlane, arket, mango, sale],
+            unavailable: vec![crate::edit::view::UnavailableView {
+                product_id: "p-zara-mesh".into(),
+                brand: Some("Zara".into()),
+                name: "Mesh ballet flats".into(),
+                status: "out_of_stock".into(),
+                reason: "out of stock at Zara".into(),
+            }],
+            prices_checked: "2026-01-10".into(),
             refreshed_at: Some("2026-01-10T09:30:00Z".into()),
             disclosure: Some(
                 "We may earn a commission when you buy through links on this page.".into(),
@@ -508,9 +513,12 @@ mod tests {
             standfirst: Some(format!("{XSS_MD}\n# Injected heading\n- injected list")),
             author: Some("<img src=x onerror=alert(1)>".into()),
             trend_line: Some(XSS_SCRIPT.into()),
+            trend_note: Some(format!("{XSS_MD} down 5%")),
             currency: "GBP".into(),
             hero,
             picks: vec![spaced, quoted, data],
+            unavailable: Vec::new(),
+            prices_checked: "<b>now</b>".into(),
             refreshed_at: Some("<b>now</b>".into()),
             disclosure: Some(format!("{XSS_SCRIPT} {XSS_MD}")),
         }
@@ -538,7 +546,7 @@ mod tests {
         assert!(
             md.contains("**& Other Stories Satin ballet flats, ~~£120~~ £95 | & Other Stories**")
         );
-        assert!(md.contains("*Out of stock at Mango — last seen 2026-01-08*"));
+        assert!(md.contains("*Prices checked 10 Jan 2026.*"), "{md}");
         assert_eq!(short_price(&gbp(2_999)), "£29.99");
         assert_eq!(short_price(&gbp(129_900)), "£1,299");
         let yen = MoneyView::exact(Money::new(1200, Currency::from_code("JPY").unwrap()));
@@ -941,11 +949,52 @@ mod tests {
         assert_eq!(check_node(&ld, None, "$"), 1 + 6 * 5);
         assert_eq!(
             ld["itemListElement"][4]["item"]["offers"]["availability"],
-            "https://schema.org/OutOfStock"
+            "https://schema.org/InStock"
         );
         assert_eq!(
             ld["itemListElement"][0]["item"]["offers"]["price"],
             "550.00"
         );
+        // A sold-out hero says so, and its link only views it.
+        let mut sold_out = balletcore();
+        sold_out.hero.availability = "SoldOut".into();
+        let ld = json_ld(&sold_out);
+        assert_eq!(
+            ld["itemListElement"][0]["item"]["offers"]["availability"],
+            "https://schema.org/SoldOut"
+        );
+    }
+
+    #[test]
+    fn a_sold_out_hero_shows_sold_out_and_every_edit_says_when_prices_were_checked() {
+        let mut view = balletcore();
+        view.hero.availability = "SoldOut".into();
+        let md = markdown(&view);
+        assert!(md.contains("*Prices checked 10 Jan 2026.*"), "{md}");
+        assert!(md.contains("*Sold out*"), "{md}");
+        assert!(
+            md.contains("[View](https://go.example/click?id=p-miumiu-flats"),
+            "{md}"
+        );
+        let html = html(&view);
+        assert!(html.contains("<p class=\"pointe-edit__checked\">Prices checked 10 Jan 2026.</p>"));
+        assert!(
+            html.contains("<p class=\"pointe-edit__notice\">Sold out</p>"),
+            "{html}"
+        );
+        let json = json(&view);
+        assert_eq!(json["prices_checked"], "2026-01-10");
+        assert_eq!(json["picks"][0]["tier_label"], "High street");
+        assert_eq!(json["unavailable"][0]["status"], "out_of_stock");
+        // Tier badges read the label from tiers.toml, never the id.
+        assert!(
+            html.contains("pointe-edit__tier--high-street\">High street</span>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("pointe-edit__tier--premium\">Mid-range</span>"),
+            "{html}"
+        );
+        assert!(!html.contains(">high_street<"));
     }
 }

@@ -15,14 +15,25 @@ pub struct EditView {
     pub standfirst: Option<String>,
     /// Author, if any.
     pub author: Option<String>,
-    /// The trend line, e.g. "Search volume up 1,566% — Pinterest", if the edit has a trend.
+    /// The trend line printed under "Trending:", e.g. "Pinterest: search volume up 1,566%
+    /// (editor's figure)"; `None` when the edit cites no trend, or one that is not rising.
     pub trend_line: Option<String>,
+    /// A trend figure printed as a plain line, never under "Trending:": an editor's falling
+    /// figure ("Pinterest: down 12%").
+    pub trend_note: Option<String>,
     /// ISO 4217 currency every price is shown in.
     pub currency: String,
     /// The hero piece.
     pub hero: PickView,
-    /// The picks, in the editor's order.
+    /// The picks that can be bought now, in the editor's order.
     pub picks: Vec<PickView>,
+    /// The picks that cannot be bought now (out of stock, no buy link, no shop, a price too
+    /// old to be current, gone), with the reason: left out of the public renders until they
+    /// are refreshed or swapped.
+    pub unavailable: Vec<UnavailableView>,
+    /// When the prices shown were checked: the date the oldest of them was last seen in its
+    /// feed (`2026-12-02`); renderers print it as "Prices checked 2 Dec 2026".
+    pub prices_checked: String,
     /// When the edit was last refreshed against the feeds (RFC 3339).
     pub refreshed_at: Option<String>,
     /// The line telling readers that buying through the links may earn a commission: set when
@@ -53,12 +64,29 @@ pub struct PickView {
     /// The struck-through reference price when on sale: the regular price, or the lowest price
     /// of the 30 days before a reduction.
     pub was_price: Option<MoneyView>,
-    /// `high_street`, `premium` or `luxury`.
+    /// The tier's name, as `tiers.toml` gives it (`high_street`).
     pub tier: Option<String>,
+    /// The tier's label for readers, as `tiers.toml` gives it ("High street").
+    pub tier_label: Option<String>,
     /// schema.org availability: `InStock`, `OutOfStock`, `PreOrder`, `BackOrder`.
     pub availability: String,
     /// The blurb (empty for the hero unless the editor wrote one).
     pub blurb: String,
     /// A note for readers or editors when the offer is stale, gone or out of stock.
     pub notice: Option<String>,
+}
+
+/// A pick that cannot be bought now, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnavailableView {
+    /// Pointe's product id.
+    pub product_id: String,
+    /// Brand display name.
+    pub brand: Option<String>,
+    /// Product name.
+    pub name: String,
+    /// `out_of_stock`, `gone`, `stale`, `no_link`, `no_shop` or `no_price`.
+    pub status: String,
+    /// Why, for editors: "no http(s) buy link; no shop: its feed names no retailer".
+    pub reason: String,
 }

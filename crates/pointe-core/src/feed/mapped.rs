@@ -17,9 +17,16 @@
 //!
 //! [constants]                           # used when there is no column, or it is empty
 //! currency = "INR"
-//! retailer = "Myntra"
+//! retailer = "Myntra"                   # the shop; never a data vendor
 //! availability = "in_stock"
+//! link = "https://www.myntra.com/{Product_ID}"   # a link built from the row's columns
 //! ```
+//!
+//! A `link` constant is a template: each `{Column}` is replaced by that column's value,
+//! percent-encoded (so a value cannot change the host, add a query or break out of its path
+//! segment). It must be an http(s) URL whose scheme and host hold no placeholder, and every
+//! placeholder must name a column of the header (checked when the file is opened). A row whose
+//! placeholder column is empty gets no link.
 //!
 //! Rules for each row: the id, the title and the price are required; the price is read with
 //! [`parse_price`] in the row's currency (the `currency` column, else `--currency`, else the
@@ -217,6 +224,8 @@ struct ColumnsFile {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConstantsFile {
+    price: Option<String>,
+    link: Option<String>,
     currency: Option<String>,
     retailer: Option<String>,
     availability: Option<String>,
@@ -240,6 +249,10 @@ struct MappingFile {
 /// The constants of a mapping, checked.
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Constants {
+    /// A price for every row (a label file has none): read like a price cell.
+    price: Option<String>,
+    /// The link template.
+    link: Option<LinkTemplate>,
     currency: Option<Currency>,
     retailer: Option<String>,
     availability: Option<Availability>,
@@ -318,11 +331,22 @@ impl Mapping {
             columns.push((field, spec));
         }
         let has = |f: Field| columns.iter().any(|(g, _)| *g == f);
+        let price_constant = match file.constants.price.as_deref().map(str::trim) {
+            None => None,
+            Some("") => return Err(bad("[constants] price is empty".into())),
+            Some(p) => Some(p.to_string()),
+        };
         for (field, what) in [
             (Field::Id, "the column holding each row's item id"),
             (Field::Title, "the column holding the product's title"),
-            (Field::Price, "the column holding the price"),
+            (
+                Field::Price,
+                "the column holding the price (or a [constants] price)",
+            ),
         ] {
+            if field == Field::Price && price_constant.is_some() {
+                continue;
+            }
             if !has(field) {
                 return Err(bad(format!("[columns] needs `{}`: {what}", field.name())));
             }
@@ -335,6 +359,11 @@ impl Mapping {
         }
 
         let k = file.constants;
+        let link = k
+            .link
+            .as_deref()
+            .map(|t| LinkTemplate::parse(t).map_err(|m| bad(format!("[constants] link: {m}"))))
+            .transpose()?;
         let text_constant = |v: Option<String>| v.and_then(|s| clean(&s));
         let currency = match k.currency.as_deref().map(str::trim) {
             None => None,
@@ -353,6 +382,14 @@ impl Mapping {
                 ))
             })?),
         };
+        if let Some(price) = &price_constant
+            && let Err(e) = parse_price(price, currency)
+        {
+            return Err(bad(format!(
+                "[constants] price {price:?}: {}",
+                money_reason(&e)
+            )));
+        }
         if !has(Field::Availability) && availability.is_none() {
             return Err(bad(
                 "no availability: give [columns] availability or [constants] availability (e.g. \"in_stock\")"
@@ -371,6 +408,8 @@ impl Mapping {
             group_rows_by,
             columns,
             constants: Constants {
+                price: price_constant,
+                link,
                 currency,
                 retailer: text_constant(k.retailer),
                 availability,
@@ -398,6 +437,11 @@ impl Mapping {
         self.constants.retailer.as_deref()
     }
 
+    /// The link template of `[constants] link`, as written, if any.
+    pub fn link_template(&self) -> Option<&str> {
+        self.constants.link.as_ref().map(|t| t.text.as_str())
+    }
+
     /// The column whose equal values make one item, when rows are grouped.
     pub fn group_rows_by(&self) -> Option<&str> {
         self.group_rows_by.as_deref()
@@ -418,6 +462,8 @@ struct Bound {
 pub(crate) struct MappedRows {
     table: Delimited,
     fields: Vec<(Field, Bound)>,
+    /// The link template with its placeholders bound to header columns.
+    link: Option<Vec<BoundPart>>,
     group: Option<Bound>,
     constants: Constants,
     currency: Option<Currency>,
@@ -487,6 +533,17 @@ impl MappedRows {
                 },
             ));
         }
+        let mut link = Vec::new();
+        if let Some(template) = &mapping.constants.link {
+            for part in &template.parts {
+                link.push(match part {
+                    TemplatePart::Text(t) => BoundPart::Text(t.clone()),
+                    TemplatePart::Column(c) => {
+                        BoundPart::Cell(find(c).ok_or_else(|| missing("the link template", c))?.0)
+                    }
+                });
+            }
+        }
         let group = match &mapping.group_rows_by {
             None => None,
             Some(column) => {
@@ -502,6 +559,7 @@ impl MappedRows {
         Ok(MappedRows {
             table,
             fields,
+            link: (!link.is_empty()).then_some(link),
             groups: group.as_ref().map(|_| Groups::default()),
             group,
             currency: currency.or(mapping.constants.currency),
@@ -530,6 +588,7 @@ impl MappedRows {
                 let row = Row {
                     cells: &cells,
                     fields: &self.fields,
+                    link: self.link.as_deref(),
                 };
                 let key = match &self.group {
                     None => None,
@@ -674,6 +733,7 @@ type RowRead = std::result::Result<(Option<String>, Item), FeedRow>;
 struct Row<'a> {
     cells: &'a [&'a str],
     fields: &'a [(Field, Bound)],
+    link: Option<&'a [BoundPart]>,
 }
 
 impl Row<'_> {
@@ -723,11 +783,116 @@ impl Row<'_> {
         self.bound(field).and_then(|b| self.value(b))
     }
 
+    /// The link the template builds from this row, or `None` when a placeholder's cell is
+    /// empty. Values are trimmed and percent-encoded: only letters, digits and `-._~` stay.
+    fn templated_link(&self) -> Option<String> {
+        let mut out = String::new();
+        for part in self.link? {
+            match part {
+                BoundPart::Text(t) => out.push_str(t),
+                BoundPart::Cell(i) => {
+                    let value = self.cells.get(*i).map(|c| c.trim()).unwrap_or("");
+                    if value.is_empty() {
+                        return None;
+                    }
+                    out.extend(percent_encoding::utf8_percent_encode(value, URL_VALUE));
+                }
+            }
+        }
+        Some(out)
+    }
+
     /// Every value of a list field's column.
     fn list(&self, field: Field) -> Vec<String> {
         self.bound(field)
             .map(|b| self.values(b, field == Field::Image))
             .unwrap_or_default()
+    }
+}
+
+/// What a template value keeps as it is: letters, digits and `-._~` (RFC 3986 unreserved).
+const URL_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A link built from a row's columns: `https://www.myntra.com/{Product_ID}`.
+#[derive(Debug, Clone, PartialEq)]
+struct LinkTemplate {
+    text: String,
+    parts: Vec<TemplatePart>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum TemplatePart {
+    Text(String),
+    Column(String),
+}
+
+/// A template part with its column found in the header.
+#[derive(Debug, Clone, PartialEq)]
+enum BoundPart {
+    Text(String),
+    Cell(usize),
+}
+
+impl LinkTemplate {
+    /// Reads and checks a template: balanced `{Column}` placeholders, an http(s) URL with a
+    /// host, and no placeholder before the path (so no row can choose where the link goes).
+    fn parse(text: &str) -> std::result::Result<LinkTemplate, String> {
+        let text = text.trim();
+        let mut parts = Vec::new();
+        let mut rest = text;
+        while let Some(open) = rest.find(['{', '}']) {
+            if rest[open..].starts_with('}') {
+                return Err(format!("{text:?} has a '}}' with no '{{' before it"));
+            }
+            let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+                return Err(format!("{text:?} has a '{{' that is never closed"));
+            };
+            let column = rest[open + 1..close].trim();
+            if column.is_empty() || column.contains('{') {
+                return Err(format!(
+                    "{text:?}: each {{…}} must name one column, as in {{Product_ID}}"
+                ));
+            }
+            if open > 0 {
+                parts.push(TemplatePart::Text(rest[..open].to_string()));
+            }
+            parts.push(TemplatePart::Column(column.to_string()));
+            rest = &rest[close + 1..];
+        }
+        if !rest.is_empty() {
+            parts.push(TemplatePart::Text(rest.to_string()));
+        }
+        if !parts.iter().any(|p| matches!(p, TemplatePart::Column(_))) {
+            return Err(format!(
+                "{text:?} names no column: a link template needs a placeholder such as {{Product_ID}}"
+            ));
+        }
+        let fixed = match parts.first() {
+            Some(TemplatePart::Text(t)) => t.as_str(),
+            _ => "",
+        };
+        let fixed_url = url::Url::parse(fixed).ok();
+        let web = fixed_url
+            .as_ref()
+            .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+        // The fixed start must reach past the host into the path: "https://shop.example/".
+        let past_host = fixed
+            .split_once("://")
+            .is_some_and(|(_, after)| after.contains('/'));
+        if !web || !past_host {
+            return Err(format!(
+                "{text:?} must start with an http(s) URL up to its path (\"https://shop.example/…\") \
+                 before the first placeholder"
+            ));
+        }
+        Ok(LinkTemplate {
+            text: text.to_string(),
+            parts,
+        })
     }
 }
 
@@ -953,7 +1118,9 @@ fn read_row(
     let prices = record::gmc_prices(
         &mut check,
         &price_name,
-        row.get(Field::Price).as_deref(),
+        row.get(Field::Price)
+            .or_else(|| constants.price.clone())
+            .as_deref(),
         &sale_name,
         row.get(Field::SalePrice).as_deref(),
         currency,
@@ -1023,6 +1190,7 @@ fn read_row(
         .unwrap_or_default()
         .into_iter()
         .next()
+        .or_else(|| row.templated_link())
         .and_then(|url| check.url(&link_name, Some(&url)));
     let image_name = row.name(Field::Image);
     let images: Vec<String> = row
@@ -1229,6 +1397,66 @@ availability = \"in_stock\"
         let mules = recs[2];
         assert!(mules.observations.is_empty());
         assert_eq!(mules.price, usd(2500));
+    }
+
+    #[test]
+    fn a_constant_price_and_a_link_built_from_columns() {
+        let mapping = "[columns]\nid = \"id\"\ntitle = \"name\"\n\
+                       [constants]\nprice = \"2\"\ncurrency = \"INR\"\navailability = \"in_stock\"\n\
+                       retailer = \"Myntra\"\n\
+                       link = \"https://www.myntra.com/{id}?ref={ name }\"\n";
+        let text = "id,name\n1001,Turtle Check Shirt\n10/../x,a&b=c#d\n,No id\n1003,\n";
+        let mut reader = open_text(text, mapping).unwrap();
+        let all: Vec<FeedRow> = reader.by_ref().map(Result::unwrap).collect();
+        let recs = records(&all);
+        assert_eq!(recs[0].price, money(200, "INR"), "the constant price");
+        assert_eq!(
+            recs[0].link.as_deref(),
+            Some("https://www.myntra.com/1001?ref=Turtle%20Check%20Shirt")
+        );
+        // Values are percent-encoded: no path, query or fragment can be smuggled in.
+        assert_eq!(
+            recs[1].link.as_deref(),
+            Some("https://www.myntra.com/10%2F..%2Fx?ref=a%26b%3Dc%23d")
+        );
+        assert_eq!(rejected(&all).len(), 2, "no id; no title: {all:#?}");
+    }
+
+    #[test]
+    fn bad_link_templates_and_price_constants_are_refused() {
+        let base = "[columns]\nid = \"id\"\ntitle = \"name\"\nprice = \"p\"\n\
+                    [constants]\navailability = \"in_stock\"\ncurrency = \"GBP\"\n";
+        let err = |extra: &str| {
+            Mapping::parse(&format!("{base}{extra}"), "m.toml")
+                .unwrap_err()
+                .to_string()
+        };
+        for (template, expected) in [
+            ("javascript:alert({id})", "http(s) URL"),
+            ("https://{id}.example/", "http(s) URL"),
+            ("https://shop.example{id}", "http(s) URL"),
+            ("{id}", "http(s) URL"),
+            ("https://shop.example/{id", "never closed"),
+            ("https://shop.example/id}", "no '{'"),
+            ("https://shop.example/{}", "name one column"),
+            ("https://shop.example/p", "names no column"),
+        ] {
+            let e = err(&format!("link = {template:?}\n"));
+            assert!(
+                e.contains("m.toml") && e.contains("[constants] link"),
+                "{e}"
+            );
+            assert!(e.contains(expected), "{template}: {e}");
+        }
+        let e = err("price = \"twelve\"\n");
+        assert!(e.contains("[constants] price"), "{e}");
+        // A placeholder must name a column of the header.
+        let mapping = format!("{base}link = \"https://shop.example/{{sku}}\"\n");
+        let e = open_text("id,name,p\n1,a,3\n", &mapping)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("sku") && e.contains("link template"), "{e}");
     }
 
     #[test]

@@ -974,7 +974,12 @@ pub struct Ranked {
     pub scale_group: String,
     /// What the series measures.
     pub metric: String,
-    /// The ranking key: [`Analysis::momentum`].
+    /// Whether the Mann–Kendall test over the window is significantly upward (p < 0.05, S > 0):
+    /// such series rank first.
+    pub significant_rise: bool,
+    /// The Mann–Kendall p-value (two-sided), as in `mann_kendall`.
+    pub p_value: f64,
+    /// The ranking key within each of the two groups: [`Analysis::momentum`].
     pub momentum: f64,
     /// The Theil–Sen slope, in fractions of the peak per period.
     pub theil_sen_slope: f64,
@@ -1022,16 +1027,21 @@ impl Ranked {
     }
 }
 
-/// Ranks analysed series by momentum, highest first.
+/// Ranks analysed series: those whose Mann–Kendall test is significantly upward (p < 0.05)
+/// first, by momentum, highest first; then every other series, by momentum.
 ///
-/// Momentum is scale-free (a slope relative to the series' own level), so series of different
-/// scale groups rank against each other without their raw levels ever being compared. Ties go to
-/// the larger Mann–Kendall Z, then to the key in alphabetical order.
+/// A large momentum from a near-dormant series (a few points off zero) whose test is not
+/// significant never ranks above a series that is significantly rising. Momentum is scale-free
+/// (a slope relative to the series' own level), so series of different scale groups rank
+/// against each other without their raw levels ever being compared. Ties go to the larger
+/// Mann–Kendall Z, then to the key in alphabetical order.
 pub fn rank_by_momentum(items: &[(Series, Analysis)]) -> Vec<Ranked> {
     let mut order: Vec<&(Series, Analysis)> = items.iter().collect();
     order.sort_by(|(sa, a), (sb, b)| {
-        b.momentum
-            .total_cmp(&a.momentum)
+        b.mann_kendall
+            .rising()
+            .cmp(&a.mann_kendall.rising())
+            .then(b.momentum.total_cmp(&a.momentum))
             .then(b.mann_kendall.z.total_cmp(&a.mann_kendall.z))
             .then(sa.key.cmp(&sb.key))
     });
@@ -1046,6 +1056,8 @@ pub fn rank_by_momentum(items: &[(Series, Analysis)]) -> Vec<Ranked> {
             region: series.region.clone(),
             scale_group: series.scale_group.clone(),
             metric: series.metric.clone(),
+            significant_rise: analysis.mann_kendall.rising(),
+            p_value: analysis.mann_kendall.p_value,
             momentum: analysis.momentum,
             theil_sen_slope: analysis.theil_sen_slope,
             window_median: analysis.window_median,

@@ -368,7 +368,10 @@ fn long_weekly_file_ranked_by_momentum_over_the_last_12_weeks() {
         );
         assert_eq!(r.at, Some(date(2025, 8, 5)));
     }
-    assert!(ranked.windows(2).all(|w| w[0].momentum >= w[1].momentum));
+    assert!(
+        ranked_in_groups(&ranked),
+        "significant rises first, each group by momentum"
+    );
     eprintln!("top 10 of 36 terms by momentum, 12 weeks to 2025-08-05:");
     for r in ranked.iter().take(10) {
         let s = &items.iter().find(|(s, _)| s.term == r.term).unwrap().0;
@@ -1018,4 +1021,83 @@ fn theil_sen_on_equal_times_is_zero_not_a_hang() {
     let y: Vec<f64> = (0..500).map(f64::from).collect();
     assert_eq!(theil_sen_slope(&t, &y), 0.0);
     assert_eq!(theil_sen_slope(&t[..50], &y[..50]), 0.0);
+}
+
+/// Whether a ranking puts every significantly rising series first, and orders each group by
+/// momentum.
+fn ranked_in_groups(ranked: &[Ranked]) -> bool {
+    let rising = ranked.iter().take_while(|r| r.significant_rise).count();
+    ranked[rising..].iter().all(|r| !r.significant_rise)
+        && ranked[..rising]
+            .windows(2)
+            .all(|w| w[0].momentum >= w[1].momentum)
+        && ranked[rising..]
+            .windows(2)
+            .all(|w| w[0].momentum >= w[1].momentum)
+}
+
+#[test]
+fn a_near_dormant_series_never_outranks_a_significant_rise() {
+    // Zeros, then a blip: a huge momentum from a tiny base, but no significant trend.
+    let mut blip = vec![0.0; 23];
+    blip.push(4.0);
+    let mut dormant = monthly(&blip);
+    dormant.term = "blip".into();
+    dormant.key = "blip".into();
+    // A steady climb.
+    let climb: Vec<f64> = (0..24).map(|i| 40.0 + f64::from(i) * 2.0).collect();
+    let mut rising = monthly(&climb);
+    rising.term = "climb".into();
+    rising.key = "climb".into();
+    let items: Vec<(Series, Analysis)> = [dormant, rising]
+        .into_iter()
+        .map(|s| {
+            let a = analyse(&s, &AnalysisOptions::default());
+            (s, a)
+        })
+        .collect();
+    let (blip_a, climb_a) = (&items[0].1, &items[1].1);
+    assert!(!blip_a.mann_kendall.rising(), "{:?}", blip_a.mann_kendall);
+    assert!(climb_a.mann_kendall.rising(), "{:?}", climb_a.mann_kendall);
+    let ranked = rank_by_momentum(&items);
+    assert_eq!(ranked[0].term, "climb");
+    assert!(ranked[0].significant_rise && !ranked[1].significant_rise);
+    assert_eq!(ranked[1].p_value, blip_a.mann_kendall.p_value);
+    assert!(ranked_in_groups(&ranked));
+}
+
+#[test]
+fn e_girl_in_the_monthly_exports_ranks_below_every_significant_rise() {
+    let Some(dir) = shared("google-trends-monthly") else {
+        return;
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let all: Vec<Series> = files.iter().flat_map(|f| read(f).series).collect();
+    assert_eq!(all.len(), 15);
+    let analyses = analyse_many(&all, &AnalysisOptions::default());
+    let items: Vec<(Series, Analysis)> = all.into_iter().zip(analyses).collect();
+    let ranked = rank_by_momentum(&items);
+    assert!(ranked_in_groups(&ranked));
+    let e_girl = ranked
+        .iter()
+        .find(|r| r.key.replace(['-', ' ', '_'], "") == "egirl")
+        .expect("the e-girl series");
+    assert!(!e_girl.significant_rise);
+    assert!(e_girl.p_value >= 0.05, "{}", e_girl.p_value);
+    let rises: Vec<&Ranked> = ranked.iter().filter(|r| r.significant_rise).collect();
+    for r in &rises {
+        assert!(r.rank < e_girl.rank, "{} ({}) above e-girl", r.term, r.rank);
+    }
+    eprintln!(
+        "e-girl: rank {} of {}, momentum {:+.1}, p = {:.3}; {} significant rises above it",
+        e_girl.rank,
+        ranked.len(),
+        e_girl.momentum,
+        e_girl.p_value,
+        rises.len()
+    );
 }

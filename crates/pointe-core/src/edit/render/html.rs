@@ -9,7 +9,7 @@
 use serde_json::Value;
 use url::Url;
 
-use super::{Card, TierBadge, clean, json_ld, refreshed_date};
+use super::{Card, clean, json_ld, reader_date};
 use crate::edit::view::EditView;
 
 /// The widget's stylesheet. Every rule is scoped under `.pointe-edit` and every class is
@@ -20,7 +20,7 @@ const STYLE: &str = "\
 .pointe-edit__head{margin:0 0 24px}\n\
 .pointe-edit__title{font-family:var(--pe-serif);font-size:2rem;line-height:1.15;font-weight:400;margin:0 0 8px}\n\
 .pointe-edit__standfirst{font-size:1.15rem;margin:0 0 10px}\n\
-.pointe-edit__byline,.pointe-edit__trend,.pointe-edit__disclosure,.pointe-edit__foot{font-family:var(--pe-sans);font-size:.8rem;color:var(--pe-muted);letter-spacing:.02em;margin:0 0 4px}\n\
+.pointe-edit__byline,.pointe-edit__trend,.pointe-edit__trend-note,.pointe-edit__checked,.pointe-edit__disclosure,.pointe-edit__foot{font-family:var(--pe-sans);font-size:.8rem;color:var(--pe-muted);letter-spacing:.02em;margin:0 0 4px}\n\
 .pointe-edit__trend{color:var(--pe-accent);font-weight:600;text-transform:uppercase}\n\
 .pointe-edit__hero{display:flex;flex-wrap:wrap;gap:20px;margin:0 0 28px;padding:0 0 28px;border-bottom:1px solid var(--pe-line)}\n\
 .pointe-edit__hero>.pointe-edit__media{flex:1 1 260px;max-width:380px}\n\
@@ -77,6 +77,14 @@ pub(super) fn render(view: &EditView) -> String {
         w.text(&trend);
         w.markup("</p>\n");
     }
+    if let Some(note) = present(view.trend_note.as_deref()) {
+        w.markup("<p class=\"pointe-edit__trend-note\">");
+        w.text(&note);
+        w.markup("</p>\n");
+    }
+    w.markup("<p class=\"pointe-edit__checked\">Prices checked ");
+    w.text(&reader_date(&view.prices_checked));
+    w.markup(".</p>\n");
     if let Some(disclosure) = present(view.disclosure.as_deref()) {
         w.markup("<p class=\"pointe-edit__disclosure\">");
         w.text(&disclosure);
@@ -93,11 +101,6 @@ pub(super) fn render(view: &EditView) -> String {
             w.markup("</article></li>\n");
         }
         w.markup("</ul>\n");
-    }
-    if let Some(refreshed) = present(view.refreshed_at.as_deref()) {
-        w.markup("<p class=\"pointe-edit__foot\">Prices checked ");
-        w.text(&refreshed_date(&refreshed));
-        w.markup(".</p>\n");
     }
     w.json_ld(&json_ld::item_list(view));
     w.markup("</section>\n");
@@ -119,20 +122,19 @@ fn card(w: &mut Writer, card: &Card, hero: bool) {
         });
     }
     w.markup("</div>\n<div class=\"pointe-edit__body\">\n");
-    match &card.tier {
-        Some(TierBadge::Known { modifier, label }) => {
-            w.markup("<span class=\"pointe-edit__tier pointe-edit__tier--");
-            w.markup(modifier);
-            w.markup("\">");
-            w.markup(label);
-            w.markup("</span>\n");
-        }
-        Some(TierBadge::Other(label)) => {
-            w.markup("<span class=\"pointe-edit__tier\">");
-            w.text(label);
-            w.markup("</span>\n");
-        }
-        None => {}
+    if let Some(tier) = &card.tier {
+        w.markup("<span");
+        w.attr(
+            "class",
+            &if tier.modifier.is_empty() {
+                "pointe-edit__tier".to_string()
+            } else {
+                format!("pointe-edit__tier pointe-edit__tier--{}", tier.modifier)
+            },
+        );
+        w.markup(">");
+        w.text(&tier.label);
+        w.markup("</span>\n");
     }
     if let Some(brand) = &card.brand {
         w.markup("<p class=\"pointe-edit__brand\">");

@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use super::{Card, clean, refreshed_date};
+use super::{Card, clean, reader_date};
 use crate::edit::view::EditView;
 
 pub(super) fn render(view: &EditView) -> String {
@@ -19,17 +19,21 @@ pub(super) fn render(view: &EditView) -> String {
     if let Some(trend) = present(view.trend_line.as_deref()) {
         paragraph(&mut out, &format!("**Trending:** {}", inline(&trend)));
     }
+    if let Some(note) = present(view.trend_note.as_deref()) {
+        paragraph(&mut out, &block(&note));
+    }
+    paragraph(
+        &mut out,
+        &format!(
+            "*Prices checked {}.*",
+            inline(&reader_date(&view.prices_checked))
+        ),
+    );
     if let Some(disclosure) = present(view.disclosure.as_deref()) {
         paragraph(&mut out, &format!("*{}*", inline(&disclosure)));
     }
     for pick in std::iter::once(&view.hero).chain(&view.picks) {
         piece(&mut out, &Card::new(pick));
-    }
-    if let Some(refreshed) = present(view.refreshed_at.as_deref()) {
-        paragraph(
-            &mut out,
-            &format!("*Prices checked {}.*", inline(&refreshed_date(&refreshed))),
-        );
     }
     out.truncate(out.trim_end().len());
     out.push('\n');
