@@ -1,5 +1,6 @@
-//! The extractor: one Aho-Corasick automaton over every phrase of the taxonomy, and the rules
-//! that turn its matches into one product's attributes.
+//! The extractor: Aho-Corasick automata over every phrase of the taxonomy (one for the general
+//! dimensions, one for the family attributes, so that "leather strap" is both leather and a
+//! watch's leather strap), and the rules that turn their matches into one product's attributes.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -7,7 +8,9 @@ use std::collections::{BTreeMap, HashMap};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::normalize::{Folded, LENGTH_UNITS, TokenKind, fold_into, pattern_of, phrase_words};
-use super::taxonomy::{DIMENSIONS, HEEL_CLASSES, Taxonomy};
+use super::taxonomy::{
+    CASE_SIZE_CLASSES, DIAL_COLOUR, DIMENSIONS, GENERAL_DIMENSIONS, HEEL_CLASSES, Taxonomy,
+};
 use super::{Attributes, Evidence, Extracted, Market, ProductText};
 
 /// Index of the category dimension in [`DIMENSIONS`].
@@ -18,6 +21,14 @@ const HEEL: usize = 2;
 const MATERIAL: usize = 3;
 /// Index of the colour dimension.
 const COLOUR: usize = 6;
+/// Index of the pattern dimension.
+const PATTERN: usize = 7;
+/// Words around a diameter that make it a watch case's ("42 mm case", "38mm dial").
+const CASE_WORDS: &[&str] = &["case", "dial", "watch", "diameter"];
+/// How many words around a diameter may hold a case word.
+const CASE_CONTEXT_WORDS: usize = 3;
+/// Diameters outside this range (mm) are not watch cases.
+const CASE_MM_RANGE: (f32, f32) = (15.0, 60.0);
 /// Words after which a title names accessories, not the product ("Dress with Belt").
 const TITLE_WITH: &[&str] = &["with", "featuring", "incl", "including"];
 /// Words that carry a negation on to the next value ("without straps or buckles").
@@ -110,6 +121,16 @@ struct Mention {
     pattern: usize,
     span: Span,
     negated: bool,
+    /// A dial word follows ("white dial"): the colour or pattern is the dial's.
+    dial: bool,
+}
+
+/// One automaton over the phrases of some dimensions, with each of its patterns' index in the
+/// extractor's pattern tables.
+#[derive(Debug, Clone)]
+struct Pass {
+    automaton: AhoCorasick,
+    patterns: Vec<usize>,
 }
 
 /// A heel height found in the text.
@@ -133,9 +154,9 @@ impl Resolved {
         self.evidence.clear();
     }
 
-    /// Adds a value (if new) and one piece of evidence for it (if new).
+    /// Adds a value to a dimension (if new there) and one piece of evidence for it (if new).
     fn add(&mut self, value: usize, dim: usize, span: Span) {
-        let slot = match self.slots.iter().position(|&(v, _)| v == value) {
+        let slot = match self.slots.iter().position(|&s| s == (value, dim)) {
             Some(slot) => slot,
             None => {
                 self.slots.push((value, dim));
@@ -155,8 +176,7 @@ impl Resolved {
         self.slots.iter().any(|s| s.1 == dim)
     }
 
-    fn first_evidence(&self, value: usize) -> Option<Span> {
-        let slot = self.slots.iter().position(|&(v, _)| v == value)?;
+    fn first_evidence(&self, slot: usize) -> Option<Span> {
         self.evidence.iter().find(|e| e.0 == slot).map(|e| e.1)
     }
 }
@@ -181,7 +201,8 @@ thread_local! {
 pub struct Extractor {
     taxonomy: Taxonomy,
     version: String,
-    automaton: AhoCorasick,
+    /// The general dimensions' pass, then the family attributes' pass.
+    passes: [Pass; 2],
     /// Per pattern: what it stands for (empty for noise phrases).
     targets: Vec<Vec<Target>>,
     /// Per pattern: how many words it has.
@@ -196,6 +217,15 @@ pub struct Extractor {
     heeled: Vec<(usize, Vec<usize>, usize)>,
     /// Positions of the heel values flat, kitten, mid and high.
     heel_class: [usize; 4],
+    /// Positions of the case sizes small, medium and large, with the small and medium
+    /// maxima (mm), when the taxonomy classifies diameters.
+    case_class: Option<([usize; 3], f32, f32)>,
+    /// The words that make a colour or pattern before them the dial's.
+    dial_words: Vec<Vec<String>>,
+    /// Per dimension: the positions of the categories it applies to (empty: every product).
+    applies: Vec<Vec<usize>>,
+    /// Index of the dial colour dimension in [`DIMENSIONS`].
+    dial_dim: usize,
     flat_below_cm: f32,
     kitten_max_cm: f32,
     mid_max_cm: f32,
@@ -205,41 +235,44 @@ impl Extractor {
     /// Compiles `taxonomy` into an extractor.
     pub fn new(taxonomy: &Taxonomy) -> Extractor {
         let values = taxonomy.all();
-        let mut patterns: Vec<String> = Vec::new();
+        let mut patterns: [Vec<String>; 2] = [Vec::new(), Vec::new()];
+        let mut globals: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
         let mut pattern_words = Vec::new();
         let mut phrases = Vec::new();
         let mut targets: Vec<Vec<Target>> = Vec::new();
-        let mut ids: HashMap<String, usize> = HashMap::new();
-        let mut add = |phrase: &str, target: Option<Target>, plural: bool| -> Vec<usize> {
-            // Phrases were checked when the taxonomy was read.
-            let Ok(words) = phrase_words(phrase) else {
-                return Vec::new();
-            };
-            let mut forms = vec![words.clone()];
-            if plural && let Some(p) = words.last().and_then(|w| plural_of(w)) {
-                let mut w = words;
-                *w.last_mut().expect("phrases have words") = p;
-                forms.push(w);
-            }
-            let mut out = Vec::new();
-            for form in forms {
-                let pattern = pattern_of(&form);
-                let id = *ids.entry(pattern.clone()).or_insert_with(|| {
-                    patterns.push(pattern);
-                    pattern_words.push(form.len());
-                    phrases.push(form.join(" "));
-                    targets.push(Vec::new());
-                    targets.len() - 1
-                });
-                if let Some(t) = target
-                    && !targets[id].contains(&t)
-                {
-                    targets[id].push(t);
+        let mut ids: HashMap<(usize, String), usize> = HashMap::new();
+        let mut add =
+            |pass: usize, phrase: &str, target: Option<Target>, plural: bool| -> Vec<usize> {
+                // Phrases were checked when the taxonomy was read.
+                let Ok(words) = phrase_words(phrase) else {
+                    return Vec::new();
+                };
+                let mut forms = vec![words.clone()];
+                if plural && let Some(p) = words.last().and_then(|w| plural_of(w)) {
+                    let mut w = words;
+                    *w.last_mut().expect("phrases have words") = p;
+                    forms.push(w);
                 }
-                out.push(id);
-            }
-            out
-        };
+                let mut out = Vec::new();
+                for form in forms {
+                    let pattern = pattern_of(&form);
+                    let id = *ids.entry((pass, pattern.clone())).or_insert_with(|| {
+                        patterns[pass].push(pattern);
+                        globals[pass].push(targets.len());
+                        pattern_words.push(form.len());
+                        phrases.push(form.join(" "));
+                        targets.push(Vec::new());
+                        targets.len() - 1
+                    });
+                    if let Some(t) = target
+                        && !targets[id].contains(&t)
+                    {
+                        targets[id].push(t);
+                    }
+                    out.push(id);
+                }
+                out
+            };
 
         for (i, v) in values.iter().enumerate() {
             let target = |market, negation| {
@@ -249,43 +282,64 @@ impl Extractor {
                     negation,
                 })
             };
-            add(&v.label, target(None, false), true);
+            let dim = DIMENSIONS
+                .iter()
+                .position(|d| *d == v.dimension)
+                .unwrap_or(0);
+            let pass = usize::from(dim >= GENERAL_DIMENSIONS);
+            add(pass, &v.label, target(None, false), true);
             for s in &v.synonyms {
-                add(s, target(None, false), true);
+                add(pass, s, target(None, false), true);
             }
             for s in &v.uk {
-                add(s, target(Some(Market::Uk), false), true);
+                add(pass, s, target(Some(Market::Uk), false), true);
             }
             for s in &v.us {
-                add(s, target(Some(Market::Us), false), true);
+                add(pass, s, target(Some(Market::Us), false), true);
             }
             for s in &v.negations {
-                add(s, target(None, true), false);
+                add(pass, s, target(None, true), false);
             }
         }
         let rules = taxonomy.rules();
-        for phrase in &rules.noise {
-            add(phrase, None, false);
-        }
+        // A noise phrase means nothing even when it is also some value's phrase or plural
+        // ("linens" of "Linens & Bedding" is not the plural of linen).
+        let noise: Vec<usize> = rules
+            .noise
+            .iter()
+            .flat_map(|phrase| add(0, phrase, None, false))
+            .collect();
         let heeled = rules
             .heeled
             .iter()
             .filter_map(|r| {
                 let from = taxonomy.position("category", &r.category)?;
                 let to = taxonomy.position("category", &r.becomes)?;
-                let pats = r.phrases.iter().flat_map(|p| add(p, None, false)).collect();
+                let pats = r
+                    .phrases
+                    .iter()
+                    .flat_map(|p| add(0, p, None, false))
+                    .collect();
                 Some((from, pats, to))
             })
             .collect();
+        for id in noise {
+            targets[id].clear();
+        }
 
         // Every pattern starts with a space, so a prefilter would only find spaces; a DFA (a
         // few megabytes for the bundled taxonomy) scans fastest.
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::DFA))
-            .prefilter(false)
-            .build(&patterns)
-            .expect("taxonomy phrases compile into an automaton");
+        let build = |patterns: &[String], globals: Vec<usize>| Pass {
+            automaton: AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(AhoCorasickKind::DFA))
+                .prefilter(false)
+                .build(patterns)
+                .expect("taxonomy phrases compile into an automaton"),
+            patterns: globals,
+        };
+        let [general, family] = globals;
+        let passes = [build(&patterns[0], general), build(&patterns[1], family)];
 
         let info = values
             .iter()
@@ -315,9 +369,34 @@ impl Extractor {
             list.iter().filter_map(|p| phrase_words(p).ok()).collect()
         };
         let heel_class = HEEL_CLASSES.map(|c| taxonomy.position("heel", c).unwrap_or(usize::MAX));
+        let case_class = match (rules.case_small_max_mm, rules.case_medium_max_mm) {
+            (Some(small), Some(medium)) => Some((
+                CASE_SIZE_CLASSES.map(|c| taxonomy.position("case_size", c).unwrap_or(usize::MAX)),
+                small,
+                medium,
+            )),
+            _ => None,
+        };
+        let applies = DIMENSIONS
+            .iter()
+            .map(|d| {
+                taxonomy
+                    .applies_to(d)
+                    .iter()
+                    .filter_map(|c| taxonomy.position("category", c))
+                    .collect()
+            })
+            .collect();
         Extractor {
             version: taxonomy.version(),
-            automaton,
+            passes,
+            case_class,
+            dial_words: words_of(&rules.dial_words),
+            applies,
+            dial_dim: DIMENSIONS
+                .iter()
+                .position(|d| *d == DIAL_COLOUR)
+                .unwrap_or(COLOUR),
             targets,
             pattern_words,
             phrases,
@@ -377,6 +456,7 @@ impl Extractor {
                 .retain(|t| matches!(t.kind, TokenKind::Word | TokenKind::Number));
         }
         let mut height = None;
+        let mut case = None;
         let mut title_with = usize::MAX;
         let mut fields: Vec<(Field, u32, &str)> = Vec::new();
         for (i, c) in text.colours.iter().enumerate() {
@@ -403,9 +483,13 @@ impl Extractor {
             if height.is_none() {
                 height = self.find_height(folded, field, sub);
             }
+            if case.is_none() {
+                case = self.find_case(folded, field, sub);
+            }
         }
         resolved.clear();
         self.resolve(mentions, height, title_with, resolved);
+        self.classify_case(mentions, case, resolved);
         let attributes = self.attributes(text, resolved, height);
         // One huge field should not keep a huge buffer alive in every thread.
         if folded.text.capacity() > SCRATCH_KEEP_BYTES {
@@ -424,11 +508,29 @@ impl Extractor {
         market: Market,
         out: &mut Vec<Mention>,
     ) {
+        let first_new = out.len();
+        for pass in &self.passes {
+            self.scan_pass(pass, field, sub, folded, brand, market, out);
+        }
+        self.drop_detail_materials(&mut out[first_new..]);
+    }
+
+    /// Finds the phrases of one pass in one folded field and appends their mentions.
+    #[allow(clippy::too_many_arguments)]
+    fn scan_pass(
+        &self,
+        pass: &Pass,
+        field: Field,
+        sub: u32,
+        folded: &Folded,
+        brand: &Folded,
+        market: Market,
+        out: &mut Vec<Mention>,
+    ) {
         let mut last_end: Option<usize> = None;
         let mut negated_end: Option<usize> = None;
-        let first_new = out.len();
-        for m in self.automaton.find_iter(&folded.text) {
-            let pattern = m.pattern().as_usize();
+        for m in pass.automaton.find_iter(&folded.text) {
+            let pattern = pass.patterns[m.pattern().as_usize()];
             let Some(first) = folded.token_starting_at(m.start() + 1) else {
                 continue;
             };
@@ -456,6 +558,7 @@ impl Extractor {
                 start: folded.tokens[first].orig.start as u32,
                 end: folded.tokens[last].orig.end as u32,
             };
+            let dial = self.dial_follows(folded, last);
             let mut any = false;
             for t in targets
                 .iter()
@@ -468,6 +571,7 @@ impl Extractor {
                     pattern,
                     span,
                     negated: negated || t.negation,
+                    dial,
                 });
             }
             if any {
@@ -475,7 +579,18 @@ impl Extractor {
                 last_end = Some(last);
             }
         }
-        self.drop_detail_materials(&mut out[first_new..]);
+    }
+
+    /// Whether a dial word comes right after token `last` ("white dial").
+    fn dial_follows(&self, folded: &Folded, last: usize) -> bool {
+        self.dial_words.iter().any(|n| {
+            last + n.len() < folded.tokens.len()
+                && n.iter().enumerate().all(|(k, w)| {
+                    let i = last + 1 + k;
+                    folded.tokens[i].kind == TokenKind::Word
+                        && (folded.word(i) == w || folded.word(i).strip_suffix('s') == Some(w))
+                })
+        })
     }
 
     /// A material right before a detail that ends the phrase describes the detail, not the
@@ -550,45 +665,53 @@ impl Extractor {
 
     /// The first heel height of a field: a number and a unit with "heel" a few words away.
     fn find_height(&self, folded: &Folded, field: Field, sub: u32) -> Option<Height> {
-        let tokens = &folded.tokens;
-        for i in 0..tokens.len().saturating_sub(1) {
-            if tokens[i].kind != TokenKind::Number || tokens[i + 1].kind != TokenKind::Word {
-                continue;
-            }
-            let Some(&(_, factor)) = LENGTH_UNITS.iter().find(|(u, _)| *u == folded.word(i + 1))
-            else {
-                continue;
-            };
-            let Ok(number) = folded.word(i).parse::<f32>() else {
-                continue;
-            };
-            let cm = number * factor;
-            if !(cm > 0.0 && cm <= MAX_HEEL_CM) {
-                continue;
-            }
-            let is_heel =
-                |j: usize| tokens[j].kind == TokenKind::Word && folded.word(j).starts_with("heel");
-            let strong = |j: usize| matches!(tokens[j].kind, TokenKind::Break { strong: true });
-            let before = (i.saturating_sub(HEEL_CONTEXT_WORDS)..i)
-                .rev()
-                .take_while(|&j| !strong(j))
-                .any(is_heel);
-            let after = (i + 2..(i + 2 + HEEL_CONTEXT_WORDS).min(tokens.len()))
-                .take_while(|&j| !strong(j))
-                .any(is_heel);
-            if before || after {
-                return Some(Height {
-                    cm: (cm * 10.0).round() / 10.0,
-                    span: Span {
-                        field,
-                        sub,
-                        start: tokens[i].orig.start as u32,
-                        end: tokens[i + 1].orig.end as u32,
-                    },
-                });
-            }
+        let near = |w: &str| w.starts_with("heel");
+        find_length(
+            folded,
+            field,
+            sub,
+            near,
+            HEEL_CONTEXT_WORDS,
+            (0.0, MAX_HEEL_CM),
+        )
+    }
+
+    /// The first watch case diameter of a field, in millimetres: a number and a unit with a
+    /// case word ("case", "dial", "watch") a few words away ("42 mm case", "38mm dial").
+    fn find_case(&self, folded: &Folded, field: Field, sub: u32) -> Option<(f32, Span)> {
+        self.case_class?;
+        let near = |w: &str| CASE_WORDS.contains(&w);
+        let (lo, hi) = CASE_MM_RANGE;
+        let range = (lo / 10.0, hi / 10.0);
+        find_length(folded, field, sub, near, CASE_CONTEXT_WORDS, range)
+            .map(|h| ((h.cm * 100.0).round() / 10.0, h.span))
+    }
+
+    /// A stated case diameter classifies the case size when no phrase states one.
+    fn classify_case(&self, mentions: &[Mention], case: Option<(f32, Span)>, out: &mut Resolved) {
+        let (Some((classes, small, medium)), Some((mm, span))) = (self.case_class, case) else {
+            return;
+        };
+        let Some(dim) = DIMENSIONS.iter().position(|d| *d == "case_size") else {
+            return;
+        };
+        if out.has_dim(dim)
+            || mentions
+                .iter()
+                .any(|m| m.negated && classes.contains(&m.value))
+        {
+            return;
         }
-        None
+        let class = if mm <= small {
+            classes[0]
+        } else if mm <= medium {
+            classes[1]
+        } else {
+            classes[2]
+        };
+        if class != usize::MAX {
+            out.add(class, dim, span);
+        }
     }
 
     /// Turns the mentions of one product into resolved values.
@@ -618,14 +741,28 @@ impl Extractor {
         };
         let feed_colour = states(Field::Colour, COLOUR);
         let feed_material = states(Field::Material, MATERIAL);
+        // A dial's colour is the product's colour only when no other colour is stated ("Grey
+        // Dial Blue Strap Watch" is blue; "Black Dial Watch" black); a dial's pattern ("solid
+        // dial") is never the product's.
+        let from_feed = |m: &Mention, field: Field, feed: bool| !feed || m.span.field == field;
+        let plain_colour = mentions.iter().filter(live).any(|m| {
+            info[m.value].dim == COLOUR && !m.dial && from_feed(m, Field::Colour, feed_colour)
+        });
         for m in mentions.iter().filter(live) {
             let dim = info[m.value].dim;
             // The feed's own colour and material fields win over the text when they map.
             if dim == CATEGORY
-                || (dim == COLOUR && feed_colour && m.span.field != Field::Colour)
-                || (dim == MATERIAL && feed_material && m.span.field != Field::Material)
+                || (dim == COLOUR && !from_feed(m, Field::Colour, feed_colour))
+                || (dim == MATERIAL && !from_feed(m, Field::Material, feed_material))
+                || (dim == PATTERN && m.dial)
             {
                 continue;
+            }
+            if dim == COLOUR && m.dial {
+                out.add(m.value, self.dial_dim, m.span);
+                if plain_colour {
+                    continue;
+                }
             }
             out.add(m.value, dim, m.span);
         }
@@ -709,7 +846,7 @@ impl Extractor {
                     // Only into an empty dimension, one value each.
                     if !out.has_dim(dim)
                         && !suppressed(implied)
-                        && let Some(span) = out.first_evidence(value)
+                        && let Some(span) = out.first_evidence(slot)
                     {
                         out.add(implied, dim, span);
                     }
@@ -728,9 +865,23 @@ impl Extractor {
         height: Option<Height>,
     ) -> Attributes {
         let all = self.taxonomy.all();
+        let first = |dim: usize| resolved.values_in(dim).next();
+        let category = first(CATEGORY);
+        // A family attribute describes only its family ("round" of a watch is its case, not a
+        // neckline); while the category is unknown, every value is kept.
+        let applies = |dim: usize| {
+            let families = &self.applies[dim];
+            match category {
+                Some(c) if !families.is_empty() => {
+                    families.contains(&c)
+                        || self.info[c].ancestors.iter().any(|a| families.contains(a))
+                }
+                _ => true,
+            }
+        };
         let mut values = BTreeMap::new();
         for (dim, name) in DIMENSIONS.iter().enumerate() {
-            if !resolved.has_dim(dim) {
+            if !resolved.has_dim(dim) || !applies(dim) {
                 continue;
             }
             let extracted = resolved
@@ -759,18 +910,66 @@ impl Extractor {
                 .collect();
             values.insert((*name).to_string(), extracted);
         }
-        let first = |dim: usize| resolved.values_in(dim).next();
         Attributes {
-            category: first(CATEGORY).map(|v| all[v].id.clone()),
+            category: category.map(|v| all[v].id.clone()),
             colour_family: first(COLOUR).map(|v| {
                 let root = self.info[v].ancestors.last().copied().unwrap_or(v);
                 all[root].id.clone()
             }),
             values,
-            heel_height_cm: height.map(|h| h.cm),
+            heel_height_cm: height.filter(|_| applies(HEEL)).map(|h| h.cm),
             taxonomy_version: self.version.clone(),
         }
     }
+}
+
+/// The first length of a field within `range` (cm, exclusive of the low end): a number and a
+/// unit with a word that `near` accepts at most `context` words away, within one sentence.
+fn find_length(
+    folded: &Folded,
+    field: Field,
+    sub: u32,
+    near: impl Fn(&str) -> bool,
+    context: usize,
+    range: (f32, f32),
+) -> Option<Height> {
+    let tokens = &folded.tokens;
+    for i in 0..tokens.len().saturating_sub(1) {
+        if tokens[i].kind != TokenKind::Number || tokens[i + 1].kind != TokenKind::Word {
+            continue;
+        }
+        let Some(&(_, factor)) = LENGTH_UNITS.iter().find(|(u, _)| *u == folded.word(i + 1)) else {
+            continue;
+        };
+        let Ok(number) = folded.word(i).parse::<f32>() else {
+            continue;
+        };
+        let cm = number * factor;
+        if !(cm > range.0 && cm <= range.1) {
+            continue;
+        }
+        let is_near = |j: usize| tokens[j].kind == TokenKind::Word && near(folded.word(j));
+        let strong = |j: usize| matches!(tokens[j].kind, TokenKind::Break { strong: true });
+        let before = (i.saturating_sub(context)..i)
+            .rev()
+            .take_while(|&j| !strong(j))
+            .any(is_near);
+        let after = (i + 2..(i + 2 + context).min(tokens.len()))
+            .take_while(|&j| !strong(j))
+            .any(is_near);
+        if before || after {
+            return Some(Height {
+                cm: (cm * 10.0).round() / 10.0,
+                span: Span {
+                    field,
+                    sub,
+                    start: tokens[i].orig.start as u32,
+                    end: tokens[i + 1].orig.end as u32,
+                },
+            });
+        }
+    }
+    None
 }
 
 /// Whether tokens `first..=last` of a field overlap an occurrence of the brand's words.
@@ -901,7 +1100,7 @@ mod tests {
         );
         assert_eq!(
             title("Leather purse", Market::Us).category.as_deref(),
-            Some("bags")
+            Some("handbags")
         );
     }
 
