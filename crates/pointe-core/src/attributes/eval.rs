@@ -725,8 +725,15 @@ mod tests {
         Extractor::new(&Taxonomy::bundled())
     }
 
-    /// The overall FPI category accuracy the extractor reaches (measured, then floored).
-    const FPI_FLOOR: f64 = 0.0;
+    /// The overall FPI category accuracy the extractor reaches: 0.886 measured, floored. The
+    /// 0.95 aimed at is out of reach from the names alone: about 7% of the names state only a
+    /// broader category ("Vans Men Grey Shoes" labelled Casual Shoes, "Baggit Women Blue Bag"
+    /// labelled Handbags) and about 4% contradict their label (Heels named "Flats", Flats
+    /// named "Sandals", Flip Flops named "Slippers").
+    const FPI_FLOOR: f64 = 0.88;
+    /// The most names whose category is read in another branch than the label's (0.038
+    /// measured): wrong readings, or labels the name contradicts.
+    const FPI_OTHER_CEILING: f64 = 0.04;
 
     fn mapping() -> MyntraMapping {
         MyntraMapping::load(&fixture("myntra-labels.toml")).unwrap()
@@ -872,6 +879,11 @@ mod tests {
             overall.accuracy() >= FPI_FLOOR,
             "overall accuracy {:.3} < {FPI_FLOOR}",
             overall.accuracy()
+        );
+        let other = overall.other as f64 / overall.rows as f64;
+        assert!(
+            other <= FPI_OTHER_CEILING,
+            "{other:.3} of the names read in another branch > {FPI_OTHER_CEILING}"
         );
     }
 

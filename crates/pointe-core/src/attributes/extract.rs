@@ -215,6 +215,8 @@ pub struct Extractor {
     negation_after: Vec<Vec<String>>,
     /// (category, patterns that must have stated it, category it becomes).
     heeled: Vec<(usize, Vec<usize>, usize)>,
+    /// (category, value that must be stated, category it becomes).
+    refined: Vec<(usize, usize, usize)>,
     /// Positions of the heel values flat, kitten, mid and high.
     heel_class: [usize; 4],
     /// Positions of the case sizes small, medium and large, with the small and medium
@@ -405,6 +407,19 @@ impl Extractor {
             negation_prefix: words_of(&rules.negation_prefix),
             negation_after: words_of(&rules.negation_after),
             heeled,
+            refined: rules
+                .refined
+                .iter()
+                .filter_map(|r| {
+                    let (dim, id) = r.when.split_once(':')?;
+                    let dim = *DIMENSIONS.iter().find(|d| **d == dim)?;
+                    Some((
+                        taxonomy.position("category", &r.category)?,
+                        taxonomy.position(dim, id)?,
+                        taxonomy.position("category", &r.becomes)?,
+                    ))
+                })
+                .collect(),
             heel_class,
             flat_below_cm: rules.heel_flat_below_cm,
             kitten_max_cm: rules.heel_kitten_max_cm,
@@ -830,6 +845,19 @@ impl Extractor {
                     became_from = Some(category);
                     category = *to;
                 }
+            }
+            let stated = |v: usize| {
+                out.slots
+                    .iter()
+                    .any(|&(s, _)| s == v || info[s].ancestors.contains(&v))
+            };
+            if let Some(&(from, _, to)) = self
+                .refined
+                .iter()
+                .find(|(from, when, _)| category == *from && stated(*when))
+            {
+                became_from = Some(from);
+                category = to;
             }
             for m in categories().filter(|m| m.value == category || Some(m.value) == became_from) {
                 out.add(category, CATEGORY, m.span);
@@ -1371,6 +1399,229 @@ mod tests {
         );
         assert_eq!(a.ids("material"), ["leather"]);
         assert!(a.has("toe", "round_toe"));
+    }
+
+    #[test]
+    fn matching_respects_word_shape() {
+        for (text, category) in [
+            ("Puma Men Navy Blue T-Shirts", "t_shirts"),
+            ("ADIDAS Men Black Tshirt", "t_shirts"),
+            ("Nike Women Purple Polo T-shirt", "polos"),
+            ("Genesis Men Blue Solid Shirt", "shirts"),
+            ("Quechua Women Fleece Brown Sweatshirt", "sweatshirts"),
+            (
+                "United Colors of Benetton Men Solid Black SweatShirt",
+                "sweatshirts",
+            ),
+            ("Fabindia Women Purple Kurti", "kurtis"),
+            ("Fabindia Women Green Kurta", "kurtas"),
+            ("Levis Men Grey Innerwear T-Shirt", "vests"),
+            ("Amante Pink Push-Up Bra", "bras"),
+            ("Red Rose Women Pink Nightdress", "nightdresses"),
+            ("Nike Men Black AD Striker Track Pants", "track_pants"),
+            ("Nike Men's Blue Short", "shorts"),
+            ("FNF Printed Black Sari", "sarees"),
+            ("Satin Bow Tie", "ties"),
+            ("Lakme Red Lipstick", "lipsticks"),
+            ("Maybelline Pink Nail Lacquer", "nail_polish"),
+        ] {
+            let a = title(text, Market::Uk);
+            assert_eq!(a.category.as_deref(), Some(category), "{text}");
+        }
+        // A short sleeve is not a pair of shorts, nor a cap sleeve a cap.
+        let a = title("Short sleeve cotton tee", Market::Uk);
+        assert_eq!(a.category.as_deref(), Some("t_shirts"));
+        assert!(a.has("sleeve", "short_sleeve"));
+        let b = title("Cap sleeve blouse", Market::Uk);
+        assert_eq!(b.category.as_deref(), Some("blouses"));
+        assert!(b.has("sleeve", "cap_sleeve") && b.has("sleeve", "short_sleeve"));
+        // A bow tie is a tie, not a bow.
+        assert!(!title("Satin Bow Tie", Market::Uk).has("detail", "bow"));
+    }
+
+    #[test]
+    fn an_occasion_beside_a_broad_category_makes_it_specific() {
+        for (text, category) in [
+            ("Arrow Men Formal Brown Shoe", "formal_shoes"),
+            ("Red Chief Men Casual Black Shoes", "casual_shoes"),
+            ("Puma Men Running White Shoe", "sports_shoes"),
+            ("Woodland Men Sports Black Sandals", "sports_sandals"),
+            ("Vans Men Grey Shoes", "shoes"),
+        ] {
+            assert_eq!(
+                title(text, Market::Uk).category.as_deref(),
+                Some(category),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn clothing_attributes_are_read_with_their_evidence() {
+        let a = title(
+            "Women Red A-line Midi Dress with V-neck and puff sleeves",
+            Market::Uk,
+        );
+        assert_eq!(a.category.as_deref(), Some("dresses"));
+        assert_eq!(a.ids("silhouette"), ["a_line"]);
+        assert_eq!(a.ids("length"), ["midi"]);
+        assert_eq!(a.ids("neckline"), ["v_neck"]);
+        assert_eq!(a.ids("sleeve"), ["puff_sleeve"]);
+        assert_eq!(a.values["sleeve"][0].evidence[0].matched, "puff sleeves");
+        let b = title(
+            "Spykar Men Slim Fit Low Waist Blue Skinny Jeans",
+            Market::Uk,
+        );
+        assert_eq!(b.ids("rise"), ["low_rise"]);
+        assert_eq!(b.ids("fit"), ["slim"]);
+        assert_eq!(b.ids("silhouette"), ["skinny"]);
+        let c = title("Black mini skirt", Market::Uk);
+        assert_eq!(c.category.as_deref(), Some("mini_skirts"));
+        assert_eq!(c.ids("length"), ["mini"]);
+    }
+
+    #[test]
+    fn family_attributes_describe_only_their_family() {
+        // "round dial" is a case shape, never a neckline; "mini" of a bag is its size.
+        let a = title(
+            "Titan Women Round Dial Leather Strap Watch 28mm case",
+            Market::Uk,
+        );
+        assert_eq!(a.category.as_deref(), Some("watches"));
+        assert_eq!(a.ids("case_shape"), ["round"]);
+        assert_eq!(a.ids("case_size"), ["small"]);
+        assert_eq!(a.ids("strap"), ["leather_strap"]);
+        // The watch's strap phrase is still leather and a strap.
+        assert!(a.has("material", "leather") && a.has("detail", "strap"));
+        assert!(!a.values.contains_key("neckline"));
+        let b = title("Mini leather crossbody bag with chain strap", Market::Uk);
+        assert_eq!(b.ids("bag_size"), ["mini"]);
+        assert!(b.has("handle", "chain_strap") && b.has("handle", "shoulder_strap"));
+        assert!(!b.values.contains_key("length"));
+        let c = title("Oversized dial steel bracelet watch, 44 mm", Market::Uk);
+        assert_eq!(c.ids("case_size"), ["large"]);
+        assert_eq!(c.ids("strap"), ["metal_bracelet"]);
+        assert!(!c.values.contains_key("fit"));
+        let d = title("Oversized cotton shirt", Market::Uk);
+        assert_eq!(d.ids("fit"), ["oversized"]);
+        assert!(!d.values.contains_key("case_size"));
+        // A heel height read in a dress's text is not the dress's.
+        let e = described("Black midi dress", "Pair it with 8cm heels");
+        assert_eq!(e.heel_height_cm, None);
+        assert!(!e.values.contains_key("heel"));
+        let f = title("Gold plated kundan jhumkas with pearls", Market::Uk);
+        assert_eq!(f.ids("metal"), ["gold_plated"]);
+        assert!(f.has("metal", "gold_tone"));
+        assert_eq!(f.ids("stone"), ["kundan", "pearl"]);
+    }
+
+    #[test]
+    fn a_dial_colour_is_the_watch_colour_only_when_no_other_is_stated() {
+        let a = title("Being Human Men Grey Dial Blue Strap Watch", Market::Uk);
+        assert_eq!(a.ids("colour"), ["blue"]);
+        assert_eq!(a.colour_family.as_deref(), Some("blue"));
+        assert_eq!(a.ids("dial_colour"), ["grey"]);
+        let b = title("Fastrack Women Gold Dial White Watches", Market::Uk);
+        assert_eq!(b.ids("colour"), ["white"]);
+        assert_eq!(b.ids("dial_colour"), ["gold"]);
+        assert_eq!(b.values["dial_colour"][0].parents, ["metallic"]);
+        let c = title("Titan Men Black Dial Watch", Market::Uk);
+        assert_eq!(c.ids("colour"), ["black"]);
+        assert_eq!(c.ids("dial_colour"), ["black"]);
+    }
+
+    /// "Fawn Kid Suede" was read as children's wear.
+    #[test]
+    fn kid_suede_and_kid_leather_are_materials_not_childrens_wear() {
+        let a = title("Fawn Kid Suede Loafers", Market::Uk);
+        assert!(a.has("material", "suede"), "{a:?}");
+        assert!(!a.values.contains_key("gender"), "{:?}", a.ids("gender"));
+        assert_eq!(a.colour_family.as_deref(), Some("neutral"));
+        let b = title("Women's kid leather court shoes", Market::Uk);
+        assert!(b.has("material", "leather"));
+        assert_eq!(b.ids("gender"), ["women"]);
+        // A child's shoe still is.
+        assert_eq!(
+            title("Kids Velcro Trainers", Market::Uk).ids("gender"),
+            ["kids"]
+        );
+    }
+
+    /// A bag description's "lies flat" gave it a flat heel.
+    #[test]
+    fn lies_flat_is_not_a_heel() {
+        for text in [
+            "Folds away and lies flat in a suitcase",
+            "The strap sits flat",
+        ] {
+            let a = described("Leather tote bag", text);
+            assert!(
+                !a.values.contains_key("heel"),
+                "{text}: {:?}",
+                a.ids("heel")
+            );
+        }
+        assert!(title("Leather flat sandals", Market::Uk).has("heel", "flat"));
+    }
+
+    /// A home category path "Linens & Bedding" made a product linen.
+    #[test]
+    fn a_linens_and_bedding_path_is_not_linen() {
+        let a = extractor().extract(&ProductText {
+            category_path: Some("Home > Linens & Bedding > Throws"),
+            ..ProductText::new("Chunky Knit Throw", Market::Us)
+        });
+        assert!(!a.has("material", "linen"), "{:?}", a.ids("material"));
+        assert!(title("Linen wide-leg trousers", Market::Uk).has("material", "linen"));
+    }
+
+    /// A feed colour "See product page" is no colour, and leaves the title in charge.
+    #[test]
+    fn see_product_page_is_not_a_colour() {
+        let colours = vec!["See product page".to_string()];
+        let a = extractor().extract(&ProductText {
+            colours: &colours,
+            ..ProductText::new("Ballet flats", Market::Uk)
+        });
+        assert!(!a.values.contains_key("colour"));
+        let b = extractor().extract(&ProductText {
+            colours: &colours,
+            ..ProductText::new("Black ballet flats", Market::Uk)
+        });
+        assert_eq!(b.ids("colour"), ["black"]);
+    }
+
+    /// "Solid dial" made a watch's pattern solid.
+    #[test]
+    fn a_watch_solid_dial_is_not_a_pattern() {
+        let a = title("Fossil Men Solid Dial Leather Watch", Market::Uk);
+        assert!(!a.values.contains_key("pattern"), "{:?}", a.ids("pattern"));
+        assert_eq!(
+            title("Solid black T-shirt", Market::Uk).ids("pattern"),
+            ["solid"]
+        );
+    }
+
+    /// "Platinum" was no colour.
+    #[test]
+    fn platinum_is_a_colour() {
+        let a = title("Platinum heels", Market::Uk);
+        assert_eq!(a.ids("colour"), ["platinum"]);
+        assert_eq!(a.colour_family.as_deref(), Some("metallic"));
+    }
+
+    /// The title's own gender word is read, whatever a feed's gender field says (the index
+    /// lets the feed's field speak only when the text names none).
+    #[test]
+    fn a_titles_explicit_gender_is_read() {
+        assert_eq!(
+            title("Men's Leather Loafers", Market::Us).ids("gender"),
+            ["men"]
+        );
+        assert_eq!(
+            title("Womens Suede Loafers", Market::Us).ids("gender"),
+            ["women"]
+        );
     }
 
     #[test]

@@ -102,6 +102,9 @@ pub struct TaxonomyRules {
     pub heel_mid_max_cm: f32,
     /// Category changes when a heel is stated (British "pumps" with a heel are court shoes).
     pub heeled: Vec<HeeledRule>,
+    /// Category changes when the text states another value ("shoes" stated with "formal" are
+    /// formal shoes).
+    pub refined: Vec<RefinedRule>,
     /// Phrases that mean none of the values inside them ("lace-up", "net weight").
     pub noise: Vec<String>,
     /// Words after a colour or pattern that make it the dial's ("white dial", "solid dial").
@@ -120,6 +123,19 @@ pub struct HeeledRule {
     pub category: String,
     /// The phrases that must have stated it.
     pub phrases: Vec<String>,
+    /// The category it becomes.
+    pub becomes: String,
+}
+
+/// A broad category that a value stated beside it makes specific: "Men Formal Brown Shoe" is a
+/// formal shoe, "Men Sports Black Sandals" sports sandals.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefinedRule {
+    /// The category as first resolved (exactly this one, not a descendant).
+    pub category: String,
+    /// The value that must be stated, as `"dimension:id"` (itself or a descendant).
+    pub when: String,
     /// The category it becomes.
     pub becomes: String,
 }
@@ -211,6 +227,8 @@ struct RulesFile {
     heel_mid_max_cm: f32,
     #[serde(default)]
     heeled: Vec<HeeledRule>,
+    #[serde(default)]
+    refined: Vec<RefinedRule>,
     #[serde(default)]
     dial_words: Vec<String>,
     case_small_max_mm: Option<f32>,
@@ -646,6 +664,22 @@ fn check_rules(
             )));
         }
     }
+    for rule in &rules.refined {
+        for id in [&rule.category, &rule.becomes] {
+            if !index.contains_key(&("category", id.clone())) {
+                return Err(bad(format!("refined: {id:?} is not a category")));
+            }
+        }
+        let known = rule.when.split_once(':').is_some_and(|(d, id)| {
+            value_dimension(d).is_some_and(|d| index.contains_key(&(d, id.to_string())))
+        });
+        if !known {
+            return Err(bad(format!(
+                "refined: when {:?} should name a value as \"dimension:id\"",
+                rule.when
+            )));
+        }
+    }
     for rule in &rules.heeled {
         for id in [&rule.category, &rule.becomes] {
             if !index.contains_key(&("category", id.clone())) {
@@ -672,6 +706,7 @@ fn check_rules(
         heel_kitten_max_cm: kitten,
         heel_mid_max_cm: mid,
         heeled: rules.heeled,
+        refined: rules.refined,
         noise: noise.phrases,
         dial_words: rules.dial_words,
         case_small_max_mm: rules.case_small_max_mm,
@@ -864,6 +899,180 @@ mod tests {
                 ids.contains(&id),
                 "category {}: Google id {id} does not exist",
                 value.id
+            );
+        }
+    }
+
+    #[test]
+    fn the_bundled_taxonomy_covers_the_whole_wardrobe_with_google_ids() {
+        let t = Taxonomy::bundled();
+        for (id, google) in [
+            ("t_shirts", 212),
+            ("shirts", 212),
+            ("blouses", 212),
+            ("tanks", 212),
+            ("bodysuits", 212),
+            ("polos", 212),
+            ("sweatshirts", 212),
+            ("jumpers", 212),
+            ("cardigans", 212),
+            ("jeans", 204),
+            ("trousers", 204),
+            ("culottes", 204),
+            ("leggings", 204),
+            ("track_pants", 204),
+            ("capris", 204),
+            ("shorts", 207),
+            ("skirts", 1581),
+            ("dresses", 2271),
+            ("jumpsuits", 5250),
+            ("jackets", 5598),
+            ("coats", 5598),
+            ("blazers", 5598),
+            ("waistcoats", 1831),
+            ("suits", 1594),
+            ("kurtas", 5388),
+            ("kurtis", 5388),
+            ("tunics", 212),
+            ("sarees", 8248),
+            ("salwars", 5388),
+            ("lehengas", 8248),
+            ("dupattas", 5388),
+            ("kurta_sets", 5388),
+            ("bras", 214),
+            ("briefs", 2562),
+            ("nightdresses", 5513),
+            ("night_suits", 2580),
+            ("lounge_pants", 5713),
+            ("handbags", 3032),
+            ("backpacks", 100),
+            ("wallets", 2668),
+            ("belts", 169),
+            ("ties", 176),
+            ("scarves", 543673),
+            ("stoles", 543674),
+            ("hats", 173),
+            ("caps", 173),
+            ("socks", 209),
+            ("sunglasses", 178),
+            ("earrings", 194),
+            ("necklaces", 196),
+            ("pendants", 192),
+            ("rings", 200),
+            ("bracelets", 191),
+            ("bangles", 191),
+            ("watches", 201),
+            ("lipsticks", 3021),
+            ("nail_polish", 2683),
+            ("perfumes", 479),
+            ("deodorants", 543598),
+        ] {
+            let v = t
+                .value("category", id)
+                .unwrap_or_else(|| panic!("category {id}"));
+            assert_eq!(v.google_category_id, Some(google), "{id}");
+            assert!(v.parent.is_some(), "{id} has a parent");
+        }
+    }
+
+    #[test]
+    fn dimensions_are_listed_in_order_and_family_ones_apply_to_their_family() {
+        let dims = Taxonomy::dimensions();
+        assert_eq!(dims.len(), 25);
+        assert_eq!(&dims[..3], ["category", "toe", "heel"]);
+        assert_eq!(dims[10], "length");
+        assert_eq!(dims[24], "stone");
+        let t = Taxonomy::bundled();
+        assert!(t.applies("neckline", "dresses"));
+        assert!(t.applies("neckline", "kurtis"));
+        assert!(!t.applies("neckline", "watches"));
+        assert!(t.applies("dial_colour", "watches"));
+        assert!(!t.applies("dial_colour", "dresses"));
+        assert!(t.applies("handle", "clutches"));
+        assert!(t.applies("rise", "jeans") && !t.applies("rise", "tops"));
+        assert!(t.applies("metal", "earrings"));
+        assert!(t.applies("heel", "ballet_flats") && !t.applies("heel", "dresses"));
+        assert!(t.applies("colour", "watches") && t.applies("colour", "nope"));
+        assert!(!t.applies("neckline", "nope") && !t.applies("nope", "dresses"));
+        assert_eq!(t.applies_to("strap"), ["watches"]);
+        assert!(t.applies_to("colour").is_empty());
+        // Dial colours take colour values.
+        assert_eq!(
+            t.value("dial_colour", "navy").map(|v| v.dimension),
+            Some("colour")
+        );
+        assert!(t.is_a("dial_colour", "navy", "blue"));
+    }
+
+    #[test]
+    fn siblings_are_symmetric_and_pass_to_descendants_only() {
+        let t = Taxonomy::bundled();
+        let s = |a, b| t.are_siblings("category", a, b);
+        assert!(s("kurtas", "kurtis") && s("kurtis", "kurtas"));
+        assert!(s("tunics", "kurtis") && s("t_shirts", "polos"));
+        assert!(s("shirts", "blouses") && s("trousers", "culottes"));
+        assert!(s("sweatshirts", "jumpers") && s("jackets", "blazers"));
+        assert!(s("ballet_flats", "mary_janes"));
+        // Inherited downwards: a sibling of jeans is a sibling of jeggings.
+        assert!(s("jeggings", "trousers"));
+        // Never upwards, never itself, never along the parent chain.
+        assert!(!s("flats", "mary_janes") && !s("tops", "kurtas"));
+        assert!(!s("kurtas", "kurtas") && !s("jeans", "jeggings"));
+        assert!(!s("dresses", "watches") && !s("kurtas", "nope"));
+        assert!(!t.are_siblings("nope", "kurtas", "kurtis"));
+        assert!(t.are_siblings("length", "maxi", "full_length"));
+        assert_eq!(t.value("category", "kurtas").unwrap().siblings, ["kurtis"]);
+    }
+
+    #[test]
+    fn bad_siblings_applies_to_and_refined_rules_name_the_line() {
+        let base =
+            "[rules]\nheel_flat_below_cm = 1.5\nheel_kitten_max_cm = 5.0\nheel_mid_max_cm = 7.0\n";
+        let heels = "[[heel]]\nid = \"flat\"\nlabel = \"flat\"\n[[heel]]\nid = \"kitten\"\nlabel = \"k\"\n[[heel]]\nid = \"mid\"\nlabel = \"m\"\n[[heel]]\nid = \"high\"\nlabel = \"h\"\n";
+        let shoes = "[[category]]\nid = \"shoes\"\nlabel = \"shoe\"\ngoogle_category_id = 187\n";
+        let cases = [
+            (
+                format!(
+                    "{base}{heels}{shoes}[[category]]\nid = \"flats\"\nlabel = \"flat\"\nparent = \"shoes\"\ngoogle_category_id = 187\nsiblings = [\"pumps\"]\n"
+                ),
+                "t.toml: line 22: category flats: sibling \"pumps\" is not a category value",
+            ),
+            (
+                format!(
+                    "{base}{heels}{shoes}[[category]]\nid = \"flats\"\nlabel = \"flat\"\nparent = \"shoes\"\ngoogle_category_id = 187\nsiblings = [\"shoes\"]\n"
+                ),
+                "line 22: category flats: sibling \"shoes\" is its ancestor or descendant",
+            ),
+            (
+                format!("{base}{heels}{shoes}siblings = [\"shoes\"]\n"),
+                "line 18: category shoes: is declared its own sibling",
+            ),
+            (
+                format!("{base}{heels}{shoes}[applies_to]\nneckline = [\"dresses\"]\n"),
+                "line 22: [applies_to] neckline: \"dresses\" is not a category",
+            ),
+            (
+                format!("{base}{heels}{shoes}[applies_to]\nnecline = [\"shoes\"]\n"),
+                "[applies_to] no dimension \"necline\"",
+            ),
+            (
+                format!(
+                    "{base}[[rules.refined]]\ncategory = \"shoes\"\nwhen = \"occasion:formal\"\nbecomes = \"shoes\"\n{heels}{shoes}"
+                ),
+                "refined: when \"occasion:formal\" should name a value",
+            ),
+            (
+                format!("{base}case_small_max_mm = 34.0\n{heels}{shoes}"),
+                "case_small_max_mm (Some(34.0)) and case_medium_max_mm (None) go together",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = Taxonomy::from_toml(&text, Path::new("t.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(expected),
+                "{err}\n  should contain: {expected}"
             );
         }
     }
