@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Result;
 use crate::bounds::{self, MAX_LIST, MAX_OFFERS, MAX_TOKENS};
+use crate::config::SCORED_DIMENSIONS;
 
 /// Words too common to say anything about a product.
 const STOPWORDS: &[&str] = &[
@@ -234,7 +235,8 @@ fn hyphen_compounds(text: &str) -> Vec<String> {
 /// yellow lace wrap dress", "a-line" in "a-line skirt"): text similarity then adds what the
 /// taxonomy has no value for instead of counting colours and categories twice.
 ///
-/// A word is stated when an attribute's evidence or a colour phrase of the title has it
+/// A word is stated when the evidence of an attribute the scorer compares
+/// ([`SCORED_DIMENSIONS`]) or a colour phrase of the title has it
 /// ("silver" in "White & Silver-Toned": the colour is scored as colour, not as text). A
 /// hyphenated compound is stated only when an evidence phrase is that compound itself
 /// ("logo-patch") or its parts are all colour words: "a-line" in the category phrase "A-line
@@ -248,7 +250,13 @@ pub(crate) fn hero_words(
     let mut stated: Vec<String> = Vec::new();
     let mut stated_compounds: Vec<String> = Vec::new();
     if let Some(a) = attributes {
-        for list in a.values.values() {
+        // Only what the scorer compares is stated: a family attribute it does not score yet
+        // ("wrap" silhouette, "A-line") keeps its words in the text similarity.
+        let scored = a
+            .values
+            .iter()
+            .filter(|(dim, _)| SCORED_DIMENSIONS.contains(&dim.as_str()));
+        for (_, list) in scored {
             for e in list {
                 for ev in &e.evidence {
                     stated.extend(words_of(&ev.matched).iter().map(|w| stem(w)));

@@ -667,3 +667,37 @@ fn hostile_input_is_refused_with_a_clear_error_and_the_store_is_left_as_it_was()
 
     assert_eq!(total(&env), 24);
 }
+
+/// A mapping that sets every row's gender (the shipped Datafiniti mappings set `female`) does
+/// not outweigh a title that names another: "Men's Leather Penny Loafers" is men's, so a women's
+/// hero leaves it out and `--gender men` finds it.
+#[test]
+fn a_titles_explicit_gender_wins_over_a_mappings_constant_gender() {
+    let env = Env::new();
+    let feed = env.write(
+        "shop.csv",
+        "id,name,price\nA1,Men's Leather Penny Loafers,80\nA2,Women's Suede Loafers,70\n",
+    );
+    let map = env.write(
+        "shop.toml",
+        "delimiter = \",\"\n[columns]\nid = \"id\"\ntitle = \"name\"\nprice = \"price\"\n\
+         [constants]\ncurrency = \"USD\"\nretailer = \"Shop\"\ngender = \"female\"\n\
+         availability = \"in_stock\"\n",
+    );
+    ingest(&env, &["--mapping", &map, &feed]);
+    let titles = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["lookalikes", "A2", "--cheaper", "false", "-o", "json"];
+        all.extend_from_slice(args);
+        env.run(&all).expect_code(0).json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(titles(&[]), Vec::<String>::new());
+    assert_eq!(
+        titles(&["--gender", "men"]),
+        ["Men's Leather Penny Loafers"]
+    );
+}

@@ -1,5 +1,6 @@
 //! Scoring extraction against labelled data: Myntra's women's footwear labels (category and
-//! colour family, with confusion tables) and hand-labelled materials of Myntra descriptions.
+//! colour family, with confusion tables), the whole-wardrobe "Fashion Product Images" labels
+//! (category by article type) and hand-labelled materials of Myntra descriptions.
 //!
 //! The data lives outside the repository (`../shared/data`); these functions take its paths.
 
@@ -343,6 +344,220 @@ pub fn myntra_footwear(
     Ok(report)
 }
 
+/// Which taxonomy categories each Myntra `articleType` means, read from a TOML file
+/// (`tests/fixtures/attributes/fpi-article-types.toml`): `[article_type]`, label → category
+/// ids. A category read from a name is right for a label when it is one of them or a
+/// descendant of one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FpiMapping {
+    article_type: BTreeMap<String, Vec<String>>,
+}
+
+impl FpiMapping {
+    /// Reads a mapping file.
+    pub fn load(path: &Path) -> Result<FpiMapping> {
+        let text = crate::toml_file::read_config(path)?;
+        FpiMapping::from_toml(&text, path)
+    }
+
+    /// Parses a mapping text; a label with no category is an error.
+    pub fn from_toml(text: &str, path: &Path) -> Result<FpiMapping> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct File {
+            article_type: BTreeMap<String, Vec<String>>,
+        }
+        let file: File = crate::toml_file::parse(text, path)?;
+        if let Some((label, _)) = file.article_type.iter().find(|(_, ids)| ids.is_empty()) {
+            return Err(Error::bad_file(
+                path,
+                None,
+                format!("articleType {label:?} names no category"),
+            ));
+        }
+        Ok(FpiMapping {
+            article_type: file.article_type,
+        })
+    }
+
+    /// The labels the mapping covers, in name order.
+    pub fn labels(&self) -> impl Iterator<Item = &str> {
+        self.article_type.keys().map(String::as_str)
+    }
+
+    /// Category ids the mapping names that `taxonomy` does not have.
+    pub fn unknown_ids(&self, taxonomy: &Taxonomy) -> Vec<String> {
+        self.article_type
+            .values()
+            .flatten()
+            .filter(|id| taxonomy.value("category", id).is_none())
+            .cloned()
+            .collect()
+    }
+}
+
+/// How the categories read from the names of one `articleType` compare with its label.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FpiTypeScore {
+    /// Names of that type.
+    pub rows: usize,
+    /// The category read is one the label means, or a descendant of one.
+    pub right: usize,
+    /// The category read is broader than the label ("Shoes" for Casual Shoes): not wrong, but
+    /// less than the label says.
+    pub broader: usize,
+    /// A category of another branch ("Flats" read for a row labelled Heels).
+    pub other: usize,
+    /// No category read.
+    pub none: usize,
+}
+
+impl FpiTypeScore {
+    /// The share of names read right (0 when empty).
+    pub fn accuracy(&self) -> f64 {
+        match self.rows {
+            0 => 0.0,
+            n => self.right as f64 / n as f64,
+        }
+    }
+
+    fn add(&mut self, other: &FpiTypeScore) {
+        self.rows += other.rows;
+        self.right += other.right;
+        self.broader += other.broader;
+        self.other += other.other;
+        self.none += other.none;
+    }
+}
+
+/// The result of [`myntra_fpi_categories`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FpiReport {
+    /// Per `articleType` label of the mapping.
+    pub by_type: BTreeMap<String, FpiTypeScore>,
+    /// Up to five names per label whose category was not read right, with what was read.
+    pub examples: BTreeMap<String, Vec<(String, String)>>,
+}
+
+impl FpiReport {
+    /// Every type together.
+    pub fn overall(&self) -> FpiTypeScore {
+        let mut total = FpiTypeScore::default();
+        for score in self.by_type.values() {
+            total.add(score);
+        }
+        total
+    }
+}
+
+impl fmt::Display for FpiReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let row = |f: &mut fmt::Formatter<'_>, name: &str, s: &FpiTypeScore| {
+            writeln!(
+                f,
+                "{name:<22} {:>6} {:>7.3} {:>8} {:>6} {:>5}",
+                s.rows,
+                s.accuracy(),
+                s.broader,
+                s.other,
+                s.none
+            )
+        };
+        writeln!(
+            f,
+            "{:<22} {:>6} {:>7} {:>8} {:>6} {:>5}",
+            "articleType", "rows", "right", "broader", "other", "none"
+        )?;
+        let mut types: Vec<_> = self.by_type.iter().collect();
+        types.sort_by_key(|(name, s)| (std::cmp::Reverse(s.rows), name.as_str()));
+        for (name, score) in types {
+            row(f, name, score)?;
+        }
+        row(f, "(all)", &self.overall())?;
+        for (label, names) in &self.examples {
+            for (name, read) in names {
+                writeln!(f, "  {label}: {name:?} read as {read}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How many misread names [`FpiReport::examples`] keeps per label.
+const FPI_EXAMPLES: usize = 5;
+
+/// Reads the category of every name of `styles_even_ids.csv` whose `articleType` the mapping
+/// covers (the name alone, brand per [`myntra_brand`], market of INR) and scores it against the
+/// label (see [`FpiMapping`]).
+pub fn myntra_fpi_categories(
+    csv_path: &Path,
+    mapping: &FpiMapping,
+    extractor: &Extractor,
+) -> Result<FpiReport> {
+    #[derive(Deserialize)]
+    struct Row {
+        #[serde(rename = "articleType")]
+        article_type: String,
+        #[serde(rename = "productDisplayName")]
+        name: String,
+    }
+    let taxonomy = extractor.taxonomy();
+    let market = Currency::from_code("INR").map_or(Market::Uk, Market::from_currency);
+    let mut reader = csv::Reader::from_path(csv_path).map_err(|e| csv_error(csv_path, e))?;
+    let mut report = FpiReport::default();
+    for label in mapping.labels() {
+        report
+            .by_type
+            .insert(label.to_string(), FpiTypeScore::default());
+    }
+    for row in reader.deserialize::<Row>() {
+        let row = row.map_err(|e| csv_error(csv_path, e))?;
+        let Some(expected) = mapping.article_type.get(&row.article_type) else {
+            continue;
+        };
+        let text = ProductText {
+            brand: myntra_brand(&row.name),
+            ..ProductText::new(&row.name, market)
+        };
+        let category = extractor.extract(&text).category;
+        let score = report.by_type.entry(row.article_type.clone()).or_default();
+        score.rows += 1;
+        let Some(category) = category else {
+            score.none += 1;
+            note_example(&mut report.examples, &row, "(none)");
+            continue;
+        };
+        if expected
+            .iter()
+            .any(|e| taxonomy.is_a("category", &category, e))
+        {
+            score.right += 1;
+            continue;
+        }
+        if expected
+            .iter()
+            .any(|e| taxonomy.is_a("category", e, &category))
+        {
+            score.broader += 1;
+        } else {
+            score.other += 1;
+        }
+        note_example(&mut report.examples, &row, &category);
+
+        fn note_example(
+            examples: &mut BTreeMap<String, Vec<(String, String)>>,
+            row: &Row,
+            read: &str,
+        ) {
+            let list = examples.entry(row.article_type.clone()).or_default();
+            if list.len() < FPI_EXAMPLES {
+                list.push((row.name.clone(), read.to_string()));
+            }
+        }
+    }
+    Ok(report)
+}
+
 /// The result of [`myntra_materials`]: micro precision and recall over material values.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MaterialReport {
@@ -510,6 +725,16 @@ mod tests {
         Extractor::new(&Taxonomy::bundled())
     }
 
+    /// The overall FPI category accuracy the extractor reaches: 0.886 measured, floored. The
+    /// 0.95 aimed at is out of reach from the names alone: about 7% of the names state only a
+    /// broader category ("Vans Men Grey Shoes" labelled Casual Shoes, "Baggit Women Blue Bag"
+    /// labelled Handbags) and about 4% contradict their label (Heels named "Flats", Flats
+    /// named "Sandals", Flip Flops named "Slippers").
+    const FPI_FLOOR: f64 = 0.88;
+    /// The most names whose category is read in another branch than the label's (0.038
+    /// measured): wrong readings, or labels the name contradicts.
+    const FPI_OTHER_CEILING: f64 = 0.04;
+
     fn mapping() -> MyntraMapping {
         MyntraMapping::load(&fixture("myntra-labels.toml")).unwrap()
     }
@@ -626,6 +851,39 @@ mod tests {
             report.category_consistent.accuracy() >= 0.95,
             "category accuracy on consistent rows {:.3} < 0.95",
             report.category_consistent.accuracy()
+        );
+    }
+
+    /// The 40 largest article types of Myntra's whole-wardrobe labels, read from the names
+    /// alone: per-type and overall accuracy (the category read is the label's or a descendant).
+    #[test]
+    fn fpi_article_types_are_read_from_the_names() {
+        let Some(csv) = shared_data("catalogs/myntra-fpi-all/styles_even_ids.csv") else {
+            return;
+        };
+        let mapping = FpiMapping::load(&fixture("fpi-article-types.toml")).unwrap();
+        assert_eq!(mapping.labels().count(), 40);
+        assert_eq!(
+            mapping.unknown_ids(&Taxonomy::bundled()),
+            Vec::<String>::new()
+        );
+        let report = myntra_fpi_categories(&csv, &mapping, &extractor()).unwrap();
+        eprintln!("{report}");
+        let overall = report.overall();
+        assert!(overall.rows > 18_000, "only {} rows", overall.rows);
+        assert!(
+            report.by_type.values().all(|s| s.rows > 0),
+            "a label of the mapping has no rows"
+        );
+        assert!(
+            overall.accuracy() >= FPI_FLOOR,
+            "overall accuracy {:.3} < {FPI_FLOOR}",
+            overall.accuracy()
+        );
+        let other = overall.other as f64 / overall.rows as f64;
+        assert!(
+            other <= FPI_OTHER_CEILING,
+            "{other:.3} of the names read in another branch > {FPI_OTHER_CEILING}"
         );
     }
 

@@ -1,5 +1,6 @@
-//! The extractor: one Aho-Corasick automaton over every phrase of the taxonomy, and the rules
-//! that turn its matches into one product's attributes.
+//! The extractor: Aho-Corasick automata over every phrase of the taxonomy (one for the general
+//! dimensions, one for the family attributes, so that "leather strap" is both leather and a
+//! watch's leather strap), and the rules that turn their matches into one product's attributes.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -7,7 +8,9 @@ use std::collections::{BTreeMap, HashMap};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::normalize::{Folded, LENGTH_UNITS, TokenKind, fold_into, pattern_of, phrase_words};
-use super::taxonomy::{DIMENSIONS, HEEL_CLASSES, Taxonomy};
+use super::taxonomy::{
+    CASE_SIZE_CLASSES, DIAL_COLOUR, DIMENSIONS, GENERAL_DIMENSIONS, HEEL_CLASSES, Taxonomy,
+};
 use super::{Attributes, Evidence, Extracted, Market, ProductText};
 
 /// Index of the category dimension in [`DIMENSIONS`].
@@ -18,6 +21,14 @@ const HEEL: usize = 2;
 const MATERIAL: usize = 3;
 /// Index of the colour dimension.
 const COLOUR: usize = 6;
+/// Index of the pattern dimension.
+const PATTERN: usize = 7;
+/// Words around a diameter that make it a watch case's ("42 mm case", "38mm dial").
+const CASE_WORDS: &[&str] = &["case", "dial", "watch", "diameter"];
+/// How many words around a diameter may hold a case word.
+const CASE_CONTEXT_WORDS: usize = 3;
+/// Diameters outside this range (mm) are not watch cases.
+const CASE_MM_RANGE: (f32, f32) = (15.0, 60.0);
 /// Words after which a title names accessories, not the product ("Dress with Belt").
 const TITLE_WITH: &[&str] = &["with", "featuring", "incl", "including"];
 /// Words that carry a negation on to the next value ("without straps or buckles").
@@ -110,6 +121,16 @@ struct Mention {
     pattern: usize,
     span: Span,
     negated: bool,
+    /// A dial word follows ("white dial"): the colour or pattern is the dial's.
+    dial: bool,
+}
+
+/// One automaton over the phrases of some dimensions, with each of its patterns' index in the
+/// extractor's pattern tables.
+#[derive(Debug, Clone)]
+struct Pass {
+    automaton: AhoCorasick,
+    patterns: Vec<usize>,
 }
 
 /// A heel height found in the text.
@@ -133,9 +154,9 @@ impl Resolved {
         self.evidence.clear();
     }
 
-    /// Adds a value (if new) and one piece of evidence for it (if new).
+    /// Adds a value to a dimension (if new there) and one piece of evidence for it (if new).
     fn add(&mut self, value: usize, dim: usize, span: Span) {
-        let slot = match self.slots.iter().position(|&(v, _)| v == value) {
+        let slot = match self.slots.iter().position(|&s| s == (value, dim)) {
             Some(slot) => slot,
             None => {
                 self.slots.push((value, dim));
@@ -155,8 +176,7 @@ impl Resolved {
         self.slots.iter().any(|s| s.1 == dim)
     }
 
-    fn first_evidence(&self, value: usize) -> Option<Span> {
-        let slot = self.slots.iter().position(|&(v, _)| v == value)?;
+    fn first_evidence(&self, slot: usize) -> Option<Span> {
         self.evidence.iter().find(|e| e.0 == slot).map(|e| e.1)
     }
 }
@@ -181,7 +201,8 @@ thread_local! {
 pub struct Extractor {
     taxonomy: Taxonomy,
     version: String,
-    automaton: AhoCorasick,
+    /// The general dimensions' pass, then the family attributes' pass.
+    passes: [Pass; 2],
     /// Per pattern: what it stands for (empty for noise phrases).
     targets: Vec<Vec<Target>>,
     /// Per pattern: how many words it has.
@@ -194,8 +215,19 @@ pub struct Extractor {
     negation_after: Vec<Vec<String>>,
     /// (category, patterns that must have stated it, category it becomes).
     heeled: Vec<(usize, Vec<usize>, usize)>,
+    /// (category, value that must be stated, category it becomes).
+    refined: Vec<(usize, usize, usize)>,
     /// Positions of the heel values flat, kitten, mid and high.
     heel_class: [usize; 4],
+    /// Positions of the case sizes small, medium and large, with the small and medium
+    /// maxima (mm), when the taxonomy classifies diameters.
+    case_class: Option<([usize; 3], f32, f32)>,
+    /// The words that make a colour or pattern before them the dial's.
+    dial_words: Vec<Vec<String>>,
+    /// Per dimension: the positions of the categories it applies to (empty: every product).
+    applies: Vec<Vec<usize>>,
+    /// Index of the dial colour dimension in [`DIMENSIONS`].
+    dial_dim: usize,
     flat_below_cm: f32,
     kitten_max_cm: f32,
     mid_max_cm: f32,
@@ -205,41 +237,44 @@ impl Extractor {
     /// Compiles `taxonomy` into an extractor.
     pub fn new(taxonomy: &Taxonomy) -> Extractor {
         let values = taxonomy.all();
-        let mut patterns: Vec<String> = Vec::new();
+        let mut patterns: [Vec<String>; 2] = [Vec::new(), Vec::new()];
+        let mut globals: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
         let mut pattern_words = Vec::new();
         let mut phrases = Vec::new();
         let mut targets: Vec<Vec<Target>> = Vec::new();
-        let mut ids: HashMap<String, usize> = HashMap::new();
-        let mut add = |phrase: &str, target: Option<Target>, plural: bool| -> Vec<usize> {
-            // Phrases were checked when the taxonomy was read.
-            let Ok(words) = phrase_words(phrase) else {
-                return Vec::new();
-            };
-            let mut forms = vec![words.clone()];
-            if plural && let Some(p) = words.last().and_then(|w| plural_of(w)) {
-                let mut w = words;
-                *w.last_mut().expect("phrases have words") = p;
-                forms.push(w);
-            }
-            let mut out = Vec::new();
-            for form in forms {
-                let pattern = pattern_of(&form);
-                let id = *ids.entry(pattern.clone()).or_insert_with(|| {
-                    patterns.push(pattern);
-                    pattern_words.push(form.len());
-                    phrases.push(form.join(" "));
-                    targets.push(Vec::new());
-                    targets.len() - 1
-                });
-                if let Some(t) = target
-                    && !targets[id].contains(&t)
-                {
-                    targets[id].push(t);
+        let mut ids: HashMap<(usize, String), usize> = HashMap::new();
+        let mut add =
+            |pass: usize, phrase: &str, target: Option<Target>, plural: bool| -> Vec<usize> {
+                // Phrases were checked when the taxonomy was read.
+                let Ok(words) = phrase_words(phrase) else {
+                    return Vec::new();
+                };
+                let mut forms = vec![words.clone()];
+                if plural && let Some(p) = words.last().and_then(|w| plural_of(w)) {
+                    let mut w = words;
+                    *w.last_mut().expect("phrases have words") = p;
+                    forms.push(w);
                 }
-                out.push(id);
-            }
-            out
-        };
+                let mut out = Vec::new();
+                for form in forms {
+                    let pattern = pattern_of(&form);
+                    let id = *ids.entry((pass, pattern.clone())).or_insert_with(|| {
+                        patterns[pass].push(pattern);
+                        globals[pass].push(targets.len());
+                        pattern_words.push(form.len());
+                        phrases.push(form.join(" "));
+                        targets.push(Vec::new());
+                        targets.len() - 1
+                    });
+                    if let Some(t) = target
+                        && !targets[id].contains(&t)
+                    {
+                        targets[id].push(t);
+                    }
+                    out.push(id);
+                }
+                out
+            };
 
         for (i, v) in values.iter().enumerate() {
             let target = |market, negation| {
@@ -249,43 +284,64 @@ impl Extractor {
                     negation,
                 })
             };
-            add(&v.label, target(None, false), true);
+            let dim = DIMENSIONS
+                .iter()
+                .position(|d| *d == v.dimension)
+                .unwrap_or(0);
+            let pass = usize::from(dim >= GENERAL_DIMENSIONS);
+            add(pass, &v.label, target(None, false), true);
             for s in &v.synonyms {
-                add(s, target(None, false), true);
+                add(pass, s, target(None, false), true);
             }
             for s in &v.uk {
-                add(s, target(Some(Market::Uk), false), true);
+                add(pass, s, target(Some(Market::Uk), false), true);
             }
             for s in &v.us {
-                add(s, target(Some(Market::Us), false), true);
+                add(pass, s, target(Some(Market::Us), false), true);
             }
             for s in &v.negations {
-                add(s, target(None, true), false);
+                add(pass, s, target(None, true), false);
             }
         }
         let rules = taxonomy.rules();
-        for phrase in &rules.noise {
-            add(phrase, None, false);
-        }
+        // A noise phrase means nothing even when it is also some value's phrase or plural
+        // ("linens" of "Linens & Bedding" is not the plural of linen).
+        let noise: Vec<usize> = rules
+            .noise
+            .iter()
+            .flat_map(|phrase| add(0, phrase, None, false))
+            .collect();
         let heeled = rules
             .heeled
             .iter()
             .filter_map(|r| {
                 let from = taxonomy.position("category", &r.category)?;
                 let to = taxonomy.position("category", &r.becomes)?;
-                let pats = r.phrases.iter().flat_map(|p| add(p, None, false)).collect();
+                let pats = r
+                    .phrases
+                    .iter()
+                    .flat_map(|p| add(0, p, None, false))
+                    .collect();
                 Some((from, pats, to))
             })
             .collect();
+        for id in noise {
+            targets[id].clear();
+        }
 
         // Every pattern starts with a space, so a prefilter would only find spaces; a DFA (a
         // few megabytes for the bundled taxonomy) scans fastest.
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::DFA))
-            .prefilter(false)
-            .build(&patterns)
-            .expect("taxonomy phrases compile into an automaton");
+        let build = |patterns: &[String], globals: Vec<usize>| Pass {
+            automaton: AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(AhoCorasickKind::DFA))
+                .prefilter(false)
+                .build(patterns)
+                .expect("taxonomy phrases compile into an automaton"),
+            patterns: globals,
+        };
+        let [general, family] = globals;
+        let passes = [build(&patterns[0], general), build(&patterns[1], family)];
 
         let info = values
             .iter()
@@ -315,9 +371,34 @@ impl Extractor {
             list.iter().filter_map(|p| phrase_words(p).ok()).collect()
         };
         let heel_class = HEEL_CLASSES.map(|c| taxonomy.position("heel", c).unwrap_or(usize::MAX));
+        let case_class = match (rules.case_small_max_mm, rules.case_medium_max_mm) {
+            (Some(small), Some(medium)) => Some((
+                CASE_SIZE_CLASSES.map(|c| taxonomy.position("case_size", c).unwrap_or(usize::MAX)),
+                small,
+                medium,
+            )),
+            _ => None,
+        };
+        let applies = DIMENSIONS
+            .iter()
+            .map(|d| {
+                taxonomy
+                    .applies_to(d)
+                    .iter()
+                    .filter_map(|c| taxonomy.position("category", c))
+                    .collect()
+            })
+            .collect();
         Extractor {
             version: taxonomy.version(),
-            automaton,
+            passes,
+            case_class,
+            dial_words: words_of(&rules.dial_words),
+            applies,
+            dial_dim: DIMENSIONS
+                .iter()
+                .position(|d| *d == DIAL_COLOUR)
+                .unwrap_or(COLOUR),
             targets,
             pattern_words,
             phrases,
@@ -326,6 +407,19 @@ impl Extractor {
             negation_prefix: words_of(&rules.negation_prefix),
             negation_after: words_of(&rules.negation_after),
             heeled,
+            refined: rules
+                .refined
+                .iter()
+                .filter_map(|r| {
+                    let (dim, id) = r.when.split_once(':')?;
+                    let dim = *DIMENSIONS.iter().find(|d| **d == dim)?;
+                    Some((
+                        taxonomy.position("category", &r.category)?,
+                        taxonomy.position(dim, id)?,
+                        taxonomy.position("category", &r.becomes)?,
+                    ))
+                })
+                .collect(),
             heel_class,
             flat_below_cm: rules.heel_flat_below_cm,
             kitten_max_cm: rules.heel_kitten_max_cm,
@@ -377,6 +471,7 @@ impl Extractor {
                 .retain(|t| matches!(t.kind, TokenKind::Word | TokenKind::Number));
         }
         let mut height = None;
+        let mut case = None;
         let mut title_with = usize::MAX;
         let mut fields: Vec<(Field, u32, &str)> = Vec::new();
         for (i, c) in text.colours.iter().enumerate() {
@@ -403,9 +498,13 @@ impl Extractor {
             if height.is_none() {
                 height = self.find_height(folded, field, sub);
             }
+            if case.is_none() {
+                case = self.find_case(folded, field, sub);
+            }
         }
         resolved.clear();
         self.resolve(mentions, height, title_with, resolved);
+        self.classify_case(mentions, case, resolved);
         let attributes = self.attributes(text, resolved, height);
         // One huge field should not keep a huge buffer alive in every thread.
         if folded.text.capacity() > SCRATCH_KEEP_BYTES {
@@ -424,11 +523,29 @@ impl Extractor {
         market: Market,
         out: &mut Vec<Mention>,
     ) {
+        let first_new = out.len();
+        for pass in &self.passes {
+            self.scan_pass(pass, field, sub, folded, brand, market, out);
+        }
+        self.drop_detail_materials(&mut out[first_new..]);
+    }
+
+    /// Finds the phrases of one pass in one folded field and appends their mentions.
+    #[allow(clippy::too_many_arguments)]
+    fn scan_pass(
+        &self,
+        pass: &Pass,
+        field: Field,
+        sub: u32,
+        folded: &Folded,
+        brand: &Folded,
+        market: Market,
+        out: &mut Vec<Mention>,
+    ) {
         let mut last_end: Option<usize> = None;
         let mut negated_end: Option<usize> = None;
-        let first_new = out.len();
-        for m in self.automaton.find_iter(&folded.text) {
-            let pattern = m.pattern().as_usize();
+        for m in pass.automaton.find_iter(&folded.text) {
+            let pattern = pass.patterns[m.pattern().as_usize()];
             let Some(first) = folded.token_starting_at(m.start() + 1) else {
                 continue;
             };
@@ -456,6 +573,7 @@ impl Extractor {
                 start: folded.tokens[first].orig.start as u32,
                 end: folded.tokens[last].orig.end as u32,
             };
+            let dial = self.dial_follows(folded, last);
             let mut any = false;
             for t in targets
                 .iter()
@@ -468,6 +586,7 @@ impl Extractor {
                     pattern,
                     span,
                     negated: negated || t.negation,
+                    dial,
                 });
             }
             if any {
@@ -475,7 +594,18 @@ impl Extractor {
                 last_end = Some(last);
             }
         }
-        self.drop_detail_materials(&mut out[first_new..]);
+    }
+
+    /// Whether a dial word comes right after token `last` ("white dial").
+    fn dial_follows(&self, folded: &Folded, last: usize) -> bool {
+        self.dial_words.iter().any(|n| {
+            last + n.len() < folded.tokens.len()
+                && n.iter().enumerate().all(|(k, w)| {
+                    let i = last + 1 + k;
+                    folded.tokens[i].kind == TokenKind::Word
+                        && (folded.word(i) == w || folded.word(i).strip_suffix('s') == Some(w))
+                })
+        })
     }
 
     /// A material right before a detail that ends the phrase describes the detail, not the
@@ -550,45 +680,53 @@ impl Extractor {
 
     /// The first heel height of a field: a number and a unit with "heel" a few words away.
     fn find_height(&self, folded: &Folded, field: Field, sub: u32) -> Option<Height> {
-        let tokens = &folded.tokens;
-        for i in 0..tokens.len().saturating_sub(1) {
-            if tokens[i].kind != TokenKind::Number || tokens[i + 1].kind != TokenKind::Word {
-                continue;
-            }
-            let Some(&(_, factor)) = LENGTH_UNITS.iter().find(|(u, _)| *u == folded.word(i + 1))
-            else {
-                continue;
-            };
-            let Ok(number) = folded.word(i).parse::<f32>() else {
-                continue;
-            };
-            let cm = number * factor;
-            if !(cm > 0.0 && cm <= MAX_HEEL_CM) {
-                continue;
-            }
-            let is_heel =
-                |j: usize| tokens[j].kind == TokenKind::Word && folded.word(j).starts_with("heel");
-            let strong = |j: usize| matches!(tokens[j].kind, TokenKind::Break { strong: true });
-            let before = (i.saturating_sub(HEEL_CONTEXT_WORDS)..i)
-                .rev()
-                .take_while(|&j| !strong(j))
-                .any(is_heel);
-            let after = (i + 2..(i + 2 + HEEL_CONTEXT_WORDS).min(tokens.len()))
-                .take_while(|&j| !strong(j))
-                .any(is_heel);
-            if before || after {
-                return Some(Height {
-                    cm: (cm * 10.0).round() / 10.0,
-                    span: Span {
-                        field,
-                        sub,
-                        start: tokens[i].orig.start as u32,
-                        end: tokens[i + 1].orig.end as u32,
-                    },
-                });
-            }
+        let near = |w: &str| w.starts_with("heel");
+        find_length(
+            folded,
+            field,
+            sub,
+            near,
+            HEEL_CONTEXT_WORDS,
+            (0.0, MAX_HEEL_CM),
+        )
+    }
+
+    /// The first watch case diameter of a field, in millimetres: a number and a unit with a
+    /// case word ("case", "dial", "watch") a few words away ("42 mm case", "38mm dial").
+    fn find_case(&self, folded: &Folded, field: Field, sub: u32) -> Option<(f32, Span)> {
+        self.case_class?;
+        let near = |w: &str| CASE_WORDS.contains(&w);
+        let (lo, hi) = CASE_MM_RANGE;
+        let range = (lo / 10.0, hi / 10.0);
+        find_length(folded, field, sub, near, CASE_CONTEXT_WORDS, range)
+            .map(|h| ((h.cm * 100.0).round() / 10.0, h.span))
+    }
+
+    /// A stated case diameter classifies the case size when no phrase states one.
+    fn classify_case(&self, mentions: &[Mention], case: Option<(f32, Span)>, out: &mut Resolved) {
+        let (Some((classes, small, medium)), Some((mm, span))) = (self.case_class, case) else {
+            return;
+        };
+        let Some(dim) = DIMENSIONS.iter().position(|d| *d == "case_size") else {
+            return;
+        };
+        if out.has_dim(dim)
+            || mentions
+                .iter()
+                .any(|m| m.negated && classes.contains(&m.value))
+        {
+            return;
         }
-        None
+        let class = if mm <= small {
+            classes[0]
+        } else if mm <= medium {
+            classes[1]
+        } else {
+            classes[2]
+        };
+        if class != usize::MAX {
+            out.add(class, dim, span);
+        }
     }
 
     /// Turns the mentions of one product into resolved values.
@@ -618,14 +756,28 @@ impl Extractor {
         };
         let feed_colour = states(Field::Colour, COLOUR);
         let feed_material = states(Field::Material, MATERIAL);
+        // A dial's colour is the product's colour only when no other colour is stated ("Grey
+        // Dial Blue Strap Watch" is blue; "Black Dial Watch" black); a dial's pattern ("solid
+        // dial") is never the product's.
+        let from_feed = |m: &Mention, field: Field, feed: bool| !feed || m.span.field == field;
+        let plain_colour = mentions.iter().filter(live).any(|m| {
+            info[m.value].dim == COLOUR && !m.dial && from_feed(m, Field::Colour, feed_colour)
+        });
         for m in mentions.iter().filter(live) {
             let dim = info[m.value].dim;
             // The feed's own colour and material fields win over the text when they map.
             if dim == CATEGORY
-                || (dim == COLOUR && feed_colour && m.span.field != Field::Colour)
-                || (dim == MATERIAL && feed_material && m.span.field != Field::Material)
+                || (dim == COLOUR && !from_feed(m, Field::Colour, feed_colour))
+                || (dim == MATERIAL && !from_feed(m, Field::Material, feed_material))
+                || (dim == PATTERN && m.dial)
             {
                 continue;
+            }
+            if dim == COLOUR && m.dial {
+                out.add(m.value, self.dial_dim, m.span);
+                if plain_colour {
+                    continue;
+                }
             }
             out.add(m.value, dim, m.span);
         }
@@ -694,6 +846,19 @@ impl Extractor {
                     category = *to;
                 }
             }
+            let stated = |v: usize| {
+                out.slots
+                    .iter()
+                    .any(|&(s, _)| s == v || info[s].ancestors.contains(&v))
+            };
+            if let Some(&(from, _, to)) = self
+                .refined
+                .iter()
+                .find(|(from, when, _)| category == *from && stated(*when))
+            {
+                became_from = Some(from);
+                category = to;
+            }
             for m in categories().filter(|m| m.value == category || Some(m.value) == became_from) {
                 out.add(category, CATEGORY, m.span);
             }
@@ -709,7 +874,7 @@ impl Extractor {
                     // Only into an empty dimension, one value each.
                     if !out.has_dim(dim)
                         && !suppressed(implied)
-                        && let Some(span) = out.first_evidence(value)
+                        && let Some(span) = out.first_evidence(slot)
                     {
                         out.add(implied, dim, span);
                     }
@@ -728,9 +893,23 @@ impl Extractor {
         height: Option<Height>,
     ) -> Attributes {
         let all = self.taxonomy.all();
+        let first = |dim: usize| resolved.values_in(dim).next();
+        let category = first(CATEGORY);
+        // A family attribute describes only its family ("round" of a watch is its case, not a
+        // neckline); while the category is unknown, every value is kept.
+        let applies = |dim: usize| {
+            let families = &self.applies[dim];
+            match category {
+                Some(c) if !families.is_empty() => {
+                    families.contains(&c)
+                        || self.info[c].ancestors.iter().any(|a| families.contains(a))
+                }
+                _ => true,
+            }
+        };
         let mut values = BTreeMap::new();
         for (dim, name) in DIMENSIONS.iter().enumerate() {
-            if !resolved.has_dim(dim) {
+            if !resolved.has_dim(dim) || !applies(dim) {
                 continue;
             }
             let extracted = resolved
@@ -759,18 +938,66 @@ impl Extractor {
                 .collect();
             values.insert((*name).to_string(), extracted);
         }
-        let first = |dim: usize| resolved.values_in(dim).next();
         Attributes {
-            category: first(CATEGORY).map(|v| all[v].id.clone()),
+            category: category.map(|v| all[v].id.clone()),
             colour_family: first(COLOUR).map(|v| {
                 let root = self.info[v].ancestors.last().copied().unwrap_or(v);
                 all[root].id.clone()
             }),
             values,
-            heel_height_cm: height.map(|h| h.cm),
+            heel_height_cm: height.filter(|_| applies(HEEL)).map(|h| h.cm),
             taxonomy_version: self.version.clone(),
         }
     }
+}
+
+/// The first length of a field within `range` (cm, exclusive of the low end): a number and a
+/// unit with a word that `near` accepts at most `context` words away, within one sentence.
+fn find_length(
+    folded: &Folded,
+    field: Field,
+    sub: u32,
+    near: impl Fn(&str) -> bool,
+    context: usize,
+    range: (f32, f32),
+) -> Option<Height> {
+    let tokens = &folded.tokens;
+    for i in 0..tokens.len().saturating_sub(1) {
+        if tokens[i].kind != TokenKind::Number || tokens[i + 1].kind != TokenKind::Word {
+            continue;
+        }
+        let Some(&(_, factor)) = LENGTH_UNITS.iter().find(|(u, _)| *u == folded.word(i + 1)) else {
+            continue;
+        };
+        let Ok(number) = folded.word(i).parse::<f32>() else {
+            continue;
+        };
+        let cm = number * factor;
+        if !(cm > range.0 && cm <= range.1) {
+            continue;
+        }
+        let is_near = |j: usize| tokens[j].kind == TokenKind::Word && near(folded.word(j));
+        let strong = |j: usize| matches!(tokens[j].kind, TokenKind::Break { strong: true });
+        let before = (i.saturating_sub(context)..i)
+            .rev()
+            .take_while(|&j| !strong(j))
+            .any(is_near);
+        let after = (i + 2..(i + 2 + context).min(tokens.len()))
+            .take_while(|&j| !strong(j))
+            .any(is_near);
+        if before || after {
+            return Some(Height {
+                cm: (cm * 10.0).round() / 10.0,
+                span: Span {
+                    field,
+                    sub,
+                    start: tokens[i].orig.start as u32,
+                    end: tokens[i + 1].orig.end as u32,
+                },
+            });
+        }
+    }
+    None
 }
 
 /// Whether tokens `first..=last` of a field overlap an occurrence of the brand's words.
@@ -901,7 +1128,7 @@ mod tests {
         );
         assert_eq!(
             title("Leather purse", Market::Us).category.as_deref(),
-            Some("bags")
+            Some("handbags")
         );
     }
 
@@ -1172,6 +1399,229 @@ mod tests {
         );
         assert_eq!(a.ids("material"), ["leather"]);
         assert!(a.has("toe", "round_toe"));
+    }
+
+    #[test]
+    fn matching_respects_word_shape() {
+        for (text, category) in [
+            ("Puma Men Navy Blue T-Shirts", "t_shirts"),
+            ("ADIDAS Men Black Tshirt", "t_shirts"),
+            ("Nike Women Purple Polo T-shirt", "polos"),
+            ("Genesis Men Blue Solid Shirt", "shirts"),
+            ("Quechua Women Fleece Brown Sweatshirt", "sweatshirts"),
+            (
+                "United Colors of Benetton Men Solid Black SweatShirt",
+                "sweatshirts",
+            ),
+            ("Fabindia Women Purple Kurti", "kurtis"),
+            ("Fabindia Women Green Kurta", "kurtas"),
+            ("Levis Men Grey Innerwear T-Shirt", "vests"),
+            ("Amante Pink Push-Up Bra", "bras"),
+            ("Red Rose Women Pink Nightdress", "nightdresses"),
+            ("Nike Men Black AD Striker Track Pants", "track_pants"),
+            ("Nike Men's Blue Short", "shorts"),
+            ("FNF Printed Black Sari", "sarees"),
+            ("Satin Bow Tie", "ties"),
+            ("Lakme Red Lipstick", "lipsticks"),
+            ("Maybelline Pink Nail Lacquer", "nail_polish"),
+        ] {
+            let a = title(text, Market::Uk);
+            assert_eq!(a.category.as_deref(), Some(category), "{text}");
+        }
+        // A short sleeve is not a pair of shorts, nor a cap sleeve a cap.
+        let a = title("Short sleeve cotton tee", Market::Uk);
+        assert_eq!(a.category.as_deref(), Some("t_shirts"));
+        assert!(a.has("sleeve", "short_sleeve"));
+        let b = title("Cap sleeve blouse", Market::Uk);
+        assert_eq!(b.category.as_deref(), Some("blouses"));
+        assert!(b.has("sleeve", "cap_sleeve") && b.has("sleeve", "short_sleeve"));
+        // A bow tie is a tie, not a bow.
+        assert!(!title("Satin Bow Tie", Market::Uk).has("detail", "bow"));
+    }
+
+    #[test]
+    fn an_occasion_beside_a_broad_category_makes_it_specific() {
+        for (text, category) in [
+            ("Arrow Men Formal Brown Shoe", "formal_shoes"),
+            ("Red Chief Men Casual Black Shoes", "casual_shoes"),
+            ("Puma Men Running White Shoe", "sports_shoes"),
+            ("Woodland Men Sports Black Sandals", "sports_sandals"),
+            ("Vans Men Grey Shoes", "shoes"),
+        ] {
+            assert_eq!(
+                title(text, Market::Uk).category.as_deref(),
+                Some(category),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn clothing_attributes_are_read_with_their_evidence() {
+        let a = title(
+            "Women Red A-line Midi Dress with V-neck and puff sleeves",
+            Market::Uk,
+        );
+        assert_eq!(a.category.as_deref(), Some("dresses"));
+        assert_eq!(a.ids("silhouette"), ["a_line"]);
+        assert_eq!(a.ids("length"), ["midi"]);
+        assert_eq!(a.ids("neckline"), ["v_neck"]);
+        assert_eq!(a.ids("sleeve"), ["puff_sleeve"]);
+        assert_eq!(a.values["sleeve"][0].evidence[0].matched, "puff sleeves");
+        let b = title(
+            "Spykar Men Slim Fit Low Waist Blue Skinny Jeans",
+            Market::Uk,
+        );
+        assert_eq!(b.ids("rise"), ["low_rise"]);
+        assert_eq!(b.ids("fit"), ["slim"]);
+        assert_eq!(b.ids("silhouette"), ["skinny"]);
+        let c = title("Black mini skirt", Market::Uk);
+        assert_eq!(c.category.as_deref(), Some("mini_skirts"));
+        assert_eq!(c.ids("length"), ["mini"]);
+    }
+
+    #[test]
+    fn family_attributes_describe_only_their_family() {
+        // "round dial" is a case shape, never a neckline; "mini" of a bag is its size.
+        let a = title(
+            "Titan Women Round Dial Leather Strap Watch 28mm case",
+            Market::Uk,
+        );
+        assert_eq!(a.category.as_deref(), Some("watches"));
+        assert_eq!(a.ids("case_shape"), ["round"]);
+        assert_eq!(a.ids("case_size"), ["small"]);
+        assert_eq!(a.ids("strap"), ["leather_strap"]);
+        // The watch's strap phrase is still leather and a strap.
+        assert!(a.has("material", "leather") && a.has("detail", "strap"));
+        assert!(!a.values.contains_key("neckline"));
+        let b = title("Mini leather crossbody bag with chain strap", Market::Uk);
+        assert_eq!(b.ids("bag_size"), ["mini"]);
+        assert!(b.has("handle", "chain_strap") && b.has("handle", "shoulder_strap"));
+        assert!(!b.values.contains_key("length"));
+        let c = title("Oversized dial steel bracelet watch, 44 mm", Market::Uk);
+        assert_eq!(c.ids("case_size"), ["large"]);
+        assert_eq!(c.ids("strap"), ["metal_bracelet"]);
+        assert!(!c.values.contains_key("fit"));
+        let d = title("Oversized cotton shirt", Market::Uk);
+        assert_eq!(d.ids("fit"), ["oversized"]);
+        assert!(!d.values.contains_key("case_size"));
+        // A heel height read in a dress's text is not the dress's.
+        let e = described("Black midi dress", "Pair it with 8cm heels");
+        assert_eq!(e.heel_height_cm, None);
+        assert!(!e.values.contains_key("heel"));
+        let f = title("Gold plated kundan jhumkas with pearls", Market::Uk);
+        assert_eq!(f.ids("metal"), ["gold_plated"]);
+        assert!(f.has("metal", "gold_tone"));
+        assert_eq!(f.ids("stone"), ["kundan", "pearl"]);
+    }
+
+    #[test]
+    fn a_dial_colour_is_the_watch_colour_only_when_no_other_is_stated() {
+        let a = title("Being Human Men Grey Dial Blue Strap Watch", Market::Uk);
+        assert_eq!(a.ids("colour"), ["blue"]);
+        assert_eq!(a.colour_family.as_deref(), Some("blue"));
+        assert_eq!(a.ids("dial_colour"), ["grey"]);
+        let b = title("Fastrack Women Gold Dial White Watches", Market::Uk);
+        assert_eq!(b.ids("colour"), ["white"]);
+        assert_eq!(b.ids("dial_colour"), ["gold"]);
+        assert_eq!(b.values["dial_colour"][0].parents, ["metallic"]);
+        let c = title("Titan Men Black Dial Watch", Market::Uk);
+        assert_eq!(c.ids("colour"), ["black"]);
+        assert_eq!(c.ids("dial_colour"), ["black"]);
+    }
+
+    /// "Fawn Kid Suede" was read as children's wear.
+    #[test]
+    fn kid_suede_and_kid_leather_are_materials_not_childrens_wear() {
+        let a = title("Fawn Kid Suede Loafers", Market::Uk);
+        assert!(a.has("material", "suede"), "{a:?}");
+        assert!(!a.values.contains_key("gender"), "{:?}", a.ids("gender"));
+        assert_eq!(a.colour_family.as_deref(), Some("neutral"));
+        let b = title("Women's kid leather court shoes", Market::Uk);
+        assert!(b.has("material", "leather"));
+        assert_eq!(b.ids("gender"), ["women"]);
+        // A child's shoe still is.
+        assert_eq!(
+            title("Kids Velcro Trainers", Market::Uk).ids("gender"),
+            ["kids"]
+        );
+    }
+
+    /// A bag description's "lies flat" gave it a flat heel.
+    #[test]
+    fn lies_flat_is_not_a_heel() {
+        for text in [
+            "Folds away and lies flat in a suitcase",
+            "The strap sits flat",
+        ] {
+            let a = described("Leather tote bag", text);
+            assert!(
+                !a.values.contains_key("heel"),
+                "{text}: {:?}",
+                a.ids("heel")
+            );
+        }
+        assert!(title("Leather flat sandals", Market::Uk).has("heel", "flat"));
+    }
+
+    /// A home category path "Linens & Bedding" made a product linen.
+    #[test]
+    fn a_linens_and_bedding_path_is_not_linen() {
+        let a = extractor().extract(&ProductText {
+            category_path: Some("Home > Linens & Bedding > Throws"),
+            ..ProductText::new("Chunky Knit Throw", Market::Us)
+        });
+        assert!(!a.has("material", "linen"), "{:?}", a.ids("material"));
+        assert!(title("Linen wide-leg trousers", Market::Uk).has("material", "linen"));
+    }
+
+    /// A feed colour "See product page" is no colour, and leaves the title in charge.
+    #[test]
+    fn see_product_page_is_not_a_colour() {
+        let colours = vec!["See product page".to_string()];
+        let a = extractor().extract(&ProductText {
+            colours: &colours,
+            ..ProductText::new("Ballet flats", Market::Uk)
+        });
+        assert!(!a.values.contains_key("colour"));
+        let b = extractor().extract(&ProductText {
+            colours: &colours,
+            ..ProductText::new("Black ballet flats", Market::Uk)
+        });
+        assert_eq!(b.ids("colour"), ["black"]);
+    }
+
+    /// "Solid dial" made a watch's pattern solid.
+    #[test]
+    fn a_watch_solid_dial_is_not_a_pattern() {
+        let a = title("Fossil Men Solid Dial Leather Watch", Market::Uk);
+        assert!(!a.values.contains_key("pattern"), "{:?}", a.ids("pattern"));
+        assert_eq!(
+            title("Solid black T-shirt", Market::Uk).ids("pattern"),
+            ["solid"]
+        );
+    }
+
+    /// "Platinum" was no colour.
+    #[test]
+    fn platinum_is_a_colour() {
+        let a = title("Platinum heels", Market::Uk);
+        assert_eq!(a.ids("colour"), ["platinum"]);
+        assert_eq!(a.colour_family.as_deref(), Some("metallic"));
+    }
+
+    /// The title's own gender word is read, whatever a feed's gender field says (the index
+    /// lets the feed's field speak only when the text names none).
+    #[test]
+    fn a_titles_explicit_gender_is_read() {
+        assert_eq!(
+            title("Men's Leather Loafers", Market::Us).ids("gender"),
+            ["men"]
+        );
+        assert_eq!(
+            title("Womens Suede Loafers", Market::Us).ids("gender"),
+            ["women"]
+        );
     }
 
     #[test]

@@ -33,7 +33,7 @@ mod normalize;
 mod taxonomy;
 
 pub use extract::Extractor;
-pub use taxonomy::{DIMENSIONS, HeeledRule, Taxonomy, TaxonomyRules, TaxonomyValue};
+pub use taxonomy::{DIMENSIONS, HeeledRule, RefinedRule, Taxonomy, TaxonomyRules, TaxonomyValue};
 
 /// Which English a feed is written in, for words whose meaning differs: a bare "pumps" is a
 /// heeled court shoe in American usage and a flat shoe in British usage; a "purse" is a handbag

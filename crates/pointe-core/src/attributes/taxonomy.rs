@@ -1,7 +1,7 @@
 //! The fashion taxonomy: dimensions, values, synonyms and the rules extraction follows, read
 //! from `data/taxonomy.toml` (bundled) or a user's copy of it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -14,11 +14,48 @@ use crate::{Error, Result};
 /// The taxonomy shipped with Pointe.
 const BUNDLED: &str = include_str!("../../data/taxonomy.toml");
 
-/// The dimensions a taxonomy has, in the order extraction reports them.
-pub const DIMENSIONS: [&str; 10] = [
-    "category", "toe", "heel", "material", "finish", "detail", "colour", "pattern", "occasion",
+/// The dimensions a taxonomy has, in the order extraction reports them: the general ones
+/// (category, toe, heel, material, finish, detail, colour, pattern, occasion, gender), then the
+/// family attributes a stylist compares, family by family: clothing (length, silhouette,
+/// neckline, sleeve, rise, fit), watches (case shape, case size, strap, dial colour), bags (bag
+/// shape, bag size, handle) and jewellery (metal, stone). Which categories a dimension applies
+/// to is the taxonomy's `[applies_to]` table ([`Taxonomy::applies`]).
+pub const DIMENSIONS: [&str; 25] = [
+    "category",
+    "toe",
+    "heel",
+    "material",
+    "finish",
+    "detail",
+    "colour",
+    "pattern",
+    "occasion",
     "gender",
+    "length",
+    "silhouette",
+    "neckline",
+    "sleeve",
+    "rise",
+    "fit",
+    "case_shape",
+    "case_size",
+    "strap",
+    "dial_colour",
+    "bag_shape",
+    "bag_size",
+    "handle",
+    "metal",
+    "stone",
 ];
+
+/// How many of [`DIMENSIONS`] are general (matched on the first pass); the rest are family
+/// attributes, matched on a pass of their own so their phrases never hide the general ones
+/// ("leather strap" is a watch strap and still leather).
+pub(crate) const GENERAL_DIMENSIONS: usize = 10;
+
+/// The dimension whose values are colour ids read from a colour stated right before a dial word
+/// ("white dial"); it has no entries of its own in the file.
+pub(crate) const DIAL_COLOUR: &str = "dial_colour";
 
 /// One value of a dimension, as the taxonomy file states it.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +80,9 @@ pub struct TaxonomyValue {
     pub negations: Vec<String>,
     /// Values this one brings along, as `(dimension, id)`, when the text states none of theirs.
     pub implies: Vec<(&'static str, String)>,
+    /// Values of the same dimension a stylist offers in its place (kurta and kurti), as the
+    /// file declares them on this entry; [`Taxonomy::are_siblings`] reads them both ways.
+    pub siblings: Vec<String>,
 }
 
 /// Thresholds and rules of the `[rules]` table.
@@ -62,8 +102,17 @@ pub struct TaxonomyRules {
     pub heel_mid_max_cm: f32,
     /// Category changes when a heel is stated (British "pumps" with a heel are court shoes).
     pub heeled: Vec<HeeledRule>,
+    /// Category changes when the text states another value ("shoes" stated with "formal" are
+    /// formal shoes).
+    pub refined: Vec<RefinedRule>,
     /// Phrases that mean none of the values inside them ("lace-up", "net weight").
     pub noise: Vec<String>,
+    /// Words after a colour or pattern that make it the dial's ("white dial", "solid dial").
+    pub dial_words: Vec<String>,
+    /// Watch cases up to this diameter (mm) are small, when the file gives the thresholds.
+    pub case_small_max_mm: Option<f32>,
+    /// Watch cases up to this diameter (mm) are medium; larger ones are large.
+    pub case_medium_max_mm: Option<f32>,
 }
 
 /// A category that becomes another when the text states a heel.
@@ -78,6 +127,19 @@ pub struct HeeledRule {
     pub becomes: String,
 }
 
+/// A broad category that a value stated beside it makes specific: "Men Formal Brown Shoe" is a
+/// formal shoe, "Men Sports Black Sandals" sports sandals.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefinedRule {
+    /// The category as first resolved (exactly this one, not a descendant).
+    pub category: String,
+    /// The value that must be stated, as `"dimension:id"` (itself or a descendant).
+    pub when: String,
+    /// The category it becomes.
+    pub becomes: String,
+}
+
 /// A parsed, checked taxonomy. Building one parses and checks the whole TOML text; lookups are
 /// hash-map probes.
 #[derive(Debug, Clone)]
@@ -87,6 +149,10 @@ pub struct Taxonomy {
     index: HashMap<(&'static str, String), usize>,
     parent_index: Vec<Option<usize>>,
     rules: TaxonomyRules,
+    /// Declared sibling pairs, by position, both ways round.
+    siblings: HashSet<(usize, usize)>,
+    /// Per dimension of [`DIMENSIONS`]: the categories it applies to (empty: every product).
+    applies_to: Vec<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,6 +181,36 @@ struct TaxonomyFile {
     occasion: Vec<ValueFile>,
     #[serde(default)]
     gender: Vec<ValueFile>,
+    #[serde(default)]
+    length: Vec<ValueFile>,
+    #[serde(default)]
+    silhouette: Vec<ValueFile>,
+    #[serde(default)]
+    neckline: Vec<ValueFile>,
+    #[serde(default)]
+    sleeve: Vec<ValueFile>,
+    #[serde(default)]
+    rise: Vec<ValueFile>,
+    #[serde(default)]
+    fit: Vec<ValueFile>,
+    #[serde(default)]
+    case_shape: Vec<ValueFile>,
+    #[serde(default)]
+    case_size: Vec<ValueFile>,
+    #[serde(default)]
+    strap: Vec<ValueFile>,
+    #[serde(default)]
+    bag_shape: Vec<ValueFile>,
+    #[serde(default)]
+    bag_size: Vec<ValueFile>,
+    #[serde(default)]
+    handle: Vec<ValueFile>,
+    #[serde(default)]
+    metal: Vec<ValueFile>,
+    #[serde(default)]
+    stone: Vec<ValueFile>,
+    #[serde(default)]
+    applies_to: BTreeMap<String, toml::Spanned<Vec<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,6 +227,12 @@ struct RulesFile {
     heel_mid_max_cm: f32,
     #[serde(default)]
     heeled: Vec<HeeledRule>,
+    #[serde(default)]
+    refined: Vec<RefinedRule>,
+    #[serde(default)]
+    dial_words: Vec<String>,
+    case_small_max_mm: Option<f32>,
+    case_medium_max_mm: Option<f32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -157,10 +259,14 @@ struct ValueFile {
     negations: Vec<String>,
     #[serde(default)]
     implies: Vec<String>,
+    #[serde(default)]
+    siblings: Vec<String>,
 }
 
 /// Heel values the height thresholds classify into.
 pub(crate) const HEEL_CLASSES: [&str; 4] = ["flat", "kitten", "mid", "high"];
+/// Case size values the diameter thresholds classify into.
+pub(crate) const CASE_SIZE_CLASSES: [&str; 3] = ["small", "medium", "large"];
 
 impl Taxonomy {
     /// The taxonomy bundled with Pointe (`crates/pointe-core/data/taxonomy.toml`).
@@ -195,15 +301,56 @@ impl Taxonomy {
             pattern,
             occasion,
             gender,
+            length,
+            silhouette,
+            neckline,
+            sleeve,
+            rise,
+            fit,
+            case_shape,
+            case_size,
+            strap,
+            bag_shape,
+            bag_size,
+            handle,
+            metal,
+            stone,
+            applies_to,
         } = file;
+        // In the order of DIMENSIONS; dial colours take colour values and have no entries.
         let by_dimension = [
-            category, toe, heel, material, finish, detail, colour, pattern, occasion, gender,
+            category,
+            toe,
+            heel,
+            material,
+            finish,
+            detail,
+            colour,
+            pattern,
+            occasion,
+            gender,
+            length,
+            silhouette,
+            neckline,
+            sleeve,
+            rise,
+            fit,
+            case_shape,
+            case_size,
+            strap,
+            Vec::new(),
+            bag_shape,
+            bag_size,
+            handle,
+            metal,
+            stone,
         ];
 
         let mut values = Vec::new();
         let mut index = HashMap::new();
         let mut lines = Vec::new();
         let mut raw_implies = Vec::new();
+        let mut raw_siblings = Vec::new();
         for (dimension, entries) in DIMENSIONS.iter().zip(by_dimension) {
             for entry in entries {
                 let line = Some(line_of(text, entry.id.span().start));
@@ -249,6 +396,7 @@ impl Taxonomy {
                     return Err(bad(format!("{dimension} {id} is defined twice")));
                 }
                 raw_implies.push(entry.implies);
+                raw_siblings.push(entry.siblings);
                 lines.push(line);
                 values.push(TaxonomyValue {
                     dimension,
@@ -261,6 +409,7 @@ impl Taxonomy {
                     us: entry.us,
                     negations: entry.negations,
                     implies: Vec::new(),
+                    siblings: Vec::new(),
                 });
             }
         }
@@ -325,6 +474,15 @@ impl Taxonomy {
             }
         }
 
+        let siblings = check_siblings(
+            &mut values,
+            raw_siblings,
+            &index,
+            &parent_index,
+            &lines,
+            path,
+        )?;
+        let applies_to = check_applies_to(applies_to, &index, text, path)?;
         let rules = check_rules(rules, noise, &index, path)?;
         Ok(Taxonomy {
             version: format!("{:016x}", fnv1a64(text.as_bytes())),
@@ -332,6 +490,8 @@ impl Taxonomy {
             index,
             parent_index,
             rules,
+            siblings,
+            applies_to,
         })
     }
 
@@ -343,20 +503,20 @@ impl Taxonomy {
 
     /// The value `id` of `dimension`, if the taxonomy has it.
     pub fn value(&self, dimension: &str, id: &str) -> Option<&TaxonomyValue> {
-        let dim = DIMENSIONS.iter().find(|d| **d == dimension)?;
+        let dim = value_dimension(dimension)?;
         self.index
-            .get(&(*dim, id.to_string()))
+            .get(&(dim, id.to_string()))
             .map(|&i| &self.values[i])
     }
 
     /// The value and its ancestors, nearest first (`ballet_flats`, `flats`, `shoes`); empty when
     /// the value is unknown.
     pub fn parent_chain(&self, dimension: &str, id: &str) -> Vec<&TaxonomyValue> {
-        let Some(dim) = DIMENSIONS.iter().find(|d| **d == dimension) else {
+        let Some(dim) = value_dimension(dimension) else {
             return Vec::new();
         };
         let mut chain = Vec::new();
-        let mut at = self.index.get(&(*dim, id.to_string())).copied();
+        let mut at = self.index.get(&(dim, id.to_string())).copied();
         while let Some(i) = at {
             chain.push(&self.values[i]);
             at = self.parent_index[i];
@@ -378,10 +538,68 @@ impl Taxonomy {
             .map(|v| v.id.as_str())
     }
 
-    /// Every value of `dimension`, in file order.
+    /// Every value of `dimension`, in file order (for `dial_colour`, the colours).
     pub fn values(&self, dimension: &str) -> impl Iterator<Item = &TaxonomyValue> {
-        let dimension = dimension.to_string();
+        let dimension = value_dimension(dimension).unwrap_or_default();
         self.values.iter().filter(move |v| v.dimension == dimension)
+    }
+
+    /// Every dimension, in the order extraction reports them (see [`DIMENSIONS`]).
+    pub fn dimensions() -> &'static [&'static str] {
+        &DIMENSIONS
+    }
+
+    /// Whether `a` and `b` are siblings in `dimension`: values a stylist offers in each other's
+    /// place (a kurti for a kurta, a polo for a T-shirt). True when the file declares either on
+    /// the other, or declares one of their ancestors on the other or on one of its ancestors:
+    /// siblings are inherited by descendants (ballet flats, being flats, are siblings of court
+    /// shoes when flats are) but never by ancestors (tops are not siblings of kurtas because
+    /// tunics are). A value is not its own sibling, nor the sibling of its ancestors; unknown
+    /// values are nobody's siblings.
+    pub fn are_siblings(&self, dimension: &str, a: &str, b: &str) -> bool {
+        let (Some(dim), true) = (value_dimension(dimension), a != b) else {
+            return false;
+        };
+        let chain = |id: &str| -> Vec<usize> {
+            let mut out = Vec::new();
+            let mut at = self.index.get(&(dim, id.to_string())).copied();
+            while let Some(i) = at {
+                out.push(i);
+                at = self.parent_index[i];
+            }
+            out
+        };
+        let (ca, cb) = (chain(a), chain(b));
+        if ca.is_empty() || cb.is_empty() || ca.contains(&cb[0]) || cb.contains(&ca[0]) {
+            return false;
+        }
+        ca.iter()
+            .any(|&x| cb.iter().any(|&y| self.siblings.contains(&(x, y))))
+    }
+
+    /// The categories a dimension applies to, as the `[applies_to]` table names them (each
+    /// with its descendants); empty when it applies to every product, or is unknown.
+    pub fn applies_to(&self, dimension: &str) -> &[String] {
+        DIMENSIONS
+            .iter()
+            .position(|d| *d == dimension)
+            .map_or(&[], |d| self.applies_to[d].as_slice())
+    }
+
+    /// Whether `dimension` describes a product of category `category_id`: a dimension without
+    /// an `[applies_to]` entry describes every product (colour, material…); one with an entry
+    /// only the categories it names and their descendants (a neckline describes clothing, a
+    /// dial colour a watch). False for an unknown dimension, and for a family dimension when
+    /// the category is unknown.
+    pub fn applies(&self, dimension: &str, category_id: &str) -> bool {
+        let Some(d) = DIMENSIONS.iter().position(|x| *x == dimension) else {
+            return false;
+        };
+        let families = &self.applies_to[d];
+        families.is_empty()
+            || families
+                .iter()
+                .any(|f| self.is_a("category", category_id, f))
     }
 
     /// The rules and thresholds extraction follows.
@@ -429,6 +647,39 @@ fn check_rules(
             )));
         }
     }
+    match (rules.case_small_max_mm, rules.case_medium_max_mm) {
+        (None, None) => {}
+        (Some(small), Some(medium)) if small > 0.0 && small <= medium => {
+            for size in CASE_SIZE_CLASSES {
+                if !index.contains_key(&("case_size", size.to_string())) {
+                    return Err(bad(format!(
+                        "the case size thresholds need a case_size value {size:?}"
+                    )));
+                }
+            }
+        }
+        (small, medium) => {
+            return Err(bad(format!(
+                "case_small_max_mm ({small:?}) and case_medium_max_mm ({medium:?}) go together and must rise"
+            )));
+        }
+    }
+    for rule in &rules.refined {
+        for id in [&rule.category, &rule.becomes] {
+            if !index.contains_key(&("category", id.clone())) {
+                return Err(bad(format!("refined: {id:?} is not a category")));
+            }
+        }
+        let known = rule.when.split_once(':').is_some_and(|(d, id)| {
+            value_dimension(d).is_some_and(|d| index.contains_key(&(d, id.to_string())))
+        });
+        if !known {
+            return Err(bad(format!(
+                "refined: when {:?} should name a value as \"dimension:id\"",
+                rule.when
+            )));
+        }
+    }
     for rule in &rules.heeled {
         for id in [&rule.category, &rule.becomes] {
             if !index.contains_key(&("category", id.clone())) {
@@ -442,6 +693,7 @@ fn check_rules(
         .chain(&rules.negation_prefix)
         .chain(&rules.negation_after)
         .chain(&noise.phrases)
+        .chain(&rules.dial_words)
         .chain(rules.heeled.iter().flat_map(|r| &r.phrases))
     {
         phrase_words(phrase).map_err(bad)?;
@@ -454,8 +706,100 @@ fn check_rules(
         heel_kitten_max_cm: kitten,
         heel_mid_max_cm: mid,
         heeled: rules.heeled,
+        refined: rules.refined,
         noise: noise.phrases,
+        dial_words: rules.dial_words,
+        case_small_max_mm: rules.case_small_max_mm,
+        case_medium_max_mm: rules.case_medium_max_mm,
     })
+}
+
+/// The dimension whose entries hold the values of `dimension`: itself, or `colour` for dial
+/// colours; `None` when there is no such dimension.
+fn value_dimension(dimension: &str) -> Option<&'static str> {
+    let dim = *DIMENSIONS.iter().find(|d| **d == dimension)?;
+    Some(if dim == DIAL_COLOUR { "colour" } else { dim })
+}
+
+/// Checks each entry's `siblings` (values of its own dimension, not itself, not one of its
+/// ancestors or descendants) and returns the declared pairs both ways round.
+fn check_siblings(
+    values: &mut [TaxonomyValue],
+    raw: Vec<Vec<String>>,
+    index: &HashMap<(&'static str, String), usize>,
+    parent_index: &[Option<usize>],
+    lines: &[Option<u64>],
+    path: &Path,
+) -> Result<HashSet<(usize, usize)>> {
+    let descends = |mut at: usize, from: usize| {
+        while let Some(p) = parent_index[at] {
+            if p == from {
+                return true;
+            }
+            at = p;
+        }
+        false
+    };
+    let mut pairs = HashSet::new();
+    for (i, declared) in raw.into_iter().enumerate() {
+        let (dimension, id) = (values[i].dimension, values[i].id.clone());
+        let bad = |m: String| Error::bad_file(path, lines[i], format!("{dimension} {id}: {m}"));
+        for sibling in &declared {
+            let Some(&j) = index.get(&(dimension, sibling.clone())) else {
+                return Err(bad(format!(
+                    "sibling {sibling:?} is not a {dimension} value"
+                )));
+            };
+            if j == i {
+                return Err(bad("is declared its own sibling".to_string()));
+            }
+            if descends(i, j) || descends(j, i) {
+                return Err(bad(format!(
+                    "sibling {sibling:?} is its ancestor or descendant, not a sibling"
+                )));
+            }
+            pairs.insert((i, j));
+            pairs.insert((j, i));
+        }
+        values[i].siblings = declared;
+    }
+    Ok(pairs)
+}
+
+/// Checks the `[applies_to]` table (dimension → categories) and returns it per dimension.
+fn check_applies_to(
+    table: BTreeMap<String, toml::Spanned<Vec<String>>>,
+    index: &HashMap<(&'static str, String), usize>,
+    text: &str,
+    path: &Path,
+) -> Result<Vec<Vec<String>>> {
+    let mut out = vec![Vec::new(); DIMENSIONS.len()];
+    for (dimension, categories) in table {
+        let line = Some(line_of(text, categories.span().start));
+        let bad = |m: String| Error::bad_file(path, line, format!("[applies_to] {m}"));
+        let Some(d) = DIMENSIONS.iter().position(|x| *x == dimension) else {
+            return Err(bad(format!(
+                "no dimension {dimension:?}; the dimensions are {}",
+                DIMENSIONS.join(", ")
+            )));
+        };
+        if d == 0 {
+            return Err(bad("category applies to every product".to_string()));
+        }
+        let categories = categories.into_inner();
+        if categories.is_empty() {
+            return Err(bad(format!(
+                "{dimension}: name at least one category, or leave the dimension out"
+            )));
+        }
+        for c in &categories {
+            if !index.contains_key(&("category", c.clone())) {
+                return Err(bad(format!("{dimension}: {c:?} is not a category")));
+            }
+        }
+        out[d] = categories;
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -555,6 +899,180 @@ mod tests {
                 ids.contains(&id),
                 "category {}: Google id {id} does not exist",
                 value.id
+            );
+        }
+    }
+
+    #[test]
+    fn the_bundled_taxonomy_covers_the_whole_wardrobe_with_google_ids() {
+        let t = Taxonomy::bundled();
+        for (id, google) in [
+            ("t_shirts", 212),
+            ("shirts", 212),
+            ("blouses", 212),
+            ("tanks", 212),
+            ("bodysuits", 212),
+            ("polos", 212),
+            ("sweatshirts", 212),
+            ("jumpers", 212),
+            ("cardigans", 212),
+            ("jeans", 204),
+            ("trousers", 204),
+            ("culottes", 204),
+            ("leggings", 204),
+            ("track_pants", 204),
+            ("capris", 204),
+            ("shorts", 207),
+            ("skirts", 1581),
+            ("dresses", 2271),
+            ("jumpsuits", 5250),
+            ("jackets", 5598),
+            ("coats", 5598),
+            ("blazers", 5598),
+            ("waistcoats", 1831),
+            ("suits", 1594),
+            ("kurtas", 5388),
+            ("kurtis", 5388),
+            ("tunics", 212),
+            ("sarees", 8248),
+            ("salwars", 5388),
+            ("lehengas", 8248),
+            ("dupattas", 5388),
+            ("kurta_sets", 5388),
+            ("bras", 214),
+            ("briefs", 2562),
+            ("nightdresses", 5513),
+            ("night_suits", 2580),
+            ("lounge_pants", 5713),
+            ("handbags", 3032),
+            ("backpacks", 100),
+            ("wallets", 2668),
+            ("belts", 169),
+            ("ties", 176),
+            ("scarves", 543673),
+            ("stoles", 543674),
+            ("hats", 173),
+            ("caps", 173),
+            ("socks", 209),
+            ("sunglasses", 178),
+            ("earrings", 194),
+            ("necklaces", 196),
+            ("pendants", 192),
+            ("rings", 200),
+            ("bracelets", 191),
+            ("bangles", 191),
+            ("watches", 201),
+            ("lipsticks", 3021),
+            ("nail_polish", 2683),
+            ("perfumes", 479),
+            ("deodorants", 543598),
+        ] {
+            let v = t
+                .value("category", id)
+                .unwrap_or_else(|| panic!("category {id}"));
+            assert_eq!(v.google_category_id, Some(google), "{id}");
+            assert!(v.parent.is_some(), "{id} has a parent");
+        }
+    }
+
+    #[test]
+    fn dimensions_are_listed_in_order_and_family_ones_apply_to_their_family() {
+        let dims = Taxonomy::dimensions();
+        assert_eq!(dims.len(), 25);
+        assert_eq!(&dims[..3], ["category", "toe", "heel"]);
+        assert_eq!(dims[10], "length");
+        assert_eq!(dims[24], "stone");
+        let t = Taxonomy::bundled();
+        assert!(t.applies("neckline", "dresses"));
+        assert!(t.applies("neckline", "kurtis"));
+        assert!(!t.applies("neckline", "watches"));
+        assert!(t.applies("dial_colour", "watches"));
+        assert!(!t.applies("dial_colour", "dresses"));
+        assert!(t.applies("handle", "clutches"));
+        assert!(t.applies("rise", "jeans") && !t.applies("rise", "tops"));
+        assert!(t.applies("metal", "earrings"));
+        assert!(t.applies("heel", "ballet_flats") && !t.applies("heel", "dresses"));
+        assert!(t.applies("colour", "watches") && t.applies("colour", "nope"));
+        assert!(!t.applies("neckline", "nope") && !t.applies("nope", "dresses"));
+        assert_eq!(t.applies_to("strap"), ["watches"]);
+        assert!(t.applies_to("colour").is_empty());
+        // Dial colours take colour values.
+        assert_eq!(
+            t.value("dial_colour", "navy").map(|v| v.dimension),
+            Some("colour")
+        );
+        assert!(t.is_a("dial_colour", "navy", "blue"));
+    }
+
+    #[test]
+    fn siblings_are_symmetric_and_pass_to_descendants_only() {
+        let t = Taxonomy::bundled();
+        let s = |a, b| t.are_siblings("category", a, b);
+        assert!(s("kurtas", "kurtis") && s("kurtis", "kurtas"));
+        assert!(s("tunics", "kurtis") && s("t_shirts", "polos"));
+        assert!(s("shirts", "blouses") && s("trousers", "culottes"));
+        assert!(s("sweatshirts", "jumpers") && s("jackets", "blazers"));
+        assert!(s("ballet_flats", "mary_janes"));
+        // Inherited downwards: a sibling of jeans is a sibling of jeggings.
+        assert!(s("jeggings", "trousers"));
+        // Never upwards, never itself, never along the parent chain.
+        assert!(!s("flats", "mary_janes") && !s("tops", "kurtas"));
+        assert!(!s("kurtas", "kurtas") && !s("jeans", "jeggings"));
+        assert!(!s("dresses", "watches") && !s("kurtas", "nope"));
+        assert!(!t.are_siblings("nope", "kurtas", "kurtis"));
+        assert!(t.are_siblings("length", "maxi", "full_length"));
+        assert_eq!(t.value("category", "kurtas").unwrap().siblings, ["kurtis"]);
+    }
+
+    #[test]
+    fn bad_siblings_applies_to_and_refined_rules_name_the_line() {
+        let base =
+            "[rules]\nheel_flat_below_cm = 1.5\nheel_kitten_max_cm = 5.0\nheel_mid_max_cm = 7.0\n";
+        let heels = "[[heel]]\nid = \"flat\"\nlabel = \"flat\"\n[[heel]]\nid = \"kitten\"\nlabel = \"k\"\n[[heel]]\nid = \"mid\"\nlabel = \"m\"\n[[heel]]\nid = \"high\"\nlabel = \"h\"\n";
+        let shoes = "[[category]]\nid = \"shoes\"\nlabel = \"shoe\"\ngoogle_category_id = 187\n";
+        let cases = [
+            (
+                format!(
+                    "{base}{heels}{shoes}[[category]]\nid = \"flats\"\nlabel = \"flat\"\nparent = \"shoes\"\ngoogle_category_id = 187\nsiblings = [\"pumps\"]\n"
+                ),
+                "t.toml: line 22: category flats: sibling \"pumps\" is not a category value",
+            ),
+            (
+                format!(
+                    "{base}{heels}{shoes}[[category]]\nid = \"flats\"\nlabel = \"flat\"\nparent = \"shoes\"\ngoogle_category_id = 187\nsiblings = [\"shoes\"]\n"
+                ),
+                "line 22: category flats: sibling \"shoes\" is its ancestor or descendant",
+            ),
+            (
+                format!("{base}{heels}{shoes}siblings = [\"shoes\"]\n"),
+                "line 18: category shoes: is declared its own sibling",
+            ),
+            (
+                format!("{base}{heels}{shoes}[applies_to]\nneckline = [\"dresses\"]\n"),
+                "line 22: [applies_to] neckline: \"dresses\" is not a category",
+            ),
+            (
+                format!("{base}{heels}{shoes}[applies_to]\nnecline = [\"shoes\"]\n"),
+                "[applies_to] no dimension \"necline\"",
+            ),
+            (
+                format!(
+                    "{base}[[rules.refined]]\ncategory = \"shoes\"\nwhen = \"occasion:formal\"\nbecomes = \"shoes\"\n{heels}{shoes}"
+                ),
+                "refined: when \"occasion:formal\" should name a value",
+            ),
+            (
+                format!("{base}case_small_max_mm = 34.0\n{heels}{shoes}"),
+                "case_small_max_mm (Some(34.0)) and case_medium_max_mm (None) go together",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = Taxonomy::from_toml(&text, Path::new("t.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(expected),
+                "{err}\n  should contain: {expected}"
             );
         }
     }
