@@ -11,11 +11,10 @@ use crate::{Error, Result};
 /// The weights shipped with Pointe.
 pub const BUNDLED: &str = include_str!("../data/lookalike.toml");
 
-/// The dimensions the scorer compares, heaviest first in the bundled weights.
-pub const SCORED_DIMENSIONS: [&str; 10] = [
-    "category", "toe", "heel", "detail", "material", "finish", "colour", "pattern", "occasion",
-    "gender",
-];
+/// The dimensions the scorer may compare: every dimension of the taxonomy. A dimension the
+/// weights leave out (or weigh 0) is not compared; the family ones (neckline, strap, metal…)
+/// only describe the categories the taxonomy's `[applies_to]` names.
+pub const SCORED_DIMENSIONS: [&str; 25] = pointe_core::attributes::DIMENSIONS;
 
 /// How much one attribute dimension counts.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -48,6 +47,11 @@ pub struct LookalikeConfig {
     /// details, finishes and patterns, whose absence is a difference, nor the category.
     #[serde(default)]
     pub unstated: f32,
+    /// The credit a sibling value earns (a kurti for a kurta, a polo for a T-shirt, as the
+    /// taxonomy declares them; 0 to 1; default 0.8). A sibling category ranks with the hero's
+    /// own.
+    #[serde(default = "sibling")]
+    pub sibling: f32,
     /// The factor on the weight of a hero's value only its description states ("concealed
     /// zip closure"), not its title or the feed's fields (0 to 1; default 1).
     #[serde(default = "one")]
@@ -69,6 +73,10 @@ pub struct LookalikeConfig {
 
 fn one() -> f32 {
     1.0
+}
+
+fn sibling() -> f32 {
+    0.8
 }
 
 impl LookalikeConfig {
@@ -112,6 +120,9 @@ impl LookalikeConfig {
         }
         if !(0.0..=1.0).contains(&config.other_colour) {
             return Err(bad("other_colour must be between 0 and 1".into()));
+        }
+        if !(0.0..=1.0).contains(&config.sibling) {
+            return Err(bad("sibling must be between 0 and 1".into()));
         }
         if !(0.0..=1.0).contains(&config.unstated) || !(0.0..=1.0).contains(&config.described_only)
         {

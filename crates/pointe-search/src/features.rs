@@ -17,7 +17,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::Result;
 use crate::bounds::{self, MAX_LIST, MAX_OFFERS, MAX_TOKENS};
-use crate::config::SCORED_DIMENSIONS;
+
+/// The dimensions whose evidence words leave the text similarity. The family attributes
+/// (silhouette, neckline, strap…) keep theirs: a title's "wrap" or "A-line" is what its
+/// shoppers name the piece by, and counts in the text as well as in the attribute score.
+const TEXT_STATED: [&str; 10] = [
+    "category", "toe", "heel", "material", "finish", "detail", "colour", "pattern", "occasion",
+    "gender",
+];
 
 /// Words too common to say anything about a product.
 const STOPWORDS: &[&str] = &[
@@ -255,7 +262,7 @@ pub(crate) fn hero_words(
         let scored = a
             .values
             .iter()
-            .filter(|(dim, _)| SCORED_DIMENSIONS.contains(&dim.as_str()));
+            .filter(|(dim, _)| TEXT_STATED.contains(&dim.as_str()));
         for (_, list) in scored {
             for e in list {
                 for ev in &e.evidence {

@@ -196,6 +196,17 @@ fn explain_value(
         out.shared.push(hv.label.clone());
         return;
     }
+    if c.sibling {
+        // A sibling reads "kurti instead of kurta": never shared, never "adds".
+        if let Some(m) = c.matched {
+            out.differences.push(Difference::new(
+                hv.dim,
+                Some(hv.label.clone()),
+                Some(label(taxonomy, hv.dim, m)),
+            ));
+        }
+        return;
+    }
     if c.value > 0.0 {
         let ancestor = c.ancestor.clone().unwrap_or_default();
         out.shared.push(label(taxonomy, hv.dim, &ancestor));

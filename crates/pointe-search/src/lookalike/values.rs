@@ -15,6 +15,8 @@ pub(super) struct HeroValue {
     pub chain: Vec<String>,
     pub weight: f32,
     pub partial: f32,
+    /// The credit of a sibling value.
+    pub sibling: f32,
 }
 
 /// The label people read for a value (its id, spaced, when the taxonomy lacks it).
@@ -47,9 +49,9 @@ pub(super) fn hero_values(
 ) -> Vec<HeroValue> {
     let mut out = Vec::new();
     for dim in SCORED_DIMENSIONS {
-        let (weight, partial) = match config {
-            Some(c) => (c.weight(dim).weight, c.weight(dim).partial),
-            None => (1.0, 0.5),
+        let (weight, partial, sibling) = match config {
+            Some(c) => (c.weight(dim).weight, c.weight(dim).partial, c.sibling),
+            None => (1.0, 0.5, 0.8),
         };
         if weight <= 0.0 {
             continue;
@@ -70,6 +72,7 @@ pub(super) fn hero_values(
                 chain: chain(taxonomy, dim, value),
                 weight,
                 partial,
+                sibling,
             });
         }
     }
@@ -98,6 +101,8 @@ pub(super) struct Credit<'c> {
     pub matched: Option<&'c str>,
     /// The common ancestor, when the credit is partial.
     pub ancestor: Option<String>,
+    /// Whether the candidate value is a sibling the taxonomy declares (a kurti for a kurta).
+    pub sibling: bool,
 }
 
 /// The best credit any of `cand` earns for `hv`.
@@ -106,6 +111,7 @@ pub(super) fn credit<'c>(hv: &HeroValue, cand: &[&'c str], taxonomy: &Taxonomy) 
         value: 0.0,
         matched: None,
         ancestor: None,
+        sibling: false,
     };
     for &c in cand {
         let c_chain = taxonomy.parent_chain(hv.dim, c);
@@ -114,7 +120,17 @@ pub(super) fn credit<'c>(hv: &HeroValue, cand: &[&'c str], taxonomy: &Taxonomy) 
                 value: 1.0,
                 matched: Some(c),
                 ancestor: None,
+                sibling: false,
             };
+        }
+        if hv.sibling > best.value && taxonomy.are_siblings(hv.dim, &hv.value, c) {
+            best = Credit {
+                value: hv.sibling,
+                matched: Some(c),
+                ancestor: None,
+                sibling: true,
+            };
+            continue;
         }
         // Steps from each value up to the nearest common ancestor: a flat is one step from a
         // ballet flat; a boot and a loafer are one step each from "shoes", two in all.
@@ -137,6 +153,7 @@ pub(super) fn credit<'c>(hv: &HeroValue, cand: &[&'c str], taxonomy: &Taxonomy) 
                 value,
                 matched: Some(c),
                 ancestor: Some(hv.chain[hops].clone()),
+                sibling: false,
             };
         }
     }
@@ -151,11 +168,6 @@ pub(super) fn same_category(hero: &HeroValue, cand: &[&str], taxonomy: &Taxonomy
         c == hero.value
             || taxonomy.is_a("category", c, &hero.value)
             || (hero.chain.len() > 2 && hero.chain.get(1).is_some_and(|p| p == c))
-            || are_siblings(taxonomy, &hero.value, c)
+            || taxonomy.are_siblings("category", &hero.value, c)
     })
-}
-
-/// Whether the taxonomy names two categories siblings (a kurta for a kurti).
-fn are_siblings(_taxonomy: &Taxonomy, _a: &str, _b: &str) -> bool {
-    false
 }

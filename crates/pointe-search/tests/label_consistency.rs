@@ -1,0 +1,354 @@
+//! Label consistency across the whole wardrobe: Myntra's labelled product names
+//! (`../shared/data/catalogs/myntra-fpi-all/styles_even_ids.csv`, 22,233 names with their
+//! article type, gender and base colour) are ingested by name and gender only
+//! (`mappings/myntra-fpi-names.toml`); for the seeded heroes of `tests/fixtures/fpi-heroes.toml`
+//! the top five look-alikes (`--cheaper false --limit 5`) are scored by the share that has the
+//! hero's article type (exact label), gender, colour family (`tests/fixtures/colour-families.toml`)
+//! and all three (P@5).
+//!
+//! The peer, in the same harness: TF-IDF cosine over the same names (lowercase alphanumeric
+//! tokens, sublinear tf, idf = ln(N/df), tokens in more than 10% of names ignored, L2 cosine,
+//! the hero excluded, ties by id). Goals: type P@5 ≥ 0.92 and all-three P@5 ≥ 0.80, each at
+//! least 0.05 above the peer. Figures are printed (overall and per article type); RELEVANCE.md
+//! records them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use pointe_core::attributes::{Extractor, Taxonomy};
+use pointe_core::brand::BrandBook;
+use pointe_core::catalog::CatalogReader;
+use pointe_core::feed::{FeedOptions, Mapping};
+use pointe_core::fx::RateTable;
+use pointe_core::ingest::{IngestOptions, ingest_file};
+use pointe_core::store::{Catalog, SqliteStore};
+use pointe_core::tiers::Tiers;
+use pointe_search::lookalike::{Hero, LookalikeQuery};
+use pointe_search::{IndexContext, LookalikeConfig, SearchIndex};
+use serde::Deserialize;
+
+/// The goals (not yet met: RELEVANCE.md has the figures), printed beside the result.
+const TYPE_GOAL: f64 = 0.92;
+const ALL_GOAL: f64 = 0.80;
+/// How far above the peer every measure must be.
+const MARGIN: f64 = 0.05;
+/// The figures measured when the taxonomy covered the whole wardrobe (type 0.919, all three
+/// 0.687), a little below: a change that loses ground fails.
+const TYPE_FLOOR: f64 = 0.91;
+const ALL_FLOOR: f64 = 0.68;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// One labelled row.
+#[derive(Debug, Clone)]
+struct Label {
+    name: String,
+    article_type: String,
+    gender: String,
+    colour: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Heroes {
+    hero: Vec<HeroEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+struct HeroEntry {
+    id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Families {
+    family: HashMap<String, String>,
+}
+
+fn labels(path: &Path) -> BTreeMap<String, Label> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (id, at, g, c, n) = (
+        col("id"),
+        col("articleType"),
+        col("gender"),
+        col("baseColour"),
+        col("productDisplayName"),
+    );
+    let mut out = BTreeMap::new();
+    for row in reader.records() {
+        let row = row.unwrap();
+        let cell = |i: usize| row.get(i).unwrap_or("").trim().to_string();
+        out.insert(
+            cell(id),
+            Label {
+                name: cell(n),
+                article_type: cell(at),
+                gender: cell(g),
+                colour: cell(c),
+            },
+        );
+    }
+    out
+}
+
+/// P@5 of the four measures, as sums over heroes (divide by the count).
+#[derive(Debug, Default, Clone, Copy)]
+struct Precision {
+    heroes: usize,
+    article_type: f64,
+    gender: f64,
+    colour: f64,
+    all: f64,
+}
+
+impl Precision {
+    fn add(&mut self, hero: &Label, top: &[&Label], family: &dyn Fn(&str) -> String) {
+        let share = |f: &dyn Fn(&Label) -> bool| top.iter().filter(|l| f(l)).count() as f64 / 5.0;
+        let ty = |l: &Label| l.article_type == hero.article_type;
+        let ge = |l: &Label| l.gender == hero.gender;
+        let co = |l: &Label| family(&l.colour) == family(&hero.colour);
+        self.heroes += 1;
+        self.article_type += share(&ty);
+        self.gender += share(&ge);
+        self.colour += share(&co);
+        self.all += share(&|l| ty(l) && ge(l) && co(l));
+    }
+
+    fn mean(&self) -> [f64; 4] {
+        let n = self.heroes.max(1) as f64;
+        [
+            self.article_type / n,
+            self.gender / n,
+            self.colour / n,
+            self.all / n,
+        ]
+    }
+}
+
+/// The TF-IDF peer: for each hero, the five most cosine-similar other names.
+struct TfIdf {
+    ids: Vec<String>,
+    vectors: Vec<Vec<(u32, f32)>>,
+    postings: HashMap<u32, Vec<usize>>,
+}
+
+fn tokens(name: &str) -> Vec<String> {
+    name.to_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl TfIdf {
+    fn new(labels: &BTreeMap<String, Label>) -> TfIdf {
+        let n = labels.len() as f64;
+        let mut df: HashMap<String, usize> = HashMap::new();
+        for l in labels.values() {
+            let mut t = tokens(&l.name);
+            t.sort();
+            t.dedup();
+            for x in t {
+                *df.entry(x).or_default() += 1;
+            }
+        }
+        let mut vocab: HashMap<String, u32> = HashMap::new();
+        let (mut ids, mut vectors) = (Vec::new(), Vec::new());
+        let mut postings: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (id, l) in labels {
+            let mut tf: BTreeMap<String, f64> = BTreeMap::new();
+            for t in tokens(&l.name) {
+                *tf.entry(t).or_default() += 1.0;
+            }
+            let mut v: Vec<(u32, f32)> = Vec::new();
+            for (t, f) in tf {
+                let d = df[&t] as f64;
+                if d > 0.1 * n {
+                    continue;
+                }
+                let next = vocab.len() as u32;
+                let k = *vocab.entry(t).or_insert(next);
+                v.push((k, ((1.0 + f.ln()) * (n / d).ln()) as f32));
+            }
+            let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                v.iter_mut().for_each(|(_, w)| *w /= norm);
+            }
+            for (k, _) in &v {
+                postings.entry(*k).or_default().push(ids.len());
+            }
+            ids.push(id.clone());
+            vectors.push(v);
+        }
+        TfIdf {
+            ids,
+            vectors,
+            postings,
+        }
+    }
+
+    fn top5(&self, hero: &str) -> Vec<String> {
+        let Some(h) = self.ids.iter().position(|i| i == hero) else {
+            return Vec::new();
+        };
+        let mut scores: HashMap<usize, f32> = HashMap::new();
+        for (k, w) in &self.vectors[h] {
+            for &d in &self.postings[k] {
+                if d != h {
+                    let x = self.vectors[d]
+                        .iter()
+                        .find(|(kk, _)| kk == k)
+                        .map_or(0.0, |p| p.1);
+                    *scores.entry(d).or_default() += w * x;
+                }
+            }
+        }
+        let mut ranked: Vec<(usize, f32)> = scores.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(self.ids[a.0].cmp(&self.ids[b.0])));
+        ranked
+            .into_iter()
+            .take(5)
+            .map(|(d, _)| self.ids[d].clone())
+            .collect()
+    }
+}
+
+fn build(dir: &Path, csv: &Path) -> (SqliteStore, SearchIndex, IndexContext) {
+    let mut store = SqliteStore::open_dir(dir).unwrap();
+    let brands = BrandBook::load(None).unwrap();
+    let extractor = Extractor::new(&Taxonomy::bundled());
+    let options = IngestOptions {
+        feed: FeedOptions {
+            mapping: Some(Mapping::load(&repo().join("mappings/myntra-fpi-names.toml")).unwrap()),
+            ..FeedOptions::default()
+        },
+        source: None,
+        retailer: None,
+        seen_at: pointe_core::clock::parse_time("2026-01-05T09:00:00Z").unwrap(),
+        market: None,
+        prices: Default::default(),
+    };
+    ingest_file(
+        &mut store,
+        &brands,
+        &extractor,
+        csv,
+        &options,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let ctx = IndexContext {
+        taxonomy: Taxonomy::bundled(),
+        rates: RateTable::bundled(),
+        tiers: Tiers::bundled(),
+        today: "2026-01-05".parse().unwrap(),
+        config: LookalikeConfig::bundled(),
+    };
+    let index = SearchIndex::build(&dir.join("index"), &store, ctx.clone()).unwrap();
+    (store, index, ctx)
+}
+
+#[test]
+fn lookalikes_keep_type_gender_and_colour_better_than_tf_idf_and_hold_their_floor() {
+    let Some(csv) = pointe_testdata::shared_data("catalogs/myntra-fpi-all/styles_even_ids.csv")
+    else {
+        return;
+    };
+    let labels = labels(&csv);
+    let heroes: Heroes =
+        toml::from_str(&std::fs::read_to_string(fixture("fpi-heroes.toml")).unwrap()).unwrap();
+    let families: Families =
+        toml::from_str(&std::fs::read_to_string(fixture("colour-families.toml")).unwrap()).unwrap();
+    let family = |c: &str| {
+        families
+            .family
+            .get(c)
+            .cloned()
+            .unwrap_or_else(|| c.to_string())
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (store, index, ctx) = build(dir.path(), &csv);
+    let reader = CatalogReader::new(&store, &ctx.rates, ctx.today);
+    let peer = TfIdf::new(&labels);
+    let (mut ours, mut theirs) = (Precision::default(), Precision::default());
+    let mut by_type: BTreeMap<String, (Precision, Precision)> = BTreeMap::new();
+    let query = LookalikeQuery {
+        cheaper: false,
+        limit: 5,
+        ..LookalikeQuery::default()
+    };
+    for h in &heroes.hero {
+        let label = &labels[&h.id];
+        let product = reader.resolve(&h.id).unwrap();
+        let offers = store.offers_of(product.key).unwrap();
+        let hero = Hero::from_product(&product, &offers, &ctx).unwrap();
+        let results = index.lookalikes(&hero, &query).unwrap();
+        let mine: Vec<&Label> = results
+            .items
+            .iter()
+            .filter_map(|r| labels.get(&r.item_ids[0].item_id))
+            .collect();
+        let peer_top = peer.top5(&h.id);
+        let other: Vec<&Label> = peer_top.iter().filter_map(|id| labels.get(id)).collect();
+        ours.add(label, &mine, &family);
+        theirs.add(label, &other, &family);
+        let entry = by_type.entry(label.article_type.clone()).or_default();
+        entry.0.add(label, &mine, &family);
+        entry.1.add(label, &other, &family);
+    }
+    let row = |name: &str, a: &Precision, b: &Precision| {
+        let (x, y) = (a.mean(), b.mean());
+        format!(
+            "| {name} | {} | {:.3} / {:.3} | {:.3} / {:.3} | {:.3} / {:.3} | {:.3} / {:.3} |\n",
+            a.heroes, x[0], y[0], x[1], y[1], x[2], y[2], x[3], y[3]
+        )
+    };
+    let mut table = String::from(
+        "| article type | heroes | type P@5 (Pointe / TF-IDF) | gender | colour family | all three |\n|---|---:|---|---|---|---|\n",
+    );
+    for (t, (a, b)) in &by_type {
+        table.push_str(&row(t, a, b));
+    }
+    table.push_str(&row("**overall**", &ours, &theirs));
+    println!("{table}");
+    let (m, p) = (ours.mean(), theirs.mean());
+    println!(
+        "goals: type P@5 {:.3} (goal {TYPE_GOAL}: {}), all three {:.3} (goal {ALL_GOAL}: {})",
+        m[0],
+        if m[0] >= TYPE_GOAL { "met" } else { "not met" },
+        m[3],
+        if m[3] >= ALL_GOAL { "met" } else { "not met" },
+    );
+    for (i, name) in ["type", "gender", "colour family", "all three"]
+        .iter()
+        .enumerate()
+    {
+        assert!(
+            m[i] >= p[i] + MARGIN,
+            "{name} P@5 {:.3} is not {MARGIN} above TF-IDF's {:.3}\n{table}",
+            m[i],
+            p[i]
+        );
+    }
+    assert!(
+        m[0] >= TYPE_FLOOR,
+        "type P@5 {:.3} < {TYPE_FLOOR}\n{table}",
+        m[0]
+    );
+    assert!(
+        m[3] >= ALL_FLOOR,
+        "all-three P@5 {:.3} < {ALL_FLOOR}\n{table}",
+        m[3]
+    );
+}
