@@ -385,7 +385,7 @@ mod tests {
         // A brand whose name is a taxonomy phrase is not read from that phrase.
         let q = v.read("floral dress", gbp(), None);
         assert_eq!(q.understood.brand, None);
-        assert_eq!(q.understood.text, "floral");
+        assert_eq!(q.understood.text, "floral dress");
     }
 
     #[test]
