@@ -1,13 +1,18 @@
 //! Fashion attribute extraction: from a product's title, description, category path and the
 //! feed's own colour and material fields to structured attributes (category, toe, heel,
-//! material, finish, details, colour and colour family, pattern, occasion, gender), each with
-//! the words that state it.
+//! material, finish, details, colour and colour family, pattern, occasion, gender, and the
+//! family attributes: length, silhouette, neckline, sleeve, rise and fit of clothing; case
+//! shape, case size, strap and dial colour of watches; shape, size and handle of bags; metal and
+//! stone of jewellery), each with the words that state it.
 //!
-//! - `taxonomy.rs`: the vocabulary, read from `data/taxonomy.toml` (bundled) or a user's copy.
+//! - `taxonomy.rs`: the vocabulary, read from `data/taxonomy.toml` (bundled) or a user's copy,
+//!   with the siblings of each value and the categories each family attribute applies to.
 //! - `normalize.rs`: folding text into words while keeping where each word came from.
-//! - `extract.rs`: the [`Extractor`], one Aho-Corasick automaton over every phrase, and the
-//!   rules that resolve conflicts (field priority, specificity, negation, brand words, market).
-//! - `eval.rs`: scoring against labelled data (Myntra footwear labels, hand-labelled materials).
+//! - `extract.rs`: the [`Extractor`], two Aho-Corasick automata (general dimensions, family
+//!   attributes) over every phrase, and the rules that resolve conflicts (field priority,
+//!   specificity, negation, brand words, market, dial words, where a family attribute applies).
+//! - `eval.rs`: scoring against labelled data (Myntra footwear labels, the whole-wardrobe FPI
+//!   article types, hand-labelled materials).
 //!
 //! ```
 //! use pointe_core::attributes::{Extractor, Market, ProductText, Taxonomy};
