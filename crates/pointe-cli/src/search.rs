@@ -346,6 +346,19 @@ pub fn run_lookalikes(cli: &Cli, args: &LookalikesArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// The brand and a space to write before `title`, unless the title already starts with it
+/// ("Franco Sarto Georgetta…" is not written "Franco Sarto Franco Sarto Georgetta…").
+fn brand_prefix(brand: Option<&str>, title: &str) -> String {
+    match brand {
+        Some(b)
+            if !pointe_core::text::fold_key(title).starts_with(&pointe_core::text::fold_key(b)) =>
+        {
+            format!("{b} ")
+        }
+        _ => String::new(),
+    }
+}
+
 fn lookalikes_text(r: &LookalikeResults) -> String {
     let h = &r.hero;
     let mut out = format!(
@@ -353,10 +366,7 @@ fn lookalikes_text(r: &LookalikeResults) -> String {
         h.id.as_deref()
             .map(|i| format!("{i} — "))
             .unwrap_or_default(),
-        h.brand
-            .as_deref()
-            .map(|b| format!("{b} "))
-            .unwrap_or_default(),
+        brand_prefix(h.brand.as_deref(), &h.title),
         h.title,
         h.price
             .as_ref()
@@ -374,10 +384,7 @@ fn lookalikes_text(r: &LookalikeResults) -> String {
             i + 1,
             l.score,
             l.id,
-            l.brand
-                .as_deref()
-                .map(|b| format!("{b} "))
-                .unwrap_or_default(),
+            brand_prefix(l.brand.as_deref(), &l.title),
             clip(&l.title, 60),
             crate::output::price_cell(l.price.as_ref()),
             l.saving
