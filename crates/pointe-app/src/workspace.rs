@@ -67,25 +67,7 @@ impl Workspace {
 
     /// The bundled exchange rates, overridden by any imported into the store.
     pub fn rates(&self, store: &dyn Catalog) -> Result<RateTable> {
-        let mut rates = RateTable::bundled();
-        let stored = store.fx_rates()?;
-        if stored.is_empty() {
-            return Ok(rates);
-        }
-        let mut triples = Vec::with_capacity(stored.len());
-        for (date, code, rate) in stored {
-            let date: Date = date.parse().map_err(|e| {
-                pointe_core::Error::Store(format!("stored exchange rate date {date:?}: {e}"))
-            })?;
-            let currency = Currency::from_code(&code).ok_or_else(|| {
-                pointe_core::Error::Store(format!(
-                    "stored exchange rate currency {code:?} is unknown"
-                ))
-            })?;
-            triples.push((date, currency, rate));
-        }
-        rates.merge(RateTable::from_rates(triples)?);
-        Ok(rates)
+        stored_rates(store)
     }
 
     /// Today's date in UTC (or `POINTE_NOW`'s).
@@ -137,4 +119,25 @@ impl Workspace {
         code.parse()
             .map_err(|e: pointe_core::money::MoneyError| Error::bad(field, e.to_string()))
     }
+}
+
+/// The bundled exchange rates, overridden by any imported into `store`.
+pub fn stored_rates(store: &dyn Catalog) -> Result<RateTable> {
+    let mut rates = RateTable::bundled();
+    let stored = store.fx_rates()?;
+    if stored.is_empty() {
+        return Ok(rates);
+    }
+    let mut triples = Vec::with_capacity(stored.len());
+    for (date, code, rate) in stored {
+        let date: Date = date.parse().map_err(|e| {
+            pointe_core::Error::Store(format!("stored exchange rate date {date:?}: {e}"))
+        })?;
+        let currency = Currency::from_code(&code).ok_or_else(|| {
+            pointe_core::Error::Store(format!("stored exchange rate currency {code:?} is unknown"))
+        })?;
+        triples.push((date, currency, rate));
+    }
+    rates.merge(RateTable::from_rates(triples)?);
+    Ok(rates)
 }

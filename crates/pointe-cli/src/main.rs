@@ -225,22 +225,7 @@ fn extractor(cli: &Cli) -> anyhow::Result<pointe_core::attributes::Extractor> {
 fn rate_table(
     store: &dyn pointe_core::store::Catalog,
 ) -> anyhow::Result<pointe_core::fx::RateTable> {
-    let mut rates = pointe_core::fx::RateTable::bundled();
-    let stored = store.fx_rates()?;
-    if !stored.is_empty() {
-        let mut triples = Vec::with_capacity(stored.len());
-        for (date, code, rate) in stored {
-            let date: jiff::civil::Date = date
-                .parse()
-                .map_err(|e| anyhow::anyhow!("stored exchange rate date {date:?}: {e}"))?;
-            let currency = pointe_core::money::Currency::from_code(&code).ok_or_else(|| {
-                anyhow::anyhow!("stored exchange rate currency {code:?} is unknown")
-            })?;
-            triples.push((date, currency, rate));
-        }
-        rates.merge(pointe_core::fx::RateTable::from_rates(triples)?);
-    }
-    Ok(rates)
+    Ok(pointe_app::stored_rates(store)?)
 }
 
 /// The value of a `--currency` option: an ISO 4217 code Pointe knows.
