@@ -389,7 +389,15 @@ fn lookalikes_text(r: &LookalikeResults) -> String {
             crate::output::price_cell(l.price.as_ref()),
             l.saving
                 .as_ref()
-                .map(|s| format!(", saves {} ({}%)", s.amount.display, s.percent))
+                .map(|s| if s.percent < 0.0 {
+                    format!(
+                        ", costs {} more ({}%)",
+                        s.amount.display.replacen('-', "", 1),
+                        -s.percent
+                    )
+                } else {
+                    format!(", saves {} ({}%)", s.amount.display, s.percent)
+                })
                 .unwrap_or_default(),
             l.tier
                 .as_deref()

@@ -522,3 +522,19 @@ fn a_hero_named_by_its_title_is_found_and_a_shared_title_lists_the_candidates() 
     }
     assert!(shared.stderr.contains("ambiguous"), "{}", shared.stderr);
 }
+
+#[test]
+fn a_dearer_lookalike_says_what_it_costs_more_never_a_negative_saving() {
+    let env = Env::new();
+    env.run(&["ingest", &crate::fixture("lookalike-rules.gmc.tsv")])
+        .expect_code(0);
+    let run = env
+        .run(&["lookalikes", "LR-A1", "--cheaper", "false", "--limit", "20"])
+        .expect_code(0);
+    assert!(
+        run.stdout.contains("costs £50.00 more (100%)"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("saves -"), "{}", run.stdout);
+}
