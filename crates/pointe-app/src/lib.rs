@@ -11,4 +11,4 @@ pub mod tokens;
 mod workspace;
 
 pub use error::{Error, ErrorCode, Result};
-pub use workspace::{IndexNote, Workspace, stored_rates};
+pub use workspace::{IndexNote, Workspace, stored_rates, today};

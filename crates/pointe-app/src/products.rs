@@ -46,13 +46,13 @@ pub fn list(ws: &Workspace, request: &ListRequest) -> Result<Page<ProductSummary
     let rates = ws.rates(&store)?;
     let reader = CatalogReader::new(&store, &rates, ws.today()?);
     let filter = ProductFilter {
-        // An unknown brand matches nothing rather than everything.
-        brand_key: request.brand.as_deref().map(|b| {
-            brands
-                .canonical(b)
-                .map(|b| b.key)
-                .unwrap_or_else(|| pointe_core::text::fold_key(b))
-        }),
+        // An unknown brand is its own canonical brand, so it matches nothing; a blank one is
+        // no filter.
+        brand_key: request
+            .brand
+            .as_deref()
+            .and_then(|b| brands.canonical(b))
+            .map(|b| b.key),
         retailer_key: request.retailer.as_deref().map(|r| {
             brands
                 .canonical(r)

@@ -72,9 +72,7 @@ impl Workspace {
 
     /// Today's date in UTC (or `POINTE_NOW`'s).
     pub fn today(&self) -> Result<Date> {
-        Ok(pointe_core::clock::now()?
-            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-            .date())
+        today()
     }
 
     /// What the search index is built with.
@@ -140,4 +138,11 @@ pub fn stored_rates(store: &dyn Catalog) -> Result<RateTable> {
     }
     rates.merge(RateTable::from_rates(triples)?);
     Ok(rates)
+}
+
+/// Today's date in UTC (or `POINTE_NOW`'s).
+pub fn today() -> Result<Date> {
+    Ok(pointe_core::clock::now()?
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date())
 }

@@ -207,18 +207,17 @@ fn app_error(e: pointe_app::Error) -> anyhow::Error {
 
 /// Opens the store in the data directory.
 fn open_store(cli: &Cli) -> anyhow::Result<pointe_core::store::SqliteStore> {
-    Ok(pointe_core::store::SqliteStore::open_dir(&cli.data_dir)?)
+    Ok(workspace(cli).store()?)
 }
 
 /// The bundled brand list with the data directory's additions.
 fn brand_book(cli: &Cli) -> anyhow::Result<pointe_core::brand::BrandBook> {
-    Ok(pointe_core::brand::BrandBook::load(Some(&cli.data_dir))?)
+    Ok(workspace(cli).brands()?)
 }
 
 /// The attribute extractor over the bundled taxonomy, or `<data-dir>/taxonomy.toml` when present.
 fn extractor(cli: &Cli) -> anyhow::Result<pointe_core::attributes::Extractor> {
-    let taxonomy = pointe_core::attributes::Taxonomy::load(Some(&cli.data_dir))?;
-    Ok(pointe_core::attributes::Extractor::new(&taxonomy))
+    Ok(workspace(cli).extractor()?)
 }
 
 /// The bundled exchange rates, overridden by any imported into the store.
@@ -235,7 +234,5 @@ fn currency_arg(code: &str) -> anyhow::Result<pointe_core::money::Currency> {
 
 /// Today's date in UTC, or `POINTE_NOW`'s.
 fn today() -> anyhow::Result<jiff::civil::Date> {
-    Ok(pointe_core::clock::now()?
-        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-        .date())
+    Ok(pointe_app::today()?)
 }

@@ -1,8 +1,8 @@
 //! `pointe products list|show`.
 
 use clap::Subcommand;
-use pointe_core::catalog::{CatalogReader, ProductDetail, ProductSummary};
-use pointe_core::store::{ProductFilter, retailer_key};
+use pointe_app::products::ListRequest;
+use pointe_core::catalog::{ProductDetail, ProductSummary};
 
 use crate::Cli;
 use crate::output::{Format, clip, print_json, print_list, table};
@@ -39,49 +39,33 @@ pub enum ProductsCommand {
     },
 }
 
-/// Runs `pointe products …`.
+/// Runs `pointe products list|show`.
 pub fn run(cli: &Cli, cmd: &ProductsCommand) -> anyhow::Result<u8> {
-    let store = crate::open_store(cli)?;
-    let brands = crate::brand_book(cli)?;
-    let rates = crate::rate_table(&store)?;
-    let reader = CatalogReader::new(&store, &rates, crate::today()?);
+    let ws = crate::workspace(cli);
     match cmd {
         ProductsCommand::List {
             brand,
             retailer,
             limit,
             offset,
-            currency: cur,
+            currency,
         } => {
-            let filter = ProductFilter {
-                brand_key: brand
-                    .as_deref()
-                    .and_then(|b| brands.canonical(b))
-                    .map(|b| b.key),
-                retailer_key: retailer.as_deref().map(|r| {
-                    brands
-                        .canonical(r)
-                        .map(|b| retailer_key(&b.display))
-                        .unwrap_or_else(|| retailer_key(r))
-                }),
-                limit: Some(*limit),
+            let request = ListRequest {
+                brand: brand.clone(),
+                retailer: retailer.clone(),
+                limit: *limit,
                 offset: *offset,
+                currency: currency.clone(),
             };
-            let (items, total) = reader.list(
-                &filter,
-                cur.as_deref().map(crate::currency_arg).transpose()?,
-            )?;
+            let page = pointe_app::products::list(&ws, &request).map_err(crate::app_error)?;
             match cli.output {
-                Format::Table => out!("{}", list_table(&items, total))?,
-                format => print_list(format, &items, total)?,
+                Format::Table => out!("{}", list_table(&page.items, page.total))?,
+                format => print_list(format, &page.items, page.total)?,
             }
         }
-        ProductsCommand::Show { id, currency: cur } => {
-            let product = reader.resolve(id)?;
-            let detail = reader.detail(
-                &product,
-                cur.as_deref().map(crate::currency_arg).transpose()?,
-            )?;
+        ProductsCommand::Show { id, currency } => {
+            let detail = pointe_app::products::show(&ws, id, currency.as_deref())
+                .map_err(crate::app_error)?;
             match cli.output {
                 Format::Table => out!("{}", show_text(&detail))?,
                 Format::Json => print_json(&detail)?,
