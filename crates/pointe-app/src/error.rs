@@ -23,6 +23,17 @@ pub enum Error {
     /// The request conflicts with what is stored (a name already taken).
     #[error("{0}")]
     Conflict(String),
+    /// Nothing is stored under the name asked for (a page not ours).
+    #[error("{0}")]
+    NotFound(String),
+    /// No edit has the slug asked for; `candidates` are the slugs there are.
+    #[error("no edit {slug:?}; edits: {}", if candidates.is_empty() { "none yet".to_string() } else { candidates.join(", ") })]
+    UnknownEdit {
+        /// The slug asked for.
+        slug: String,
+        /// The slugs stored.
+        candidates: Vec<String>,
+    },
     /// A feed whose layout Pointe does not read.
     #[error("{0}")]
     UnsupportedFeed(String),
@@ -91,6 +102,7 @@ impl Error {
             Error::Unauthorized(_) => ErrorCode::Unauthorized,
             Error::Forbidden(_) => ErrorCode::Forbidden,
             Error::Conflict(_) => ErrorCode::Conflict,
+            Error::NotFound(_) | Error::UnknownEdit { .. } => ErrorCode::NotFound,
             Error::UnsupportedFeed(_) => ErrorCode::UnsupportedFeed,
             Error::Core(c) | Error::Search(pointe_search::Error::Core(c)) => Error::core_code(c),
             Error::Search(pointe_search::Error::Usage(_)) => ErrorCode::BadParameter,
@@ -126,6 +138,7 @@ impl Error {
     pub fn candidates(&self) -> &[String] {
         use pointe_core::Error as Core;
         let core = match self {
+            Error::UnknownEdit { candidates, .. } => return candidates,
             Error::Core(c) | Error::Search(pointe_search::Error::Core(c)) => c,
             _ => return &[],
         };

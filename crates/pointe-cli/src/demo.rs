@@ -100,7 +100,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<u8> {
     // trend line: the demo imports no trend series, and never cites a made-up one.
     let tiers = pointe_core::tiers::Tiers::bundled();
     let now = pointe_core::clock::now()?;
-    let finder = crate::finder::open_dir(&dir, &store)?;
+    let demo_ws = pointe_app::Workspace::new(&dir);
+    let (finder, _) = pointe_app::edits::SearchFinder::open(&demo_ws, &store)?;
     let request = pointe_core::edit::CreateRequest {
         slug: "balletcore".into(),
         title: "Balletcore is here to stay: the Miu Miu flats, and the pairs that get the look for less"
@@ -124,7 +125,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<u8> {
         rules: pointe_core::edit::PriceRules::default(),
         now,
     };
-    let edit = pointe_core::edit::create(&reader, &tiers, finder.as_ref(), &request)?.edit;
+    let edit = pointe_core::edit::create(&reader, &tiers, &finder, &request)?.edit;
     drop(finder);
     let mut view = pointe_core::edit::resolve(&reader, &tiers, &edit, now)?.into_view();
     for p in std::iter::once(&mut view.hero).chain(view.picks.iter_mut()) {

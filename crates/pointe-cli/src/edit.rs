@@ -1,14 +1,10 @@
 //! `pointe edit create|pick|unpick|move|blurb|render|refresh|list|show`.
 
 use clap::Subcommand;
-use pointe_core::catalog::CatalogReader;
-use pointe_core::edit::affiliate::AffiliateLinks;
-use pointe_core::edit::{
-    self, Candidate, CreateRequest, Edit, PickStatus, PriceRules, check_editor_figure, cite_trend,
+use pointe_app::edits::{
+    self, CreateEditRequest, EditList, PickRequest, RefreshList, RenderFormat, Rendered, Shown,
 };
-use pointe_core::money::Currency;
-use pointe_core::store::{Catalog, SqliteStore, Store};
-use pointe_core::tiers::Tiers;
+use pointe_core::edit::{self, check_editor_figure};
 
 use crate::Cli;
 use crate::output::{Format, print_json, print_list, table};
@@ -129,67 +125,11 @@ pub enum EditCommand {
     },
 }
 
-struct Ctx {
-    store: SqliteStore,
-    rates: pointe_core::fx::RateTable,
-    tiers: Tiers,
-    links: AffiliateLinks,
-    today: jiff::civil::Date,
-}
-
-impl Ctx {
-    fn reader(&self) -> CatalogReader<'_> {
-        CatalogReader::new(&self.store, &self.rates, self.today)
-    }
-}
-
-fn load(ctx: &Ctx, slug: &str) -> anyhow::Result<Edit> {
-    ctx.store.edit(slug)?.ok_or_else(|| {
-        let known: Vec<String> = ctx
-            .store
-            .edits()
-            .map(|e| e.into_iter().map(|e| e.slug).collect())
-            .unwrap_or_default();
-        anyhow::anyhow!(
-            "no edit {slug:?}; edits: {}",
-            if known.is_empty() {
-                "none yet".into()
-            } else {
-                known.join(", ")
-            }
-        )
-    })
-}
-
-/// Checks an edit still resolves (every product known, every price convertible) before it is
-/// stored, so a failing change leaves the stored edit as it was.
-fn save(ctx: &mut Ctx, edit: &Edit, now: jiff::Timestamp) -> anyhow::Result<()> {
-    edit::resolve(&ctx.reader(), &ctx.tiers, edit, now)?;
-    ctx.store.put_edit(edit)?;
-    Ok(())
-}
-
-fn position_of(ctx: &Ctx, edit: &Edit, product: &str) -> anyhow::Result<usize> {
-    let id = ctx.reader().resolve(product)?.id;
-    edit.picks
-        .iter()
-        .position(|p| p.product_id == id)
-        .ok_or_else(|| anyhow::anyhow!("{product} is not a pick of {:?}", edit.slug))
-}
-
 /// Runs `pointe edit …`.
 pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
-    let store = crate::open_store(cli)?;
-    let rates = crate::rate_table(&store)?;
-    let mut ctx = Ctx {
-        store,
-        rates,
-        tiers: Tiers::load(Some(&cli.data_dir))?,
-        links: AffiliateLinks::load(Some(&cli.data_dir))?,
-        today: crate::today()?,
-    };
-    let now = pointe_core::clock::now()?;
-    match cmd {
+    let ws = crate::workspace(cli);
+    let links = crate::public_links(cli)?;
+    let shown = match cmd {
         EditCommand::Create {
             slug,
             title,
@@ -206,61 +146,33 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
             max_age,
             min_reference_days,
         } => {
-            if !replace && ctx.store.edit(slug)?.is_some() {
-                anyhow::bail!("edit {slug:?} exists; give --replace to build it again");
-            }
-            let currency: Currency = crate::currency_arg(currency)?;
-            let outcome = trend
-                .as_deref()
-                .map(|t| cite_trend(&ctx.store, t, trend_figure.zip(trend_source.clone())))
-                .transpose()?;
-            let mut warnings = Vec::new();
-            let trend = outcome.and_then(|o| {
-                warnings.extend(o.warnings);
-                o.citation
-            });
-            let finder = crate::finder::open(cli, &ctx.store)?;
-            let request = CreateRequest {
+            let request = CreateEditRequest {
                 slug: slug.clone(),
                 title: title.clone(),
+                hero: hero.clone(),
                 standfirst: standfirst.clone(),
                 author: author.clone(),
-                hero: hero.clone(),
-                currency,
-                count: *count,
-                per_brand: *per_brand,
-                trend,
-                rules: PriceRules {
-                    max_age_days: *max_age,
-                    min_reference_days: *min_reference_days,
-                    ..PriceRules::default()
-                },
-                now,
+                trend: trend.clone(),
+                trend_figure: *trend_figure,
+                trend_source: trend_source.clone(),
+                count: Some(*count),
+                currency: Some(currency.clone()),
+                per_brand: Some(*per_brand),
+                market: None,
+                max_age: Some(*max_age),
+                min_reference_days: Some(*min_reference_days),
+                replace: *replace,
             };
-            let created = edit::create(&ctx.reader(), &ctx.tiers, finder.as_ref(), &request)?;
-            drop(finder);
-            let built = created.edit;
-            if built.picks.len() < *count {
-                warnings.push(format!(
-                    "only {} of {count} picks can be bought now",
-                    built.picks.len()
-                ));
-            }
-            for w in &warnings {
-                note(&format!("warning: {w}"));
-            }
+            let created = edits::create(&ws, &request, &links).map_err(edit_error)?;
+            print_notes(&created.shown);
             print_left_out(&created.left_out);
-            save(&mut ctx, &built, now)?;
-            if matches!(cli.output, Format::Json | Format::Jsonl) {
-                let mut value = serde_json::to_value(&built)?;
-                if let serde_json::Value::Object(map) = &mut value {
-                    map.insert("left_out".into(), serde_json::to_value(&created.left_out)?);
-                    map.insert("warnings".into(), serde_json::to_value(&warnings)?);
-                }
-                print_json(&value)?;
+            if is_json(cli) {
+                print_json(&created)?;
             } else {
-                print_summary(cli, &ctx, &built, now)?;
+                print_summary(cli, &created.shown)?;
+                print_embed(cli, &created.shown)?;
             }
+            return Ok(0);
         }
         EditCommand::Pick {
             slug,
@@ -268,238 +180,137 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
             position,
             blurb,
         } => {
-            let mut e = load(&ctx, slug)?;
-            let reader = ctx.reader();
-            let pick = reader.resolve(product)?;
-            let hero = reader.resolve(&e.hero)?;
-            if pick.id == hero.id {
-                anyhow::bail!("{product} is the hero of {slug:?}");
-            }
-            // Picked again: it keeps its place and the editor's blurb unless told otherwise.
-            let previous = e.picks.iter().position(|p| p.product_id == pick.id);
-            let kept = previous.map(|i| e.picks.remove(i));
-            let currency = Currency::from_code(&e.currency)
-                .ok_or_else(|| anyhow::anyhow!("edit currency {:?} is unknown", e.currency))?;
-            // Explain it as the finder would; a product the finder does not rank (dearer than
-            // the hero, say) is explained from the attributes the two share.
-            let finder = crate::finder::open(cli, &ctx.store)?;
-            let found: Option<Candidate> = finder
-                .find(&hero, currency, 500)?
-                .into_iter()
-                .find(|c| c.product_id == pick.id);
-            drop(finder);
-            let candidate = found.unwrap_or_else(|| crate::finder::compare(&hero, &pick, currency));
-            let openings: Vec<String> = e
-                .picks
-                .iter()
-                .map(|p| edit::blurb::opening(&p.blurb))
-                .collect();
-            let editor_blurb = blurb.clone().or_else(|| {
-                kept.as_ref()
-                    .filter(|k| k.blurb_by_editor)
-                    .map(|k| k.blurb.clone())
-            });
-            let text = match &editor_blurb {
-                Some(b) => b.clone(),
-                None => edit::blurb::write(
-                    &edit::blurb::BlurbInput {
-                        rank: e.picks.len().max(1),
-                        hero_name: &edit::hero_short_name(&hero),
-                        shared: &candidate.shared,
-                        differences: &candidate.differences,
-                        tier: candidate.tier.as_deref(),
-                    },
-                    &openings,
-                ),
+            let request = PickRequest {
+                product: product.clone(),
+                position: *position,
+                blurb: blurb.clone(),
             };
-            let new_pick = edit::Pick {
-                product_id: pick.id.clone(),
-                pinned: true,
-                blurb: text,
-                blurb_by_editor: editor_blurb.is_some(),
-                tier: candidate.tier.clone(),
-                score: candidate.score,
-                shared: candidate.shared.iter().map(|(_, l)| l.clone()).collect(),
-                differences: candidate.differences.clone(),
-                last_price: None,
-                last_status: PickStatus::Live,
-            };
-            let at = position
-                .map(|p| p.clamp(1, e.picks.len() + 1) - 1)
-                .or(previous)
-                .unwrap_or(e.picks.len());
-            e.picks.insert(at, new_pick);
-            let resolved = edit::resolve(&ctx.reader(), &ctx.tiers, &e, now)?;
-            if resolved.picks[at].price_money.is_none()
-                && let Some(offer) = ctx.store.offers_of(pick.key)?.first()
-                && !ctx.rates.quotes(offer.price.currency)
-            {
-                anyhow::bail!(
-                    "{product} cannot be priced in {currency}: no exchange rate from {} to {currency}",
-                    offer.price.currency
-                );
-            }
-            e.picks[at].last_price = resolved.picks[at].price_money.clone();
-            e.picks[at].last_status = resolved.picks[at].status;
-            if let Some(reason) = &resolved.picks[at].reason {
-                note(&format!(
-                    "warning: {product} cannot be bought now ({reason}): it is left out of the \
-                     public renders until it can"
-                ));
-            }
-            save(&mut ctx, &e, now)?;
-            print_summary(cli, &ctx, &e, now)?;
+            edits::pick(&ws, slug, &request, &links).map_err(edit_error)?
         }
         EditCommand::Unpick { slug, product } => {
-            let mut e = load(&ctx, slug)?;
-            let i = position_of(&ctx, &e, product)?;
-            e.picks.remove(i);
-            save(&mut ctx, &e, now)?;
-            print_summary(cli, &ctx, &e, now)?;
+            edits::unpick(&ws, slug, product, &links).map_err(edit_error)?
         }
         EditCommand::Move {
             slug,
             product,
             position,
-        } => {
-            let mut e = load(&ctx, slug)?;
-            if *position == 0 || *position > e.picks.len() {
-                anyhow::bail!(
-                    "position {position}: the edit has picks 1 to {}",
-                    e.picks.len()
-                );
-            }
-            let i = position_of(&ctx, &e, product)?;
-            let pick = e.picks.remove(i);
-            e.picks.insert(position - 1, pick);
-            save(&mut ctx, &e, now)?;
-            print_summary(cli, &ctx, &e, now)?;
-        }
+        } => edits::move_pick(&ws, slug, product, *position, &links).map_err(edit_error)?,
         EditCommand::Blurb {
             slug,
             product,
             text,
-        } => {
-            let mut e = load(&ctx, slug)?;
-            if text.trim().is_empty() {
-                anyhow::bail!("the blurb is empty");
-            }
-            let i = position_of(&ctx, &e, product)?;
-            e.picks[i].blurb = text.trim().to_string();
-            e.picks[i].blurb_by_editor = true;
-            save(&mut ctx, &e, now)?;
-            print_summary(cli, &ctx, &e, now)?;
-        }
+        } => edits::set_blurb(&ws, slug, product, text, &links).map_err(edit_error)?,
         EditCommand::Render { slug } => {
-            let e = load(&ctx, slug)?;
-            let view = render_view(&ctx, &e, now)?;
-            match cli.output {
-                Format::Md | Format::Table => out!("{}", edit::render::markdown(&view))?,
-                Format::Html => out!("{}", edit::render::html(&view))?,
-                Format::Json | Format::Jsonl => print_json(&edit::render::json(&view))?,
+            let format = match cli.output {
+                Format::Md | Format::Table => RenderFormat::Markdown,
+                Format::Html => RenderFormat::Html,
+                Format::Json | Format::Jsonl => RenderFormat::Json,
+            };
+            match edits::render(&ws, slug, format).map_err(edit_error)? {
+                Rendered::Text(text) => out!("{text}")?,
+                Rendered::Json(value) => print_json(&value)?,
             }
+            return Ok(0);
         }
         EditCommand::Refresh { slug, all, swap } => {
-            let slugs: Vec<String> = if *all {
-                ctx.store.edits()?.into_iter().map(|e| e.slug).collect()
-            } else {
-                slug.iter().cloned().collect()
-            };
-            let finder = crate::finder::open(cli, &ctx.store)?;
-            let mut reports = Vec::new();
-            let mut updated = Vec::new();
-            for s in &slugs {
-                let mut e = load(&ctx, s)?;
-                let report = edit::refresh(
-                    &ctx.reader(),
-                    &ctx.tiers,
-                    finder.as_ref(),
-                    &mut e,
-                    *swap,
-                    now,
-                )?;
-                reports.push(report);
-                updated.push(e);
-            }
-            drop(finder);
-            for e in &updated {
-                save(&mut ctx, e, now)?;
-            }
-            match cli.output {
-                Format::Json | Format::Jsonl => {
-                    print_list(cli.output, &reports, reports.len() as u64)?
-                }
-                _ => {
-                    for r in &reports {
-                        if r.changes.is_empty() {
-                            outln!("{}: no changes", r.slug)?;
-                        }
-                        for c in &r.changes {
-                            outln!("{}: {}", r.slug, c.what)?;
-                        }
-                    }
-                }
-            }
+            let slug = if *all { None } else { slug.as_deref() };
+            let reports = edits::refresh(&ws, slug, *swap).map_err(edit_error)?;
+            print_reports(cli, &reports)?;
+            return Ok(0);
         }
         EditCommand::List => {
-            let edits = ctx.store.edits()?;
-            match cli.output {
-                Format::Json | Format::Jsonl => print_list(cli.output, &edits, edits.len() as u64)?,
-                _ => {
-                    let mut rows = vec![vec![
-                        "SLUG".to_string(),
-                        "TITLE".into(),
-                        "PICKS".into(),
-                        "REFRESHED".into(),
-                    ]];
-                    for e in &edits {
-                        rows.push(vec![
-                            e.slug.clone(),
-                            e.title.clone(),
-                            e.picks.len().to_string(),
-                            e.refreshed_at
-                                .map(|t| t.to_string())
-                                .unwrap_or_else(|| "never".into()),
-                        ]);
-                    }
-                    out!("{}", table(&rows))?;
-                }
-            }
+            let list = edits::list(&ws, &links).map_err(edit_error)?;
+            print_edit_list(cli, &list)?;
+            return Ok(0);
         }
         EditCommand::Show { slug } => {
-            let e = load(&ctx, slug)?;
-            match cli.output {
-                Format::Json | Format::Jsonl => print_json(&e)?,
-                _ => print_summary(cli, &ctx, &e, now)?,
-            }
+            let shown = edits::show(&ws, slug, &links).map_err(edit_error)?;
+            print_summary(cli, &shown)?;
+            print_embed(cli, &shown)?;
+            return Ok(0);
         }
-    }
+    };
+    print_notes(&shown);
+    print_summary(cli, &shown)?;
     Ok(0)
 }
 
-/// The view with buy links passed through the affiliate templates, and the disclosure line
-/// when any of them was.
-fn render_view(ctx: &Ctx, e: &Edit, now: jiff::Timestamp) -> anyhow::Result<edit::view::EditView> {
-    let mut view = edit::resolve(&ctx.reader(), &ctx.tiers, e, now)?.into_view();
-    let mut affiliated = false;
-    for p in std::iter::once(&mut view.hero).chain(view.picks.iter_mut()) {
-        p.buy_url = p
-            .url
-            .as_deref()
-            .and_then(|u| ctx.links.link(p.retailer.as_deref(), u));
-        affiliated |= p.buy_url.is_some() && p.buy_url != p.url;
-    }
-    if affiliated {
-        view.disclosure = Some(ctx.links.disclosure().to_string());
-    }
-    Ok(view)
+fn is_json(cli: &Cli) -> bool {
+    matches!(cli.output, Format::Json | Format::Jsonl)
 }
 
-fn print_summary(cli: &Cli, ctx: &Ctx, e: &Edit, now: jiff::Timestamp) -> anyhow::Result<()> {
-    if matches!(cli.output, Format::Json | Format::Jsonl) {
-        return print_json(e);
+/// An application error as `pointe edit` tells it; an unknown edit is bad input (exit 1).
+fn edit_error(e: pointe_app::Error) -> anyhow::Error {
+    match e {
+        pointe_app::Error::UnknownEdit { .. } => anyhow::anyhow!("{e}"),
+        other => crate::app_error(other),
     }
-    let view = render_view(ctx, e, now)?;
+}
+
+fn print_notes(shown: &Shown) {
+    for n in &shown.notes {
+        note(&format!("note: {n}"));
+    }
+    for w in &shown.warnings {
+        note(&format!("warning: {w}"));
+    }
+}
+
+fn print_reports(cli: &Cli, reports: &RefreshList) -> anyhow::Result<()> {
+    if is_json(cli) {
+        return print_list(cli.output, &reports.items, reports.total);
+    }
+    for r in &reports.items {
+        if r.changes.is_empty() {
+            outln!("{}: no changes", r.slug)?;
+        }
+        for c in &r.changes {
+            outln!("{}: {}", r.slug, c.what)?;
+        }
+    }
+    Ok(())
+}
+
+fn print_edit_list(cli: &Cli, list: &EditList) -> anyhow::Result<()> {
+    if is_json(cli) {
+        return print_list(cli.output, &list.items, list.total);
+    }
+    let mut rows = vec![vec![
+        "SLUG".to_string(),
+        "TITLE".into(),
+        "PICKS".into(),
+        "REFRESHED".into(),
+    ]];
+    for e in &list.items {
+        rows.push(vec![
+            e.slug.clone(),
+            e.title.clone(),
+            e.picks.len().to_string(),
+            e.refreshed_at
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "never".into()),
+        ]);
+    }
+    out!("{}", table(&rows))?;
+    Ok(())
+}
+
+/// Where the edit is published, as alternatives to the static HTML of `edit render -o html`.
+fn print_embed(cli: &Cli, shown: &Shown) -> anyhow::Result<()> {
+    if is_json(cli) {
+        return Ok(());
+    }
+    let embed = &shown.edit.embed;
+    outln!("public page: {} (served by pointe serve)", embed.public_url)?;
+    outln!("iframe: {}", embed.iframe)?;
+    Ok(())
+}
+
+fn print_summary(cli: &Cli, shown: &Shown) -> anyhow::Result<()> {
+    if is_json(cli) {
+        return print_json(shown);
+    }
+    let (e, view) = (&shown.edit, &shown.view);
     outln!("{} — {}", e.slug, e.title)?;
     if let Some(t) = &view.trend_line {
         outln!("Trending: {t}")?;

@@ -6,7 +6,6 @@ mod output;
 mod attributes;
 mod demo;
 mod edit;
-mod finder;
 mod fx;
 mod ingest;
 mod products;
@@ -39,6 +38,16 @@ pub struct Cli {
     /// and html.
     #[arg(short, long, global = true, default_value = "table")]
     output: Format,
+
+    /// The address readers reach `pointe serve` at: edits' public pages, iframe snippets and
+    /// oEmbed answers are given under it.
+    #[arg(
+        long,
+        global = true,
+        env = "POINTE_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    public_url: String,
 
     #[command(subcommand)]
     command: Command,
@@ -203,6 +212,11 @@ fn app_error(e: pointe_app::Error) -> anyhow::Error {
         }
         other => other.into(),
     }
+}
+
+/// The addresses of published edits under `--public-url`.
+fn public_links(cli: &Cli) -> anyhow::Result<pointe_app::edits::Links> {
+    pointe_app::edits::Links::new(&cli.public_url).map_err(app_error)
 }
 
 /// Opens the store in the data directory.

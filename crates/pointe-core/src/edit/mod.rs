@@ -9,6 +9,7 @@
 
 pub mod affiliate;
 pub mod blurb;
+mod pin;
 pub mod prices;
 pub mod render;
 mod resolve;
@@ -23,6 +24,7 @@ use crate::money::{Currency, Money};
 use crate::store::StoredProduct;
 use crate::tiers::Tiers;
 use crate::{Error, Result};
+pub use pin::{compare, pin};
 pub use prices::{PriceRules, reference_price};
 pub use resolve::{ResolvedEdit, ResolvedPick, resolve, shoppable};
 pub use trend::{MAX_EDITOR_FIGURE, TrendCitation, TrendOutcome, check_editor_figure, cite_trend};

@@ -1,49 +1,12 @@
 //! The look-alike finder edits use: Pointe's search index, behind the core's `LookalikeFinder`
 //! seam.
 
-use pointe_core::edit::Candidate;
+use pointe_core::edit::{Candidate, LookalikeFinder};
 use pointe_core::money::{Currency, Money};
-use pointe_core::store::StoredProduct;
-
-/// Explains a product the finder does not rank against the hero (an editor's own pick, dearer
-/// than the hero, say) from the attributes the two share and those they do not.
-pub fn compare(hero: &StoredProduct, pick: &StoredProduct, currency: Currency) -> Candidate {
-    let mut shared = Vec::new();
-    let mut differences = Vec::new();
-    if let (Some(h), Some(p)) = (&hero.data.attributes, &pick.data.attributes) {
-        for (dimension, list) in &h.values {
-            for e in list {
-                if p.has(dimension, &e.value) {
-                    shared.push((dimension.clone(), e.label.clone()));
-                }
-            }
-        }
-        for dimension in ["material", "toe", "colour"] {
-            let (hv, pv) = (h.values.get(dimension), p.values.get(dimension));
-            if let (Some(hv), Some(pv)) = (hv.and_then(|l| l.first()), pv.and_then(|l| l.first()))
-                && !p.has(dimension, &hv.value)
-            {
-                differences.push(format!("{} instead of {}", pv.label, hv.label));
-            }
-        }
-    }
-    Candidate {
-        product_id: pick.id.clone(),
-        brand_key: pick.data.brand_key.clone(),
-        score: 0.0,
-        shared,
-        differences,
-        tier: None,
-        price: Money::new(0, currency),
-        in_stock: true,
-    }
-}
-
-use std::path::Path;
-
-use pointe_core::edit::LookalikeFinder;
-use pointe_core::store::Catalog;
+use pointe_core::store::{Catalog, StoredProduct};
 use pointe_search::{Hero, LookalikeQuery, SearchIndex};
+
+use crate::{IndexNote, Result, Workspace};
 
 /// Look-alikes from the search index.
 pub struct SearchFinder<'a> {
@@ -57,26 +20,13 @@ impl std::fmt::Debug for SearchFinder<'_> {
     }
 }
 
-/// The finder over the data directory's search index (rebuilt first when stale).
-pub fn open<'a>(
-    cli: &crate::Cli,
-    catalog: &'a dyn Catalog,
-) -> anyhow::Result<Box<dyn LookalikeFinder + 'a>> {
-    Ok(Box::new(SearchFinder {
-        index: crate::search::open_index(cli, catalog)?,
-        catalog,
-    }))
-}
-
-/// The finder over the index of another data directory (the demo's), built with the bundled
-/// taxonomy, tiers and weights.
-pub fn open_dir<'a>(
-    dir: &Path,
-    catalog: &'a dyn Catalog,
-) -> anyhow::Result<Box<dyn LookalikeFinder + 'a>> {
-    let ctx = crate::search::context_in(dir, catalog)?;
-    let (index, _) = SearchIndex::open_or_build(&dir.join("index"), catalog, ctx)?;
-    Ok(Box::new(SearchFinder { index, catalog }))
+impl<'a> SearchFinder<'a> {
+    /// The finder over the workspace's search index (rebuilt first when stale), and what
+    /// opening the index had to do.
+    pub fn open(ws: &Workspace, catalog: &'a dyn Catalog) -> Result<(SearchFinder<'a>, IndexNote)> {
+        let (index, note) = ws.index(catalog)?;
+        Ok((SearchFinder { index, catalog }, note))
+    }
 }
 
 impl LookalikeFinder for SearchFinder<'_> {
