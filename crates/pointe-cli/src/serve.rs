@@ -28,6 +28,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<u8> {
     let config = ServerConfig {
         cors_origins: args.cors_origins.clone(),
         frame_ancestors: args.frame_ancestors.clone(),
+        public_url: crate::public_links(cli)?.base().to_string(),
         ..ServerConfig::default()
     };
     serve(crate::workspace(cli), config, args.addr)

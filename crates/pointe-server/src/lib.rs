@@ -113,6 +113,29 @@ pub fn router(ws: Workspace, config: ServerConfig) -> Router {
             "/api/v1/feeds",
             post(routes::feeds::post).layer(DefaultBodyLimit::disable()),
         )
+        .route(
+            "/api/v1/edits",
+            get(routes::edits::list).post(routes::edits::create),
+        )
+        .route(
+            "/api/v1/edits/{slug}",
+            get(routes::edits::show).patch(routes::edits::update),
+        )
+        .route(
+            "/api/v1/edits/{slug}/widget.html",
+            get(routes::edits::widget_html),
+        )
+        .route(
+            "/api/v1/edits/{slug}/widget.md",
+            get(routes::edits::widget_md),
+        )
+        .route(
+            "/api/v1/edits/{slug}/widget.json",
+            get(routes::edits::widget_json),
+        )
+        .route("/api/v1/edits/{slug}/refresh", post(routes::edits::refresh))
+        .route("/edits/{slug}", get(routes::pages::page))
+        .route("/oembed", get(routes::pages::oembed))
         .route("/metrics", get(routes::system::metrics))
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(DefaultBodyLimit::max(config.json_limit))

@@ -22,6 +22,9 @@ pub struct ServerConfig {
     /// Who may frame edit pages and widgets (the CSP `frame-ancestors` sources); `*` by
     /// default, since embedding them is their purpose.
     pub frame_ancestors: String,
+    /// The address readers reach the server at: edits' public pages, iframe snippets and
+    /// oEmbed answers are given under it.
+    pub public_url: String,
 }
 
 impl Default for ServerConfig {
@@ -32,6 +35,7 @@ impl Default for ServerConfig {
             timeout: Duration::from_secs(300),
             cors_origins: Vec::new(),
             frame_ancestors: "*".into(),
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }
@@ -48,6 +52,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The addresses of published edits.
+    pub fn links(&self) -> ApiResult<pointe_app::edits::Links> {
+        Ok(pointe_app::edits::Links::new(&self.config.public_url)?)
+    }
+
     /// Runs blocking work (SQLite, tantivy, feed parsing) off the async runtime.
     pub async fn blocking<T, F>(&self, f: F) -> ApiResult<T>
     where

@@ -15,6 +15,9 @@ use pointe_server::{ServerConfig, router};
 use serde_json::Value;
 use tower::ServiceExt;
 
+#[path = "api/edits.rs"]
+mod edits;
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }

@@ -1,5 +1,7 @@
 //! The API's routes, one module per resource.
 
+pub mod edits;
 pub mod feeds;
+pub mod pages;
 pub mod products;
 pub mod system;
