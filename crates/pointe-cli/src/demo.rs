@@ -30,10 +30,17 @@ pub struct DemoArgs {
     /// temporary directory. The demo never touches `--data-dir`.
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Then serve the demo's catalog over HTTP (the API, and the Balletcore edit's public
+    /// page) until SIGTERM or Ctrl-C.
+    #[arg(long)]
+    serve: bool,
+    /// The address to serve on, with --serve.
+    #[arg(long, default_value = "127.0.0.1:8080", requires = "serve")]
+    addr: std::net::SocketAddr,
 }
 
 /// Runs `pointe demo`.
-pub fn run(args: &DemoArgs) -> anyhow::Result<u8> {
+pub fn run(cli: &crate::Cli, args: &DemoArgs) -> anyhow::Result<u8> {
     let dir = args
         .dir
         .clone()
@@ -149,5 +156,10 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<u8> {
         "            pointe --data-dir {} edit render balletcore -o html",
         dir.display()
     )?;
+    if args.serve {
+        let ws = pointe_app::Workspace::new(&dir);
+        let config = pointe_server::ServerConfig::default();
+        return crate::serve::serve(ws, config, args.addr, cli, Some("balletcore"));
+    }
     Ok(0)
 }

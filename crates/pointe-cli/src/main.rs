@@ -41,13 +41,9 @@ pub struct Cli {
 
     /// The address readers reach `pointe serve` at: edits' public pages, iframe snippets and
     /// oEmbed answers are given under it.
-    #[arg(
-        long,
-        global = true,
-        env = "POINTE_PUBLIC_URL",
-        default_value = "http://127.0.0.1:8080"
-    )]
-    public_url: String,
+    /// Default: the address `pointe serve` listens on.
+    #[arg(long, global = true, env = "POINTE_PUBLIC_URL")]
+    public_url: Option<String>,
 
     #[command(subcommand)]
     command: Command,
@@ -153,7 +149,7 @@ fn main() -> ExitCode {
         Command::Lookalikes(args) => search::run_lookalikes(&cli, args),
         Command::Trends(cmd) => trends::run(&cli, cmd),
         Command::Edit(cmd) => edit::run(&cli, cmd),
-        Command::Demo(args) => demo::run(args),
+        Command::Demo(args) => demo::run(&cli, args),
         Command::Attributes(cmd) => attributes::run(&cli, cmd),
         Command::Reextract { force } => attributes::reextract(&cli, *force),
         Command::Check => check(&cli),
@@ -216,7 +212,8 @@ fn app_error(e: pointe_app::Error) -> anyhow::Error {
 
 /// The addresses of published edits under `--public-url`.
 fn public_links(cli: &Cli) -> anyhow::Result<pointe_app::edits::Links> {
-    pointe_app::edits::Links::new(&cli.public_url).map_err(app_error)
+    let url = cli.public_url.as_deref().unwrap_or("http://127.0.0.1:8080");
+    pointe_app::edits::Links::new(url).map_err(app_error)
 }
 
 /// Opens the store in the data directory.

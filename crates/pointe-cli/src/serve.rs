@@ -13,7 +13,7 @@ use crate::output::{Format, print_json, table};
 pub struct ServeArgs {
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
-    addr: SocketAddr,
+    pub addr: SocketAddr,
     /// An origin allowed to call the API from a browser (CORS); repeat for several. None by
     /// default.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
@@ -28,18 +28,24 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<u8> {
     let config = ServerConfig {
         cors_origins: args.cors_origins.clone(),
         frame_ancestors: args.frame_ancestors.clone(),
-        public_url: crate::public_links(cli)?.base().to_string(),
         ..ServerConfig::default()
     };
-    serve(crate::workspace(cli), config, args.addr)
+    serve(crate::workspace(cli), config, args.addr, cli, None)
 }
 
-/// Serves `ws` on `addr`, saying where on standard error.
+/// Serves `ws` on `addr`, saying where on standard error (and where the edit `show` is
+/// published). Edits are published under `--public-url`, else the address listened on.
 pub fn serve(
     ws: pointe_app::Workspace,
-    config: ServerConfig,
+    mut config: ServerConfig,
     addr: SocketAddr,
+    cli: &Cli,
+    show: Option<&str>,
 ) -> anyhow::Result<u8> {
+    if cli.public_url.is_some() {
+        config.public_url = crate::public_links(cli)?.base().to_string();
+    }
+    let given = cli.public_url.is_some();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -48,7 +54,14 @@ pub fn serve(
             .await
             .map_err(|e| anyhow::anyhow!("--addr {addr}: {e}"))?;
         let local = listener.local_addr()?;
+        if !given {
+            config.public_url = format!("http://{local}");
+        }
+        let links = pointe_app::edits::Links::new(&config.public_url).map_err(crate::app_error)?;
         eprintln!("serving {} on http://{local}", ws.dir().display());
+        if let Some(slug) = show {
+            eprintln!("the {slug} edit: {}", links.page(slug));
+        }
         let app = pointe_server::router(ws, config);
         pointe_server::serve(listener, app, pointe_server::shutdown_signal()).await?;
         eprintln!("stopped");

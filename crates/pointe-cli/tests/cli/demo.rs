@@ -43,3 +43,67 @@ fn the_demo_refuses_a_directory_that_is_not_its_own() {
         .expect_code(1);
     assert!(precious.join("thesis.txt").exists());
 }
+
+#[test]
+fn demo_serve_serves_the_sample_catalog_and_the_balletcore_page() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::{Command, Stdio};
+
+    let env = Env::new();
+    let demo_dir = env.dir.path().join("demo");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pointe"))
+        .args(["demo", "--dir", demo_dir.to_str().unwrap()])
+        .args(["--serve", "--addr", "127.0.0.1:0"])
+        .env("POINTE_NOW", &env.now)
+        .env_remove("POINTE_PUBLIC_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let (mut addr, mut page) = (None, None);
+    for _ in 0..50 {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        if let Some((_, a)) = line.trim().rsplit_once(" on http://") {
+            addr = Some(a.to_string());
+        }
+        if let Some((_, url)) = line.trim().split_once("the balletcore edit: ") {
+            page = Some(url.to_string());
+            break;
+        }
+    }
+    let addr = addr.expect("the address is printed");
+    assert_eq!(
+        page.as_deref(),
+        Some(format!("http://{addr}/edits/balletcore").as_str())
+    );
+    let get = |path: &str| {
+        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    };
+    let html = get("/edits/balletcore");
+    assert!(html.starts_with("HTTP/1.1 200"), "{html}");
+    assert!(html.contains("application/json+oembed"), "{html}");
+    assert!(html.contains("Balletcore is here to stay"), "{html}");
+    let products = get("/api/v1/products?per_page=1");
+    assert!(products.contains("\"total\":25"), "{products}");
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(child.wait().unwrap().success());
+}

@@ -776,3 +776,56 @@ fn edits_on_the_real_catalogs_never_pick_a_data_vendors_records_and_say_why() {
         .stdout;
     assert!(!md.contains("Datafiniti"), "{md}");
 }
+
+#[test]
+fn edit_json_gives_every_product_its_ids_and_the_edit_its_public_page_and_iframe() {
+    let env = Env::new();
+    env.run(&["ingest", &sample("catalog.awin.csv")])
+        .expect_code(0);
+    let created = create_balletcore(&env, &["--public-url", "https://edits.example.com/"]);
+    let shown = env
+        .run(&["edit", "show", "balletcore", "-o", "json"])
+        .expect_code(0)
+        .json();
+    for edit in [&created, &shown] {
+        for p in edit["picks"].as_array().unwrap() {
+            assert_eq!(p["id"], p["product_id"], "{p}");
+            let known = product_json(&env, p["id"].as_str().unwrap())["item_ids"].clone();
+            assert_eq!(p["item_ids"], known, "{p}");
+        }
+        assert_eq!(edit["hero_item_ids"][0]["item_id"], "seed-001");
+    }
+    assert_eq!(
+        created["embed"]["public_url"],
+        "https://edits.example.com/edits/balletcore"
+    );
+    assert_eq!(
+        shown["embed"]["public_url"], "http://127.0.0.1:8080/edits/balletcore",
+        "the default is where pointe serve listens"
+    );
+    let text = env
+        .run(&["edit", "show", "balletcore"])
+        .expect_code(0)
+        .stdout
+        .clone();
+    assert!(
+        text.contains("public page: http://127.0.0.1:8080/edits/balletcore"),
+        "{text}"
+    );
+    assert!(
+        text.contains("iframe: <iframe src=\"http://127.0.0.1:8080/edits/balletcore\""),
+        "{text}"
+    );
+    let list = env
+        .run(&["edit", "list", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["picks"], shown["picks"]);
+    let render = env
+        .run(&["edit", "render", "balletcore", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(render["hero"]["item_ids"][0]["item_id"], "seed-001");
+    assert_eq!(render["picks"][0]["id"], render["picks"][0]["product_id"]);
+}
