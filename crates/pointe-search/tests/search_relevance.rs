@@ -9,6 +9,13 @@
 //! results count 0. Skips with a message when the shared data is absent (fails under
 //! `POINTE_REQUIRE_DATA=1`). `POINTE_EVAL_DETAIL=WORDS` prints the top ten of the queries
 //! containing WORDS.
+//!
+//! A second, pooled round of judgements (`tests/fixtures/judged-search-pool.toml`) is merged
+//! into the queries' judgements; `POINTE_EVAL_POOL=DIR` writes to `DIR/judged-search.pool.txt`
+//! each query's products that Pointe or the TF-IDF peer ranks in its top ten and no round
+//! grades, sorted by item id with their text, for the next round (see `pool/mod.rs`).
+
+mod pool;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -47,7 +54,55 @@ struct Judged {
 #[derive(Debug, Deserialize)]
 struct JudgedQuery {
     text: String,
+    #[serde(default)]
+    note: String,
     judged: Vec<Judgement>,
+}
+
+/// A later round of judgements: per query, the products pooled and graded.
+#[derive(Debug, Deserialize)]
+struct Round {
+    #[serde(default)]
+    query: Vec<RoundQuery>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RoundQuery {
+    text: String,
+    pooled: Vec<Judgement>,
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// The judged queries with the pooled round merged into their judgements. A pooled item a
+/// query already judges is an error: rounds never regrade.
+fn judged_queries() -> Judged {
+    let mut judged: Judged = toml::from_str(&fixture("judged-search.toml")).unwrap();
+    let round: Round = toml::from_str(&fixture("judged-search-pool.toml")).unwrap();
+    for r in round.query {
+        let q = judged
+            .query
+            .iter_mut()
+            .find(|q| q.text == r.text)
+            .unwrap_or_else(|| panic!("pooled query {:?} is not judged", r.text));
+        for j in r.pooled {
+            assert!(
+                q.judged.iter().all(|k| k.item != j.item),
+                "{:?} regrades {:?}",
+                r.text,
+                j.item
+            );
+            q.judged.push(j);
+        }
+    }
+    judged
 }
 
 #[derive(Debug, Deserialize)]
@@ -256,13 +311,9 @@ fn judged_search_queries_reach_ndcg_at_10_of_0_85() {
         return;
     };
     let reader = CatalogReader::new(&store, &ctx.rates, ctx.today);
-    let judged: Judged = toml::from_str(
-        &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/judged-search.toml"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let judged = judged_queries();
+    let peer = pool::pool_dir().map(|_| pool::Peer::new(&store));
+    let mut sections = Vec::new();
     assert!(judged.query.len() >= 30, "{} queries", judged.query.len());
     let detail = std::env::var("POINTE_EVAL_DETAIL").ok();
     let mut scored = Vec::new();
@@ -302,6 +353,15 @@ fn judged_search_queries_reach_ndcg_at_10_of_0_85() {
         let ndcg = dcg(&ranked, K) / dcg(&ideal, K);
         let condensed = condensed_ndcg(&index, q, &grade_of, &ideal);
         let unjudged = judged_grades.iter().filter(|g| g.is_none()).count();
+        if let Some(peer) = &peer {
+            let judged = q.judged.iter().map(|j| j.item.clone()).collect();
+            let mut section =
+                pool::Section::new(format!("query {:?}\n   note: {}", q.text, q.note));
+            let ours: Vec<String> = results.items.iter().map(|hit| hit.id.clone()).collect();
+            section.add(peer, &ours, &judged);
+            section.add(peer, &peer.search(&q.text, pool::DEPTH), &judged);
+            sections.push(section);
+        }
         if detail.as_deref().is_some_and(|d| q.text.contains(d)) {
             println!("\n== {} — {}", q.text, results.understood);
             for (hit, g) in results.items.iter().zip(&ranked) {
@@ -358,5 +418,9 @@ fn judged_search_queries_reach_ndcg_at_10_of_0_85() {
             .join(", "),
     );
     println!("{table}");
+    if let Some(dir) = pool::pool_dir() {
+        let n = pool::write(&dir, "judged-search.pool.txt", &sections);
+        println!("pool: {n} unjudged products written to {}", dir.display());
+    }
     assert!(mean >= FLOOR, "mean nDCG@10 {mean:.3} < {FLOOR}\n{table}");
 }
