@@ -214,9 +214,9 @@ struct Graded {
     condensed: f64,
     recall: f64,
     top: Vec<String>,
-    /// The hero's Pointe id and its first ten look-alikes', for pooling.
+    /// The hero's Pointe id and its first ten look-alikes with their item ids, for pooling.
     product: String,
-    ranked: Vec<String>,
+    ranked: Vec<(String, Vec<String>)>,
 }
 
 /// How many results are read to find five judged ones for the condensed figure.
@@ -395,7 +395,10 @@ impl Evaluation {
                 .items
                 .iter()
                 .take(10)
-                .map(|r| r.id.clone())
+                .map(|r| {
+                    let items = r.item_ids.iter().map(|i| i.item_id.clone()).collect();
+                    (r.id.clone(), items)
+                })
                 .collect(),
         }
     }

@@ -357,7 +357,14 @@ fn judged_search_queries_reach_ndcg_at_10_of_0_85() {
             let judged = q.judged.iter().map(|j| j.item.clone()).collect();
             let mut section =
                 pool::Section::new(format!("query {:?}\n   note: {}", q.text, q.note));
-            let ours: Vec<String> = results.items.iter().map(|hit| hit.id.clone()).collect();
+            let ours: Vec<(String, Vec<String>)> = results
+                .items
+                .iter()
+                .map(|hit| {
+                    let items = hit.item_ids.iter().map(|i| i.item_id.clone()).collect();
+                    (hit.id.clone(), items)
+                })
+                .collect();
             section.add(peer, &ours, &judged);
             section.add(peer, &peer.search(&q.text, pool::DEPTH), &judged);
             sections.push(section);

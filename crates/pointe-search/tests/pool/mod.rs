@@ -52,8 +52,8 @@ pub struct Peer {
     postings: HashMap<u32, Vec<usize>>,
     /// Each kept token's index and idf.
     vocab: HashMap<String, (u32, f32)>,
-    /// Every feed item id of each fold key.
-    items_of_key: HashMap<String, BTreeSet<String>>,
+    /// Each product's feed item ids, by product id.
+    items_of: HashMap<String, Vec<String>>,
     /// Each product's text, as the pool shows it, by product id.
     text_of: HashMap<String, String>,
     index_of: HashMap<String, usize>,
@@ -89,7 +89,7 @@ impl Peer {
             vectors: Vec::new(),
             postings: HashMap::new(),
             vocab,
-            items_of_key: HashMap::new(),
+            items_of: HashMap::new(),
             text_of: HashMap::new(),
             index_of: HashMap::new(),
         };
@@ -100,10 +100,9 @@ impl Peer {
             }
             let key = fold_key(&p);
             let offers = store.offers_of(p.key).unwrap();
-            peer.items_of_key
-                .entry(key.clone())
-                .or_default()
-                .extend(offers.iter().map(|o| o.item_id.clone()));
+            let mut items: Vec<String> = offers.iter().map(|o| o.item_id.clone()).collect();
+            items.sort();
+            peer.items_of.insert(p.id.clone(), items);
             peer.text_of.insert(p.id.clone(), product_text(&p, &offers));
             peer.index_of.insert(p.id.clone(), peer.ids.len());
             peer.ids.push(p.id);
@@ -159,25 +158,33 @@ impl Peer {
     }
 
     /// The peer's look-alikes of a product: the `k` nearest titles, the product and its
-    /// other listings left out.
-    pub fn similar(&self, product_id: &str, k: usize) -> Vec<String> {
+    /// other listings left out, each with its feed item ids.
+    pub fn similar(&self, product_id: &str, k: usize) -> Vec<(String, Vec<String>)> {
         let i = self.index_of[product_id];
-        self.nearest(&self.vectors[i], &self.keys[i], k)
+        let ranked = self.nearest(&self.vectors[i], &self.keys[i], k);
+        self.with_items(ranked)
     }
 
-    /// The peer's search: the `k` titles nearest the query's words.
-    pub fn search(&self, text: &str, k: usize) -> Vec<String> {
-        self.nearest(&self.vector(text), "", k)
+    /// The peer's search: the `k` titles nearest the query's words, each with its feed item
+    /// ids.
+    pub fn search(&self, text: &str, k: usize) -> Vec<(String, Vec<String>)> {
+        let ranked = self.nearest(&self.vector(text), "", k);
+        self.with_items(ranked)
+    }
+
+    fn with_items(&self, ranked: Vec<String>) -> Vec<(String, Vec<String>)> {
+        ranked
+            .into_iter()
+            .map(|id| {
+                let items = self.items_of[&id].clone();
+                (id, items)
+            })
+            .collect()
     }
 
     /// The text a judge reads of a product.
     pub fn text(&self, product_id: &str) -> &str {
         &self.text_of[product_id]
-    }
-
-    /// Every feed item id of a product and of its other listings (as results fold them).
-    pub fn item_ids(&self, product_id: &str) -> &BTreeSet<String> {
-        &self.items_of_key[&self.keys[self.index_of[product_id]]]
     }
 }
 
@@ -230,15 +237,16 @@ impl Section {
         }
     }
 
-    /// Adds the products of `ranked` (Pointe ids, any system) that no item id of `judged`
-    /// covers.
-    pub fn add(&mut self, peer: &Peer, ranked: &[String], judged: &HashSet<String>) {
-        for id in ranked {
-            let items = peer.item_ids(id);
+    /// Adds the results of `ranked` (a Pointe id and the feed item ids the result is known
+    /// by, from any system) that no item id of `judged` covers, each named by its smallest
+    /// item id. A result is judged by its own item ids: another listing of the same product
+    /// that a system ranks on its own is a result of its own, and is pooled.
+    pub fn add(&mut self, peer: &Peer, ranked: &[(String, Vec<String>)], judged: &HashSet<String>) {
+        for (id, items) in ranked {
             if items.iter().any(|i| judged.contains(i)) {
                 continue;
             }
-            let first = items.first().cloned().unwrap_or_else(|| id.clone());
+            let first = items.iter().min().cloned().unwrap_or_else(|| id.clone());
             self.candidates
                 .entry(first)
                 .or_insert_with(|| peer.text(id).to_string());
