@@ -422,10 +422,12 @@ fn pool_section(peer: &pool::Peer, h: &JudgedHero, g: &Graded) -> pool::Section 
 /// The goal for the whole-wardrobe judged set's mean nDCG@5 (not yet met: RELEVANCE.md has
 /// the figures and why), printed beside the result.
 const WARDROBE_GOAL: f64 = 0.85;
-/// The figures measured when the taxonomy covered the whole wardrobe (nDCG@5 0.555, condensed
-/// 0.806), a little below: a change that loses ground fails.
-const WARDROBE_FLOOR: f64 = 0.54;
-const WARDROBE_CONDENSED_FLOOR: f64 = 0.79;
+/// The figures measured with both rounds of judgements (nDCG@5 0.759, condensed 0.759: every
+/// result in the top ten is judged, so the two agree), a little below: a change that loses
+/// ground fails. Round 1 alone measured 0.555 and 0.806; its condensed figure was higher
+/// because it ranked only the few products round 1 had read.
+const WARDROBE_FLOOR: f64 = 0.74;
+const WARDROBE_CONDENSED_FLOOR: f64 = 0.74;
 
 #[test]
 fn the_whole_wardrobe_judged_heroes_hold_their_measured_ndcg_at_5() {

@@ -33,15 +33,21 @@ use pointe_search::search::SearchQuery;
 use pointe_search::{IndexContext, LookalikeConfig, SearchIndex};
 use serde::Deserialize;
 
-/// The floor of the mean nDCG@10 over every judged query.
+/// The goal for the mean nDCG@10 over every judged query.
+const GOAL: f64 = 0.85;
+
+/// The floor of the mean nDCG@10: the figure measured with both rounds of judgements (0.900),
+/// a little below, so that a change that loses ground fails.
 ///
-/// Not reached: the judged set grades 9 to 15 products per query over catalogs where hundreds
-/// match a broad query ("sweater", "white sneakers"), and counts every product it does not
-/// grade as irrelevant, so a ranking that fills the top ten with other sweaters scores near
-/// zero. The test prints, beside nDCG@10, how many of the top ten are unjudged and the
-/// condensed nDCG@10 (Sakai 2007: the judged products alone, in the order ranked), which
-/// measures how the ranker orders what was judged.
-const FLOOR: f64 = 0.85;
+/// Round 1 alone graded 5 to 15 products per query, and every product it does not grade
+/// counts as irrelevant, so most of any good ranker's top ten scored 0 (nDCG@10 0.219, 8.3
+/// unjudged results in each top ten). Round 2 grades every product that Pointe or the TF-IDF
+/// peer ranks in its top ten. The test prints, beside nDCG@10, how many of the top ten are
+/// unjudged and the condensed nDCG@10 (Sakai 2007: the judged products alone, in the order
+/// ranked); a rise in the unjudged count means the next round of pooling is due.
+const FLOOR: f64 = 0.88;
+// Holding the floor meets the goal.
+const _: () = assert!(FLOOR >= GOAL);
 
 /// Results graded per query.
 const K: usize = 10;
@@ -301,11 +307,8 @@ fn understood_queries_filter_the_real_catalogs() {
     }
 }
 
-/// The judged set's goal. It is short of its floor: see the comment on [`FLOOR`].
+/// The judged queries reach the goal and hold the measured figure: see [`FLOOR`].
 #[test]
-#[ignore = "nDCG@10 is 0.22 against a floor of 0.85: 8.3 of each query's top ten are products \
-            the judged set does not grade (condensed nDCG@10 over the judged ones: 0.86); run \
-            with --ignored to print the table"]
 fn judged_search_queries_reach_ndcg_at_10_of_0_85() {
     let Some((_dir, store, index, ctx)) = evaluation() else {
         return;
@@ -429,5 +432,9 @@ fn judged_search_queries_reach_ndcg_at_10_of_0_85() {
         let n = pool::write(&dir, "judged-search.pool.txt", &sections);
         println!("pool: {n} unjudged products written to {}", dir.display());
     }
+    println!(
+        "goal: nDCG@10 {mean:.3} against {GOAL}: {}",
+        if mean >= GOAL { "met" } else { "not met" }
+    );
     assert!(mean >= FLOOR, "mean nDCG@10 {mean:.3} < {FLOOR}\n{table}");
 }
