@@ -120,7 +120,10 @@ impl Feature {
     /// Whether it is a detail of the piece a shopper would point at (a bow, a toe, a heel, a
     /// neckline), as opposed to what it is made of.
     pub fn is_detail(&self) -> bool {
-        !matches!(self.dimension.as_str(), "material" | "finish" | "colour")
+        !matches!(
+            self.dimension.as_str(),
+            "material" | "finish" | "colour" | "metal"
+        )
     }
 }
 

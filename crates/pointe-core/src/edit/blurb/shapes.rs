@@ -38,9 +38,15 @@ impl Parts {
                 }
             }
         }
-        // "A strap" says less than "a cross-body strap" beside it.
+        // "A strap" says less than "a cross-body strap" beside it, and nothing of a watch or
+        // a bag, which all have one.
         let named: Vec<String> = features.iter().map(|f| f.bare.clone()).collect();
-        features.retain(|f| !named.iter().any(|g| g.ends_with(&format!(" {}", f.bare))));
+        let strapped = matches!(input.noun.word.as_str(), "watch" | "bag");
+        features.retain(|f| {
+            let broader = named.iter().any(|g| g.ends_with(&format!(" {}", f.bare)));
+            let implied = strapped && f.bare == "strap";
+            !broader && !implied
+        });
         // A difference that says what the pick is ("leather instead of satin") before one
         // that says what it adds.
         let phrases: Vec<String> = input
@@ -88,7 +94,9 @@ impl Parts {
     }
 
     fn material(&self) -> Option<&Feature> {
-        self.features.iter().find(|f| f.dimension == "material")
+        self.features
+            .iter()
+            .find(|f| matches!(f.dimension.as_str(), "material" | "metal"))
     }
 
     /// "the Titan's".
