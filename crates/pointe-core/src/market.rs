@@ -31,17 +31,28 @@ const WORDS: &[(&str, &str)] = &[
     ("favourite", "favorite"),
 ];
 
+/// Compounds that keep their words in both markets: Indian and British shops sell "track
+/// pants", never "track trousers".
+const KEPT: &[&str] = &["track pants", "lounge pants", "cargo pants", "yoga pants"];
+
 impl Market {
     /// `text` in this market's words and spelling: every word of the other market replaced by
     /// this one's, whole words only ("greyhound" stays), keeping a leading capital.
     pub fn spell(self, text: &str) -> String {
+        // Compounds both markets write alike keep their words.
         let mut out = text.to_string();
+        for (i, kept) in KEPT.iter().enumerate() {
+            out = replace_word(&out, kept, &format!("\u{1}{i}\u{1}"));
+        }
         for (uk, us) in WORDS {
             let (from, to) = match self {
                 Market::Uk => (us, uk),
                 Market::Us => (uk, us),
             };
             out = replace_word(&out, from, to);
+        }
+        for (i, kept) in KEPT.iter().enumerate() {
+            out = out.replace(&format!("\u{1}{i}\u{1}"), kept);
         }
         out
     }
@@ -158,6 +169,10 @@ mod tests {
             "Trainers in a grey colour, with trousers"
         );
         assert_eq!(Market::Uk.spell("a sneaker"), "a trainer");
+        assert_eq!(
+            Market::Uk.spell("track pants instead of leggings"),
+            "track pants instead of leggings"
+        );
         // Whole words only.
         assert_eq!(
             Market::Us.spell("greyhound colourful"),

@@ -105,6 +105,16 @@ pub(super) fn article(word: &str) -> &'static str {
     }
 }
 
+/// A named piece with its article when it is one ("a kurti"), without when it is a plural
+/// ("leggings", "track pants").
+fn counted(label: &str) -> String {
+    if label.ends_with('s') && !label.ends_with("ss") {
+        label.to_string()
+    } else {
+        format!("{} {label}", article(label))
+    }
+}
+
 /// A shared attribute as a blurb names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Feature {
@@ -133,7 +143,25 @@ pub(super) fn feature(dimension: &str, label: &str) -> Option<Feature> {
     let (with, bare) = match dimension {
         // What every cheap pair is made of is no selling point.
         "material" if label == "synthetic" => return None,
-        "material" | "finish" | "metal" => (label.to_string(), label.to_string()),
+        "material" => (label.to_string(), label.to_string()),
+        // Finishes and most metals are adjectives: "a matte finish", "gold-tone metal".
+        "finish" => {
+            let bare = if label.ends_with("effect") {
+                label.to_string()
+            } else {
+                format!("{label} finish")
+            };
+            (format!("{} {bare}", article(&bare)), bare)
+        }
+        "metal" => {
+            let adjective = label.ends_with("-tone") || label.ends_with("plated");
+            let bare = if adjective {
+                format!("{label} metal")
+            } else {
+                label.to_string()
+            };
+            (bare.clone(), bare)
+        }
         "colour" => (format!("{label} colour"), format!("{label} colour")),
         "detail" => detail_phrase(label),
         "toe" | "neckline" | "case_shape" | "strap" | "handle" => {
@@ -212,7 +240,7 @@ fn pattern_phrase(label: &str) -> Option<String> {
 /// for a colour the bare colour, for a plain pattern "a plain design".
 fn swap_phrase(dimension: &str, label: &str) -> Option<String> {
     match dimension {
-        "category" => Some(format!("{} {label}", article(label))),
+        "category" => Some(counted(label)),
         "colour" => Some(label.to_string()),
         "pattern" if label == "solid" || label == "self design" => Some("a plain design".into()),
         "pattern" if label == "printed" => Some("a print".into()),
@@ -255,6 +283,14 @@ mod tests {
         assert_eq!(phrase(d("pattern", Some("solid"), None)), None);
         assert_eq!(phrase(d("detail", Some("logo patch"), None)), None);
         assert_eq!(phrase(d("occasion", Some("party"), Some("casual"))), None);
+        assert_eq!(
+            phrase(d("category", Some("leggings"), Some("track pants"))).as_deref(),
+            Some("track pants instead of leggings")
+        );
+        assert_eq!(
+            phrase(d("category", Some("kurta"), Some("kurti"))).as_deref(),
+            Some("a kurti instead of a kurta")
+        );
         assert_eq!(
             phrase(d("pattern", Some("solid"), Some("self design"))),
             None
@@ -305,6 +341,19 @@ mod tests {
         assert_eq!(with("detail", "embroidery").as_deref(), Some("embroidery"));
         assert_eq!(with("detail", "sequins").as_deref(), Some("sequins"));
         assert_eq!(with("detail", "pearl").as_deref(), Some("pearls"));
+        assert_eq!(with("finish", "matte").as_deref(), Some("a matte finish"));
+        assert_eq!(
+            with("finish", "croc effect").as_deref(),
+            Some("a croc effect")
+        );
+        assert_eq!(
+            with("metal", "gold-tone").as_deref(),
+            Some("gold-tone metal")
+        );
+        assert_eq!(
+            with("metal", "sterling silver").as_deref(),
+            Some("sterling silver")
+        );
         assert_eq!(with("pattern", "solid"), None);
         assert_eq!(with("pattern", "printed"), None);
         assert_eq!(with("material", "synthetic"), None);

@@ -127,7 +127,7 @@ impl Noun {
             Some(id) if PAIRED.contains(&id) => "pair".into(),
             Some(id) if id == "bags" || parents.iter().any(|p| p == "bags") => "bag".into(),
             Some(id) if BROAD.contains(&id) => "piece".into(),
-            Some(_) => label.map_or_else(|| "piece".to_string(), str::to_lowercase),
+            Some(_) => label.map_or_else(|| "piece".to_string(), str::to_string),
         };
         Noun { word, category }
     }
