@@ -57,11 +57,6 @@ impl Market {
         out
     }
 
-    /// A word as this market writes it: `colour` is `color` in the US.
-    pub fn word(self, uk: &str) -> String {
-        self.spell(uk)
-    }
-
     /// The code stored on an edit and printed for editors: `UK` or `US`.
     pub fn code(self) -> &'static str {
         match self {
@@ -179,8 +174,8 @@ mod tests {
             "greyhound colourful"
         );
         assert_eq!(Market::Us.spell("multi-colour"), "multi-colour");
-        assert_eq!(Market::Uk.word("colour"), "colour");
-        assert_eq!(Market::Us.word("colour"), "color");
+        assert_eq!(Market::Uk.spell("colour"), "colour");
+        assert_eq!(Market::Us.spell("Colour"), "Color");
     }
 
     #[test]

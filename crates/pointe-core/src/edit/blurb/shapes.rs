@@ -28,25 +28,6 @@ struct Parts {
 impl Parts {
     fn of(input: &BlurbInput<'_>) -> Parts {
         let m = input.market;
-        let mut features: Vec<Feature> = Vec::new();
-        for (dimension, label) in input.shared {
-            if let Some(mut f) = feature(dimension, label) {
-                f.with = m.spell(&f.with);
-                f.bare = m.spell(&f.bare);
-                if !features.iter().any(|g| g.bare == f.bare) {
-                    features.push(f);
-                }
-            }
-        }
-        // "A strap" says less than "a cross-body strap" beside it, and nothing of a watch or
-        // a bag, which all have one.
-        let named: Vec<String> = features.iter().map(|f| f.bare.clone()).collect();
-        let strapped = matches!(input.noun.word.as_str(), "watch" | "bag");
-        features.retain(|f| {
-            let broader = named.iter().any(|g| g.ends_with(&format!(" {}", f.bare)));
-            let implied = strapped && f.bare == "strap";
-            !broader && !implied
-        });
         // A difference that says what the pick is ("leather instead of satin") before one
         // that says what it adds.
         let phrases: Vec<String> = input
@@ -59,14 +40,6 @@ impl Parts {
             .find(|p| p.contains(" instead of "))
             .or(phrases.first())
             .map(|p| m.spell(p));
-        let name = input.hero_name.trim();
-        let hero = if name.is_empty() || name.chars().count() > MAX_HERO_NAME {
-            "the original".to_string()
-        } else if name.to_lowercase().starts_with("the ") {
-            name.to_string()
-        } else {
-            format!("the {name}")
-        };
         let tier = input
             .tier_label
             .map(str::trim)
@@ -76,9 +49,9 @@ impl Parts {
                 format!("{} {lower}", article(&lower))
             });
         Parts {
-            hero,
+            hero: hero_reference(input.hero_name),
             noun: m.spell(&input.noun.word),
-            features,
+            features: features(input),
             difference,
             saving: input.saving.map(|s| m.spell(s)),
             tier,
@@ -130,6 +103,44 @@ impl Parts {
             (Some(s), None) => format!(", for {s}"),
             (None, None) => String::new(),
         }
+    }
+}
+
+/// The shared attributes a blurb may name, in the market's words, without repeats.
+fn features(input: &BlurbInput<'_>) -> Vec<Feature> {
+    let m = input.market;
+    let mut features: Vec<Feature> = Vec::new();
+    for (dimension, label) in input.shared {
+        if let Some(mut f) = feature(dimension, label) {
+            f.with = m.spell(&f.with);
+            f.bare = m.spell(&f.bare);
+            if !features.iter().any(|g| g.bare == f.bare) {
+                features.push(f);
+            }
+        }
+    }
+    // "A strap" says less than "a cross-body strap" beside it, and nothing of a watch or a
+    // bag, which all have one.
+    let named: Vec<String> = features.iter().map(|f| f.bare.clone()).collect();
+    let strapped = matches!(input.noun.word.as_str(), "watch" | "bag");
+    features.retain(|f| {
+        let broader = named.iter().any(|g| g.ends_with(&format!(" {}", f.bare)));
+        let implied = strapped && f.bare == "strap";
+        !broader && !implied
+    });
+    features
+}
+
+/// "the Miu Miu"; a name that starts with "The" as it is; "the original" for a name too long
+/// to read in a sentence.
+fn hero_reference(name: &str) -> String {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_HERO_NAME {
+        "the original".to_string()
+    } else if name.to_lowercase().starts_with("the ") {
+        name.to_string()
+    } else {
+        format!("the {name}")
     }
 }
 
