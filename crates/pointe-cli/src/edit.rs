@@ -57,6 +57,11 @@ pub enum EditCommand {
         /// Currency of the edit's prices.
         #[arg(long, default_value = "GBP")]
         currency: String,
+        /// Whose words and spelling the copy uses: UK (trainers, colour) or US (sneakers,
+        /// color). Default: US for a USD edit, UK for GBP, EUR, INR and the rest. Kept by
+        /// refresh.
+        #[arg(long, value_parser = market_arg)]
+        market: Option<pointe_core::market::Market>,
         /// Picks allowed per brand.
         #[arg(long, default_value_t = 1, value_parser = crate::count_arg())]
         per_brand: usize,
@@ -201,6 +206,7 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
             trend_source,
             count,
             currency,
+            market,
             per_brand,
             replace,
             max_age,
@@ -227,6 +233,7 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
                 author: author.clone(),
                 hero: hero.clone(),
                 currency,
+                market: *market,
                 count: *count,
                 per_brand: *per_brand,
                 trend,
@@ -301,16 +308,11 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
             });
             let text = match &editor_blurb {
                 Some(b) => b.clone(),
-                None => edit::blurb::write(
-                    &edit::blurb::BlurbInput {
-                        rank: e.picks.len().max(1),
-                        hero_name: &edit::hero_short_name(&hero),
-                        shared: &candidate.shared,
-                        differences: &candidate.differences,
-                        tier: candidate.tier.as_deref(),
-                    },
+                None => edit::BlurbWriter::new(&reader, &ctx.tiers, &e, &hero, now)?.write(
+                    &candidate,
+                    e.picks.len().max(1),
                     &openings,
-                ),
+                )?,
             };
             let new_pick = edit::Pick {
                 product_id: pick.id.clone(),
@@ -549,6 +551,11 @@ fn print_summary(cli: &Cli, ctx: &Ctx, e: &Edit, now: jiff::Timestamp) -> anyhow
         )?;
     }
     Ok(())
+}
+
+/// The value of `--market`: UK or US.
+fn market_arg(raw: &str) -> Result<pointe_core::market::Market, String> {
+    raw.parse().map_err(|e: pointe_core::Error| e.to_string())
 }
 
 /// The value of `--trend-figure`: a finite percentage in (−100, 100000].

@@ -158,6 +158,36 @@ pub(crate) fn price_of(
         .price_money)
 }
 
+/// The price a product shows now in `currency` and whether it was converted from another
+/// currency; `None` when no price may be shown as current.
+pub(crate) fn shown_price(
+    reader: &CatalogReader<'_>,
+    tiers: &Tiers,
+    product: &StoredProduct,
+    currency: Currency,
+    now: Timestamp,
+    rules: PriceRules,
+) -> Result<Option<(Money, bool)>> {
+    let ctx = Ctx {
+        reader,
+        tiers,
+        currency,
+        now,
+        rules,
+    };
+    let shown = ctx.product(product, String::new(), false)?;
+    let converted = shown
+        .view
+        .price
+        .as_ref()
+        .is_some_and(|p| p.approx == Some(true));
+    Ok(shown
+        .resolved
+        .price_money
+        .and_then(|p| p.money())
+        .map(|m| (m, converted)))
+}
+
 /// A product as the edit shows it.
 struct Shown {
     view: PickView,
