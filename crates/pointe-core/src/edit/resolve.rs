@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 
 use super::prices::{PriceRules, reference_price};
-use super::view::{EditView, PickView, UnavailableView};
+use super::view::{EditView, Family, PickView, UnavailableView};
 use super::{Edit, PickStatus, PriceRecord};
 use crate::catalog::{CatalogReader, MoneyView};
 use crate::domain::{Availability, Offer};
@@ -296,9 +296,11 @@ impl Ctx<'_, '_> {
             buy_url: None,
             image_url: product.data.image_urls.first().cloned(),
             price: None,
+            original_price: None,
             was_price: None,
             tier: None,
             tier_label: None,
+            family: Family::of(product.data.attributes.as_ref()),
             availability: "OutOfStock".into(),
             blurb,
             notice: None,
@@ -370,6 +372,7 @@ impl Ctx<'_, '_> {
                 .map(money_view);
             }
             view.price = Some(money_view(price));
+            view.original_price = approx.then(|| MoneyView::exact(offer.current_price()));
             view.tier = self
                 .tiers
                 .of(price, self.reader.rates(), self.reader.today())
