@@ -121,6 +121,7 @@ pub fn run(cli: &crate::Cli, args: &DemoArgs) -> anyhow::Result<u8> {
         hero: "seed-001".into(),
         currency: pointe_core::money::Currency::from_code("GBP")
             .ok_or_else(|| anyhow::anyhow!("GBP is unknown"))?,
+        market: None,
         count: 4,
         per_brand: 1,
         trend: pointe_core::edit::cite_trend(

@@ -53,6 +53,11 @@ pub enum EditCommand {
         /// Currency of the edit's prices.
         #[arg(long, default_value = "GBP")]
         currency: String,
+        /// Whose words and spelling the copy uses: UK (trainers, colour) or US (sneakers,
+        /// color). Default: US for a USD edit, UK for GBP, EUR, INR and the rest. Kept by
+        /// refresh.
+        #[arg(long, value_parser = market_arg)]
+        market: Option<pointe_core::market::Market>,
         /// Picks allowed per brand.
         #[arg(long, default_value_t = 1, value_parser = crate::count_arg())]
         per_brand: usize,
@@ -141,6 +146,7 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
             trend_source,
             count,
             currency,
+            market,
             per_brand,
             replace,
             max_age,
@@ -158,7 +164,7 @@ pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
                 count: Some(*count),
                 currency: Some(currency.clone()),
                 per_brand: Some(*per_brand),
-                market: None,
+                market: market.map(|m| m.code().to_string()),
                 max_age: Some(*max_age),
                 min_reference_days: Some(*min_reference_days),
                 replace: *replace,
@@ -360,6 +366,11 @@ fn print_summary(cli: &Cli, shown: &Shown) -> anyhow::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// The value of `--market`: UK or US.
+fn market_arg(raw: &str) -> Result<pointe_core::market::Market, String> {
+    raw.parse().map_err(|e: pointe_core::Error| e.to_string())
 }
 
 /// The value of `--trend-figure`: a finite percentage in (−100, 100000].

@@ -33,7 +33,7 @@ pub struct SearchArgs {
     /// Only this material or its kinds ("leather" includes suede).
     #[arg(long)]
     material: Option<String>,
-    /// Only this tier: high_street, premium or luxury.
+    /// Only this tier: a tier name from tiers.toml (by default high_street, premium or luxury).
     #[arg(long)]
     tier: Option<String>,
     /// Lowest price, in any currency ("50", "£50", "60 EUR"; a bare number is GBP).
@@ -94,7 +94,7 @@ pub struct LookalikesArgs {
     /// hero's currency).
     #[arg(long)]
     max_price: Option<String>,
-    /// Only this tier: high_street, premium or luxury.
+    /// Only this tier: a tier name from tiers.toml (by default high_street, premium or luxury).
     #[arg(long)]
     tier: Option<String>,
     /// Only products that can be bought now.

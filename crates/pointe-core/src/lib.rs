@@ -18,6 +18,7 @@ pub mod feed;
 pub mod fx;
 pub mod gtin;
 pub mod ingest;
+pub mod market;
 pub mod money;
 pub mod store;
 pub mod text;

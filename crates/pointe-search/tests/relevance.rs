@@ -8,6 +8,13 @@
 //! as the best-graded of them, and the ideal ranking folds the judged listings alike: one
 //! product listed twice is one result, in the ranking and in the ideal. Skips with a message
 //! when the shared data is absent (fails under `POINTE_REQUIRE_DATA=1`).
+//!
+//! A second, pooled round of judgements (`tests/fixtures/judged-wardrobe-pool.toml`) is merged
+//! into the whole-wardrobe set; `POINTE_EVAL_POOL=DIR` writes to `DIR/judged-wardrobe.pool.txt`
+//! each hero's products that Pointe or the TF-IDF peer ranks in its top ten and no round
+//! grades, sorted by item id with their text, for the next round (see `pool/mod.rs`).
+
+mod pool;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -48,6 +55,8 @@ struct Options {
 struct JudgedHero {
     id: String,
     kind: String,
+    #[serde(default)]
+    note: String,
     judged: Vec<Judgement>,
 }
 
@@ -55,6 +64,55 @@ struct JudgedHero {
 struct Judgement {
     item: String,
     grade: u32,
+}
+
+/// A later round of judgements: per hero, the products pooled and graded.
+#[derive(Debug, Deserialize)]
+struct Round {
+    #[serde(default)]
+    hero: Vec<RoundHero>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RoundHero {
+    id: String,
+    pooled: Vec<Judgement>,
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// The judged set of `file` with the pooled round of `pool` (when given) merged into its
+/// heroes' judgements. A pooled item a hero already judges is an error: rounds never regrade.
+fn judged_set(file: &str, pool: Option<&str>) -> Judged {
+    let mut judged: Judged = toml::from_str(&fixture(file)).unwrap();
+    let Some(pool) = pool else {
+        return judged;
+    };
+    let round: Round = toml::from_str(&fixture(pool)).unwrap();
+    for r in round.hero {
+        let h = judged
+            .hero
+            .iter_mut()
+            .find(|h| h.id == r.id)
+            .unwrap_or_else(|| panic!("{pool}: hero {:?} is not in {file}", r.id));
+        for j in r.pooled {
+            assert!(
+                h.judged.iter().all(|k| k.item != j.item),
+                "{pool}: {:?} regrades {:?}",
+                r.id,
+                j.item
+            );
+            h.judged.push(j);
+        }
+    }
+    judged
 }
 
 /// DCG of `grades` in rank order over the first `k`, with gain 2^grade − 1.
@@ -113,7 +171,7 @@ fn the_first_judged_heroes_keep_ndcg_at_5_of_0_8() {
     let Some(eval) = Evaluation::new() else {
         return;
     };
-    let report = eval.run("judged.toml");
+    let report = eval.run("judged.toml", None);
     println!("{}", report.table);
     assert!(
         report.ndcg >= FIRST_SET_FLOOR,
@@ -156,6 +214,9 @@ struct Graded {
     condensed: f64,
     recall: f64,
     top: Vec<String>,
+    /// The hero's Pointe id and its first ten look-alikes with their item ids, for pooling.
+    product: String,
+    ranked: Vec<(String, Vec<String>)>,
 }
 
 /// How many results are read to find five judged ones for the condensed figure.
@@ -181,16 +242,11 @@ impl Evaluation {
         })
     }
 
-    fn run(&self, file: &str) -> Report {
-        let judged: Judged = toml::from_str(
-            &std::fs::read_to_string(
-                Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("tests/fixtures")
-                    .join(file),
-            )
-            .unwrap(),
-        )
-        .unwrap();
+    /// The figures of the judged set `file`, with the pooled round `pool` merged when given.
+    fn run(&self, file: &str, pool: Option<&str>) -> Report {
+        let judged = judged_set(file, pool);
+        let peer = pool::pool_dir().map(|_| pool::Peer::new(&self.store));
+        let mut sections = Vec::new();
         let mut table = String::from(
             "| hero | kind | nDCG@5 | condensed nDCG@5 | recall@10 | top 5 (grade) |\n\
              |---|---|---:|---:|---:|---|\n",
@@ -198,6 +254,9 @@ impl Evaluation {
         let mut by_kind: BTreeMap<String, Vec<[f64; 3]>> = BTreeMap::new();
         for h in &judged.hero {
             let g = self.hero(h, &judged.options);
+            if let Some(peer) = &peer {
+                sections.push(pool_section(peer, h, &g));
+            }
             by_kind
                 .entry(h.kind.clone())
                 .or_default()
@@ -232,6 +291,14 @@ impl Evaluation {
             "| **overall** | {} | **{ndcg:.3}** | **{condensed:.3}** | **{recall:.3}** |\n",
             all.len()
         ));
+        if let Some(dir) = pool::pool_dir() {
+            let name = format!("{}.pool.txt", file.trim_end_matches(".toml"));
+            let n = pool::write(&dir, &name, &sections);
+            println!(
+                "pool: {n} unjudged products written to {}",
+                dir.join(name).display()
+            );
+        }
         Report {
             ndcg,
             condensed,
@@ -323,24 +390,51 @@ impl Evaluation {
             condensed,
             recall,
             top,
+            product: product.id,
+            ranked: results
+                .items
+                .iter()
+                .take(10)
+                .map(|r| {
+                    let items = r.item_ids.iter().map(|i| i.item_id.clone()).collect();
+                    (r.id.clone(), items)
+                })
+                .collect(),
         }
     }
+}
+
+/// A hero's pool: Pointe's and the peer's top ten, less every product a round judges.
+fn pool_section(peer: &pool::Peer, h: &JudgedHero, g: &Graded) -> pool::Section {
+    let judged = h.judged.iter().map(|j| j.item.clone()).collect();
+    let mut section = pool::Section::new(format!(
+        "hero {:?} ({}): {}\n   note: {}",
+        h.id,
+        h.kind,
+        peer.text(&g.product),
+        h.note
+    ));
+    section.add(peer, &g.ranked, &judged);
+    section.add(peer, &peer.similar(&g.product, pool::DEPTH), &judged);
+    section
 }
 
 /// The goal for the whole-wardrobe judged set's mean nDCG@5 (not yet met: RELEVANCE.md has
 /// the figures and why), printed beside the result.
 const WARDROBE_GOAL: f64 = 0.85;
-/// The figures measured when the taxonomy covered the whole wardrobe (nDCG@5 0.555, condensed
-/// 0.806), a little below: a change that loses ground fails.
-const WARDROBE_FLOOR: f64 = 0.54;
-const WARDROBE_CONDENSED_FLOOR: f64 = 0.79;
+/// The figures measured with both rounds of judgements (nDCG@5 0.759, condensed 0.759: every
+/// result in the top ten is judged, so the two agree), a little below: a change that loses
+/// ground fails. Round 1 alone measured 0.555 and 0.806; its condensed figure was higher
+/// because it ranked only the few products round 1 had read.
+const WARDROBE_FLOOR: f64 = 0.74;
+const WARDROBE_CONDENSED_FLOOR: f64 = 0.74;
 
 #[test]
 fn the_whole_wardrobe_judged_heroes_hold_their_measured_ndcg_at_5() {
     let Some(eval) = Evaluation::new() else {
         return;
     };
-    let report = eval.run("judged-wardrobe.toml");
+    let report = eval.run("judged-wardrobe.toml", Some("judged-wardrobe-pool.toml"));
     println!("{}", report.table);
     println!(
         "goal: nDCG@5 {:.3} against {WARDROBE_GOAL}: {}",

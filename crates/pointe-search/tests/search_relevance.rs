@@ -9,6 +9,13 @@
 //! results count 0. Skips with a message when the shared data is absent (fails under
 //! `POINTE_REQUIRE_DATA=1`). `POINTE_EVAL_DETAIL=WORDS` prints the top ten of the queries
 //! containing WORDS.
+//!
+//! A second, pooled round of judgements (`tests/fixtures/judged-search-pool.toml`) is merged
+//! into the queries' judgements; `POINTE_EVAL_POOL=DIR` writes to `DIR/judged-search.pool.txt`
+//! each query's products that Pointe or the TF-IDF peer ranks in its top ten and no round
+//! grades, sorted by item id with their text, for the next round (see `pool/mod.rs`).
+
+mod pool;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -26,15 +33,21 @@ use pointe_search::search::SearchQuery;
 use pointe_search::{IndexContext, LookalikeConfig, SearchIndex};
 use serde::Deserialize;
 
-/// The floor of the mean nDCG@10 over every judged query.
+/// The goal for the mean nDCG@10 over every judged query.
+const GOAL: f64 = 0.85;
+
+/// The floor of the mean nDCG@10: the figure measured with both rounds of judgements (0.900),
+/// a little below, so that a change that loses ground fails.
 ///
-/// Not reached: the judged set grades 9 to 15 products per query over catalogs where hundreds
-/// match a broad query ("sweater", "white sneakers"), and counts every product it does not
-/// grade as irrelevant, so a ranking that fills the top ten with other sweaters scores near
-/// zero. The test prints, beside nDCG@10, how many of the top ten are unjudged and the
-/// condensed nDCG@10 (Sakai 2007: the judged products alone, in the order ranked), which
-/// measures how the ranker orders what was judged.
-const FLOOR: f64 = 0.85;
+/// Round 1 alone graded 5 to 15 products per query, and every product it does not grade
+/// counts as irrelevant, so most of any good ranker's top ten scored 0 (nDCG@10 0.219, 8.3
+/// unjudged results in each top ten). Round 2 grades every product that Pointe or the TF-IDF
+/// peer ranks in its top ten. The test prints, beside nDCG@10, how many of the top ten are
+/// unjudged and the condensed nDCG@10 (Sakai 2007: the judged products alone, in the order
+/// ranked); a rise in the unjudged count means the next round of pooling is due.
+const FLOOR: f64 = 0.88;
+// Holding the floor meets the goal.
+const _: () = assert!(FLOOR >= GOAL);
 
 /// Results graded per query.
 const K: usize = 10;
@@ -47,7 +60,55 @@ struct Judged {
 #[derive(Debug, Deserialize)]
 struct JudgedQuery {
     text: String,
+    #[serde(default)]
+    note: String,
     judged: Vec<Judgement>,
+}
+
+/// A later round of judgements: per query, the products pooled and graded.
+#[derive(Debug, Deserialize)]
+struct Round {
+    #[serde(default)]
+    query: Vec<RoundQuery>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RoundQuery {
+    text: String,
+    pooled: Vec<Judgement>,
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// The judged queries with the pooled round merged into their judgements. A pooled item a
+/// query already judges is an error: rounds never regrade.
+fn judged_queries() -> Judged {
+    let mut judged: Judged = toml::from_str(&fixture("judged-search.toml")).unwrap();
+    let round: Round = toml::from_str(&fixture("judged-search-pool.toml")).unwrap();
+    for r in round.query {
+        let q = judged
+            .query
+            .iter_mut()
+            .find(|q| q.text == r.text)
+            .unwrap_or_else(|| panic!("pooled query {:?} is not judged", r.text));
+        for j in r.pooled {
+            assert!(
+                q.judged.iter().all(|k| k.item != j.item),
+                "{:?} regrades {:?}",
+                r.text,
+                j.item
+            );
+            q.judged.push(j);
+        }
+    }
+    judged
 }
 
 #[derive(Debug, Deserialize)]
@@ -246,23 +307,16 @@ fn understood_queries_filter_the_real_catalogs() {
     }
 }
 
-/// The judged set's goal. It is short of its floor: see the comment on [`FLOOR`].
+/// The judged queries reach the goal and hold the measured figure: see [`FLOOR`].
 #[test]
-#[ignore = "nDCG@10 is 0.22 against a floor of 0.85: 8.3 of each query's top ten are products \
-            the judged set does not grade (condensed nDCG@10 over the judged ones: 0.86); run \
-            with --ignored to print the table"]
 fn judged_search_queries_reach_ndcg_at_10_of_0_85() {
     let Some((_dir, store, index, ctx)) = evaluation() else {
         return;
     };
     let reader = CatalogReader::new(&store, &ctx.rates, ctx.today);
-    let judged: Judged = toml::from_str(
-        &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/judged-search.toml"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let judged = judged_queries();
+    let peer = pool::pool_dir().map(|_| pool::Peer::new(&store));
+    let mut sections = Vec::new();
     assert!(judged.query.len() >= 30, "{} queries", judged.query.len());
     let detail = std::env::var("POINTE_EVAL_DETAIL").ok();
     let mut scored = Vec::new();
@@ -302,6 +356,22 @@ fn judged_search_queries_reach_ndcg_at_10_of_0_85() {
         let ndcg = dcg(&ranked, K) / dcg(&ideal, K);
         let condensed = condensed_ndcg(&index, q, &grade_of, &ideal);
         let unjudged = judged_grades.iter().filter(|g| g.is_none()).count();
+        if let Some(peer) = &peer {
+            let judged = q.judged.iter().map(|j| j.item.clone()).collect();
+            let mut section =
+                pool::Section::new(format!("query {:?}\n   note: {}", q.text, q.note));
+            let ours: Vec<(String, Vec<String>)> = results
+                .items
+                .iter()
+                .map(|hit| {
+                    let items = hit.item_ids.iter().map(|i| i.item_id.clone()).collect();
+                    (hit.id.clone(), items)
+                })
+                .collect();
+            section.add(peer, &ours, &judged);
+            section.add(peer, &peer.search(&q.text, pool::DEPTH), &judged);
+            sections.push(section);
+        }
         if detail.as_deref().is_some_and(|d| q.text.contains(d)) {
             println!("\n== {} — {}", q.text, results.understood);
             for (hit, g) in results.items.iter().zip(&ranked) {
@@ -358,5 +428,13 @@ fn judged_search_queries_reach_ndcg_at_10_of_0_85() {
             .join(", "),
     );
     println!("{table}");
+    if let Some(dir) = pool::pool_dir() {
+        let n = pool::write(&dir, "judged-search.pool.txt", &sections);
+        println!("pool: {n} unjudged products written to {}", dir.display());
+    }
+    println!(
+        "goal: nDCG@10 {mean:.3} against {GOAL}: {}",
+        if mean >= GOAL { "met" } else { "not met" }
+    );
     assert!(mean >= FLOOR, "mean nDCG@10 {mean:.3} < {FLOOR}\n{table}");
 }

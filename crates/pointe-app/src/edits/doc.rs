@@ -25,6 +25,8 @@ pub struct EditDoc {
     pub author: Option<String>,
     /// ISO 4217 currency every price is shown in.
     pub currency: String,
+    /// UK or US: whose words and spelling the copy uses.
+    pub market: String,
     /// The hero's Pointe id.
     pub hero: String,
     /// The feed item ids the hero is known by.
@@ -147,6 +149,7 @@ pub fn edit_doc(store: &dyn Catalog, edit: &Edit, links: &Links) -> Result<EditD
         standfirst: edit.standfirst.clone(),
         author: edit.author.clone(),
         currency: edit.currency.clone(),
+        market: edit.market().code().to_string(),
         hero: edit.hero.clone(),
         hero_item_ids: item_ids(store, &edit.hero)?,
         hero_blurb: edit.hero_blurb.clone(),

@@ -291,11 +291,13 @@ pub fn pick(ws: &Workspace, slug: &str, request: &PickRequest, links: &Links) ->
     let (finder, notes) = ctx.finder()?;
     let at = edit::pin(
         &ctx.reader(),
+        &ctx.tiers,
         &finder,
         &mut e,
         &request.product,
         request.position,
         request.blurb.as_deref(),
+        ctx.now,
     )?;
     drop(finder);
     let warnings = ctx
@@ -420,7 +422,7 @@ fn repick(ctx: &Ctx, e: &mut Edit, specs: &[PickSpec]) -> Result<Vec<String>> {
                 }
                 let f = finder.as_ref().ok_or_else(|| usage("no finder".into()))?;
                 let blurb = spec.blurb.as_deref().map(str::trim);
-                edit::pin(&reader, f, e, id, Some(at + 1), blurb)?;
+                edit::pin(&reader, &ctx.tiers, f, e, id, Some(at + 1), blurb, ctx.now)?;
                 warnings.extend(ctx.settle(e, at, &spec.id)?);
             }
         }

@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use pointe_core::edit::{CreateRequest, PriceRules, TrendCitation, check_editor_figure};
+use pointe_core::market::Market;
 use pointe_core::money::Currency;
 use serde::Deserialize;
 
@@ -73,6 +74,7 @@ pub(super) struct Checked {
     pub editor_figure: Option<(f64, String)>,
     request: CreateEditRequest,
     currency: Currency,
+    market: Option<Market>,
     count: usize,
     per_brand: usize,
     rules: PriceRules,
@@ -107,11 +109,14 @@ impl CreateEditRequest {
         text("trend", self.trend.as_deref(), MAX_TEXT)?;
         text("trend_source", self.trend_source.as_deref(), MAX_TEXT)?;
         let editor_figure = self.editor_figure()?;
-        if let Some(m) = &self.market
-            && !(m.eq_ignore_ascii_case("uk") || m.eq_ignore_ascii_case("us"))
-        {
-            return Err(Error::bad("market", format!("{m:?}: UK or US")));
-        }
+        let market = self
+            .market
+            .as_deref()
+            .map(|m| {
+                m.parse::<Market>()
+                    .map_err(|e| Error::bad("market", e.to_string()))
+            })
+            .transpose()?;
         let currency = Workspace::currency("currency", self.currency.as_deref().unwrap_or("GBP"))?;
         let count = self.count.unwrap_or(4);
         check_count("count", count, MAX_PICKS)?;
@@ -126,6 +131,7 @@ impl CreateEditRequest {
             editor_figure,
             request: self.clone(),
             currency,
+            market,
             count,
             per_brand,
             rules,
@@ -162,6 +168,7 @@ impl Checked {
             author: r.author,
             hero: r.hero,
             currency: self.currency,
+            market: self.market,
             count: self.count,
             per_brand: self.per_brand,
             trend,

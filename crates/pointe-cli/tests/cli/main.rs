@@ -15,6 +15,7 @@ mod index;
 mod ingest;
 mod lookalikes;
 mod products;
+mod real_edits;
 mod search;
 mod serve;
 mod trends;

@@ -20,6 +20,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::CatalogReader;
+use crate::market::Market;
 use crate::money::{Currency, Money};
 use crate::store::StoredProduct;
 use crate::tiers::Tiers;
@@ -42,6 +43,10 @@ pub struct Edit {
     pub author: Option<String>,
     /// ISO 4217 currency every price is shown in.
     pub currency: String,
+    /// Whose words and spelling its copy uses (`UK`, `US`); an edit stored without one uses
+    /// its currency's (see [`Edit::market`]).
+    #[serde(default, with = "crate::market::serde_code")]
+    pub market: Option<Market>,
     /// The hero's Pointe id.
     pub hero: String,
     /// The hero's blurb, if the editor wrote one.
@@ -62,6 +67,16 @@ pub struct Edit {
     pub refreshed_at: Option<Timestamp>,
     /// What changed, and why, newest last.
     pub log: Vec<EditChange>,
+}
+
+impl Edit {
+    /// The market the edit's copy is written for: its own, else its currency's (USD American,
+    /// GBP, EUR, INR and the rest British).
+    pub fn market(&self) -> Market {
+        self.market.unwrap_or_else(|| {
+            Currency::from_code(&self.currency).map_or(Market::Uk, Market::from_currency)
+        })
+    }
 }
 
 /// One pick of an edit.
@@ -205,6 +220,8 @@ pub struct CreateRequest {
     pub hero: String,
     /// Currency (default GBP).
     pub currency: Currency,
+    /// Whose words and spelling (default: the currency's, see [`Market::from_currency`]).
+    pub market: Option<Market>,
     /// Number of picks (default 4).
     pub count: usize,
     /// At most this many picks per brand (default 1).
@@ -388,24 +405,29 @@ pub fn create(
     {
         failed.retain(|f| f.score >= last);
     }
-    let hero_name = hero_short_name(&hero);
-    let picks = picks_with_blurbs(&chosen, &hero_name, 0, &[]);
     let mut edit = Edit {
         slug: request.slug.clone(),
         title: request.title.clone(),
         standfirst: request.standfirst.clone(),
         author: request.author.clone(),
         currency: request.currency.code().to_string(),
+        market: Some(
+            request
+                .market
+                .unwrap_or_else(|| Market::from_currency(request.currency)),
+        ),
         hero: hero.id.clone(),
         hero_blurb: None,
         trend: request.trend.clone(),
-        picks,
+        picks: Vec::new(),
         per_brand,
         rules: request.rules,
         created_at: request.now,
         refreshed_at: None,
         log: Vec::new(),
     };
+    let writer = BlurbWriter::new(reader, tiers, &edit, &hero, request.now)?;
+    edit.picks = picks_with_blurbs(&writer, &chosen, 0, &[])?;
     // Record what the edit shows now, so the first refresh has something to compare with.
     let resolved = resolve(reader, tiers, &edit, request.now)?;
     for (pick, shown) in edit.picks.iter_mut().zip(resolved.picks) {
@@ -426,29 +448,112 @@ pub fn hero_short_name(hero: &StoredProduct) -> String {
         .unwrap_or_else(|| hero.data.title.clone())
 }
 
+/// Writes the blurbs of one edit: knows its hero, market, seed and the hero's price.
+pub struct BlurbWriter<'r, 'a> {
+    reader: &'r CatalogReader<'a>,
+    tiers: &'r Tiers,
+    hero: &'r StoredProduct,
+    hero_name: String,
+    hero_price: Option<(Money, bool)>,
+    currency: Currency,
+    market: Market,
+    seed: u64,
+    rules: PriceRules,
+    now: Timestamp,
+}
+
+impl std::fmt::Debug for BlurbWriter<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlurbWriter")
+            .field("hero", &self.hero.id)
+            .field("market", &self.market)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'r, 'a> BlurbWriter<'r, 'a> {
+    /// A writer for `edit`, whose hero is `hero`, with prices as they are at `now`. Reads the
+    /// hero's current offers once.
+    pub fn new(
+        reader: &'r CatalogReader<'a>,
+        tiers: &'r Tiers,
+        edit: &Edit,
+        hero: &'r StoredProduct,
+        now: Timestamp,
+    ) -> Result<BlurbWriter<'r, 'a>> {
+        let currency = Currency::from_code(&edit.currency)
+            .ok_or_else(|| Error::Usage(format!("edit currency {:?} is unknown", edit.currency)))?;
+        Ok(BlurbWriter {
+            reader,
+            tiers,
+            hero,
+            hero_name: hero_short_name(hero),
+            hero_price: resolve::shown_price(reader, tiers, hero, currency, now, edit.rules)?,
+            currency,
+            market: edit.market(),
+            seed: blurb::seed(&edit.slug),
+            rules: edit.rules,
+            now,
+        })
+    }
+
+    /// The blurb of `candidate` as the edit's pick at `rank` (0 for the closest), opening
+    /// unlike every one of `taken`.
+    pub fn write(&self, candidate: &Candidate, rank: usize, taken: &[String]) -> Result<String> {
+        let product = self.reader.resolve(&candidate.product_id)?;
+        let pick_attrs = product.data.attributes.as_ref();
+        let hero_attrs = self.hero.data.attributes.as_ref();
+        let differences: Vec<blurb::Difference> = candidate
+            .differences
+            .iter()
+            .filter_map(|d| blurb::Difference::read(d, hero_attrs, pick_attrs))
+            .collect();
+        let price = resolve::shown_price(
+            self.reader,
+            self.tiers,
+            &product,
+            self.currency,
+            self.now,
+            self.rules,
+        )?;
+        let saving = match (self.hero_price, price) {
+            (Some((h, hc)), Some((p, pc))) => {
+                crate::market::saving_phrase(Money::new(h.minor - p.minor, self.currency), hc || pc)
+            }
+            _ => None,
+        };
+        let noun = blurb::Noun::of(pick_attrs);
+        Ok(blurb::write(
+            &blurb::BlurbInput {
+                rank,
+                seed: self.seed,
+                hero_name: &self.hero_name,
+                noun: &noun,
+                shared: &candidate.shared,
+                differences: &differences,
+                tier_label: candidate.tier.as_deref().and_then(|t| self.tiers.label(t)),
+                saving: saving.as_deref(),
+                market: self.market,
+            },
+            taken,
+        ))
+    }
+}
+
 fn picks_with_blurbs(
+    writer: &BlurbWriter<'_, '_>,
     chosen: &[Candidate],
-    hero_name: &str,
     first_rank: usize,
     existing_openings: &[String],
-) -> Vec<Pick> {
+) -> Result<Vec<Pick>> {
     let mut openings: Vec<String> = existing_openings.to_vec();
     chosen
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let text = blurb::write(
-                &blurb::BlurbInput {
-                    rank: first_rank + i,
-                    hero_name,
-                    shared: &c.shared,
-                    differences: &c.differences,
-                    tier: c.tier.as_deref(),
-                },
-                &openings,
-            );
+            let text = writer.write(c, first_rank + i, &openings)?;
             openings.push(blurb::opening(&text));
-            Pick {
+            Ok(Pick {
                 product_id: c.product_id.clone(),
                 pinned: false,
                 blurb: text,
@@ -459,7 +564,7 @@ fn picks_with_blurbs(
                 differences: c.differences.clone(),
                 last_price: None,
                 last_status: PickStatus::Live,
-            }
+            })
         })
         .collect()
 }
@@ -527,7 +632,7 @@ pub fn refresh(
     if !to_swap.is_empty() {
         let hero = reader.resolve(&edit.hero)?;
         let candidates = finder.find(&hero, currency, 80)?;
-        let hero_name = hero_short_name(&hero);
+        let writer = BlurbWriter::new(reader, tiers, edit, &hero, now)?;
         for i in to_swap {
             let out = edit.picks[i].clone();
             let in_edit: Vec<String> = edit.picks.iter().map(|p| p.product_id.clone()).collect();
@@ -587,11 +692,11 @@ pub fn refresh(
                 .map(|(_, p)| blurb::opening(&p.blurb))
                 .collect();
             let mut new_pick = picks_with_blurbs(
+                &writer,
                 std::slice::from_ref(&replacement),
-                &hero_name,
                 i.max(1),
                 &openings,
-            )
+            )?
             .remove(0);
             let product = reader.resolve(&replacement.product_id)?;
             new_pick.last_price =

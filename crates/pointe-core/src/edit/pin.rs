@@ -1,10 +1,13 @@
 //! Pinning a product an editor chose: explained as the finder would explain it, blurbed as
 //! every other pick is, and never swapped out automatically.
 
-use super::{Candidate, Edit, LookalikeFinder, picks_with_blurbs};
+use jiff::Timestamp;
+
+use super::{BlurbWriter, Candidate, Edit, LookalikeFinder, picks_with_blurbs};
 use crate::catalog::CatalogReader;
 use crate::money::{Currency, Money};
 use crate::store::StoredProduct;
+use crate::tiers::Tiers;
 use crate::{Error, Result};
 
 /// How many look-alikes are read to find how the finder ranks an editor's pick.
@@ -14,14 +17,17 @@ const EXPLAIN_LIMIT: usize = 500;
 /// own place when it is already one, else last) with `blurb`, or the blurb a pick at that
 /// rank is written. A product picked again keeps the editor's blurb unless `blurb` replaces
 /// it. Returns the index the pick now holds; its price and status are left for the caller to
-/// resolve.
+/// resolve. Blurbs are written with prices as they are at `now`.
+#[allow(clippy::too_many_arguments)]
 pub fn pin(
     reader: &CatalogReader<'_>,
+    tiers: &Tiers,
     finder: &dyn LookalikeFinder,
     edit: &mut Edit,
     product: &str,
     position: Option<usize>,
     blurb: Option<&str>,
+    now: Timestamp,
 ) -> Result<usize> {
     let pick = reader.resolve(product)?;
     let hero = reader.resolve(&edit.hero)?;
@@ -51,13 +57,9 @@ pub fn pin(
         .map(str::to_string)
         .or_else(|| kept.filter(|k| k.blurb_by_editor).map(|k| k.blurb));
     let rank = edit.picks.len().max(1);
-    let mut new_pick = picks_with_blurbs(
-        std::slice::from_ref(&candidate),
-        &super::hero_short_name(&hero),
-        rank,
-        &openings,
-    )
-    .remove(0);
+    let writer = BlurbWriter::new(reader, tiers, edit, &hero, now)?;
+    let mut new_pick =
+        picks_with_blurbs(&writer, std::slice::from_ref(&candidate), rank, &openings)?.remove(0);
     new_pick.pinned = true;
     if let Some(text) = editor_blurb {
         new_pick.blurb = text;

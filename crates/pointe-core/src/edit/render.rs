@@ -15,7 +15,8 @@ use serde_json::Value;
 use url::Url;
 
 use crate::catalog::MoneyView;
-use crate::edit::view::{EditView, PickView};
+use crate::edit::view::{EditView, Family, PickView};
+use crate::money::{Currency, Money};
 
 /// Renders an edit as a magazine shopping module in Markdown (CommonMark with GitHub's
 /// strikethrough).
@@ -113,20 +114,76 @@ pub(crate) fn clean(text: &str) -> String {
     out
 }
 
-/// A price as a magazine prints it: the display form without an all-zero fraction (`£35`,
-/// `£1,299`, `£29.99`, `≈€40`).
+/// A price as a magazine prints it: the display form without an all-zero fraction or the
+/// converted mark (`£35`, `£1,299`, `£29.99`, `€40`). See [`reader_price`] for what readers
+/// are shown.
 pub(crate) fn short_price(money: &MoneyView) -> String {
     let display = if money.display.trim().is_empty() {
         format!("{} {}", money.currency, money.amount)
     } else {
-        money.display.trim().to_string()
+        money.display.trim().trim_start_matches('≈').to_string()
     };
+    drop_zero_fraction(display)
+}
+
+/// A price as readers read it: [`short_price`], said to be "about" that when it was converted
+/// from another currency ("about £17.56").
+pub(crate) fn reader_price(money: &MoneyView) -> String {
+    let short = short_price(money);
+    if money.approx == Some(true) {
+        format!("about {short}")
+    } else {
+        short
+    }
+}
+
+fn drop_zero_fraction(display: String) -> String {
     match display.rsplit_once('.') {
         Some((whole, frac)) if !frac.is_empty() && frac.bytes().all(|b| b == b'0') => {
             whole.to_string()
         }
         _ => display,
     }
+}
+
+/// What a pick saves against the hero.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Saving {
+    /// In readers' words: "Save £515", or "£50 more" when it costs more, with "about" when
+    /// either price was converted.
+    pub text: String,
+    /// Whether the pick is the cheaper.
+    pub cheaper: bool,
+}
+
+/// What `pick` saves against `hero`; `None` when either price is unreadable, they are in
+/// different currencies, or they are the same.
+pub(crate) fn saving(pick: &MoneyView, hero: &MoneyView) -> Option<Saving> {
+    let money = |m: &MoneyView| {
+        let currency = Currency::from_code(&m.currency)?;
+        Money::from_amount_str(&m.amount, currency).ok()
+    };
+    let (pick_money, hero_money) = (money(pick)?, money(hero)?);
+    if pick_money.currency != hero_money.currency || pick_money.minor == hero_money.minor {
+        return None;
+    }
+    let difference = hero_money.minor.checked_sub(pick_money.minor)?;
+    let about = pick.approx == Some(true) || hero.approx == Some(true);
+    let mut minor = difference.checked_abs()?;
+    if about {
+        // An estimate is given in whole units: "about £415", not "about £415.44".
+        let unit = 10i64.pow(pick_money.currency.minor_units());
+        minor = (minor + unit / 2) / unit * unit;
+    }
+    let amount = drop_zero_fraction(Money::new(minor, pick_money.currency).to_string());
+    let cheaper = difference > 0;
+    let text = match (cheaper, about) {
+        (true, false) => format!("Save {amount}"),
+        (true, true) => format!("Save about {amount}"),
+        (false, false) => format!("{amount} more"),
+        (false, true) => format!("About {amount} more"),
+    };
+    Some(Saving { text, cheaper })
 }
 
 /// The schema.org `ItemAvailability` values, by their short name.
@@ -225,10 +282,17 @@ pub(crate) struct Card {
     pub page: Option<Url>,
     /// The image, when http(s).
     pub image: Option<Url>,
-    /// The price to pay, short form.
+    /// The price to pay as readers read it ("£35", "about £17.56").
     pub price: Option<String>,
+    /// The price in the offer's own currency when `price` is converted ("₹1,599"), for the
+    /// small print.
+    pub original: Option<String>,
     /// The struck-through reference price, short form, only when it differs from `price`.
     pub was: Option<String>,
+    /// What it saves against the hero ("Save £515", "£50 more"); `None` for the hero.
+    pub saving: Option<Saving>,
+    /// The kind of product, for its image placeholder.
+    pub family: Family,
     /// The schema.org availability, when the view names one.
     pub availability: Option<&'static str>,
     /// The tier badge.
@@ -240,7 +304,9 @@ pub(crate) struct Card {
 }
 
 impl Card {
-    pub(crate) fn new(pick: &PickView) -> Card {
+    /// The card of `pick`; `hero` is the hero's price its saving is measured against (`None`
+    /// for the hero itself).
+    pub(crate) fn new(pick: &PickView, hero: Option<&MoneyView>) -> Card {
         let brand = pick.brand.as_deref().map(clean).filter(|b| !b.is_empty());
         let name = clean(&pick.name);
         let full_name = match &brand {
@@ -253,12 +319,21 @@ impl Card {
             }
             _ => name.clone(),
         };
-        let price = pick.price.as_ref().map(short_price);
+        let price = pick.price.as_ref().map(reader_price);
+        let original = pick
+            .price
+            .as_ref()
+            .and(pick.original_price.as_ref())
+            .map(short_price);
         let was = pick
             .was_price
             .as_ref()
             .map(short_price)
-            .filter(|w| price.as_ref().is_some_and(|p| p != w));
+            .filter(|w| pick.price.as_ref().is_some_and(|p| short_price(p) != *w));
+        let saving = match (&pick.price, hero) {
+            (Some(price), Some(hero)) => saving(price, hero),
+            _ => None,
+        };
         let availability = availability(&pick.availability);
         let status = pick
             .notice
@@ -287,7 +362,10 @@ impl Card {
             page: pick.url.as_deref().and_then(safe_url),
             image: pick.image_url.as_deref().and_then(safe_url),
             price,
+            original,
             was,
+            saving,
+            family: pick.family,
             availability,
             tier: pick
                 .tier
@@ -354,11 +432,13 @@ mod tests {
             )),
             image_url: Some(format!("https://img.example/{id}.jpg")),
             price: Some(gbp(pence)),
+            original_price: None,
             was_price: None,
             tier: Some(tier.to_string()),
             tier_label: crate::tiers::Tiers::bundled()
                 .label(tier)
                 .map(str::to_string),
+            family: Family::Footwear,
             availability: "InStock".to_string(),
             blurb: String::new(),
             notice: None,
@@ -406,6 +486,17 @@ mod tests {
             "premium",
         );
         arket.blurb = "Sheer mesh for the barely-there version of the look.".into();
+        // Sold in euros: converted at the day's rate, so shown as "about".
+        let gbp_code = Currency::from_code("GBP").unwrap();
+        let rate_day: jiff::civil::Date = "2026-01-09".parse().unwrap();
+        arket.price = Some(MoneyView::converted(
+            Money::new(13_456, gbp_code),
+            Some(rate_day),
+        ));
+        arket.original_price = Some(MoneyView::exact(Money::new(
+            15_500,
+            Currency::from_code("EUR").unwrap(),
+        )));
         let mut mango = pick(
             "p-mango-bow",
             "Mango",
@@ -553,7 +644,227 @@ mod tests {
         assert_eq!(short_price(&yen), "¥1,200");
         let converted =
             MoneyView::converted(Money::new(4000, Currency::from_code("EUR").unwrap()), None);
-        assert_eq!(short_price(&converted), "≈€40");
+        assert_eq!(short_price(&converted), "€40");
+        assert_eq!(reader_price(&converted), "about €40");
+        assert_eq!(reader_price(&gbp(3_500)), "£35");
+    }
+
+    // --- the widget a reader sees ------------------------------------------------------------
+
+    #[test]
+    fn each_pick_shows_its_saving_against_the_hero_or_what_it_costs_more() {
+        let md = markdown(&balletcore());
+        assert!(
+            md.contains("**M&S Leather Bow Ballet Pumps, £35 | Marks & Spencer** · Save £515"),
+            "{md}"
+        );
+        let save = |pick: i64, hero: i64| saving(&gbp(pick), &gbp(hero)).map(|s| s.text);
+        assert_eq!(save(3_500, 55_000).as_deref(), Some("Save £515"));
+        assert_eq!(save(2_499, 55_000).as_deref(), Some("Save £525.01"));
+        assert_eq!(save(10_000, 5_000).as_deref(), Some("£50 more"));
+        assert_eq!(save(5_000, 5_000), None, "the same price saves nothing");
+        let converted =
+            MoneyView::converted(Money::new(1_756, Currency::from_code("GBP").unwrap()), None);
+        let about = saving(&converted, &gbp(55_000)).unwrap();
+        assert_eq!(about.text, "Save about £532");
+        assert!(about.cheaper);
+        let euros = MoneyView::exact(Money::new(1_000, Currency::from_code("EUR").unwrap()));
+        assert_eq!(
+            saving(&euros, &gbp(55_000)),
+            None,
+            "no saving across currencies"
+        );
+
+        let mut view = balletcore();
+        view.picks[0].price = Some(gbp(60_000));
+        let html = html(&view);
+        assert!(
+            html.contains(
+                "<p class=\"pointe-edit__saving pointe-edit__saving--dearer\">£50 more</p>"
+            ),
+            "{html}"
+        );
+        assert!(html.contains("<p class=\"pointe-edit__saving\">Save £408</p>"));
+        // The hero saves nothing against itself.
+        let hero_card = html
+            .split_once("<article class=\"pointe-edit__hero\">")
+            .and_then(|(_, rest)| rest.split_once("</article>"))
+            .unwrap()
+            .0;
+        assert!(!hero_card.contains("pointe-edit__saving"), "{hero_card}");
+    }
+
+    #[test]
+    fn a_converted_price_reads_about_with_the_original_in_small_print() {
+        let view = balletcore();
+        let md = markdown(&view);
+        assert!(
+            md.contains(
+                "**Arket Mesh Ballet Flats, about £134.56 (€155) | Arket** · Save about £415"
+            ),
+            "{md}"
+        );
+        let html = html(&view);
+        assert!(
+            html.contains(
+                "<span class=\"pointe-edit__now\">about £134.56</span><small class=\"pointe-edit__orig\"><span class=\"pointe-edit__vh\">converted from </span>€155</small>"
+            ),
+            "{html}"
+        );
+        for out in [&md, &html] {
+            assert!(!out.contains('≈'), "an internal mark is shown:\n{out}");
+        }
+        // Search engines are told the offer's own price, not the estimate.
+        let offer = &json_ld(&view)["itemListElement"][3]["item"]["offers"];
+        assert_eq!(offer["price"], "155.00");
+        assert_eq!(offer["priceCurrency"], "EUR");
+        // A price not shown shows no original either.
+        let mut stale = view.picks[2].clone();
+        stale.price = None;
+        assert_eq!(Card::new(&stale, None).original, None);
+    }
+
+    #[test]
+    fn a_product_without_a_picture_shows_the_outline_of_its_kind() {
+        let mut view = balletcore();
+        let outlines: Vec<String> = Family::ALL
+            .iter()
+            .map(|family| {
+                view.picks[0].image_url = None;
+                view.picks[0].family = *family;
+                let out = html(&view);
+                let doc = Html::parse_fragment(&out);
+                let media: Vec<ElementRef> = doc
+                    .select(&Selector::parse(".pointe-edit__media").unwrap())
+                    .collect();
+                assert_eq!(media.len(), 1 + view.picks.len());
+                let pick = media[1];
+                assert_eq!(
+                    pick.value().attr("class").unwrap(),
+                    format!("pointe-edit__media pointe-edit__media--{}", family.as_str())
+                );
+                assert_eq!(pick.select(&Selector::parse("img").unwrap()).count(), 0);
+                let svg = pick
+                    .select(&Selector::parse("svg").unwrap())
+                    .next()
+                    .expect("an outline");
+                assert_eq!(svg.value().attr("aria-hidden"), Some("true"));
+                svg.inner_html()
+            })
+            .collect();
+        let distinct: std::collections::BTreeSet<&String> = outlines.iter().collect();
+        assert_eq!(distinct.len(), Family::ALL.len(), "one outline per kind");
+        // Pictures are shown whole, never stretched or cropped, and a picture that fails to
+        // load is covered by its kind's outline.
+        let out = html(&balletcore());
+        assert!(out.contains("object-fit:contain"));
+        assert!(!out.contains("object-fit:cover") && !out.contains("object-fit:fill"));
+        for family in Family::ALL {
+            let rule = format!(
+                ".pointe-edit__media--{} .pointe-edit__img::after{{background-image:url(\"data:image/svg+xml,",
+                family.as_str()
+            );
+            assert!(out.contains(&rule), "{rule}");
+        }
+        assert_eq!(out.matches("<svg").count(), 0, "every piece has a picture");
+    }
+
+    #[test]
+    fn families_follow_the_taxonomy() {
+        use crate::attributes::{Extractor, Market, ProductText, Taxonomy};
+        let extractor = Extractor::new(&Taxonomy::bundled());
+        for (title, family) in [
+            ("Satin ballet flats", Family::Footwear),
+            ("Leather ankle boots", Family::Footwear),
+            ("Leather tote bag", Family::Bag),
+            ("Floral midi dress", Family::Clothing),
+            ("Cotton kurta", Family::Clothing),
+            ("Analogue watch with leather strap", Family::Watch),
+            ("Gold hoop earrings", Family::Jewellery),
+            ("Scented candle", Family::Other),
+        ] {
+            let attributes = extractor.extract(&ProductText::new(title, Market::Uk));
+            assert_eq!(Family::of(Some(&attributes)), family, "{title}");
+        }
+        assert_eq!(Family::of(None), Family::Other);
+    }
+
+    #[test]
+    fn tier_badges_style_every_tier_alike_and_name_none() {
+        let out = html(&balletcore());
+        let (_, rest) = out.split_once("<style>").unwrap();
+        let (style, _) = rest.split_once("</style>").unwrap();
+        for name in crate::tiers::Tiers::bundled().names() {
+            let modifier = tier_badge(name, None).unwrap().modifier;
+            assert!(!style.contains(name), "the stylesheet names {name}");
+            assert!(
+                !style.contains(&modifier),
+                "the stylesheet names {modifier}"
+            );
+        }
+        // A tier from a data directory's tiers.toml gets its class and label the same way.
+        let mut view = balletcore();
+        view.picks[0].tier = Some("Red Carpet".into());
+        view.picks[0].tier_label = Some("Red carpet".into());
+        assert!(html(&view).contains(
+            "<span class=\"pointe-edit__tier pointe-edit__tier--red-carpet\">Red carpet</span>"
+        ));
+    }
+
+    /// The WCAG 2 contrast ratio of two `#rrggbb` colours.
+    fn contrast(a: &str, b: &str) -> f64 {
+        let luminance = |hex: &str| {
+            let hex = hex.trim_start_matches('#');
+            let hex = if hex.len() == 3 {
+                hex.chars().flat_map(|c| [c, c]).collect::<String>()
+            } else {
+                hex.to_string()
+            };
+            let channel = |i: usize| {
+                let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+                if c <= 0.039_28 {
+                    c / 12.92
+                } else {
+                    ((c + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4)
+        };
+        let (la, lb) = (luminance(a), luminance(b));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    }
+
+    #[test]
+    fn widget_colours_meet_wcag_aa() {
+        let out = html(&balletcore());
+        let vars: BTreeMap<&str, &str> = out
+            .split_once(".pointe-edit{")
+            .unwrap()
+            .1
+            .split(';')
+            .filter_map(|decl| decl.strip_prefix("--pe-")?.split_once(':'))
+            .filter(|(_, value)| value.starts_with('#'))
+            .collect();
+        // Every pair of text colour and the background it is printed on, with the ratio it
+        // needs: 4.5 for text, 3 for the focus ring and the outlines (non-text).
+        let pairs = [
+            ("ink", "paper", 4.5),
+            ("muted", "paper", 4.5),
+            ("accent", "paper", 4.5),
+            ("save", "paper", 4.5),
+            ("paper", "ink", 4.5),
+            ("paper", "accent", 4.5),
+            ("ink", "paper", 3.0),
+            ("outline", "media", 3.0),
+        ];
+        for (fg, bg, needed) in pairs {
+            let ratio = contrast(vars[fg], vars[bg]);
+            assert!(ratio >= needed, "{fg} on {bg}: {ratio:.2} < {needed}");
+        }
+        assert!((contrast("#000000", "#ffffff") - 21.0).abs() < 1e-9);
+        assert!((contrast(vars["muted"], vars["paper"]) - 5.74).abs() < 0.01);
+        // Keyboard users see where they are.
+        assert!(out.contains(".pointe-edit__buy:focus-visible{outline:3px solid var(--pe-ink)"));
     }
 
     #[test]
@@ -566,11 +877,11 @@ mod tests {
             3_600,
             "high_street",
         );
-        assert_eq!(Card::new(&p).full_name, "MANGO bow flats");
+        assert_eq!(Card::new(&p, None).full_name, "MANGO bow flats");
         p.brand = None;
-        assert_eq!(Card::new(&p).full_name, "MANGO bow flats");
+        assert_eq!(Card::new(&p, None).full_name, "MANGO bow flats");
         p.brand = Some("Arket".into());
-        assert_eq!(Card::new(&p).full_name, "Arket MANGO bow flats");
+        assert_eq!(Card::new(&p, None).full_name, "Arket MANGO bow flats");
     }
 
     #[test]
@@ -686,7 +997,8 @@ mod tests {
         // Only the elements the renderer writes exist: nothing from the feed became markup.
         let written = [
             "html", "head", "title", "body", "section", "style", "header", "h2", "p", "article",
-            "div", "img", "span", "h3", "s", "a", "ul", "li", "script",
+            "div", "img", "span", "h3", "s", "small", "a", "ul", "li", "script", "svg", "path",
+            "circle",
         ];
         let elements: Vec<ElementRef> = doc
             .root_element()
@@ -717,6 +1029,13 @@ mod tests {
                             | "type"
                             | "loading"
                             | "decoding"
+                            | "viewBox"
+                            | "aria-hidden"
+                            | "focusable"
+                            | "d"
+                            | "cx"
+                            | "cy"
+                            | "r"
                     ),
                     "unexpected attribute <{name} {attr}={value:?}>"
                 );

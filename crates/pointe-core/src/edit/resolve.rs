@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 
 use super::prices::{PriceRules, reference_price};
-use super::view::{EditView, PickView, UnavailableView};
+use super::view::{EditView, Family, PickView, UnavailableView};
 use super::{Edit, PickStatus, PriceRecord};
 use crate::catalog::{CatalogReader, MoneyView};
 use crate::domain::{Availability, Offer};
@@ -158,6 +158,36 @@ pub(crate) fn price_of(
         .price_money)
 }
 
+/// The price a product shows now in `currency` and whether it was converted from another
+/// currency; `None` when no price may be shown as current.
+pub(crate) fn shown_price(
+    reader: &CatalogReader<'_>,
+    tiers: &Tiers,
+    product: &StoredProduct,
+    currency: Currency,
+    now: Timestamp,
+    rules: PriceRules,
+) -> Result<Option<(Money, bool)>> {
+    let ctx = Ctx {
+        reader,
+        tiers,
+        currency,
+        now,
+        rules,
+    };
+    let shown = ctx.product(product, String::new(), false)?;
+    let converted = shown
+        .view
+        .price
+        .as_ref()
+        .is_some_and(|p| p.approx == Some(true));
+    Ok(shown
+        .resolved
+        .price_money
+        .and_then(|p| p.money())
+        .map(|m| (m, converted)))
+}
+
 /// A product as the edit shows it.
 struct Shown {
     view: PickView,
@@ -266,9 +296,11 @@ impl Ctx<'_, '_> {
             buy_url: None,
             image_url: product.data.image_urls.first().cloned(),
             price: None,
+            original_price: None,
             was_price: None,
             tier: None,
             tier_label: None,
+            family: Family::of(product.data.attributes.as_ref()),
             availability: "OutOfStock".into(),
             blurb,
             notice: None,
@@ -340,6 +372,7 @@ impl Ctx<'_, '_> {
                 .map(money_view);
             }
             view.price = Some(money_view(price));
+            view.original_price = approx.then(|| MoneyView::exact(offer.current_price()));
             view.tier = self
                 .tiers
                 .of(price, self.reader.rates(), self.reader.today())

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::attributes::Attributes;
 use crate::catalog::MoneyView;
 
 /// An edit as readers see it now: every price and stock state read from the current offers.
@@ -61,6 +62,9 @@ pub struct PickView {
     pub image_url: Option<String>,
     /// What a shopper pays now, in the edit's currency.
     pub price: Option<MoneyView>,
+    /// The price in the offer's own currency when `price` was converted from it (`₹1,599` beside
+    /// "about £17.56"); `None` when the offer is priced in the edit's currency.
+    pub original_price: Option<MoneyView>,
     /// The struck-through reference price when on sale: the regular price, or the lowest price
     /// of the 30 days before a reduction.
     pub was_price: Option<MoneyView>,
@@ -68,12 +72,80 @@ pub struct PickView {
     pub tier: Option<String>,
     /// The tier's label for readers, as `tiers.toml` gives it ("High street").
     pub tier_label: Option<String>,
+    /// The kind of product, which picks the outline shown when it has no image or its image
+    /// fails to load.
+    pub family: Family,
     /// schema.org availability: `InStock`, `OutOfStock`, `PreOrder`, `BackOrder`.
     pub availability: String,
     /// The blurb (empty for the hero unless the editor wrote one).
     pub blurb: String,
     /// A note for readers or editors when the offer is stale, gone or out of stock.
     pub notice: Option<String>,
+}
+
+/// The kinds of product a widget draws its own outline for, read from the category's place in
+/// the taxonomy (`ballet_flats` is under `shoes`, so footwear).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// Shoes, boots, sandals, trainers.
+    Footwear,
+    /// Bags and small leather goods.
+    Bag,
+    /// Clothing of every kind (drawn as a dress).
+    Clothing,
+    /// Watches.
+    Watch,
+    /// Jewellery.
+    Jewellery,
+    /// Anything else, or a product whose category is not known.
+    #[default]
+    Other,
+}
+
+impl Family {
+    /// Every family, `Other` last.
+    pub const ALL: [Family; 6] = [
+        Family::Footwear,
+        Family::Bag,
+        Family::Clothing,
+        Family::Watch,
+        Family::Jewellery,
+        Family::Other,
+    ];
+
+    /// The family of a product from its extracted attributes; `Other` without a category.
+    pub fn of(attributes: Option<&Attributes>) -> Family {
+        let Some(attributes) = attributes else {
+            return Family::Other;
+        };
+        let is = |id: &str| attributes.has("category", id);
+        if is("shoes") {
+            Family::Footwear
+        } else if is("bags") || is("small_leather_goods") {
+            Family::Bag
+        } else if is("watches") {
+            Family::Watch
+        } else if is("jewellery") {
+            Family::Jewellery
+        } else if is("clothing") {
+            Family::Clothing
+        } else {
+            Family::Other
+        }
+    }
+
+    /// The family's id, as JSON and the widget's CSS classes write it (`footwear`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Footwear => "footwear",
+            Family::Bag => "bag",
+            Family::Clothing => "clothing",
+            Family::Watch => "watch",
+            Family::Jewellery => "jewellery",
+            Family::Other => "other",
+        }
+    }
 }
 
 /// A pick that cannot be bought now, and why.

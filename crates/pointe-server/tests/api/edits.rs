@@ -167,6 +167,7 @@ async fn a_bad_create_names_its_field_and_an_unknown_hero_suggests() {
         (with("count", json!("four")), "count"),
         (with("currency", json!("XXQ")), "currency"),
         (with("market", json!("FR")), "market"),
+        (with("market", json!(7)), "market"),
         (with("slug", json!("no/slashes")), "slug"),
         (with("trend_figure", json!(-150)), "trend_figure"),
         (with("colour", json!("pink")), "colour"),

@@ -6,16 +6,22 @@
 //! `&'static str` written here, and anything else goes through [`escape_into`] (text and attribute
 //! values alike) or is a URL that [`super::safe_url`] accepted.
 
+use std::sync::LazyLock;
+
 use serde_json::Value;
 use url::Url;
 
 use super::{Card, clean, json_ld, reader_date};
-use crate::edit::view::EditView;
+use crate::edit::view::{EditView, Family};
 
-/// The widget's stylesheet. Every rule is scoped under `.pointe-edit` and every class is
-/// prefixed `pointe-edit__`, so it neither leaks into nor picks up the host page's classes.
-const STYLE: &str = "\
-.pointe-edit{--pe-ink:#1d1b1a;--pe-muted:#6b6560;--pe-line:#e7e1da;--pe-accent:#a3264b;--pe-sans:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;--pe-serif:Georgia,'Times New Roman',serif;font-family:var(--pe-serif);color:var(--pe-ink);background:#fff;line-height:1.45;max-width:1100px;margin:0 auto;padding:16px;text-align:left;overflow-wrap:anywhere}\n\
+/// The widget's stylesheet, without the placeholder rules [`stylesheet`] adds. Every rule is
+/// scoped under `.pointe-edit` and every class is prefixed `pointe-edit__`, so it neither leaks
+/// into nor picks up the host page's classes. Text colours on their backgrounds meet WCAG AA
+/// (checked by the tests); tier badges look alike whatever the tier's name, which only names
+/// their class. Pictures sit whole (`object-fit: contain`) in a 4:5 box, over the box's own
+/// colour, so a picture of any shape is neither stretched nor cropped.
+const BASE_STYLE: &str = "\
+.pointe-edit{--pe-ink:#1d1b1a;--pe-muted:#6b6560;--pe-line:#e7e1da;--pe-accent:#a3264b;--pe-save:#2f6b4f;--pe-paper:#fff;--pe-media:#f4f0eb;--pe-outline:#8c8279;--pe-sans:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;--pe-serif:Georgia,'Times New Roman',serif;font-family:var(--pe-serif);color:var(--pe-ink);background:var(--pe-paper);line-height:1.45;max-width:1100px;margin:0 auto;padding:16px;text-align:left;overflow-wrap:anywhere}\n\
 .pointe-edit *{box-sizing:border-box}\n\
 .pointe-edit__head{margin:0 0 24px}\n\
 .pointe-edit__title{font-family:var(--pe-serif);font-size:2rem;line-height:1.15;font-weight:400;margin:0 0 8px}\n\
@@ -29,36 +35,100 @@ const STYLE: &str = "\
 .pointe-edit__item{margin:0;padding:0;min-width:0}\n\
 .pointe-edit__card{display:flex;flex-direction:column;gap:10px;height:100%}\n\
 .pointe-edit__card>.pointe-edit__body{flex:1}\n\
-.pointe-edit__media{margin:0;aspect-ratio:4/5;background:#f4f0eb;overflow:hidden}\n\
-.pointe-edit__img{display:block;width:100%;height:100%;object-fit:cover;border:0}\n\
+.pointe-edit__media{position:relative;margin:0;aspect-ratio:4/5;background:var(--pe-media);overflow:hidden}\n\
+.pointe-edit__img{position:absolute;inset:0;display:block;width:100%;height:100%;object-fit:contain;border:0;background:var(--pe-media);color:var(--pe-muted);font:.75rem var(--pe-sans)}\n\
+.pointe-edit__img::after{content:\"\";position:absolute;inset:0;background:var(--pe-media) no-repeat center/100% 100%}\n\
+.pointe-edit__ph{position:absolute;inset:0;width:100%;height:100%;fill:none;stroke:var(--pe-outline);stroke-width:1.5;stroke-linecap:round;stroke-linejoin:round}\n\
 .pointe-edit__body{display:flex;flex-direction:column;align-items:flex-start;gap:4px;min-width:0;max-width:100%;font-family:var(--pe-sans)}\n\
 .pointe-edit__tier{font-size:.65rem;font-weight:600;text-transform:uppercase;letter-spacing:.08em;padding:2px 6px;border:1px solid currentColor;border-radius:2px;color:var(--pe-muted)}\n\
-.pointe-edit__tier--high-street{color:#2f6b4f}\n\
-.pointe-edit__tier--premium{color:#3a4f8a}\n\
-.pointe-edit__tier--luxury{color:#8a6a1f}\n\
 .pointe-edit__brand{margin:0;font-size:.75rem;font-weight:700;text-transform:uppercase;letter-spacing:.08em}\n\
 .pointe-edit__name{margin:0;font-family:var(--pe-serif);font-size:1rem;font-weight:400;line-height:1.3}\n\
 .pointe-edit__hero .pointe-edit__name{font-size:1.5rem}\n\
 .pointe-edit__price{margin:0;font-weight:600}\n\
 .pointe-edit__price s{margin-right:6px;color:var(--pe-muted);font-weight:400}\n\
 .pointe-edit__now--sale{color:var(--pe-accent)}\n\
+.pointe-edit__orig{margin-left:6px;font-size:.75rem;font-weight:400;color:var(--pe-muted)}\n\
+.pointe-edit__saving{margin:0;font-size:.8rem;font-weight:600;color:var(--pe-save)}\n\
+.pointe-edit__saving--dearer{color:var(--pe-muted)}\n\
 .pointe-edit__retailer{margin:0;font-size:.85rem;color:var(--pe-muted)}\n\
 .pointe-edit__notice{margin:0;font-size:.85rem;font-style:italic;color:var(--pe-accent)}\n\
 .pointe-edit__blurb{margin:0;font-family:var(--pe-serif);font-size:.95rem}\n\
-.pointe-edit__buy{margin-top:auto;display:inline-block;padding:8px 14px;background:var(--pe-ink);color:#fff;font-size:.75rem;font-weight:600;letter-spacing:.08em;text-transform:uppercase;text-decoration:none}\n\
-.pointe-edit__buy:hover,.pointe-edit__buy:focus{background:var(--pe-accent);color:#fff}\n\
-.pointe-edit__buy:focus-visible{outline:2px solid var(--pe-accent);outline-offset:2px}\n\
-.pointe-edit__buy--muted{background:#fff;color:var(--pe-ink);box-shadow:inset 0 0 0 1px var(--pe-ink)}\n\
+.pointe-edit__buy{margin-top:auto;display:inline-block;padding:10px 16px;background:var(--pe-ink);color:var(--pe-paper);font-size:.75rem;font-weight:600;letter-spacing:.08em;text-transform:uppercase;text-decoration:none}\n\
+.pointe-edit__buy:hover,.pointe-edit__buy:focus{background:var(--pe-accent);color:var(--pe-paper)}\n\
+.pointe-edit__buy:focus-visible{outline:3px solid var(--pe-ink);outline-offset:2px}\n\
+.pointe-edit__buy--muted{background:var(--pe-paper);color:var(--pe-ink);box-shadow:inset 0 0 0 1px var(--pe-ink)}\n\
 .pointe-edit__vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap}\n\
 .pointe-edit__foot{margin:28px 0 0}\n\
-@media (max-width:480px){.pointe-edit__title{font-size:1.5rem}.pointe-edit__grid{grid-template-columns:repeat(2,minmax(0,1fr));gap:24px 12px}.pointe-edit__hero>.pointe-edit__media{max-width:none}}\n";
+@media (max-width:480px){.pointe-edit__title{font-size:1.5rem}.pointe-edit__hero>.pointe-edit__media{max-width:none}.pointe-edit__grid{grid-template-columns:minmax(0,1fr);gap:20px}.pointe-edit__card{flex-direction:row;gap:14px}.pointe-edit__card>.pointe-edit__media{flex:0 0 38%;align-self:flex-start}}\n";
+
+/// The outline drawn for each kind of product that has no picture, in a 100×125 box: shapes
+/// only, the stroke set by the stylesheet (inline) or by [`outline_image`].
+fn outline(family: Family) -> &'static str {
+    match family {
+        Family::Footwear => {
+            "<path d=\"M18 78c0-7 6-10 13-8l14 4c9 2 19 1 27-4 6-3 11 1 10 7l-1 4c-1 4-4 6-8 6H26c-5 0-8-3-8-7z\"/><path d=\"M20 84h62\"/><path d=\"M40 73c4-3 9-3 12 1\"/>"
+        }
+        Family::Bag => {
+            "<path d=\"M27 52h46l5 42H22z\"/><path d=\"M39 52c0-17 22-17 22 0\"/><path d=\"M44 64h12\"/>"
+        }
+        Family::Clothing => {
+            "<path d=\"M41 26h18l2 12c0 6-4 9-4 13l15 45H28l15-45c0-4-4-7-4-13z\"/><path d=\"M43 26l-2-8M57 26l2-8\"/><path d=\"M42 51h16\"/>"
+        }
+        Family::Watch => {
+            "<circle cx=\"50\" cy=\"62\" r=\"15\"/><path d=\"M42 49l2-19h12l2 19M42 75l2 19h12l2-19\"/><path d=\"M50 62v-8M50 62l6 3\"/>"
+        }
+        Family::Jewellery => {
+            "<circle cx=\"50\" cy=\"72\" r=\"17\"/><path d=\"M42 55l8-10 8 10-8 6z\"/>"
+        }
+        Family::Other => {
+            "<path d=\"M45 40c0-4 3-6 5-6s5 2 5 5c0 4-5 5-5 9\"/><path d=\"M50 48L22 70h56z\"/>"
+        }
+    }
+}
+
+/// The outline of `family` as a `data:` SVG image for a stylesheet, drawn like the inline one.
+fn outline_image(family: Family) -> String {
+    let svg = format!(
+        "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 100 125' fill='none' stroke='#8c8279' stroke-width='1.5' stroke-linecap='round' stroke-linejoin='round'>{}</svg>",
+        outline(family).replace('"', "'")
+    );
+    let mut uri = String::from("data:image/svg+xml,");
+    for ch in svg.chars() {
+        match ch {
+            '<' => uri.push_str("%3C"),
+            '>' => uri.push_str("%3E"),
+            '#' => uri.push_str("%23"),
+            '%' => uri.push_str("%25"),
+            _ => uri.push(ch),
+        }
+    }
+    uri
+}
+
+/// The whole stylesheet: [`BASE_STYLE`] and, per kind of product, the outline a picture that
+/// fails to load is replaced by. A broken `<img>` is the only one that draws its `::after`, so
+/// this needs no script; under a policy that refuses `data:` images the box is left plain.
+fn stylesheet() -> &'static str {
+    static STYLE: LazyLock<String> = LazyLock::new(|| {
+        let mut style = BASE_STYLE.to_string();
+        for family in Family::ALL {
+            style.push_str(&format!(
+                ".pointe-edit__media--{} .pointe-edit__img::after{{background-image:url(\"{}\")}}\n",
+                family.as_str(),
+                outline_image(family)
+            ));
+        }
+        style
+    });
+    &STYLE
+}
 
 pub(super) fn render(view: &EditView) -> String {
     let mut w = Writer::default();
     w.markup("<section class=\"pointe-edit\"");
     w.attr("data-pointe-edit", &view.slug);
     w.markup(">\n<style>\n");
-    w.markup(STYLE);
+    w.markup(stylesheet());
     w.markup("</style>\n<header class=\"pointe-edit__head\">\n<h2 class=\"pointe-edit__title\">");
     w.text(&view.title);
     w.markup("</h2>\n");
@@ -91,13 +161,13 @@ pub(super) fn render(view: &EditView) -> String {
         w.markup("</p>\n");
     }
     w.markup("</header>\n<article class=\"pointe-edit__hero\">\n");
-    card(&mut w, &Card::new(&view.hero), true);
+    card(&mut w, &Card::new(&view.hero, None), true);
     w.markup("</article>\n");
     if !view.picks.is_empty() {
         w.markup("<ul class=\"pointe-edit__grid\">\n");
         for pick in &view.picks {
             w.markup("<li class=\"pointe-edit__item\"><article class=\"pointe-edit__card\">\n");
-            card(&mut w, &Card::new(pick), false);
+            card(&mut w, &Card::new(pick, view.hero.price.as_ref()), false);
             w.markup("</article></li>\n");
         }
         w.markup("</ul>\n");
@@ -110,16 +180,25 @@ pub(super) fn render(view: &EditView) -> String {
 /// The inside of a card: image, then a body with tier, brand, name, price, retailer, notice,
 /// blurb and buy link.
 fn card(w: &mut Writer, card: &Card, hero: bool) {
-    w.markup("<div class=\"pointe-edit__media\">");
-    if let Some(image) = &card.image {
-        w.markup("<img class=\"pointe-edit__img\"");
-        w.url_attr("src", image);
-        w.attr("alt", &card.full_name);
-        w.markup(if hero {
-            " decoding=\"async\">"
-        } else {
-            " loading=\"lazy\" decoding=\"async\">"
-        });
+    w.markup("<div class=\"pointe-edit__media pointe-edit__media--");
+    w.markup(card.family.as_str());
+    w.markup("\">");
+    match &card.image {
+        Some(image) => {
+            w.markup("<img class=\"pointe-edit__img\"");
+            w.url_attr("src", image);
+            w.attr("alt", &card.full_name);
+            w.markup(if hero {
+                " decoding=\"async\">"
+            } else {
+                " loading=\"lazy\" decoding=\"async\">"
+            });
+        }
+        None => {
+            w.markup("<svg class=\"pointe-edit__ph\" viewBox=\"0 0 100 125\" aria-hidden=\"true\" focusable=\"false\">");
+            w.markup(outline(card.family));
+            w.markup("</svg>");
+        }
     }
     w.markup("</div>\n<div class=\"pointe-edit__body\">\n");
     if let Some(tier) = &card.tier {
@@ -154,7 +233,22 @@ fn card(w: &mut Writer, card: &Card, hero: bool) {
             w.markup("<span class=\"pointe-edit__now\">");
         }
         w.text(price);
-        w.markup("</span></p>\n");
+        w.markup("</span>");
+        if let Some(original) = &card.original {
+            w.markup("<small class=\"pointe-edit__orig\"><span class=\"pointe-edit__vh\">converted from </span>");
+            w.text(original);
+            w.markup("</small>");
+        }
+        w.markup("</p>\n");
+    }
+    if let Some(saving) = &card.saving {
+        w.markup(if saving.cheaper {
+            "<p class=\"pointe-edit__saving\">"
+        } else {
+            "<p class=\"pointe-edit__saving pointe-edit__saving--dearer\">"
+        });
+        w.text(&saving.text);
+        w.markup("</p>\n");
     }
     if let Some(retailer) = &card.retailer {
         w.markup("<p class=\"pointe-edit__retailer\">at ");

@@ -31,7 +31,7 @@ pub(super) fn item_list(view: &EditView) -> Value {
 }
 
 fn product(pick: &PickView) -> Value {
-    let card = Card::new(pick);
+    let card = Card::new(pick, None);
     let mut product = Map::new();
     product.insert("@type".into(), "Product".into());
     product.insert("name".into(), card.name.clone().into());
@@ -47,7 +47,12 @@ fn product(pick: &PickView) -> Value {
     if !card.blurb.is_empty() {
         product.insert("description".into(), card.blurb.clone().into());
     }
-    if let Some(price) = &pick.price {
+    // A converted price is the widget's estimate; the offer itself is in its own currency.
+    if let Some(price) = pick
+        .price
+        .as_ref()
+        .map(|p| pick.original_price.as_ref().unwrap_or(p))
+    {
         let mut offer = Map::new();
         offer.insert("@type".into(), "Offer".into());
         offer.insert("price".into(), price.amount.trim().into());

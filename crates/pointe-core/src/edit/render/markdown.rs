@@ -32,15 +32,18 @@ pub(super) fn render(view: &EditView) -> String {
     if let Some(disclosure) = present(view.disclosure.as_deref()) {
         paragraph(&mut out, &format!("*{}*", inline(&disclosure)));
     }
-    for pick in std::iter::once(&view.hero).chain(&view.picks) {
-        piece(&mut out, &Card::new(pick));
+    piece(&mut out, &Card::new(&view.hero, None));
+    for pick in &view.picks {
+        piece(&mut out, &Card::new(pick, view.hero.price.as_ref()));
     }
     out.truncate(out.trim_end().len());
     out.push('\n');
     out
 }
 
-/// One product: the bold name line, the notice, the blurb and the link, each its own paragraph.
+/// One product: the bold name line (with the price in the offer's own currency in brackets
+/// when it was converted) and what it saves against the hero, then the notice, the blurb and
+/// the link, each its own paragraph.
 fn piece(out: &mut String, card: &Card) {
     let mut line = format!("**{}", inline(&card.full_name));
     if let Some(price) = &card.price {
@@ -49,12 +52,19 @@ fn piece(out: &mut String, card: &Card) {
             line.push_str(&format!("~~{}~~ ", inline(was)));
         }
         line.push_str(&inline(price));
+        if let Some(original) = &card.original {
+            line.push_str(&format!(" ({})", inline(original)));
+        }
     }
     if let Some(retailer) = &card.retailer {
         line.push_str(" | ");
         line.push_str(&inline(retailer));
     }
     line.push_str("**");
+    if let Some(saving) = &card.saving {
+        line.push_str(" · ");
+        line.push_str(&inline(&saving.text));
+    }
     paragraph(out, &line);
     if let Some(status) = &card.status {
         paragraph(out, &format!("*{}*", inline(status)));
