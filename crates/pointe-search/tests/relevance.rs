@@ -102,15 +102,8 @@ fn judged_set(file: &str, pool: Option<&str>) -> Judged {
             .iter_mut()
             .find(|h| h.id == r.id)
             .unwrap_or_else(|| panic!("{pool}: hero {:?} is not in {file}", r.id));
-        for j in r.pooled {
-            assert!(
-                h.judged.iter().all(|k| k.item != j.item),
-                "{pool}: {:?} regrades {:?}",
-                r.id,
-                j.item
-            );
-            h.judged.push(j);
-        }
+        let what = format!("{pool}: {:?}", r.id);
+        pool::add_round(&mut h.judged, r.pooled, |j| &j.item, &what);
     }
     judged
 }

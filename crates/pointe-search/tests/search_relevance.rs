@@ -98,15 +98,8 @@ fn judged_queries() -> Judged {
             .iter_mut()
             .find(|q| q.text == r.text)
             .unwrap_or_else(|| panic!("pooled query {:?} is not judged", r.text));
-        for j in r.pooled {
-            assert!(
-                q.judged.iter().all(|k| k.item != j.item),
-                "{:?} regrades {:?}",
-                r.text,
-                j.item
-            );
-            q.judged.push(j);
-        }
+        let what = format!("{:?}", r.text);
+        pool::add_round(&mut q.judged, r.pooled, |j| &j.item, &what);
     }
     judged
 }

@@ -19,6 +19,19 @@ use pointe_core::store::{Catalog, SqliteStore, StoredProduct, for_each_product};
 /// How many results of each system are pooled.
 pub const DEPTH: usize = 10;
 
+/// Adds a pooled round's judgements to a hero's or query's own. A pooled item already judged is
+/// an error: rounds never regrade.
+pub fn add_round<J>(judged: &mut Vec<J>, pooled: Vec<J>, item: fn(&J) -> &str, what: &str) {
+    for j in pooled {
+        assert!(
+            judged.iter().all(|k| item(k) != item(&j)),
+            "{what} regrades {:?}",
+            item(&j)
+        );
+        judged.push(j);
+    }
+}
+
 /// The directory `POINTE_EVAL_POOL` names, when a run should write its pools there.
 pub fn pool_dir() -> Option<PathBuf> {
     std::env::var_os("POINTE_EVAL_POOL").map(PathBuf::from)
