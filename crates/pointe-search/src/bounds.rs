@@ -234,6 +234,7 @@ mod tests {
             described: Vec::new(),
             brand_key: None,
             price: None,
+            listing: None,
         };
         let json = features_json(&features).unwrap();
         assert!(json.len() <= MAX_FEATURES_BYTES, "{}", json.len());

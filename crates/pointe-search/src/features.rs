@@ -74,6 +74,10 @@ pub(crate) struct Features {
     /// Lowest current price: minor units, currency code, day seen.
     #[serde(rename = "p", default)]
     pub price: Option<(i64, String, String)>,
+    /// The key of its listing ([`crate::listing::key`]): listings with one key are one
+    /// product.
+    #[serde(rename = "k", default, skip_serializing_if = "Option::is_none")]
+    pub listing: Option<u64>,
 }
 
 impl Features {
@@ -545,7 +549,7 @@ pub(crate) fn indexed_product(
                 .collect()
         })
         .unwrap_or_default();
-    Ok(IndexedProduct {
+    let mut indexed = IndexedProduct {
         key: product.key.max(0) as u64,
         display: Display {
             id: product.id.clone(),
@@ -573,6 +577,7 @@ pub(crate) fn indexed_product(
                     p.seen.to_string(),
                 )
             }),
+            listing: None,
         },
         description: data.description.clone().unwrap_or_default(),
         brand_key: data.brand_key.clone(),
@@ -586,7 +591,9 @@ pub(crate) fn indexed_product(
             .as_ref()
             .and_then(|a| a.colour_family.clone()),
         materials,
-    })
+    };
+    indexed.features.listing = crate::listing::key(&indexed);
+    Ok(indexed)
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ use crate::{Error, Result};
 
 /// Bumped whenever the schema or what is indexed changes: an index of another version is
 /// rebuilt.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// The name of the meta file inside the index directory.
 pub const META_FILE: &str = "pointe-index.json";
@@ -133,6 +133,9 @@ pub(crate) struct Fields {
     pub key: Field,
     pub features: Field,
     pub display: Field,
+    /// On a later listing of a product ([`crate::listing`]): its key's term and
+    /// [`crate::listing::ANY_DUPLICATE`].
+    pub duplicate_of: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -183,6 +186,7 @@ fn schema() -> (Schema, Fields) {
         key: b.add_u64_field("key", FAST),
         features: b.add_bytes_field("features", BytesOptions::default().set_fast()),
         display: b.add_text_field("display", STORED),
+        duplicate_of: b.add_text_field("duplicate_of", STRING),
     };
     (b.build(), fields)
 }
@@ -534,6 +538,7 @@ fn write_documents(
         .unwrap_or(1);
     let mut writer: IndexWriter = index.writer_with_num_threads(threads, 64_000_000 * threads)?;
     let mut count = 0u64;
+    let mut listings = std::collections::HashSet::new();
     for_each_product(catalog, PAGE, |product| -> Result<()> {
         let offers = catalog.offers_of(product.key)?;
         let p = indexed_product(
@@ -544,7 +549,14 @@ fn write_documents(
             &ctx.tiers,
             ctx.today,
         )?;
-        writer.add_document(document(fields, &p, &ctx.taxonomy)?)?;
+        let mut doc = document(fields, &p, &ctx.taxonomy)?;
+        if let Some(key) = p.features.listing
+            && !listings.insert(key)
+        {
+            doc.add_text(fields.duplicate_of, crate::listing::term(key));
+            doc.add_text(fields.duplicate_of, crate::listing::ANY_DUPLICATE);
+        }
+        writer.add_document(doc)?;
         count += 1;
         Ok(())
     })?;

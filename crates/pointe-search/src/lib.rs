@@ -26,6 +26,7 @@ pub mod config;
 mod features;
 pub mod index;
 mod layout;
+mod listing;
 pub mod lookalike;
 pub mod search;
 

@@ -15,6 +15,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+mod pool;
+
 use pointe_core::attributes::{Extractor, Taxonomy};
 use pointe_core::brand::BrandBook;
 use pointe_core::catalog::CatalogReader;
@@ -136,94 +138,6 @@ impl Precision {
     }
 }
 
-/// The TF-IDF peer: for each hero, the five most cosine-similar other names.
-struct TfIdf {
-    ids: Vec<String>,
-    vectors: Vec<Vec<(u32, f32)>>,
-    postings: HashMap<u32, Vec<usize>>,
-}
-
-fn tokens(name: &str) -> Vec<String> {
-    name.to_lowercase()
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-impl TfIdf {
-    fn new(labels: &BTreeMap<String, Label>) -> TfIdf {
-        let n = labels.len() as f64;
-        let mut df: HashMap<String, usize> = HashMap::new();
-        for l in labels.values() {
-            let mut t = tokens(&l.name);
-            t.sort();
-            t.dedup();
-            for x in t {
-                *df.entry(x).or_default() += 1;
-            }
-        }
-        let mut vocab: HashMap<String, u32> = HashMap::new();
-        let (mut ids, mut vectors) = (Vec::new(), Vec::new());
-        let mut postings: HashMap<u32, Vec<usize>> = HashMap::new();
-        for (id, l) in labels {
-            let mut tf: BTreeMap<String, f64> = BTreeMap::new();
-            for t in tokens(&l.name) {
-                *tf.entry(t).or_default() += 1.0;
-            }
-            let mut v: Vec<(u32, f32)> = Vec::new();
-            for (t, f) in tf {
-                let d = df[&t] as f64;
-                if d > 0.1 * n {
-                    continue;
-                }
-                let next = vocab.len() as u32;
-                let k = *vocab.entry(t).or_insert(next);
-                v.push((k, ((1.0 + f.ln()) * (n / d).ln()) as f32));
-            }
-            let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
-            if norm > 0.0 {
-                v.iter_mut().for_each(|(_, w)| *w /= norm);
-            }
-            for (k, _) in &v {
-                postings.entry(*k).or_default().push(ids.len());
-            }
-            ids.push(id.clone());
-            vectors.push(v);
-        }
-        TfIdf {
-            ids,
-            vectors,
-            postings,
-        }
-    }
-
-    fn top5(&self, hero: &str) -> Vec<String> {
-        let Some(h) = self.ids.iter().position(|i| i == hero) else {
-            return Vec::new();
-        };
-        let mut scores: HashMap<usize, f32> = HashMap::new();
-        for (k, w) in &self.vectors[h] {
-            for &d in &self.postings[k] {
-                if d != h {
-                    let x = self.vectors[d]
-                        .iter()
-                        .find(|(kk, _)| kk == k)
-                        .map_or(0.0, |p| p.1);
-                    *scores.entry(d).or_default() += w * x;
-                }
-            }
-        }
-        let mut ranked: Vec<(usize, f32)> = scores.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(self.ids[a.0].cmp(&self.ids[b.0])));
-        ranked
-            .into_iter()
-            .take(5)
-            .map(|(d, _)| self.ids[d].clone())
-            .collect()
-    }
-}
-
 fn build(dir: &Path, csv: &Path) -> (SqliteStore, SearchIndex, IndexContext) {
     let mut store = SqliteStore::open_dir(dir).unwrap();
     let brands = BrandBook::load(None).unwrap();
@@ -280,7 +194,7 @@ fn lookalikes_keep_type_gender_and_colour_better_than_tf_idf_and_hold_their_floo
     let dir = tempfile::tempdir().unwrap();
     let (store, index, ctx) = build(dir.path(), &csv);
     let reader = CatalogReader::new(&store, &ctx.rates, ctx.today);
-    let peer = TfIdf::new(&labels);
+    let peer = pool::Cosine::new(labels.iter().map(|(id, l)| (id.as_str(), l.name.as_str())));
     let (mut ours, mut theirs) = (Precision::default(), Precision::default());
     let mut by_type: BTreeMap<String, (Precision, Precision)> = BTreeMap::new();
     let query = LookalikeQuery {
@@ -299,7 +213,7 @@ fn lookalikes_keep_type_gender_and_colour_better_than_tf_idf_and_hold_their_floo
             .iter()
             .filter_map(|r| labels.get(&r.item_ids[0].item_id))
             .collect();
-        let peer_top = peer.top5(&h.id);
+        let peer_top = peer.similar(&h.id, 5);
         let other: Vec<&Label> = peer_top.iter().filter_map(|id| labels.get(id)).collect();
         ours.add(label, &mine, &family);
         theirs.add(label, &other, &family);

@@ -445,6 +445,7 @@ fn other_brands_leaves_out_the_heros_own_brand() {
     }
 }
 
+/// LR-A1 and LR-A2 are one listing under two ids (every field but the id agrees).
 #[test]
 fn a_retailers_duplicate_listings_show_once_with_both_ids() {
     let env = rules_env();

@@ -124,6 +124,7 @@ impl Hero {
                 described: Vec::new(),
                 brand_key: None,
                 price: None,
+                listing: None,
             },
             attributes: Some(attributes),
         }

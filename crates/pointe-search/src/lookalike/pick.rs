@@ -55,17 +55,6 @@ fn price_key(c: &Candidate) -> i64 {
     c.price.map(|p| p.minor).unwrap_or(i64::MAX)
 }
 
-/// What makes two listings one product: the brand, the title's words and the main colour.
-/// Unbranded listings are never folded.
-fn listing_key(f: &Features) -> Option<String> {
-    let brand = f.brand_key.as_deref()?;
-    Some(format!(
-        "{brand}\u{1f}{}\u{1f}{}",
-        f.words.join(" "),
-        f.colour.as_deref().unwrap_or("")
-    ))
-}
-
 /// Picks up to `limit` results from sorted `candidates`.
 pub(super) fn pick(mut candidates: Vec<Candidate>, limit: usize, d: Diversity) -> Vec<Picked> {
     let mut picked: Vec<Picked> = Vec::new();
@@ -102,14 +91,12 @@ pub(super) fn pick(mut candidates: Vec<Candidate>, limit: usize, d: Diversity) -
     picked
 }
 
-/// Removes from `candidates` the other listings of `kept`'s product; returns their documents.
+/// Removes from `candidates` the other listings of `kept`'s product
+/// ([`crate::listing::same_product`]); returns their documents.
 fn take_duplicates(candidates: &mut Vec<Candidate>, kept: &Candidate) -> Vec<DocAddress> {
-    let Some(key) = listing_key(&kept.features) else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
     candidates.retain(|c| {
-        let same = listing_key(&c.features).as_deref() == Some(key.as_str());
+        let same = crate::listing::same_product(&kept.features, &c.features);
         if same {
             out.push(c.addr);
         }

@@ -16,6 +16,7 @@ fn features(attrs: &[(&str, &str)], colour: Option<&str>, title: &str) -> Featur
         described: Vec::new(),
         brand_key: None,
         price: None,
+        listing: None,
     }
 }
 

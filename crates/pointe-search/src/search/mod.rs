@@ -104,7 +104,8 @@ pub struct SearchQuery {
 pub struct SearchHit {
     /// Pointe's id.
     pub id: String,
-    /// Every feed item id the product is known by.
+    /// Every feed item id the product is known by, its retailer's other listings of it
+    /// included.
     pub item_ids: Vec<ItemId>,
     /// Brand.
     pub brand: Option<String>,
@@ -134,7 +135,7 @@ pub struct FacetCount {
 pub struct SearchResults {
     /// The results of this page.
     pub items: Vec<SearchHit>,
-    /// How many products match in all.
+    /// How many products match in all (a product listed twice counts once).
     pub total: u64,
     /// Counts of the matching products by brand, retailer, category, colour family, material,
     /// tier and stock, the ten commonest values of each.
@@ -219,10 +220,16 @@ impl SearchIndex {
         for (score, addr) in hits {
             let display = self.display(&searcher, addr)?;
             let features = features.read(addr)?;
+            let mut item_ids = display.item_ids();
+            if let Some(key) = features.listing {
+                for other in self.later_listings(&searcher, key)? {
+                    item_ids.extend(self.display(&searcher, other)?.item_ids());
+                }
+            }
             items.push(SearchHit {
                 price: self.price_view(&features, q.currency)?,
                 id: display.id.clone(),
-                item_ids: display.item_ids(),
+                item_ids,
                 brand: display.brand.clone(),
                 title: display.title.clone(),
                 tier: display.tier.clone(),
@@ -458,6 +465,22 @@ impl SearchIndex {
         Ok(Box::new(BooleanQuery::new(any)))
     }
 
+    /// The documents of the later listings of the product whose listing key is `key`
+    /// ([`crate::listing`]), in index order; at most [`crate::bounds::MAX_OFFERS`].
+    fn later_listings(&self, searcher: &Searcher, key: u64) -> Result<Vec<DocAddress>> {
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.duplicate_of, &crate::listing::term(key)),
+            IndexRecordOption::Basic,
+        );
+        let hits = searcher.search(
+            &query,
+            &TopDocs::with_limit(crate::bounds::MAX_OFFERS).order_by_score(),
+        )?;
+        let mut docs: Vec<DocAddress> = hits.into_iter().map(|(_, addr)| addr).collect();
+        docs.sort();
+        Ok(docs)
+    }
+
     /// The stored display data of a document.
     pub(crate) fn display(&self, searcher: &Searcher, addr: DocAddress) -> Result<Display> {
         let doc: TantivyDocument = searcher.doc(addr)?;
@@ -640,6 +663,12 @@ impl SearchIndex {
                 IndexRecordOption::Basic,
             ))
         };
+        // A product listed twice counts and shows once: its first listing, with the others'
+        // ids ([`crate::listing`]).
+        out.push((
+            Occur::MustNot,
+            term(f.duplicate_of, crate::listing::ANY_DUPLICATE),
+        ));
         if let Some(b) = &q.brand_key {
             out.push((Occur::Must, term(f.brand_key, b)));
         }

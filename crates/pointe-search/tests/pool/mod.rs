@@ -56,20 +56,122 @@ pub fn fold_key(p: &StoredProduct) -> String {
     )
 }
 
-/// The catalog as the peer and the pool read it.
-pub struct Peer {
-    /// Pointe product ids, in id order.
+/// TF-IDF cosine over short texts (lowercase alphanumeric tokens, sublinear tf,
+/// idf = ln(N/df), tokens in more than 10% of texts ignored, L2 cosine, ties by id): the
+/// peer of the pools and of the label-consistency evaluation.
+pub struct Cosine {
+    /// The texts' ids, in the order given.
     ids: Vec<String>,
-    keys: Vec<String>,
     vectors: Vec<Vec<(u32, f32)>>,
     postings: HashMap<u32, Vec<usize>>,
     /// Each kept token's index and idf.
-    vocab: HashMap<String, (u32, f32)>,
+    vocab: HashMap<String, (u32, f64)>,
+    index_of: HashMap<String, usize>,
+}
+
+impl Cosine {
+    /// The vectors of `texts`, `(id, text)` pairs.
+    pub fn new<'a>(texts: impl IntoIterator<Item = (&'a str, &'a str)>) -> Cosine {
+        let texts: Vec<(&str, &str)> = texts.into_iter().collect();
+        let n = texts.len() as f64;
+        let mut df: HashMap<String, usize> = HashMap::new();
+        for (_, text) in &texts {
+            let set: BTreeSet<String> = tokens(text).into_iter().collect();
+            for t in set {
+                *df.entry(t).or_default() += 1;
+            }
+        }
+        let mut vocab: HashMap<String, (u32, f64)> = HashMap::new();
+        for (t, d) in &df {
+            if *d as f64 <= 0.1 * n {
+                let next = vocab.len() as u32;
+                vocab.insert(t.clone(), (next, (n / *d as f64).ln()));
+            }
+        }
+        let mut cosine = Cosine {
+            ids: Vec::new(),
+            vectors: Vec::new(),
+            postings: HashMap::new(),
+            vocab,
+            index_of: HashMap::new(),
+        };
+        for (id, text) in texts {
+            let v = cosine.vector(text);
+            for (k, _) in &v {
+                cosine
+                    .postings
+                    .entry(*k)
+                    .or_default()
+                    .push(cosine.ids.len());
+            }
+            cosine.index_of.insert(id.to_string(), cosine.ids.len());
+            cosine.ids.push(id.to_string());
+            cosine.vectors.push(v);
+        }
+        cosine
+    }
+
+    /// The L2-normalised TF-IDF vector of `text` over the kept vocabulary.
+    fn vector(&self, text: &str) -> Vec<(u32, f32)> {
+        let mut tf: BTreeMap<String, f64> = BTreeMap::new();
+        for t in tokens(text) {
+            *tf.entry(t).or_default() += 1.0;
+        }
+        let mut v: Vec<(u32, f32)> = tf
+            .into_iter()
+            .filter_map(|(t, f)| {
+                let (k, idf) = self.vocab.get(&t)?;
+                Some((*k, ((1.0 + f.ln()) * idf) as f32))
+            })
+            .collect();
+        let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            v.iter_mut().for_each(|(_, w)| *w /= norm);
+        }
+        v
+    }
+
+    /// The `k` texts most cosine-similar to `v`, ties by id, leaving out those `skip` names
+    /// (by their position in the order given).
+    fn nearest(&self, v: &[(u32, f32)], skip: impl Fn(usize) -> bool, k: usize) -> Vec<String> {
+        let mut scores: HashMap<usize, f32> = HashMap::new();
+        for (t, w) in v {
+            for &d in self.postings.get(t).into_iter().flatten() {
+                let x = self.vectors[d]
+                    .iter()
+                    .find(|(tt, _)| tt == t)
+                    .map_or(0.0, |p| p.1);
+                *scores.entry(d).or_default() += w * x;
+            }
+        }
+        let mut ranked: Vec<(usize, f32)> = scores.into_iter().filter(|(d, _)| !skip(*d)).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(self.ids[a.0].cmp(&self.ids[b.0])));
+        ranked
+            .into_iter()
+            .take(k)
+            .map(|(d, _)| self.ids[d].clone())
+            .collect()
+    }
+
+    /// The `k` texts nearest the text of `id`, that one left out; none when `id` is unknown.
+    pub fn similar(&self, id: &str, k: usize) -> Vec<String> {
+        let Some(&i) = self.index_of.get(id) else {
+            return Vec::new();
+        };
+        self.nearest(&self.vectors[i], |d| d == i, k)
+    }
+}
+
+/// The catalog as the peer and the pool read it.
+pub struct Peer {
+    /// TF-IDF cosine over the titles, by Pointe product id.
+    cosine: Cosine,
+    /// Each product's fold key, in the cosine's order.
+    keys: Vec<String>,
     /// Each product's feed item ids, by product id.
     items_of: HashMap<String, Vec<String>>,
     /// Each product's text, as the pool shows it, by product id.
     text_of: HashMap<String, String>,
-    index_of: HashMap<String, usize>,
 }
 
 impl Peer {
@@ -81,107 +183,43 @@ impl Peer {
             Ok(())
         })
         .unwrap();
-        let n = products.len() as f64;
-        let mut df: HashMap<String, usize> = HashMap::new();
+        let cosine = Cosine::new(
+            products
+                .iter()
+                .map(|p| (p.id.as_str(), p.data.title.as_str())),
+        );
+        let (mut keys, mut items_of, mut text_of) = (Vec::new(), HashMap::new(), HashMap::new());
         for p in &products {
-            let set: BTreeSet<String> = tokens(&p.data.title).into_iter().collect();
-            for t in set {
-                *df.entry(t).or_default() += 1;
-            }
-        }
-        let mut vocab: HashMap<String, (u32, f32)> = HashMap::new();
-        for (t, d) in &df {
-            if *d as f64 <= 0.1 * n {
-                let next = vocab.len() as u32;
-                vocab.insert(t.clone(), (next, (n / *d as f64).ln() as f32));
-            }
-        }
-        let mut peer = Peer {
-            ids: Vec::new(),
-            keys: Vec::new(),
-            vectors: Vec::new(),
-            postings: HashMap::new(),
-            vocab,
-            items_of: HashMap::new(),
-            text_of: HashMap::new(),
-            index_of: HashMap::new(),
-        };
-        for p in products {
-            let v = peer.vector(&p.data.title);
-            for (k, _) in &v {
-                peer.postings.entry(*k).or_default().push(peer.ids.len());
-            }
-            let key = fold_key(&p);
+            keys.push(fold_key(p));
             let offers = store.offers_of(p.key).unwrap();
             let mut items: Vec<String> = offers.iter().map(|o| o.item_id.clone()).collect();
             items.sort();
-            peer.items_of.insert(p.id.clone(), items);
-            peer.text_of.insert(p.id.clone(), product_text(&p, &offers));
-            peer.index_of.insert(p.id.clone(), peer.ids.len());
-            peer.ids.push(p.id);
-            peer.keys.push(key);
-            peer.vectors.push(v);
+            items_of.insert(p.id.clone(), items);
+            text_of.insert(p.id.clone(), product_text(p, &offers));
         }
-        peer
-    }
-
-    /// The L2-normalised TF-IDF vector of `text` over the kept vocabulary.
-    fn vector(&self, text: &str) -> Vec<(u32, f32)> {
-        let mut tf: BTreeMap<String, f32> = BTreeMap::new();
-        for t in tokens(text) {
-            *tf.entry(t).or_default() += 1.0;
+        Peer {
+            cosine,
+            keys,
+            items_of,
+            text_of,
         }
-        let mut v: Vec<(u32, f32)> = tf
-            .into_iter()
-            .filter_map(|(t, f)| {
-                let (k, idf) = self.vocab.get(&t)?;
-                Some((*k, (1.0 + f.ln()) * idf))
-            })
-            .collect();
-        let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
-        if norm > 0.0 {
-            v.iter_mut().for_each(|(_, w)| *w /= norm);
-        }
-        v
-    }
-
-    /// The `k` products whose titles are most cosine-similar to `v`, ties by id, leaving out
-    /// those with a fold key in `exclude`.
-    fn nearest(&self, v: &[(u32, f32)], exclude: &str, k: usize) -> Vec<String> {
-        let mut scores: HashMap<usize, f32> = HashMap::new();
-        for (t, w) in v {
-            for &d in self.postings.get(t).into_iter().flatten() {
-                let x = self.vectors[d]
-                    .iter()
-                    .find(|(tt, _)| tt == t)
-                    .map_or(0.0, |p| p.1);
-                *scores.entry(d).or_default() += w * x;
-            }
-        }
-        let mut ranked: Vec<(usize, f32)> = scores
-            .into_iter()
-            .filter(|(d, _)| self.keys[*d] != exclude)
-            .collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(self.ids[a.0].cmp(&self.ids[b.0])));
-        ranked
-            .into_iter()
-            .take(k)
-            .map(|(d, _)| self.ids[d].clone())
-            .collect()
     }
 
     /// The peer's look-alikes of a product: the `k` nearest titles, the product and its
     /// other listings left out, each with its feed item ids.
     pub fn similar(&self, product_id: &str, k: usize) -> Vec<(String, Vec<String>)> {
-        let i = self.index_of[product_id];
-        let ranked = self.nearest(&self.vectors[i], &self.keys[i], k);
+        let i = self.cosine.index_of[product_id];
+        let key = &self.keys[i];
+        let ranked = self
+            .cosine
+            .nearest(&self.cosine.vectors[i], |d| &self.keys[d] == key, k);
         self.with_items(ranked)
     }
 
     /// The peer's search: the `k` titles nearest the query's words, each with its feed item
     /// ids.
     pub fn search(&self, text: &str, k: usize) -> Vec<(String, Vec<String>)> {
-        let ranked = self.nearest(&self.vector(text), "", k);
+        let ranked = self.cosine.nearest(&self.cosine.vector(text), |_| false, k);
         self.with_items(ranked)
     }
 
