@@ -20,6 +20,14 @@ pub enum Error {
     /// Credentials that do not allow this use.
     #[error("{0}")]
     Forbidden(String),
+    /// Nothing of that name is stored (a trend term, an aesthetic); `candidates` lists what is.
+    #[error("{message}")]
+    NotFound {
+        /// What was not found, for people.
+        message: String,
+        /// What the name might have meant.
+        candidates: Vec<String>,
+    },
     /// The request conflicts with what is stored (a name already taken).
     #[error("{0}")]
     Conflict(String),
@@ -90,6 +98,7 @@ impl Error {
             Error::BadParameter { .. } => ErrorCode::BadParameter,
             Error::Unauthorized(_) => ErrorCode::Unauthorized,
             Error::Forbidden(_) => ErrorCode::Forbidden,
+            Error::NotFound { .. } => ErrorCode::NotFound,
             Error::Conflict(_) => ErrorCode::Conflict,
             Error::UnsupportedFeed(_) => ErrorCode::UnsupportedFeed,
             Error::Core(c) | Error::Search(pointe_search::Error::Core(c)) => Error::core_code(c),
@@ -126,6 +135,7 @@ impl Error {
     pub fn candidates(&self) -> &[String] {
         use pointe_core::Error as Core;
         let core = match self {
+            Error::NotFound { candidates, .. } => return candidates,
             Error::Core(c) | Error::Search(pointe_search::Error::Core(c)) => c,
             _ => return &[],
         };

@@ -210,11 +210,6 @@ fn open_store(cli: &Cli) -> anyhow::Result<pointe_core::store::SqliteStore> {
     Ok(workspace(cli).store()?)
 }
 
-/// The bundled brand list with the data directory's additions.
-fn brand_book(cli: &Cli) -> anyhow::Result<pointe_core::brand::BrandBook> {
-    Ok(workspace(cli).brands()?)
-}
-
 /// The attribute extractor over the bundled taxonomy, or `<data-dir>/taxonomy.toml` when present.
 fn extractor(cli: &Cli) -> anyhow::Result<pointe_core::attributes::Extractor> {
     Ok(workspace(cli).extractor()?)
