@@ -48,7 +48,7 @@ impl ImportRequest {
 }
 
 /// What importing one file did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     /// The file (or the name an upload was given).
     pub file: String,
@@ -70,6 +70,7 @@ pub struct ImportReport {
     /// The terms, as the file writes them.
     pub terms: Vec<String>,
     /// Terms of the file that fold to one key (each kept as its own series).
+    #[schema(value_type = Vec<Object>)]
     pub collisions: Vec<TermCollision>,
 }
 
@@ -131,7 +132,7 @@ pub fn options(window: usize, at: Option<&str>) -> Result<AnalysisOptions> {
 }
 
 /// One series of the ranking.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TrendItem {
     /// The place, from 1.
     pub rank: usize,
@@ -249,20 +250,23 @@ fn trend_item(r: &Ranked, series: &Series, a: &Analysis, aesthetics: &Aesthetics
 }
 
 /// One series of a term with its analysis.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SeriesView {
     /// The series' id (source, term, region, scale group, metric).
+    #[schema(value_type = Object)]
     pub id: SeriesId,
     /// The series and its points.
+    #[schema(value_type = Object)]
     pub series: Series,
     /// Its analysis.
+    #[schema(value_type = Object)]
     pub analysis: Analysis,
     /// Its points as a sparkline.
     pub sparkline: String,
 }
 
 /// A term's series and related queries: `{"items", "total", "related"}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TermTrends {
     /// Every series of the term.
     pub items: Vec<SeriesView>,
@@ -330,17 +334,19 @@ fn series_of(store: &dyn Catalog, term: &str) -> Result<Vec<Series>> {
 }
 
 /// One related query.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RelatedItem {
     /// The term it relates to.
     pub term: String,
     /// The region.
     pub region: Option<String>,
     /// `top` or `rising`.
+    #[schema(value_type = String)]
     pub kind: &'static str,
     /// The query.
     pub query: String,
     /// `score`, `percent` or `breakout`.
+    #[schema(value_type = String)]
     pub value_kind: &'static str,
     /// The score or the percentage; none for a breakout.
     pub value: Option<u32>,

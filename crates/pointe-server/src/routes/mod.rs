@@ -1,5 +1,7 @@
 //! The API's routes, one module per resource.
 
 pub mod feeds;
+pub mod lookalikes;
 pub mod products;
 pub mod system;
+pub mod trends;
