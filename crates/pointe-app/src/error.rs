@@ -20,12 +20,18 @@ pub enum Error {
     /// Credentials that do not allow this use.
     #[error("{0}")]
     Forbidden(String),
+    /// Nothing of that name is stored (a trend term, an aesthetic, a page not ours); `candidates`
+    /// lists what is.
+    #[error("{message}")]
+    NotFound {
+        /// What was not found, for people.
+        message: String,
+        /// What the name might have meant.
+        candidates: Vec<String>,
+    },
     /// The request conflicts with what is stored (a name already taken).
     #[error("{0}")]
     Conflict(String),
-    /// Nothing is stored under the name asked for (a page not ours).
-    #[error("{0}")]
-    NotFound(String),
     /// No edit has the slug asked for; `candidates` are the slugs there are.
     #[error("no edit {slug:?}; edits: {}", if candidates.is_empty() { "none yet".to_string() } else { candidates.join(", ") })]
     UnknownEdit {
@@ -87,6 +93,14 @@ impl ErrorCode {
 }
 
 impl Error {
+    /// Nothing stored under a name, with nothing to suggest.
+    pub fn not_found(message: impl Into<String>) -> Error {
+        Error::NotFound {
+            message: message.into(),
+            candidates: Vec::new(),
+        }
+    }
+
     /// A bad parameter named `field`.
     pub fn bad(field: impl Into<String>, message: impl Into<String>) -> Error {
         Error::BadParameter {
@@ -101,8 +115,9 @@ impl Error {
             Error::BadParameter { .. } => ErrorCode::BadParameter,
             Error::Unauthorized(_) => ErrorCode::Unauthorized,
             Error::Forbidden(_) => ErrorCode::Forbidden,
+            Error::NotFound { .. } => ErrorCode::NotFound,
             Error::Conflict(_) => ErrorCode::Conflict,
-            Error::NotFound(_) | Error::UnknownEdit { .. } => ErrorCode::NotFound,
+            Error::UnknownEdit { .. } => ErrorCode::NotFound,
             Error::UnsupportedFeed(_) => ErrorCode::UnsupportedFeed,
             Error::Core(c) | Error::Search(pointe_search::Error::Core(c)) => Error::core_code(c),
             Error::Search(pointe_search::Error::Usage(_)) => ErrorCode::BadParameter,
@@ -138,7 +153,9 @@ impl Error {
     pub fn candidates(&self) -> &[String] {
         use pointe_core::Error as Core;
         let core = match self {
-            Error::UnknownEdit { candidates, .. } => return candidates,
+            Error::UnknownEdit { candidates, .. } | Error::NotFound { candidates, .. } => {
+                return candidates;
+            }
             Error::Core(c) | Error::Search(pointe_search::Error::Core(c)) => c,
             _ => return &[],
         };

@@ -6,9 +6,13 @@ pub mod bounds;
 pub mod edits;
 mod error;
 pub mod ingest;
+pub mod lookalikes;
 pub mod products;
+pub mod reader;
+pub mod search;
 pub mod status;
 pub mod tokens;
+pub mod trends;
 mod workspace;
 
 pub use error::{Error, ErrorCode, Result};

@@ -221,11 +221,6 @@ fn open_store(cli: &Cli) -> anyhow::Result<pointe_core::store::SqliteStore> {
     Ok(workspace(cli).store()?)
 }
 
-/// The bundled brand list with the data directory's additions.
-fn brand_book(cli: &Cli) -> anyhow::Result<pointe_core::brand::BrandBook> {
-    Ok(workspace(cli).brands()?)
-}
-
 /// The attribute extractor over the bundled taxonomy, or `<data-dir>/taxonomy.toml` when present.
 fn extractor(cli: &Cli) -> anyhow::Result<pointe_core::attributes::Extractor> {
     Ok(workspace(cli).extractor()?)
@@ -236,11 +231,6 @@ fn rate_table(
     store: &dyn pointe_core::store::Catalog,
 ) -> anyhow::Result<pointe_core::fx::RateTable> {
     Ok(pointe_app::stored_rates(store)?)
-}
-
-/// The value of a `--currency` option: an ISO 4217 code Pointe knows.
-fn currency_arg(code: &str) -> anyhow::Result<pointe_core::money::Currency> {
-    code.parse().map_err(|e| anyhow::anyhow!("--currency: {e}"))
 }
 
 /// Today's date in UTC, or `POINTE_NOW`'s.

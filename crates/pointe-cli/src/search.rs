@@ -1,14 +1,15 @@
-//! `pointe search` and `pointe lookalikes`, and keeping the search index up to date after
-//! `ingest` and `reextract`.
+//! `pointe search` and `pointe lookalikes` (arguments and text output; the use cases are
+//! `pointe_app::search` and `pointe_app::lookalikes`), and telling people when the search index
+//! was rebuilt or could not be updated.
 
 use clap::Args;
-use pointe_core::catalog::CatalogReader;
-use pointe_core::money::{Currency, Money, parse_price};
-use pointe_core::store::{Catalog, retailer_key};
-use pointe_core::tiers::Tiers;
-use pointe_search::lookalike::{Hero, LookalikeQuery, LookalikeResults, MinSaving};
-use pointe_search::search::{SearchQuery, SearchResults, SortOrder, to_gbp_minor};
-use pointe_search::{Freshness, IndexContext, LookalikeConfig, SearchIndex};
+use pointe_app::IndexNote;
+use pointe_app::lookalikes::{HeroRef, LookalikesRequest};
+use pointe_app::reader::Reader;
+use pointe_app::search::{GENDERS, SearchRequest};
+use pointe_core::store::Catalog;
+use pointe_search::lookalike::LookalikeResults;
+use pointe_search::search::SearchResults;
 
 use crate::Cli;
 use crate::output::{Format, clip, print_json, table};
@@ -71,9 +72,6 @@ pub struct SearchArgs {
     literal: bool,
 }
 
-/// The genders `--gender` takes (taxonomy ids).
-const GENDERS: [&str; 6] = ["women", "men", "unisex", "kids", "girls", "boys"];
-
 /// Arguments of `pointe lookalikes`.
 #[derive(Debug, Args)]
 pub struct LookalikesArgs {
@@ -122,128 +120,44 @@ pub struct LookalikesArgs {
     other_brands: bool,
 }
 
-/// Reads `--min-saving`: a percentage ("15%", 0 to 100) or an amount in any currency (a bare
-/// number is in `currency`).
-fn min_saving(raw: &str, currency: Currency) -> anyhow::Result<MinSaving> {
-    if let Some(number) = raw.trim().strip_suffix('%') {
-        let percent: f64 = number.trim().parse().map_err(|_| {
-            anyhow::anyhow!("--min-saving {raw:?}: expected a percentage such as 10%")
-        })?;
-        if !(0.0..=100.0).contains(&percent) {
-            anyhow::bail!("--min-saving {raw:?}: a percentage is between 0% and 100%");
-        }
-        return Ok(MinSaving::Percent(percent));
+/// Says on standard error that the index was rebuilt, and why.
+fn tell(note: &IndexNote) {
+    if let IndexNote::Rebuilt { why, products } = note {
+        eprintln!("note: the search index {why}; rebuilt it ({products} products)");
     }
-    Ok(MinSaving::Amount(price("--min-saving", raw, currency)?))
-}
-
-/// What building and querying the index needs, from the data directory.
-pub fn context(cli: &Cli, store: &dyn Catalog) -> anyhow::Result<IndexContext> {
-    context_in(&cli.data_dir, store)
-}
-
-/// What building and querying the index needs, from any data directory (the demo's too).
-pub fn context_in(dir: &std::path::Path, store: &dyn Catalog) -> anyhow::Result<IndexContext> {
-    Ok(IndexContext {
-        taxonomy: pointe_core::attributes::Taxonomy::load(Some(dir))?,
-        rates: crate::rate_table(store)?,
-        tiers: Tiers::load(Some(dir))?,
-        today: crate::today()?,
-        config: LookalikeConfig::load(Some(dir))?,
-    })
-}
-
-/// Opens the search index of the data directory, rebuilding it when it is missing, stale or
-/// damaged (and saying so on standard error).
-pub fn open_index(cli: &Cli, store: &dyn Catalog) -> anyhow::Result<SearchIndex> {
-    let dir = cli.data_dir.join("index");
-    let (index, found) = SearchIndex::open_or_build(&dir, store, context(cli, store)?)?;
-    let why = match found {
-        Freshness::Fresh => None,
-        Freshness::Missing => Some("was missing".to_string()),
-        Freshness::Stale(why) => Some(format!("was stale ({why})")),
-        Freshness::Corrupt(why) => Some(format!("could not be read ({why})")),
-    };
-    if let Some(why) = why {
-        eprintln!(
-            "note: the search index {why}; rebuilt it ({} products)",
-            index.meta().products
-        );
-    }
-    Ok(index)
 }
 
 /// Brings the search index up to date after the store changed; a failure is a warning (the
 /// next search rebuilds it). Another command building the index meanwhile is no failure: that
 /// build, or the next command reading the index, brings it up to date.
 pub fn refresh_index(cli: &Cli, store: &dyn Catalog) {
-    let dir = cli.data_dir.join("index");
-    let result = context(cli, store)
-        .and_then(|ctx| SearchIndex::refresh(&dir, store, ctx).map_err(anyhow::Error::from));
-    if let Err(err) = result {
+    if let Err(err) = crate::workspace(cli).refresh_index(store) {
         eprintln!("warning: the search index was not updated ({err}); the next search rebuilds it");
     }
 }
 
-/// A price in any currency form; a bare number is in `default`.
-fn price(flag: &str, raw: &str, default: Currency) -> anyhow::Result<Money> {
-    parse_price(raw, None)
-        .or_else(|_| parse_price(raw, Some(default)))
-        .map_err(|e| anyhow::anyhow!("{flag} {raw:?}: {e}"))
-}
-
 /// Runs `pointe search`.
 pub fn run_search(cli: &Cli, args: &SearchArgs) -> anyhow::Result<u8> {
-    let store = crate::open_store(cli)?;
-    let brands = crate::brand_book(cli)?;
-    let index = open_index(cli, &store)?;
-    let ctx = index.context();
-    let gbp = Currency::from_code("GBP").unwrap_or_else(|| unreachable!());
-    let to_gbp = |flag: &str, raw: &Option<String>| -> anyhow::Result<Option<u64>> {
-        raw.as_deref()
-            .map(|r| Ok(to_gbp_minor(price(flag, r, gbp)?, &ctx.rates, ctx.today)?))
-            .transpose()
-    };
-    let sort = match args.sort.as_str() {
-        "relevance" => SortOrder::Relevance,
-        "price" | "price-asc" => SortOrder::PriceAsc,
-        "-price" | "price-desc" => SortOrder::PriceDesc,
-        other => anyhow::bail!("--sort {other:?}: use relevance, price or -price"),
-    };
-    let query = SearchQuery {
+    let request = SearchRequest {
         text: args.query.join(" "),
-        brand_key: args.brand.as_deref().map(|b| {
-            brands
-                .canonical(b)
-                .map(|b| b.key)
-                .unwrap_or_else(|| pointe_core::text::fold_key(b))
-        }),
-        retailer_key: args.retailer.as_deref().map(retailer_key),
+        brand: args.brand.clone(),
+        retailer: args.retailer.clone(),
         category: args.category.clone(),
         colour: args.colour.clone(),
         material: args.material.clone(),
         tier: args.tier.clone(),
-        min_price_gbp: to_gbp("--min-price", &args.min_price)?,
-        max_price_gbp: to_gbp("--max-price", &args.max_price)?,
+        min_price: args.min_price.clone(),
+        max_price: args.max_price.clone(),
         in_stock: args.in_stock,
-        sort,
+        sort: Some(args.sort.clone()),
         limit: args.limit,
         offset: args.offset,
-        currency: args
-            .currency
-            .as_deref()
-            .map(crate::currency_arg)
-            .transpose()?,
-        facets: true,
+        currency: args.currency.clone(),
         gender: args.gender.clone(),
-        market: args
-            .market
-            .as_deref()
-            .map(str::parse::<pointe_core::attributes::Market>)
-            .transpose()?,
+        market: args.market.clone(),
         literal: args.literal,
     };
-    let results = index.search(&query)?;
+    let results = read(cli, |open| pointe_app::search::search_in(open, &request))?;
     match cli.output {
         Format::Json => print_json(&results)?,
         Format::Jsonl => {
@@ -254,6 +168,17 @@ pub fn run_search(cli: &Cli, args: &SearchArgs) -> anyhow::Result<u8> {
         _ => out!("{}", search_table(&results))?,
     }
     Ok(0)
+}
+
+/// Runs `f` over the data directory's store and index, saying first when the index had to
+/// be rebuilt.
+fn read<T>(
+    cli: &Cli,
+    f: impl FnOnce(&pointe_app::reader::Open<'_>) -> pointe_app::Result<T>,
+) -> anyhow::Result<T> {
+    let reader = Reader::new(crate::workspace(cli));
+    tell(&reader.loaded().map_err(crate::app_error)?.note);
+    reader.with(f).map_err(crate::app_error)
 }
 
 fn search_table(r: &SearchResults) -> String {
@@ -290,50 +215,27 @@ fn search_table(r: &SearchResults) -> String {
 
 /// Runs `pointe lookalikes`.
 pub fn run_lookalikes(cli: &Cli, args: &LookalikesArgs) -> anyhow::Result<u8> {
-    let store = crate::open_store(cli)?;
-    let index = open_index(cli, &store)?;
-    let ctx = index.context();
     let hero = match (&args.text, args.url.as_ref().or(args.id.as_ref())) {
-        (Some(text), _) => {
-            let extractor = pointe_core::attributes::Extractor::new(&ctx.taxonomy);
-            Hero::from_text(text, &extractor, &ctx.taxonomy)
-        }
-        (None, Some(id)) => {
-            let reader = CatalogReader::new(&store, &ctx.rates, ctx.today);
-            let product = reader.resolve(id)?;
-            let offers = store.offers_of(product.key)?;
-            Hero::from_product(&product, &offers, ctx)?
-        }
+        (Some(text), _) => HeroRef::Text(text.clone()),
+        (None, Some(id)) => HeroRef::Product(id.clone()),
         (None, None) => anyhow::bail!("name a hero: an ID, --url URL or --text \"…\""),
     };
-    let out_currency = args
-        .currency
-        .as_deref()
-        .map(crate::currency_arg)
-        .transpose()?;
-    let default_currency = out_currency
-        .or(hero.price.map(|(m, _)| m.currency))
-        .unwrap_or_else(|| Currency::from_code("GBP").unwrap_or_else(|| unreachable!()));
-    let query = LookalikeQuery {
+    let request = LookalikesRequest {
         cheaper: args.cheaper,
-        max_price: args
-            .max_price
-            .as_deref()
-            .map(|raw| price("--max-price", raw, default_currency))
-            .transpose()?,
+        max_price: args.max_price.clone(),
         tier: args.tier.clone(),
         in_stock: args.in_stock,
         limit: args.limit,
         per_brand: args.per_brand,
-        currency: out_currency,
-        min_saving: match &args.min_saving {
-            Some(raw) => Some(min_saving(raw, default_currency)?),
-            None => LookalikeQuery::default().min_saving,
-        },
+        currency: args.currency.clone(),
         gender: args.gender.clone(),
+        min_saving: args.min_saving.clone(),
         other_brands: args.other_brands,
+        ..LookalikesRequest::new(hero)
     };
-    let results = index.lookalikes(&hero, &query)?;
+    let results = read(cli, |open| {
+        pointe_app::lookalikes::lookalikes_in(open, &request)
+    })?;
     match cli.output {
         Format::Json => print_json(&results)?,
         Format::Jsonl => {

@@ -1,15 +1,11 @@
-//! `pointe trends import|list|show|related|products`.
+//! `pointe trends import|list|show|related|products`: arguments and text output; the use
+//! cases are `pointe_app::trends`.
 
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use pointe_core::catalog::{CatalogReader, MoneyView};
-use pointe_core::store::{Catalog, Store, for_each_product};
-use pointe_core::trends::{
-    Aesthetics, AnalysisOptions, ImportOptions, RelatedQuery, RelatedValue, Series, TrendFile,
-    analyse_many, rank_by_momentum, read_trend_file, related_for, series_for, sparkline, term_key,
-};
-use serde::Serialize;
+use pointe_app::trends::{ImportReport, ImportRequest, RelatedItem};
+use pointe_core::trends::{AnalysisOptions, sparkline};
 
 use crate::output::{Format, clip, print_json, print_list, table};
 use crate::{Cli, exit};
@@ -71,16 +67,7 @@ pub enum TrendsCommand {
 }
 
 fn options(window: usize, at: Option<&str>) -> anyhow::Result<AnalysisOptions> {
-    if window < 2 {
-        anyhow::bail!("--window must be at least 2");
-    }
-    let at = at
-        .map(|d| {
-            d.parse::<jiff::civil::Date>()
-                .map_err(|e| anyhow::anyhow!("--at {d:?}: {e}"))
-        })
-        .transpose()?;
-    Ok(AnalysisOptions { at, window })
+    pointe_app::trends::options(window, at).map_err(crate::app_error)
 }
 
 /// Runs `pointe trends …`.
@@ -91,7 +78,15 @@ pub fn run(cli: &Cli, cmd: &TrendsCommand) -> anyhow::Result<u8> {
             source,
             region,
             scale_group,
-        } => import(cli, files, source, region, scale_group),
+        } => import(
+            cli,
+            files,
+            &ImportRequest {
+                source: source.clone(),
+                region: region.clone(),
+                scale_group: scale_group.clone(),
+            },
+        ),
         TrendsCommand::List { window, at } => list(cli, &options(*window, at.as_deref())?),
         TrendsCommand::Show { term, window } => show(cli, term, &options(*window, None)?),
         TrendsCommand::Related { term } => related(cli, term),
@@ -99,26 +94,24 @@ pub fn run(cli: &Cli, cmd: &TrendsCommand) -> anyhow::Result<u8> {
     }
 }
 
-fn import(
-    cli: &Cli,
-    files: &[PathBuf],
-    source: &Option<String>,
-    region: &Option<String>,
-    scale_group: &Option<String>,
-) -> anyhow::Result<u8> {
-    let mut store = crate::open_store(cli)?;
-    let options = ImportOptions {
-        source: source.clone(),
-        region: region.clone(),
-        scale_group: scale_group.clone(),
-    };
+/// An unknown term or aesthetic is bad input at the terminal (exit 1), not an unknown product.
+fn not_found_is_bad_input(e: pointe_app::Error) -> anyhow::Error {
+    match e {
+        pointe_app::Error::NotFound { message, .. } => anyhow::anyhow!(message),
+        other => crate::app_error(other),
+    }
+}
+
+fn import(cli: &Cli, files: &[PathBuf], request: &ImportRequest) -> anyhow::Result<u8> {
+    let ws = crate::workspace(cli);
     let mut failed = false;
     let mut reports = Vec::new();
     for path in files {
-        // The whole file is read before anything is stored: a file that fails half-way leaves
-        // nothing behind.
-        let file = match read_trend_file(path, &options) {
-            Ok(file) => file,
+        let report = match pointe_app::trends::import_file(&ws, path, request) {
+            Ok(report) => report,
+            Err(err @ pointe_app::Error::Core(pointe_core::Error::Store(_))) => {
+                return Err(err.into());
+            }
             Err(err) => {
                 eprintln!("error: {err}");
                 eprintln!("  nothing from {} was stored", path.display());
@@ -126,10 +119,8 @@ fn import(
                 continue;
             }
         };
-        let (created, replaced) = store.put_trend_file(&file)?;
-        let report = import_report(&file, created, replaced);
         if cli.output == Format::Table {
-            print_import_report(&file, &report)?;
+            print_import_report(&report)?;
         }
         reports.push(report);
     }
@@ -139,41 +130,19 @@ fn import(
     Ok(if failed { exit::BAD_INPUT } else { 0 })
 }
 
-/// What one file's import did, as `-o json` prints it.
-fn import_report(file: &TrendFile, created: u64, replaced: u64) -> serde_json::Value {
-    let points: usize = file.series.iter().map(|s| s.points.len()).sum();
-    let censored = file
-        .series
-        .iter()
-        .flat_map(|s| &s.points)
-        .filter(|p| p.censored)
-        .count();
-    serde_json::json!({
-        "file": file.path.display().to_string(),
-        "layout": file.layout.as_str(),
-        "series_new": created,
-        "series_updated": replaced,
-        "points": points,
-        "censored_points": censored,
-        "related_queries": file.related.len(),
-        "terms": file.series.iter().map(|s| s.term.clone()).collect::<Vec<_>>(),
-        "collisions": file.collisions,
-    })
-}
-
-fn print_import_report(file: &TrendFile, report: &serde_json::Value) -> std::io::Result<()> {
+fn print_import_report(report: &ImportReport) -> std::io::Result<()> {
     outln!(
         "{}: {} — {} series ({} new, {} updated), {} points ({} censored \"<1\"), {} related queries",
-        file.path.display(),
-        file.layout.as_str(),
-        file.series.len(),
-        report["series_new"],
-        report["series_updated"],
-        report["points"],
-        report["censored_points"],
-        file.related.len()
+        report.file,
+        report.layout,
+        report.series,
+        report.series_new,
+        report.series_updated,
+        report.points,
+        report.censored_points,
+        report.related_queries
     )?;
-    for collision in &file.collisions {
+    for collision in &report.collisions {
         let quoted: Vec<String> = collision.terms.iter().map(|t| format!("{t:?}")).collect();
         outln!(
             "  note: {} all read as {}: kept as {} series (look each up by its term as written)",
@@ -185,94 +154,14 @@ fn print_import_report(file: &TrendFile, report: &serde_json::Value) -> std::io:
     Ok(())
 }
 
-/// One line of `trends list`.
-#[derive(Debug, Serialize)]
-struct ListItem {
-    rank: usize,
-    term: String,
-    key: String,
-    aesthetic: Option<String>,
-    source: String,
-    metric: String,
-    region: Option<String>,
-    segment: Option<String>,
-    scale_group: String,
-    stage: String,
-    growth_yoy: String,
-    growth_yoy_percent: Option<f64>,
-    growth_pop: String,
-    growth_pop_percent: Option<f64>,
-    onset: Option<String>,
-    peak_date: Option<String>,
-    peak_value: Option<f64>,
-    latest_date: Option<String>,
-    latest_value: Option<f64>,
-    momentum: f64,
-    /// The Mann–Kendall p-value of the window (also `mann_kendall_p`).
-    p_value: f64,
-    /// True when the trend test is significantly upward (p < 0.05): these rank first.
-    significant_rise: bool,
-    mann_kendall_p: f64,
-    theil_sen_slope: f64,
-    robust_z: f64,
-    justification: String,
-}
-
 fn list(cli: &Cli, options: &AnalysisOptions) -> anyhow::Result<u8> {
-    let store = crate::open_store(cli)?;
-    let series = store.trend_series(None)?;
-    if series.is_empty() {
-        anyhow::bail!("no trend series yet: import an export with `pointe trends import FILE`");
+    let page =
+        pointe_app::trends::list(&crate::workspace(cli), options).map_err(crate::app_error)?;
+    let items = page.items;
+    if items.is_empty() && cli.output == Format::Table {
+        eprintln!("no trend series yet: import an export with `pointe trends import FILE`");
+        return Ok(0);
     }
-    let aesthetics = Aesthetics::bundled();
-    let analyses = analyse_many(&series, options);
-    let pairs: Vec<(Series, pointe_core::trends::Analysis)> =
-        series.into_iter().zip(analyses).collect();
-    let ranked = rank_by_momentum(&pairs);
-    let items: Vec<ListItem> = ranked
-        .iter()
-        .map(|r| {
-            let (series, analysis) = pairs
-                .iter()
-                .find(|(s, _)| {
-                    s.term == r.term
-                        && s.scale_group == r.scale_group
-                        && s.metric == r.metric
-                        && s.source == r.source
-                        && s.region == r.region
-                })
-                .map(|(s, a)| (s, a))
-                .unwrap_or_else(|| (&pairs[0].0, &pairs[0].1));
-            ListItem {
-                rank: r.rank,
-                term: r.term.clone(),
-                key: r.key.clone(),
-                aesthetic: aesthetics.resolve(&series.term).map(|a| a.name.clone()),
-                source: r.source.as_str().to_string(),
-                metric: r.metric.clone(),
-                region: r.region.clone(),
-                segment: series.segment.clone(),
-                scale_group: r.scale_group.clone(),
-                stage: r.stage.as_str().to_string(),
-                growth_yoy: r.growth_yoy.to_string(),
-                growth_yoy_percent: r.growth_yoy.percent(),
-                growth_pop: r.growth_pop.to_string(),
-                growth_pop_percent: r.growth_pop.percent(),
-                onset: analysis.onset.map(|d| d.to_string()),
-                peak_date: analysis.peak.map(|(d, _)| d.to_string()),
-                peak_value: analysis.peak.map(|(_, v)| v),
-                latest_date: analysis.latest.map(|(d, _)| d.to_string()),
-                latest_value: analysis.latest.map(|(_, v)| v),
-                momentum: r.momentum,
-                p_value: r.p_value,
-                significant_rise: r.significant_rise,
-                mann_kendall_p: r.mann_kendall.p_value,
-                theil_sen_slope: r.theil_sen_slope,
-                robust_z: r.robust_z,
-                justification: r.justification(),
-            }
-        })
-        .collect();
     match cli.output {
         Format::Table => {
             let mut rows = vec![
@@ -309,43 +198,14 @@ fn list(cli: &Cli, options: &AnalysisOptions) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-fn series_of(store: &dyn Catalog, term: &str) -> anyhow::Result<Vec<Series>> {
-    let series = series_for(store, term)?;
-    if !series.is_empty() {
-        return Ok(series);
-    }
-    let known: Vec<String> = store
-        .trend_series(None)?
-        .into_iter()
-        .map(|s| s.term)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .take(20)
-        .collect();
-    let related = if related_for(store, term)?.is_empty() {
-        String::new()
-    } else {
-        format!("; it has related queries: `pointe trends related {term:?}`")
-    };
-    anyhow::bail!(
-        "no trend series for {term:?} (read as {:?}); imported terms: {}{related}",
-        term_key(term),
-        if known.is_empty() {
-            "none".to_string()
-        } else {
-            known.join(", ")
-        }
-    );
-}
-
 fn show(cli: &Cli, term: &str, options: &AnalysisOptions) -> anyhow::Result<u8> {
-    let store = crate::open_store(cli)?;
-    let series = series_of(&store, term)?;
-    let analyses = analyse_many(&series, options);
-    let related = related_items(&related_for(&store, term)?);
+    let shown = pointe_app::trends::show(&crate::workspace(cli), term, options)
+        .map_err(not_found_is_bad_input)?;
+    let related = &shown.related;
     match cli.output {
         Format::Table => {
-            for (s, a) in series.iter().zip(&analyses) {
+            for view in &shown.items {
+                let (s, a) = (&view.series, &view.analysis);
                 outln!(
                     "{} — {} {} ({}, {}, scale group {})",
                     s.term,
@@ -412,68 +272,12 @@ fn show(cli: &Cli, term: &str, options: &AnalysisOptions) -> anyhow::Result<u8> 
                 outln!("{}", textwrap_simple(&line, 100))?;
             }
             if !related.is_empty() {
-                out!("{}", related_tables(&related))?;
+                out!("{}", related_tables(related))?;
             }
         }
-        _ => {
-            let items: Vec<serde_json::Value> = series
-                .iter()
-                .zip(&analyses)
-                .map(|(s, a)| {
-                    serde_json::json!({
-                        "id": s.id(),
-                        "series": s,
-                        "analysis": a,
-                        "sparkline": sparkline(&s.points),
-                    })
-                })
-                .collect();
-            print_json(
-                &serde_json::json!({"items": items, "total": items.len(), "related": related}),
-            )?;
-        }
+        _ => print_json(&shown)?,
     }
     Ok(0)
-}
-
-/// One related query as `trends related` and `trends show` print it.
-#[derive(Debug, Serialize)]
-struct RelatedItem {
-    term: String,
-    region: Option<String>,
-    kind: &'static str,
-    query: String,
-    /// `score`, `percent` or `breakout`.
-    value_kind: &'static str,
-    /// The score or the percentage; none for a breakout.
-    value: Option<u32>,
-    /// The value as Google writes it: `100`, `+3,700%`, `Breakout`.
-    shown: String,
-}
-
-fn related_items(queries: &[RelatedQuery]) -> Vec<RelatedItem> {
-    queries
-        .iter()
-        .map(|q| {
-            let (value_kind, value) = match q.value {
-                RelatedValue::Score(v) => ("score", Some(v)),
-                RelatedValue::Percent(v) => ("percent", Some(v)),
-                RelatedValue::Breakout => ("breakout", None),
-            };
-            RelatedItem {
-                term: q.term.clone(),
-                region: q.region.clone(),
-                kind: match q.kind {
-                    pointe_core::trends::RelatedKind::Top => "top",
-                    pointe_core::trends::RelatedKind::Rising => "rising",
-                },
-                query: q.query.clone(),
-                value_kind,
-                value,
-                shown: q.value.to_string(),
-            }
-        })
-        .collect()
 }
 
 /// One aligned table per term and region: a title line, then KIND, QUERY, VALUE.
@@ -505,18 +309,18 @@ fn related_tables(items: &[RelatedItem]) -> String {
 }
 
 fn related(cli: &Cli, term: &str) -> anyhow::Result<u8> {
-    let store = crate::open_store(cli)?;
-    let items = related_items(&related_for(&store, term)?);
-    if items.is_empty() {
+    let page =
+        pointe_app::trends::related(&crate::workspace(cli), term).map_err(crate::app_error)?;
+    if page.items.is_empty() {
         anyhow::bail!(
             "no related queries for {term:?} (read as {:?}): import a Google Trends \
              related-queries export with `pointe trends import`",
-            term_key(term)
+            pointe_core::trends::term_key(term)
         );
     }
     match cli.output {
-        Format::Table => out!("{}", related_tables(&items))?,
-        format => print_list(format, &items, items.len() as u64)?,
+        Format::Table => out!("{}", related_tables(&page.items))?,
+        format => print_list(format, &page.items, page.total)?,
     }
     Ok(0)
 }
@@ -537,91 +341,13 @@ fn textwrap_simple(text: &str, width: usize) -> String {
     out
 }
 
-/// One product of `trends products`.
-#[derive(Debug, Serialize)]
-struct FitItem {
-    rank: usize,
-    id: String,
-    item_ids: Vec<pointe_core::catalog::ItemId>,
-    brand: Option<String>,
-    title: String,
-    category: Option<String>,
-    price: Option<MoneyView>,
-    tier: Option<String>,
-    score: f64,
-    matched: Vec<pointe_core::trends::SignatureMatch>,
-}
-
 fn products(cli: &Cli, term: &str, limit: usize) -> anyhow::Result<u8> {
-    let store = crate::open_store(cli)?;
-    let aesthetics = Aesthetics::bundled();
-    let Some(aesthetic) = aesthetics.resolve(term) else {
-        let known: Vec<&str> = aesthetics.all().iter().map(|a| a.id.as_str()).collect();
-        anyhow::bail!(
-            "no aesthetic {term:?}; known aesthetics: {}",
-            known.join(", ")
-        );
-    };
-    let rates = crate::rate_table(&store)?;
-    let today = crate::today()?;
-    let reader = CatalogReader::new(&store, &rates, today);
-    let tiers = pointe_core::tiers::Tiers::load(Some(&cli.data_dir))?;
-    let mut scored = Vec::new();
-    for_each_product(&store, 5000, |p| -> anyhow::Result<()> {
-        if let Some(fit) = p
-            .data
-            .attributes
-            .as_ref()
-            .and_then(|attrs| pointe_core::trends::fit(aesthetic, attrs))
-        {
-            scored.push((fit, p));
-        }
-        Ok(())
-    })?;
-    scored.sort_by(|a, b| {
-        b.0.score
-            .total_cmp(&a.0.score)
-            .then_with(|| b.0.matched.len().cmp(&a.0.matched.len()))
-            .then_with(|| a.1.id.cmp(&b.1.id))
-    });
-    let total = scored.len() as u64;
-    let mut items = Vec::new();
-    for (rank, (fit, product)) in scored.into_iter().take(limit).enumerate() {
-        let summary = &reader.list_one(&product)?;
-        let tier = summary
-            .lowest_price
-            .as_ref()
-            .and_then(|p| {
-                let currency = pointe_core::money::Currency::from_code(&p.currency)?;
-                pointe_core::money::Money::from_amount_str(&p.amount, currency).ok()
-            })
-            .and_then(|m| {
-                tiers
-                    .of(m, &rates, today)
-                    .ok()
-                    .flatten()
-                    .map(str::to_string)
-            });
-        items.push(FitItem {
-            rank: rank + 1,
-            id: product.id.clone(),
-            item_ids: summary.item_ids.clone(),
-            brand: product.data.brand.clone(),
-            title: product.data.title.clone(),
-            category: product
-                .data
-                .attributes
-                .as_ref()
-                .and_then(|a| a.category.clone()),
-            price: summary.lowest_price.clone(),
-            tier,
-            score: fit.score,
-            matched: fit.matched,
-        });
-    }
+    let (name, page) = pointe_app::trends::products(&crate::workspace(cli), term, limit)
+        .map_err(not_found_is_bad_input)?;
+    let (items, total) = (page.items, page.total);
     match cli.output {
         Format::Table => {
-            outln!("{} — products by fit to its signature\n", aesthetic.name)?;
+            outln!("{name} — products by fit to its signature\n")?;
             let mut rows = vec![vec![
                 "#".to_string(),
                 "FIT".into(),

@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod params;
 pub mod routes;
+pub mod schema;
 pub mod state;
 
 use std::future::Future;
@@ -99,6 +100,7 @@ fn cors(config: &ServerConfig) -> Option<CorsLayer> {
 pub fn router(ws: Workspace, config: ServerConfig) -> Router {
     let metrics = Arc::new(metrics::Metrics::default());
     let state = AppState {
+        reader: Arc::new(pointe_app::reader::Reader::new(ws.clone())),
         ws,
         config: Arc::new(config.clone()),
         metrics: Arc::clone(&metrics),
@@ -109,6 +111,16 @@ pub fn router(ws: Workspace, config: ServerConfig) -> Router {
         .route("/api/v1/openapi.json", get(routes::system::openapi))
         .route("/api/v1/products", get(routes::products::list))
         .route("/api/v1/products/{id}", get(routes::products::show))
+        .route(
+            "/api/v1/products/{id}/lookalikes",
+            get(routes::lookalikes::of_product),
+        )
+        .route("/api/v1/lookalikes", get(routes::lookalikes::of_text))
+        .route(
+            "/api/v1/trends",
+            get(routes::trends::list).post(routes::trends::post),
+        )
+        .route("/api/v1/trends/{term}", get(routes::trends::show))
         .route(
             "/api/v1/feeds",
             post(routes::feeds::post).layer(DefaultBodyLimit::disable()),

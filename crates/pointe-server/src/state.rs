@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pointe_app::Workspace;
+use pointe_app::reader::{Open, Reader};
 
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::Metrics;
@@ -45,6 +46,8 @@ impl Default for ServerConfig {
 pub struct AppState {
     /// The data directory served.
     pub ws: Workspace,
+    /// Store connections and the search index, shared by every read.
+    pub reader: Arc<Reader>,
     /// The limits.
     pub config: Arc<ServerConfig>,
     /// The metrics.
@@ -64,15 +67,30 @@ impl AppState {
         T: Send + 'static,
     {
         let ws = self.ws.clone();
-        match tokio::task::spawn_blocking(move || f(&ws)).await {
-            Ok(result) => result.map_err(ApiError::from),
-            Err(join) => {
-                tracing::error!(error = %join, "a blocking task failed");
-                Err(ApiError::new(
-                    pointe_app::ErrorCode::Internal,
-                    "internal error; the server log has the details",
-                ))
-            }
+        joined(tokio::task::spawn_blocking(move || f(&ws)).await)
+    }
+
+    /// Runs a read over the shared store connections and search index, off the async
+    /// runtime; the index is reopened first when the store's generation moved.
+    pub async fn read<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&Open<'_>) -> pointe_app::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let reader = Arc::clone(&self.reader);
+        joined(tokio::task::spawn_blocking(move || reader.with(f)).await)
+    }
+}
+
+fn joined<T>(outcome: Result<pointe_app::Result<T>, tokio::task::JoinError>) -> ApiResult<T> {
+    match outcome {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(join) => {
+            tracing::error!(error = %join, "a blocking task failed");
+            Err(ApiError::new(
+                pointe_app::ErrorCode::Internal,
+                "internal error; the server log has the details",
+            ))
         }
     }
 }

@@ -17,6 +17,8 @@ use tower::ServiceExt;
 
 #[path = "api/edits.rs"]
 mod edits;
+#[path = "api/read.rs"]
+mod read;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

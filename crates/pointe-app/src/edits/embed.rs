@@ -81,7 +81,7 @@ impl Links {
     /// is ignored, as a pasted URL may carry tracking parameters.
     pub fn slug_of(&self, url: &str) -> Result<String> {
         let not_ours = || {
-            Error::NotFound(format!(
+            Error::not_found(format!(
                 "{url:?} is not the public page of an edit here ({}/edits/SLUG)",
                 self.base
             ))

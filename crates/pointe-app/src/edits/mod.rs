@@ -469,7 +469,7 @@ pub fn oembed(
     let store = ws.store()?;
     let e = store
         .edit(&slug)?
-        .ok_or_else(|| Error::NotFound(format!("no edit {slug:?} is published here")))?;
+        .ok_or_else(|| Error::not_found(format!("no edit {slug:?} is published here")))?;
     Ok(embed::oembed(
         links,
         &e.slug,

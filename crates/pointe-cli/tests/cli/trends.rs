@@ -520,3 +520,21 @@ fn exports_in_other_languages_and_pytrends_batches_import() {
     assert_eq!(regions, ["US", "GB"], "{show}");
     assert_eq!(show["items"][0]["series"]["segment"], "segment=students");
 }
+
+#[test]
+fn trends_list_on_an_empty_store_is_an_empty_list_and_exit_0() {
+    let env = Env::new();
+    let json = env
+        .run(&["trends", "list", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(json, serde_json::json!({"items": [], "total": 0}));
+    let table = env.run(&["trends", "list"]).expect_code(0);
+    assert!(
+        table.stderr.contains("no trend series yet"),
+        "{}",
+        table.stderr
+    );
+    let bad = env.run(&["trends", "list", "--window", "1"]).expect_code(1);
+    assert!(bad.stderr.contains("--window"), "{}", bad.stderr);
+}

@@ -31,10 +31,11 @@ const PARAMS: &[&str] = &[
     "name",
 ];
 
-/// The file name reports give the upload: `name` when it is a plain file name.
-fn upload_name(p: &Params) -> ApiResult<String> {
+/// The file name reports give the upload: `name` when it is a plain file name, else
+/// `default`.
+pub(crate) fn upload_name(p: &Params, default: &str) -> ApiResult<String> {
     let Some(name) = p.str("name") else {
-        return Ok("feed".into());
+        return Ok(default.into());
     };
     let plain = name.len() <= 100
         && !name.starts_with('.')
@@ -114,7 +115,7 @@ pub async fn post(
 ) -> ApiResult<Json<IngestReport>> {
     crate::auth::require(&state, &headers, TokenScope::Feeds).await?;
     let p = Params::parse(query.as_deref(), PARAMS)?;
-    let name = upload_name(&p)?;
+    let name = upload_name(&p, "feed")?;
     let request = IngestRequest {
         feed_format: p.string("feed_format"),
         mapping: p.string("mapping").map(MappingRef::Name),

@@ -2,6 +2,8 @@
 
 pub mod edits;
 pub mod feeds;
+pub mod lookalikes;
 pub mod pages;
 pub mod products;
 pub mod system;
+pub mod trends;

@@ -1,9 +1,10 @@
-//! `GET /api/v1/products` and `GET /api/v1/products/{id}`.
+//! `GET /api/v1/products` (search and listing) and `GET /api/v1/products/{id}`.
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use pointe_app::products::{ListRequest, Page};
-use pointe_core::catalog::{ProductDetail, ProductSummary};
+use pointe_app::search::SearchRequest;
+use pointe_core::catalog::ProductDetail;
+use pointe_search::SearchResults;
 
 use crate::error::ApiResult;
 use crate::params::Params;
@@ -12,44 +13,87 @@ use crate::state::AppState;
 /// The most products one page holds.
 pub const MAX_PER_PAGE: usize = 100;
 
-/// Lists products (filtered by brand and retailer), a page at a time.
+/// The parameters of `GET /api/v1/products`.
+const LIST_PARAMS: &[&str] = &[
+    "q",
+    "brand",
+    "retailer",
+    "category",
+    "colour",
+    "material",
+    "tier",
+    "gender",
+    "min_price",
+    "max_price",
+    "in_stock",
+    "currency",
+    "sort",
+    "market",
+    "literal",
+    "page",
+    "per_page",
+];
+
+/// Searches products (`q`, with filters) or lists them (no `q`: every product the filters
+/// keep), a page at a time, with facets.
 #[utoipa::path(
     get,
     path = "/api/v1/products",
     tag = "products",
     params(
+        ("q" = Option<String>, Query, description = "The words to search for (\"satin ballet flats under £100\"); none lists every product the filters keep"),
         ("brand" = Option<String>, Query, description = "Only this brand (any spelling)"),
         ("retailer" = Option<String>, Query, description = "Only products this retailer sells"),
+        ("category" = Option<String>, Query, description = "Only this category or its sub-categories"),
+        ("colour" = Option<String>, Query, description = "Only this colour family or shade"),
+        ("material" = Option<String>, Query, description = "Only this material or its kinds"),
+        ("tier" = Option<String>, Query, description = "Only this tier (high_street, premium, luxury)"),
+        ("gender" = Option<String>, Query, description = "women, men, unisex, kids, girls or boys"),
+        ("min_price" = Option<String>, Query, description = "Lowest price, any currency (\"£50\"; a bare number is GBP)"),
+        ("max_price" = Option<String>, Query, description = "Highest price, any currency"),
+        ("in_stock" = Option<bool>, Query, description = "Only products that can be bought now"),
         ("currency" = Option<String>, Query, description = "Show prices in this ISO 4217 currency"),
+        ("sort" = Option<String>, Query, description = "relevance (default), price or -price"),
+        ("market" = Option<String>, Query, description = "uk or us: which English the words are in"),
+        ("literal" = Option<bool>, Query, description = "Search the words as typed"),
         ("page" = Option<usize>, Query, description = "Page number, from 1"),
         ("per_page" = Option<usize>, Query, description = "Products per page, 1 to 100 (20)"),
     ),
     responses(
-        (status = 200, description = "A page of products", body = Object),
+        (status = 200, description = "A page of products with facets", body = crate::schema::ProductPage),
         (status = 400, description = "A bad parameter", body = crate::error::ErrorBody),
     )
 )]
 pub async fn list(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
-) -> ApiResult<Json<Page<ProductSummary>>> {
-    let p = Params::parse(
-        query.as_deref(),
-        &["brand", "retailer", "currency", "page", "per_page"],
-    )?;
+) -> ApiResult<Json<SearchResults>> {
+    let p = Params::parse(query.as_deref(), LIST_PARAMS)?;
     let per_page = p.number("per_page", 20, 1, MAX_PER_PAGE)?;
     let page = p.number("page", 1, 1, 100_000)?;
-    let request = ListRequest {
+    let request = SearchRequest {
+        text: p.string("q").unwrap_or_default(),
         brand: p.string("brand"),
         retailer: p.string("retailer"),
+        category: p.string("category"),
+        colour: p.string("colour"),
+        material: p.string("material"),
+        tier: p.string("tier"),
+        gender: p.string("gender"),
+        min_price: p.string("min_price"),
+        max_price: p.string("max_price"),
+        in_stock: p.flag("in_stock", false)?,
+        currency: p.string("currency"),
+        sort: p.string("sort"),
+        market: p.string("market"),
+        literal: p.flag("literal", false)?,
         limit: per_page,
         offset: (page - 1) * per_page,
-        currency: p.string("currency"),
     };
-    let page = state
-        .blocking(move |ws| pointe_app::products::list(ws, &request))
+    let results = state
+        .read(move |open| pointe_app::search::search_in(open, &request))
         .await?;
-    Ok(Json(page))
+    Ok(Json(results))
 }
 
 /// One product: offers, price history, attributes with their evidence. `id` is a Pointe id,
