@@ -216,6 +216,11 @@ impl IngestOutcome {
     pub fn reports(&self) -> impl Iterator<Item = &IngestReport> {
         self.files.iter().filter_map(|(_, r)| r.as_ref().ok())
     }
+
+    /// Every file's report, or the first file's error when one stored nothing.
+    pub fn into_reports(self) -> Result<Vec<IngestReport>> {
+        self.files.into_iter().map(|(_, r)| r).collect()
+    }
 }
 
 /// Ingests each of `files` in one store, each whole or not at all, then brings the index up

@@ -84,6 +84,12 @@ enum Command {
     /// Load the bundled sample catalog into a fresh directory, show what Pointe holds and build
     /// the sample Balletcore edit.
     Demo(demo::DemoArgs),
+    /// What the data directory holds: products, the last ingests, edits and trend series.
+    Status {
+        /// How many of the last ingests to list (1 to 100).
+        #[arg(long, default_value_t = 10)]
+        ingests: usize,
+    },
     /// Check the store's integrity (SQLite integrity and foreign keys).
     Check,
     /// Serve the HTTP API (reads public, writes with a token) until SIGTERM or Ctrl-C.
@@ -152,6 +158,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&cli, args),
         Command::Attributes(cmd) => attributes::run(&cli, cmd),
         Command::Reextract { force } => attributes::reextract(&cli, *force),
+        Command::Status { ingests } => status(&cli, *ingests),
         Command::Check => check(&cli),
         Command::Serve(args) => serve::run(&cli, args),
         Command::Token(cmd) => serve::token(&cli, cmd),
@@ -181,6 +188,18 @@ fn main() -> ExitCode {
 }
 
 /// Runs `pointe check`: exit 0 and "ok" when the store is sound, 1 with the problems otherwise.
+fn status(cli: &Cli, ingests: usize) -> anyhow::Result<u8> {
+    if !(1..=100).contains(&ingests) {
+        anyhow::bail!("--ingests: {ingests}: expected 1 to 100");
+    }
+    let status = pointe_app::status::status(&workspace(cli), ingests).map_err(app_error)?;
+    match cli.output {
+        output::Format::Table => out!("{}", output::status_text(&status))?,
+        _ => output::print_json(&status)?,
+    }
+    Ok(0)
+}
+
 fn check(cli: &Cli) -> anyhow::Result<u8> {
     let store = open_store(cli)?;
     let problems = store.check()?;

@@ -150,6 +150,48 @@ pub fn price_cell(price: Option<&pointe_core::catalog::MoneyView>) -> String {
     price.map_or_else(|| "-".into(), |p| p.display.clone())
 }
 
+/// `n` and its noun, singular for one.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A data directory's state for a terminal: its counts, then the last ingests.
+pub fn status_text(s: &pointe_app::status::Status) -> String {
+    let mut out = format!(
+        "{}, {}, {} (store generation {})\n",
+        count(s.products, "product", "products"),
+        count(s.edits as u64, "edit", "edits"),
+        count(s.trend_series as u64, "trend series", "trend series"),
+        s.generation
+    );
+    if s.ingests.is_empty() {
+        out.push_str("No feed ingested yet.\n");
+        return out;
+    }
+    let mut rows = vec![vec![
+        "SEEN".to_string(),
+        "SOURCE".into(),
+        "FORMAT".into(),
+        "NEW".into(),
+        "UPDATED".into(),
+        "UNCHANGED".into(),
+        "REJECTED".into(),
+    ]];
+    for i in &s.ingests {
+        rows.push(vec![
+            i.seen_at.to_string(),
+            clip(&i.source, 40),
+            i.format.clone(),
+            i.accepted.to_string(),
+            i.updated.to_string(),
+            i.unchanged.to_string(),
+            i.rejected.to_string(),
+        ]);
+    }
+    out.push_str(&table(&rows));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

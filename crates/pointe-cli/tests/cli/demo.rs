@@ -107,3 +107,35 @@ fn demo_serve_serves_the_sample_catalog_and_the_balletcore_page() {
     );
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn status_counts_what_the_demo_loaded() {
+    let env = Env::new();
+    let demo_dir = env.dir.path().join("demo");
+    let demo = demo_dir.to_str().unwrap();
+    env.run(&["demo", "--dir", demo]).expect_code(0);
+    let run = env.run(&["--data-dir", demo, "status"]).expect_code(0);
+    assert!(
+        run.stdout
+            .starts_with("25 products, 1 edit, 0 trend series"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("harvey.gmc.xml (Harvey & Co)  gmc-xml  3"),
+        "{}",
+        run.stdout
+    );
+    let json = env
+        .run(&["--data-dir", demo, "-o", "json", "status", "--ingests", "1"])
+        .expect_code(0);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["products"], 25);
+    assert_eq!(v["edits"], 1);
+    assert_eq!(v["ingests"].as_array().unwrap().len(), 1);
+    let bad = env
+        .run(&["--data-dir", demo, "status", "--ingests", "0"])
+        .expect_code(1);
+    assert!(bad.stderr.contains("--ingests"), "{}", bad.stderr);
+}
