@@ -150,6 +150,22 @@ async fn a_product_is_shown_by_any_id_the_cli_accepts_and_an_unknown_one_suggest
 }
 
 #[tokio::test]
+async fn a_product_shows_its_offers_price_history_and_attributes_with_evidence() {
+    let api = Api::new();
+    let (status, body) = api.get("/api/v1/products/seed-004").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["title"], "Leather Bow Ballet Pumps", "{body}");
+    let offer = &body["offer_list"][0];
+    assert_eq!(offer["history"][0]["price"]["amount"], "35.00", "{body}");
+    let evidence = &body["attributes"]["values"]["material"][0]["evidence"][0];
+    assert_eq!(evidence["matched"], "Leather", "{body}");
+    // Whether a price counts as current depends on the day the test runs.
+    insta::assert_json_snapshot!("product_detail", body, {
+        ".offer_list[].current" => "[depends on today]",
+    });
+}
+
+#[tokio::test]
 async fn a_feed_needs_a_token_and_is_ingested_whole() {
     let api = Api::new();
     let feed = std::fs::read(repo().join("samples/harvey.gmc.xml")).unwrap();
@@ -173,6 +189,48 @@ async fn a_feed_needs_a_token_and_is_ingested_whole() {
     assert!(report["accepted"].as_u64().unwrap() > 0, "{report}");
     let (_, after) = api.get("/api/v1/status").await;
     assert!(after["products"].as_u64().unwrap() > 24);
+}
+
+/// Every write the OpenAPI document lists, with its path parameters filled in.
+fn writes() -> Vec<(axum::http::Method, String)> {
+    let doc: Value = serde_json::from_str(&pointe_server::openapi::document()).unwrap();
+    let mut out = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            if ["post", "put", "patch", "delete"].contains(&method.as_str()) {
+                let uri = path
+                    .replace("{slug}", "balletcore")
+                    .replace("{id}", "seed-001");
+                out.push((method.to_uppercase().parse().unwrap(), uri));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_write_the_document_lists_is_401_without_a_valid_token_and_changes_nothing() {
+    let api = Api::new();
+    let (_, before) = api.get("/api/v1/status").await;
+    let writes = writes();
+    assert!(writes.len() >= 5, "{writes:?}");
+    for (method, uri) in writes {
+        for token in [None, Some("pt_0000"), Some("Basic abc")] {
+            let mut req = Request::builder().method(method.clone()).uri(&uri);
+            if let Some(t) = token {
+                req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+            }
+            let req = req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{}"))
+                .unwrap();
+            let (status, _, body) = api.send(api.app(), req).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {uri}: {body}");
+            assert_eq!(body["error"]["code"], "unauthorized", "{method} {uri}");
+        }
+    }
+    let (_, after) = api.get("/api/v1/status").await;
+    assert_eq!(before, after, "nothing changed");
 }
 
 #[tokio::test]
