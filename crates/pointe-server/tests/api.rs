@@ -323,6 +323,29 @@ async fn every_response_carries_security_headers_and_a_request_id() {
 }
 
 #[tokio::test]
+async fn a_broken_store_is_a_generic_500_that_names_the_request_not_the_cause() {
+    let api = Api::new();
+    let db = api.ws.dir().join("pointe.db");
+    std::fs::write(
+        &db,
+        b"this is not an SQLite database, and its path is secret",
+    )
+    .unwrap();
+    for uri in ["/api/v1/products?q=flats", "/api/v1/products/seed-004"] {
+        let req = Request::get(uri).body(Body::empty()).unwrap();
+        let (status, headers, body) = api.send(api.app(), req).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{uri}: {body}");
+        assert_eq!(body["error"]["code"], "internal");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            !message.contains("pointe.db") && !message.contains("SQLite"),
+            "{message}"
+        );
+        assert!(headers.contains_key("x-request-id"));
+    }
+}
+
+#[tokio::test]
 async fn metrics_count_requests_by_route_pattern() {
     let api = Api::new();
     let app = api.app();
