@@ -2,7 +2,7 @@
 //! the search index.
 
 use pointe_core::attributes::Market;
-use pointe_core::money::{Currency, Money, parse_price};
+use pointe_core::money::{Currency, Money, MoneyError, parse_price};
 use pointe_core::store::retailer_key;
 use pointe_search::search::{SearchQuery, SearchResults, SortOrder, resolve_value, to_gbp_minor};
 use pointe_search::{IndexContext, SearchIndex};
@@ -200,9 +200,31 @@ pub(crate) fn gbp() -> Currency {
     Currency::from_code("GBP").unwrap_or_else(|| unreachable!("GBP is a known currency"))
 }
 
-/// A price in any currency form; a bare number is in `default`.
+/// A price in any currency form; a bare number is in `default`. A price that names its
+/// currency keeps it, and one that cannot be read says why (not that it differs from
+/// `default`).
 pub(crate) fn price(field: &str, raw: &str, default: Currency) -> Result<Money> {
-    parse_price(raw, None)
-        .or_else(|_| parse_price(raw, Some(default)))
-        .map_err(|e| Error::bad(field, format!("{raw:?}: {e}")))
+    match parse_price(raw, None) {
+        Err(MoneyError::NoCurrency(_)) => parse_price(raw, Some(default)),
+        read => read,
+    }
+    .map_err(|e| Error::bad(field, format!("{raw:?}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_price_keeps_its_own_currency_and_says_why_it_cannot_be_read() {
+        let php = Currency::from_code("PHP").unwrap();
+        let gbp = price("max_price", "£50", php).unwrap();
+        assert_eq!((gbp.minor, gbp.currency), (5000, super::gbp()));
+        assert_eq!(price("max_price", "50", php).unwrap().currency, php);
+        let e = price("max_price", "3857,797 GBP", php)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("group"), "{e}");
+        assert!(!e.contains("PHP"), "{e}");
+    }
 }

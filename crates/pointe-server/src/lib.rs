@@ -3,6 +3,7 @@
 //! has one shape (see [`error`]). Reads are public; writes need a bearer token.
 
 pub mod auth;
+pub mod constraints;
 pub mod error;
 pub mod metrics;
 pub mod openapi;

@@ -2,6 +2,8 @@
 //! `docs/openapi.json`; a test fails when the two drift.
 
 use utoipa::OpenApi;
+
+use crate::constraints::Constraints;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 #[derive(OpenApi)]
@@ -34,7 +36,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         crate::routes::pages::oembed,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
-    modifiers(&Bearer),
+    modifiers(&Bearer, &Constraints),
 )]
 struct ApiDoc;
 

@@ -47,14 +47,19 @@ impl Params {
             .filter(|v| !v.trim().is_empty())
     }
 
+    /// Whether `name` was given at all, blank or not.
+    pub fn given(&self, name: &str) -> bool {
+        self.pairs.contains_key(name)
+    }
+
     /// The value of `name` as an owned string.
     pub fn string(&self, name: &str) -> Option<String> {
         self.str(name).map(str::to_string)
     }
 
-    /// A whole number from `min` to `max`, `default` when absent.
+    /// A whole number from `min` to `max`, `default` when absent (a blank value is refused).
     pub fn number(&self, name: &str, default: usize, min: usize, max: usize) -> ApiResult<usize> {
-        let Some(raw) = self.str(name) else {
+        let Some(raw) = self.pairs.get(name) else {
             return Ok(default);
         };
         match raw.trim().parse::<usize>() {
@@ -66,12 +71,13 @@ impl Params {
         }
     }
 
-    /// `true` or `false`, `default` when absent.
+    /// `true` or `false`, `default` when absent. A value given blank is refused, as the
+    /// document's `boolean` type says.
     pub fn flag(&self, name: &str, default: bool) -> ApiResult<bool> {
-        match self.str(name) {
+        match self.pairs.get(name).map(String::as_str) {
             None => Ok(default),
-            Some("true" | "1") => Ok(true),
-            Some("false" | "0") => Ok(false),
+            Some("true") => Ok(true),
+            Some("false") => Ok(false),
             Some(raw) => Err(ApiError::bad(name, format!("{raw:?}: true or false"))),
         }
     }
@@ -92,5 +98,9 @@ mod tests {
         let p = Params::parse(Some("page=0"), &["page"]).unwrap();
         assert!(p.number("page", 1, 1, 10).is_err());
         assert!(Params::parse(Some(&"q=a".repeat(2000)), &["q"]).is_err());
+        let p = Params::parse(Some("page=&swap=&all=1"), &["page", "swap", "all"]).unwrap();
+        assert!(p.number("page", 1, 1, 10).is_err());
+        assert!(p.flag("swap", false).is_err());
+        assert!(p.flag("all", false).is_err());
     }
 }

@@ -120,6 +120,7 @@ async fn rendered(state: &AppState, slug: String, format: RenderFormat) -> ApiRe
     params(("slug" = String, Path, description = "The edit's slug")),
     responses(
         (status = 200, description = "The widget", body = String, content_type = "text/html"),
+        (status = 400, description = "A malformed slug", body = crate::error::ErrorBody),
         (status = 404, description = "No such edit", body = crate::error::ErrorBody),
     ))]
 pub async fn widget_html(
@@ -134,6 +135,7 @@ pub async fn widget_html(
     params(("slug" = String, Path, description = "The edit's slug")),
     responses(
         (status = 200, description = "The Markdown", body = String, content_type = "text/markdown"),
+        (status = 400, description = "A malformed slug", body = crate::error::ErrorBody),
         (status = 404, description = "No such edit", body = crate::error::ErrorBody),
     ))]
 pub async fn widget_md(
@@ -149,6 +151,7 @@ pub async fn widget_md(
     params(("slug" = String, Path, description = "The edit's slug")),
     responses(
         (status = 200, description = "The view", body = Object),
+        (status = 400, description = "A malformed slug", body = crate::error::ErrorBody),
         (status = 404, description = "No such edit", body = crate::error::ErrorBody),
     ))]
 pub async fn widget_json(
@@ -224,6 +227,7 @@ pub async fn update(
         (status = 200, description = "What changed (slug, changes)", body = Object),
         (status = 400, description = "A bad parameter", body = crate::error::ErrorBody),
         (status = 401, description = "No valid token", body = crate::error::ErrorBody),
+        (status = 400, description = "A malformed slug", body = crate::error::ErrorBody),
         (status = 404, description = "No such edit", body = crate::error::ErrorBody),
     ))]
 pub async fn refresh(

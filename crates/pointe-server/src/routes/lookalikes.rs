@@ -12,6 +12,9 @@ use crate::state::AppState;
 /// The most look-alikes one request returns.
 pub const MAX_LIMIT: usize = 100;
 
+/// The most look-alikes of one brand a request may ask for.
+pub const MAX_PER_BRAND: usize = 100;
+
 /// The options both routes take.
 const OPTIONS: &[&str] = &[
     "max_price",
@@ -28,9 +31,9 @@ const OPTIONS: &[&str] = &[
 
 /// The request for `hero` from the query string (`text` allowed too when `extra` says).
 fn request(hero: HeroRef, p: &Params) -> ApiResult<LookalikesRequest> {
-    let per_brand = match p.str("per_brand") {
-        Some(_) => Some(p.number("per_brand", 1, 1, 100)?),
-        None => None,
+    let per_brand = match p.given("per_brand") {
+        true => Some(p.number("per_brand", 1, 1, MAX_PER_BRAND)?),
+        false => None,
     };
     Ok(LookalikesRequest {
         cheaper: p.flag("cheaper", true)?,

@@ -11,12 +11,16 @@ use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
 use crate::state::AppState;
 
+/// The largest `maxwidth` or `maxheight` read, in pixels.
+pub const MAX_DIMENSION: usize = 10_000;
+
 /// The public page of an edit: its widget in a page of its own (the URL editors paste),
 /// carrying the oEmbed discovery link.
 #[utoipa::path(get, path = "/edits/{slug}", operation_id = "edit_page", tag = "embedding",
     params(("slug" = String, Path, description = "The edit's slug")),
     responses(
         (status = 200, description = "The page", body = String, content_type = "text/html"),
+        (status = 400, description = "A malformed slug", body = crate::error::ErrorBody),
         (status = 404, description = "No such edit", body = crate::error::ErrorBody),
     ))]
 pub async fn page(
@@ -73,9 +77,9 @@ pub async fn oembed(
 }
 
 fn dimension(p: &Params, name: &str) -> ApiResult<Option<u32>> {
-    if p.str(name).is_none() {
+    if !p.given(name) {
         return Ok(None);
     }
-    let n = p.number(name, 0, 1, 10_000)?;
+    let n = p.number(name, 0, 1, MAX_DIMENSION)?;
     Ok(u32::try_from(n).ok())
 }

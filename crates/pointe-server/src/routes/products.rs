@@ -13,6 +13,9 @@ use crate::state::AppState;
 /// The most products one page holds.
 pub const MAX_PER_PAGE: usize = 100;
 
+/// The deepest page a listing goes to.
+pub const MAX_PAGE: usize = 100_000;
+
 /// The parameters of `GET /api/v1/products`.
 const LIST_PARAMS: &[&str] = &[
     "q",
@@ -70,7 +73,7 @@ pub async fn list(
 ) -> ApiResult<Json<SearchResults>> {
     let p = Params::parse(query.as_deref(), LIST_PARAMS)?;
     let per_page = p.number("per_page", 20, 1, MAX_PER_PAGE)?;
-    let page = p.number("page", 1, 1, 100_000)?;
+    let page = p.number("page", 1, 1, MAX_PAGE)?;
     let request = SearchRequest {
         text: p.string("q").unwrap_or_default(),
         brand: p.string("brand"),

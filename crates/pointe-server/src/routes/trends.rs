@@ -15,6 +15,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
 use crate::state::AppState;
 
+/// The most points a momentum and trend-test window takes (ten years of weeks).
+pub const MAX_WINDOW: usize = 520;
+
 /// Every stored series ranked: significantly rising ones first, by momentum; an empty store
 /// gives an empty list.
 #[utoipa::path(
@@ -35,7 +38,13 @@ pub async fn list(
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<Page<TrendItem>>> {
     let p = Params::parse(query.as_deref(), &["window", "at"])?;
-    let window = p.number("window", 12, 2, 520)?;
+    let window = p.number("window", 12, 2, MAX_WINDOW)?;
+    if p.given("at") && p.str("at").is_none() {
+        return Err(crate::error::ApiError::bad(
+            "at",
+            "blank: give a date, YYYY-MM-DD",
+        ));
+    }
     let at = p.string("at");
     let page = state
         .blocking(move |ws| {
@@ -53,7 +62,7 @@ pub async fn list(
     path = "/api/v1/trends/{term}",
     tag = "trends",
     params(
-        ("term" = String, Path, description = "The term or aesthetic (\"balletcore\", \"ballet core\")"),
+        ("term" = String, Path, example = "balletcore", description = "The term or aesthetic (\"balletcore\", \"ballet core\")"),
         ("window" = Option<usize>, Query, description = "Points in the momentum and trend-test window, 2 to 520 (12)"),
     ),
     responses(
@@ -68,7 +77,7 @@ pub async fn show(
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<TermTrends>> {
     let p = Params::parse(query.as_deref(), &["window"])?;
-    let window = p.number("window", 12, 2, 520)?;
+    let window = p.number("window", 12, 2, MAX_WINDOW)?;
     let shown = state
         .blocking(move |ws| {
             let options = pointe_app::trends::options(window, None)?;
