@@ -10,6 +10,7 @@ pub mod params;
 pub mod routes;
 pub mod schema;
 pub mod state;
+pub mod ui;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -149,6 +150,7 @@ pub fn router(ws: Workspace, config: ServerConfig) -> Router {
         .route("/edits/{slug}", get(routes::pages::page))
         .route("/oembed", get(routes::pages::oembed))
         .route("/metrics", get(routes::system::metrics))
+        .merge(ui::routes())
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(DefaultBodyLimit::max(config.json_limit))
         .layer(axum::middleware::from_fn_with_state(

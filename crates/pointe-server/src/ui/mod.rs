@@ -1,0 +1,42 @@
+//! The editor's web workspace: server-rendered pages over the application layer, one module
+//! per page, templates compiled into the binary (`templates/`), one stylesheet served from
+//! the binary. Every control is a link or a GET form; nothing runs in the browser.
+//!
+//! Pages answer under their own Content-Security-Policy ([`PAGE_CSP`]): no script at all,
+//! styles only from Pointe itself, so no inline style attribute works either. Everything a
+//! feed wrote is escaped by the templates, and only http(s) addresses become links or
+//! image sources ([`view::http_url`]).
+
+mod assets;
+mod chart;
+mod edits;
+mod error;
+mod product;
+mod search;
+mod status;
+mod trends;
+mod view;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::state::AppState;
+
+pub use error::PageError;
+
+/// The policy every page is answered under.
+pub const PAGE_CSP: &str = "default-src 'none'; img-src 'self' https: http: data:; \
+     style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The web workspace's routes: search, products, trends, edits, status and the stylesheet.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(search::index))
+        .route("/search", get(search::search))
+        .route("/products/{id}", get(product::show))
+        .route("/trends", get(trends::list))
+        .route("/trends/{term}", get(trends::show))
+        .route("/edits", get(edits::list))
+        .route("/status", get(status::show))
+        .route(assets::CSS_PATH, get(assets::css))
+}
