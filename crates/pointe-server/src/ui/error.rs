@@ -37,6 +37,8 @@ impl PageError {
             StatusCode::NOT_FOUND => "Not found",
             StatusCode::BAD_REQUEST => "That address asks for something Pointe cannot read",
             StatusCode::INTERNAL_SERVER_ERROR => "Something went wrong",
+            StatusCode::UNAUTHORIZED => "Sign-in needed",
+            StatusCode::FORBIDDEN => "Not allowed",
             _ => "That did not work",
         };
         PageError(Box::new(ErrorPage {

@@ -8,17 +8,19 @@
 //! image sources ([`view::http_url`]).
 
 mod assets;
+mod builder;
 mod chart;
 mod edits;
 mod error;
 mod product;
 mod search;
+mod session;
 mod status;
 mod trends;
 mod view;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::state::AppState;
 
@@ -26,9 +28,11 @@ pub use error::PageError;
 
 /// The policy every page is answered under.
 pub const PAGE_CSP: &str = "default-src 'none'; img-src 'self' https: http: data:; \
-     style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+     style-src 'self'; form-action 'self'; frame-src 'self'; base-uri 'none'; \
+     frame-ancestors 'none'";
 
-/// The web workspace's routes: search, products, trends, edits, status and the stylesheet.
+/// The web workspace's routes: search, products, trends, edits and their builder, the
+/// session, status and the stylesheet.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(search::index))
@@ -37,6 +41,12 @@ pub fn routes() -> Router<AppState> {
         .route("/trends", get(trends::list))
         .route("/trends/{term}", get(trends::show))
         .route("/edits", get(edits::list))
+        .route(
+            "/edits/{slug}/builder",
+            get(builder::show).post(builder::act),
+        )
+        .route("/edits/new", get(builder::new_form).post(builder::create))
+        .route("/session", post(session::sign_in))
         .route("/status", get(status::show))
         .route(assets::CSS_PATH, get(assets::css))
 }

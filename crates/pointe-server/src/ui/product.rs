@@ -27,6 +27,7 @@ const IMAGES: usize = 6;
 struct ProductPage {
     layout: Layout,
     id: String,
+    new_edit: String,
     brand: Option<String>,
     title: String,
     description: Option<String>,
@@ -120,6 +121,7 @@ fn page_of(detail: ProductDetail, looks: LookalikeResults, cards: Vec<Card>) -> 
             "search",
         ),
         id: s.id.clone(),
+        new_edit: super::view::href("/edits/new", &[("hero".into(), s.id.clone())]),
         brand: s.brand.clone(),
         title: s.title.clone(),
         description: detail.data.description.clone(),

@@ -8,6 +8,7 @@ use axum::http::{Request, StatusCode, header};
 use pointe_app::Workspace;
 use pointe_app::ingest::IngestRequest;
 use pointe_app::trends::ImportRequest;
+use pointe_core::store::TokenScope;
 use tower::ServiceExt;
 
 use super::{Api, repo};
@@ -107,7 +108,7 @@ fn assert_page(uri: &str, headers: &axum::http::HeaderMap, body: &str) {
         "{uri}"
     );
     assert!(!body.contains("<script"), "{uri}: no script element");
-    assert!(!body.contains(" style="), "{uri}: no style attribute");
+    assert!(!body.contains(" style=\""), "{uri}: no style attribute");
     assert!(!body.contains("<style"), "{uri}: no style element");
 }
 
@@ -336,4 +337,245 @@ async fn pages_as_snapshots() {
     );
     insta::assert_snapshot!("ui_product", redact(&ok(&api, "/products/seed-004").await));
     insta::assert_snapshot!("ui_trends", redact(&ok(&api, "/trends").await));
+}
+
+/// The samples seen now, the Balletcore edit, and a token that may write.
+async fn with_edit() -> (Api, String) {
+    let api = seeded(None, None);
+    let links = pointe_app::edits::Links::new("http://127.0.0.1:8080").unwrap();
+    let request = pointe_app::edits::CreateEditRequest {
+        slug: "balletcore".into(),
+        title: "Balletcore, for less".into(),
+        hero: "seed-001".into(),
+        ..Default::default()
+    };
+    pointe_app::edits::create(&api.ws, &request, &links).unwrap();
+    let token = pointe_app::tokens::create(&api.ws, "editor", TokenScope::ReadWrite)
+        .unwrap()
+        .secret;
+    (api, token)
+}
+
+fn post_form(uri: &str, cookie: Option<&str>, pairs: &[(&str, &str)]) -> Request<Body> {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    let mut req =
+        Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    req.body(Body::from(body)).unwrap()
+}
+
+async fn send(api: &Api, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+    let response = api.app().oneshot(req).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+async fn builder_page(api: &Api, cookie: &str) -> String {
+    let req = Request::get("/edits/balletcore/builder")
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, body) = send(api, req).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_page("/edits/balletcore/builder", &headers, &body);
+    body
+}
+
+/// The value of the first `name="csrf"` field of `page`.
+fn csrf_of(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
+    page[at..at + 64].to_string()
+}
+
+fn pick_ids(api: &Api) -> Vec<String> {
+    let links = pointe_app::edits::Links::new("http://127.0.0.1:8080").unwrap();
+    let shown = pointe_app::edits::show(&api.ws, "balletcore", &links).unwrap();
+    shown.edit.picks.iter().map(|p| p.id.clone()).collect()
+}
+
+#[tokio::test]
+async fn the_builder_asks_for_the_token_once_and_keeps_it_in_a_strict_cookie() {
+    let (api, token) = with_edit().await;
+    let (status, _, page) = page(&api, "/edits/balletcore/builder").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("<form class=\"inline-form\" action=\"/session\" method=\"post\">"));
+    assert!(
+        !page.contains("name=\"csrf\""),
+        "no write form without a session"
+    );
+    let next = "/edits/balletcore/builder";
+    let (status, _, body) = send(
+        &api,
+        post_form("/session", None, &[("token", "pt_wrong"), ("next", next)]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let (status, headers, _) = send(
+        &api,
+        post_form("/session", None, &[("token", &token), ("next", next)]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], next);
+    let cookie = headers[header::SET_COOKIE].to_str().unwrap();
+    for part in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+    let (_, headers, _) = send(
+        &api,
+        post_form(
+            "/session",
+            None,
+            &[("token", &token), ("next", "//evil.example")],
+        ),
+    )
+    .await;
+    assert_eq!(
+        headers[header::LOCATION],
+        "/edits",
+        "only local paths are followed"
+    );
+}
+
+#[tokio::test]
+async fn builder_changes_need_the_session_and_its_csrf_token() {
+    let (api, token) = with_edit().await;
+    let cookie = format!("pointe_session={token}");
+    let page = builder_page(&api, &cookie).await;
+    let csrf = csrf_of(&page);
+    let before = pick_ids(&api);
+    assert!(before.len() >= 2, "{before:?}");
+    let down = [("action", "down"), ("product", before[0].as_str())];
+    let uri = "/edits/balletcore/builder";
+    let (status, _, _) = send(
+        &api,
+        post_form(uri, None, &[&down[..], &[("csrf", &csrf)]].concat()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "no cookie");
+    let (status, _, body) = send(
+        &api,
+        post_form(
+            uri,
+            Some(&cookie),
+            &[&down[..], &[("csrf", "0".repeat(64).as_str())]].concat(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(pick_ids(&api), before, "a refused change changes nothing");
+    let (status, headers, _) = send(
+        &api,
+        post_form(
+            uri,
+            Some(&cookie),
+            &[&down[..], &[("csrf", &csrf)]].concat(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], uri);
+    let after = pick_ids(&api);
+    assert_eq!(
+        (&after[0], &after[1]),
+        (&before[1], &before[0]),
+        "the first pick moved down"
+    );
+}
+
+#[tokio::test]
+async fn a_pick_is_replaced_pinned_and_reblurbed_from_the_builder() {
+    let (api, token) = with_edit().await;
+    let cookie = format!("pointe_session={token}");
+    let page = builder_page(&api, &cookie).await;
+    let csrf = csrf_of(&page);
+    let uri = "/edits/balletcore/builder";
+    let first = pick_ids(&api)[0].clone();
+    let at = page
+        .find("name=\"with\"")
+        .expect("replacements are offered");
+    let value = page[at..].find("<option value=\"").unwrap() + at + 15;
+    let with = page[value..value + page[value..].find('"').unwrap()].to_string();
+    let replace = [
+        ("csrf", csrf.as_str()),
+        ("action", "replace"),
+        ("product", &first),
+        ("with", &with),
+    ];
+    let (status, _, body) = send(&api, post_form(uri, Some(&cookie), &replace)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let ids = pick_ids(&api);
+    assert_eq!(ids[0], with, "the look-alike took the pick's place");
+    assert!(!ids.contains(&first));
+    let blurb = [
+        ("csrf", csrf.as_str()),
+        ("action", "blurb"),
+        ("product", &with),
+        ("blurb", "<b>Our</b> pick"),
+    ];
+    let (status, _, _) = send(&api, post_form(uri, Some(&cookie), &blurb)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let unpin = [
+        ("csrf", csrf.as_str()),
+        ("action", "unpin"),
+        ("product", &with),
+    ];
+    let (status, _, _) = send(&api, post_form(uri, Some(&cookie), &unpin)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let page = builder_page(&api, &cookie).await;
+    assert!(
+        page.contains("&#60;b&#62;Our&#60;/b&#62; pick"),
+        "the blurb is kept, escaped"
+    );
+    assert!(page.contains("<iframe class=\"preview preview-phone\" src=\"/edits/balletcore\""));
+    let unknown = [
+        ("csrf", csrf.as_str()),
+        ("action", "up"),
+        ("product", "pt-nothing"),
+    ];
+    let (status, _, body) = send(&api, post_form(uri, Some(&cookie), &unknown)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("<code>product</code>"), "{body}");
+}
+
+#[tokio::test]
+async fn an_edit_is_started_from_a_hero_and_opens_in_the_builder() {
+    let (api, token) = with_edit().await;
+    let product = ok(&api, "/products/seed-004").await;
+    assert!(product.contains("href=\"/edits/new?hero=pt-"), "{product}");
+    let cookie = format!("pointe_session={token}");
+    let req = Request::get("/edits/new?hero=seed-004")
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, form) = send(&api, req).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_page("/edits/new", &headers, &form);
+    assert!(
+        form.contains("<option value=\"balletcore\">"),
+        "trends are offered: {form}"
+    );
+    let fields = [
+        ("csrf", csrf_of(&form)),
+        ("slug", "pumps".to_string()),
+        ("title", "Pumps for less".to_string()),
+        ("hero", "seed-004".to_string()),
+        ("trend", "balletcore".to_string()),
+    ];
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, headers, body) = send(&api, post_form("/edits/new", Some(&cookie), &pairs)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(headers[header::LOCATION], "/edits/pumps/builder");
+    let links = pointe_app::edits::Links::new("http://127.0.0.1:8080").unwrap();
+    let shown = pointe_app::edits::show(&api.ws, "pumps", &links).unwrap();
+    assert_eq!(shown.edit.title, "Pumps for less");
 }
