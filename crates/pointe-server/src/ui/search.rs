@@ -1,10 +1,14 @@
 //! `/` and `/search?q=…`: the query box, what was understood, facets with counts as links,
 //! sort, pages of result cards.
 
+use std::collections::BTreeMap;
+
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use pointe_app::products::Card;
 use pointe_app::search::SearchRequest;
+use pointe_core::brand::BrandBook;
+use pointe_core::store::retailer_key;
 use pointe_search::SearchResults;
 
 use super::error::PageResult;
@@ -103,15 +107,43 @@ pub async fn search(State(state): State<AppState>, RawQuery(query): RawQuery) ->
     let p = Params::parse(query.as_deref(), PARAMS)?;
     let page = p.number("page", 1, 1, MAX_PAGE)?;
     let request = request(&p, page)?;
-    let (results, cards) = state
+    let (results, cards, names) = state
         .read(move |open| {
             let results = pointe_app::search::search_in(open, &request)?;
             let ids: Vec<String> = results.items.iter().map(|h| h.id.clone()).collect();
             let cards = pointe_app::products::cards_in(open, &ids)?;
-            Ok((results, cards))
+            let names = names(&open.loaded.brands, &results, &cards);
+            Ok((results, cards, names))
         })
         .await?;
-    render(&page_of(&p, page, results, cards))
+    render(&page_of(&p, page, results, cards, &names))
+}
+
+/// How people write the brand and retailer keys the facets count: the brand book's name,
+/// else a retailer's name as a card on this page gives it.
+fn names(brands: &BrandBook, results: &SearchResults, cards: &[Card]) -> BTreeMap<String, String> {
+    let mut names = BTreeMap::new();
+    for facet in ["brand", "retailer"] {
+        for value in results.facets.get(facet).into_iter().flatten() {
+            let from_cards = || {
+                cards
+                    .iter()
+                    .filter_map(|c| c.retailer.as_ref())
+                    .find(|r| retailer_key(r) == value.value)
+                    .cloned()
+            };
+            // An unknown name is its own canonical brand, shown as the key was written.
+            let name = brands
+                .canonical(&value.value)
+                .map(|b| b.display)
+                .filter(|d| *d != value.value)
+                .or_else(from_cards);
+            if let Some(name) = name {
+                names.insert(value.value.clone(), name);
+            }
+        }
+    }
+    names
 }
 
 fn request(p: &Params, page: usize) -> PageResult<SearchRequest> {
@@ -151,7 +183,13 @@ fn with(pairs: &[(String, String)], name: &str, value: Option<&str>) -> Vec<(Str
     out
 }
 
-fn page_of(p: &Params, page: usize, results: SearchResults, cards: Vec<Card>) -> SearchPage {
+fn page_of(
+    p: &Params,
+    page: usize,
+    results: SearchResults,
+    cards: Vec<Card>,
+    names: &BTreeMap<String, String>,
+) -> SearchPage {
     let kept = kept(p);
     let pages = (results.total as usize)
         .div_ceil(PER_PAGE)
@@ -179,8 +217,8 @@ fn page_of(p: &Params, page: usize, results: SearchResults, cards: Vec<Card>) ->
         notes: results.understood.notes.clone(),
         relaxed: results.relaxed,
         total: results.total,
-        active: active_filters(&kept),
-        facets: facets(&kept, &results),
+        active: active_filters(&kept, names),
+        facets: facets(&kept, &results, names),
         cards: card_views(&results, cards),
         previous: (page > 1).then(|| at(page - 1)),
         next: (page < pages).then(|| at(page + 1)),
@@ -191,7 +229,7 @@ fn page_of(p: &Params, page: usize, results: SearchResults, cards: Vec<Card>) ->
 }
 
 /// A link per filter in force that takes it away.
-fn active_filters(kept: &[(String, String)]) -> Vec<Link> {
+fn active_filters(kept: &[(String, String)], names: &BTreeMap<String, String>) -> Vec<Link> {
     kept.iter()
         .filter(|(k, _)| FILTERS.iter().any(|(name, _, _)| name == k) || k == "in_stock")
         .map(|(k, v)| Link {
@@ -199,13 +237,17 @@ fn active_filters(kept: &[(String, String)]) -> Vec<Link> {
             text: if k == "in_stock" {
                 "in stock".to_string()
             } else {
-                format!("{k}: {}", label(v))
+                format!("{k}: {}", names.get(v).cloned().unwrap_or_else(|| label(v)))
             },
         })
         .collect()
 }
 
-fn facets(kept: &[(String, String)], results: &SearchResults) -> Vec<Facet> {
+fn facets(
+    kept: &[(String, String)],
+    results: &SearchResults,
+    names: &BTreeMap<String, String>,
+) -> Vec<Facet> {
     FILTERS
         .iter()
         .filter_map(|(param, facet, name)| {
@@ -219,7 +261,11 @@ fn facets(kept: &[(String, String)], results: &SearchResults) -> Vec<Facet> {
                 .filter(|c| !c.value.is_empty())
                 .map(|c| FacetValue {
                     href: href("/search", &with(kept, param, Some(&c.value))),
-                    text: label(&c.value),
+                    text: match *facet {
+                        "brand" | "retailer" => names.get(&c.value).cloned(),
+                        _ => None,
+                    }
+                    .unwrap_or_else(|| label(&c.value)),
                     count: c.count,
                     selected: chosen == Some(c.value.as_str()),
                 })

@@ -139,6 +139,22 @@ async fn the_search_page_lists_cards_with_facets_sort_and_pages() {
         "facet values are links keeping the words: {body}"
     );
     assert!(body.contains("<select id=\"sort\" name=\"sort\">"));
+    assert!(
+        body.contains(">Marks &#38; Spencer</a> <span class=\"count\">1</span>"),
+        "brands by name"
+    );
+    for link in [
+        "/search?q=ballet+flats&brand=marks+and+spencer",
+        "/search?q=ballet+flats&retailer=harvey+and+co&brand=marks+and+spencer",
+    ] {
+        let narrowed = ok(&api, link).await;
+        assert!(narrowed.contains(">1 product</h2>"), "{link}: {narrowed}");
+        assert!(narrowed.contains("Leather Bow Ballet Pumps"), "{link}");
+        assert!(
+            narrowed.contains("class=\"chip\""),
+            "the filter in force can be removed"
+        );
+    }
     let cheap = ok(&api, "/search?q=ballet+flats&sort=price").await;
     let (first, last) = (
         cheap.find("£35.00").unwrap(),
