@@ -19,6 +19,10 @@ use crate::state::AppState;
 /// The most look-alikes a product page shows.
 const LOOKALIKES: usize = 8;
 
+/// The currencies a product page offers to show prices in (any ISO code works in the
+/// address).
+const CURRENCIES: &[&str] = &["GBP", "EUR", "USD"];
+
 /// The most images a product page shows.
 const IMAGES: usize = 6;
 
@@ -27,6 +31,8 @@ const IMAGES: usize = 6;
 struct ProductPage {
     layout: Layout,
     id: String,
+    self_path: String,
+    currencies: Vec<(&'static str, bool)>,
     new_edit: String,
     brand: Option<String>,
     title: String,
@@ -122,6 +128,16 @@ fn page_of(detail: ProductDetail, looks: LookalikeResults, cards: Vec<Card>) -> 
         ),
         id: s.id.clone(),
         new_edit: super::view::href("/edits/new", &[("hero".into(), s.id.clone())]),
+        self_path: format!("/products/{}", segment(&s.id)),
+        currencies: CURRENCIES
+            .iter()
+            .map(|c| {
+                (
+                    *c,
+                    s.lowest_price.as_ref().is_some_and(|p| p.currency == *c),
+                )
+            })
+            .collect(),
         brand: s.brand.clone(),
         title: s.title.clone(),
         description: detail.data.description.clone(),

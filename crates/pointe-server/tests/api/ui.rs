@@ -211,6 +211,9 @@ async fn a_product_page_shows_offers_its_price_chart_attributes_and_lookalikes()
         .expect("the M&S pumps are a look-alike");
     assert!(body[pumps..].contains("Shares"), "with what they share");
     assert!(body.contains("saves £"), "with the saving");
+    let euros = ok(&api, "/products/seed-001?currency=EUR").await;
+    assert!(euros.contains("<option value=\"EUR\" selected>"), "{euros}");
+    assert!(euros.contains("≈€"), "a converted price says so: {euros}");
     let sold_twice = ok(&api, "/products/seed-004").await;
     assert!(
         sold_twice.matches("<th scope=\"row\">").count() >= 2,
