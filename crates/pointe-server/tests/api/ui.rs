@@ -110,6 +110,38 @@ fn assert_page(uri: &str, headers: &axum::http::HeaderMap, body: &str) {
     assert!(!body.contains("<script"), "{uri}: no script element");
     assert!(!body.contains(" style=\""), "{uri}: no style attribute");
     assert!(!body.contains("<style"), "{uri}: no style element");
+    assert_balanced(uri, body);
+}
+
+/// Every element `body` opens is closed, in order; ids are unique. Feed text cannot open
+/// one: escaped, it holds no `<`.
+fn assert_balanced(uri: &str, body: &str) {
+    const VOID: &[&str] = &["meta", "link", "img", "input", "br", "hr", "!doctype"];
+    let mut open: Vec<&str> = Vec::new();
+    let mut ids = std::collections::BTreeSet::new();
+    for tag in body.split('<').skip(1) {
+        let tag = &tag[..tag
+            .find('>')
+            .unwrap_or_else(|| panic!("{uri}: unclosed <{tag}"))];
+        if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(
+                open.pop(),
+                Some(name),
+                "{uri}: </{name}> closes the wrong element"
+            );
+            continue;
+        }
+        let name = tag.split([' ', '\n']).next().unwrap_or_default();
+        if let Some(at) = tag.find(" id=\"") {
+            let id = &tag[at + 5..];
+            let id = &id[..id.find('"').unwrap()];
+            assert!(ids.insert(id.to_string()), "{uri}: id {id} twice");
+        }
+        if !VOID.contains(&name.to_ascii_lowercase().as_str()) {
+            open.push(name);
+        }
+    }
+    assert!(open.is_empty(), "{uri}: {open:?} never closed");
 }
 
 #[tokio::test]
