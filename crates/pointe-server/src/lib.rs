@@ -31,8 +31,6 @@ use tower_http::trace::TraceLayer;
 
 pub use state::{AppState, ServerConfig};
 
-use crate::error::ApiError;
-
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Request ids: a process-unique counter, prefixed with the start time so ids of two runs
@@ -151,7 +149,7 @@ pub fn router(ws: Workspace, config: ServerConfig) -> Router {
         .route("/oembed", get(routes::pages::oembed))
         .route("/metrics", get(routes::system::metrics))
         .merge(ui::routes())
-        .fallback(|| async { ApiError::not_found("no such route") })
+        .fallback(ui::fallback)
         .layer(DefaultBodyLimit::max(config.json_limit))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&metrics),

@@ -51,6 +51,24 @@ impl PageError {
         }))
     }
 
+    /// The page of an address nothing answers at, offering the workspace's pages.
+    pub fn no_route() -> PageError {
+        let mut page = PageError::new(StatusCode::NOT_FOUND, "Nothing is at this address.".into());
+        page.0.candidates = [
+            ("/", "Search"),
+            ("/trends", "Trends"),
+            ("/edits", "Edits"),
+            ("/status", "Status"),
+        ]
+        .iter()
+        .map(|(href, text)| Link {
+            href: href.to_string(),
+            text: text.to_string(),
+        })
+        .collect();
+        page
+    }
+
     /// The error with its candidates linked under `base` (`/products/`, `/trends/`): an
     /// ambiguous product's candidate reads "pt-… (source …: title)" and links to its id.
     pub fn candidates_under(mut self, base: &str, candidates: &[String]) -> PageError {

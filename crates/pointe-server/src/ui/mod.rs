@@ -20,8 +20,12 @@ mod trends;
 mod view;
 
 use axum::Router;
+use axum::http::header::ACCEPT;
+use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
+use crate::error::ApiError;
 use crate::state::AppState;
 
 pub use error::PageError;
@@ -49,4 +53,18 @@ pub fn routes() -> Router<AppState> {
         .route("/session", post(session::sign_in))
         .route("/status", get(status::show))
         .route(assets::CSS_PATH, get(assets::css))
+}
+
+/// What answers an address no route takes: a page for a browser (it asks for HTML) outside
+/// the API, the API's JSON error otherwise.
+pub async fn fallback(headers: HeaderMap, uri: Uri) -> Response {
+    let browser = headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if browser && !uri.path().starts_with("/api/") {
+        PageError::no_route().into_response()
+    } else {
+        ApiError::not_found("no such route").into_response()
+    }
 }

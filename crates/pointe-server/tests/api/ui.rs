@@ -262,6 +262,24 @@ async fn an_unknown_product_or_term_is_a_404_page_with_candidates() {
     assert_page("/products/seed-00", &headers, &body);
     assert!(body.contains("Did you mean"), "{body}");
     assert!(body.contains("href=\"/products/seed-00"), "{body}");
+    let req = Request::get("/nowhere")
+        .header(header::ACCEPT, "text/html,application/xhtml+xml")
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, body) = send(&api, req).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_page("/nowhere", &headers, &body);
+    assert!(body.contains("<a href=\"/trends\">Trends</a>"), "{body}");
+    let req = Request::get("/api/v1/nowhere")
+        .header(header::ACCEPT, "text/html")
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, body) = send(&api, req).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        body.contains("\"not_found\""),
+        "the API answers JSON: {body}"
+    );
     let (status, _, body) = page(&api, "/trends/baletcore").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(
