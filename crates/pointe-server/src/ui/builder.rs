@@ -39,6 +39,7 @@ struct BuilderPage {
     public_path: String,
     iframe: String,
     oembed_url: String,
+    widget_html_url: String,
 }
 
 #[derive(Debug)]
@@ -176,6 +177,7 @@ fn page_of(
         candidates,
         iframe: shown.edit.embed.iframe.clone(),
         oembed_url: shown.edit.embed.oembed_url.clone(),
+        widget_html_url: shown.edit.embed.widget_html_url.clone(),
     }
 }
 

@@ -606,6 +606,11 @@ async fn a_pick_is_replaced_pinned_and_reblurbed_from_the_builder() {
         "the blurb is kept, escaped"
     );
     assert!(page.contains("<iframe class=\"preview preview-phone\" src=\"/edits/balletcore\""));
+    assert!(
+        page.contains("value=\"http://127.0.0.1:8080/oembed?url="),
+        "the embed code: {page}"
+    );
+    assert!(page.contains("widget.html"), "{page}");
     let unknown = [
         ("csrf", csrf.as_str()),
         ("action", "up"),
