@@ -84,9 +84,14 @@ pub async fn show(
             };
             pointe_app::lookalikes::lookalikes_in(open, &request)
         })
-        .await?;
+        .await
+        // Without look-alikes the builder still works; it offers no replacement.
+        .map(|l| l.items)
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = e.message(), "no look-alikes for the builder");
+            Vec::new()
+        });
     let candidates = looks
-        .items
         .iter()
         .filter(|l| !shown.edit.picks.iter().any(|p| p.id == l.id))
         .map(|l| {

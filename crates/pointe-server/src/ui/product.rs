@@ -46,6 +46,7 @@ struct ProductPage {
     chart_note: Option<String>,
     attributes: Vec<AttributeRow>,
     understood: String,
+    lookalike_error: Option<String>,
     lookalikes: Vec<LookalikeView>,
 }
 
@@ -99,7 +100,7 @@ pub async fn show(
         .await
         .map_err(|e| PageError::from_api(e, "/products/"))?;
     let hero = detail.summary.id.clone();
-    let (looks, cards) = state
+    let found = state
         .read(move |open| {
             let request = LookalikesRequest {
                 limit: LOOKALIKES,
@@ -111,11 +112,15 @@ pub async fn show(
             let cards = pointe_app::products::cards_in(open, &ids)?;
             Ok((looks, cards))
         })
-        .await?;
-    render(&page_of(detail, looks, cards))
+        .await;
+    // The product is worth showing even when its look-alikes cannot be found.
+    let looks = found.map_err(|e| format!("Look-alikes could not be found: {}", e.message()));
+    render(&page_of(detail, looks))
 }
 
-fn page_of(detail: ProductDetail, looks: LookalikeResults, cards: Vec<Card>) -> ProductPage {
+type Found = Result<(LookalikeResults, Vec<Card>), String>;
+
+fn page_of(detail: ProductDetail, found: Found) -> ProductPage {
     let s = &detail.summary;
     let (chart, chart_note) = price_chart(&detail.offer_list);
     ProductPage {
@@ -143,7 +148,10 @@ fn page_of(detail: ProductDetail, looks: LookalikeResults, cards: Vec<Card>) -> 
         description: detail.data.description.clone(),
         price: s.lowest_price.as_ref().map(|p| p.display.clone()),
         retailer: s.lowest_price_retailer.clone(),
-        tier: looks.hero.tier.as_deref().map(label),
+        tier: found
+            .as_ref()
+            .ok()
+            .and_then(|(l, _)| l.hero.tier.as_deref().map(label)),
         images: detail
             .data
             .image_urls
@@ -155,8 +163,14 @@ fn page_of(detail: ProductDetail, looks: LookalikeResults, cards: Vec<Card>) -> 
         chart,
         chart_note,
         attributes: attributes(&detail),
-        understood: looks.hero.understood.clone(),
-        lookalikes: lookalike_views(&looks, cards),
+        understood: found
+            .as_ref()
+            .map(|(l, _)| l.hero.understood.clone())
+            .unwrap_or_default(),
+        lookalike_error: found.as_ref().err().cloned(),
+        lookalikes: found
+            .map(|(l, cards)| lookalike_views(&l, cards))
+            .unwrap_or_default(),
     }
 }
 

@@ -57,7 +57,7 @@ pub async fn require(state: &AppState, headers: &HeaderMap) -> PageResult<String
 /// As [`require`], and the form's CSRF token must be the session's.
 pub async fn require_form(state: &AppState, headers: &HeaderMap, sent: &str) -> PageResult<()> {
     let secret = require(state, headers).await?;
-    if csrf(&secret) != sent {
+    if !same(csrf(&secret).as_bytes(), sent.as_bytes()) {
         return Err(ApiError::new(
             ErrorCode::Forbidden,
             "the form is out of date or did not come from Pointe; reload the page and try again",
@@ -65,6 +65,11 @@ pub async fn require_form(state: &AppState, headers: &HeaderMap, sent: &str) -> 
         .into());
     }
     Ok(())
+}
+
+/// Whether `a` and `b` are equal, in a time that does not depend on where they differ.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
 }
 
 /// What the sign-in form sends.
@@ -124,6 +129,7 @@ mod tests {
         );
         assert_eq!(secret(&headers).as_deref(), Some("pt_abc"));
         assert_ne!(csrf("pt_abc"), csrf("pt_abd"));
+        assert!(same(b"abc", b"abc") && !same(b"abc", b"abd") && !same(b"abc", b"ab"));
         assert_eq!(local_path("/edits/x/builder"), "/edits/x/builder");
         for hostile in ["//evil.example", "https://evil.example", "/\\evil", ""] {
             assert_eq!(local_path(hostile), "/edits", "{hostile}");
