@@ -1,6 +1,7 @@
-//! Pointe's HTTP API: axum routes over the application layer (`pointe-app`). Handlers parse
-//! and check parameters, run one use case off the async runtime and answer JSON; every error
-//! has one shape (see [`error`]). Reads are public; writes need a bearer token.
+//! Pointe's HTTP API and the editor's web pages ([`ui`]): axum routes over the application
+//! layer (`pointe-app`). Handlers parse and check parameters, run one use case off the async
+//! runtime and answer JSON (pages: HTML); every API error has one shape (see [`error`]).
+//! Reads are public; writes need a bearer token (pages: the session cookie).
 
 pub mod auth;
 pub mod error;
