@@ -1,7 +1,7 @@
 //! Listing and showing products.
 
 use pointe_core::catalog::{CatalogReader, ProductDetail, ProductSummary};
-use pointe_core::store::{ProductFilter, retailer_key};
+use pointe_core::store::{Catalog, ProductFilter, retailer_key};
 use serde::Serialize;
 
 use crate::{Result, Workspace};
@@ -77,4 +77,45 @@ pub fn show(ws: &Workspace, id: &str, currency: Option<&str>) -> Result<ProductD
     let reader = CatalogReader::new(&store, &rates, ws.today()?);
     let product = reader.resolve(id)?;
     Ok(reader.detail(&product, currency)?)
+}
+
+/// What a result card shows besides a search hit's own fields: the product's first image and
+/// the retailer of its lowest current price.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Card {
+    /// Pointe's id.
+    pub id: String,
+    /// The first image the feeds give, as written (a front end checks its scheme).
+    pub image_url: Option<String>,
+    /// The retailer with the lowest current price.
+    pub retailer: Option<String>,
+}
+
+/// The cards of `ids` over an open store, in order; an id no longer stored gets an empty
+/// card. Costs one product and one offer read per id.
+pub fn cards_in(open: &crate::reader::Open<'_>, ids: &[String]) -> Result<Vec<Card>> {
+    if ids.len() > MAX_PAGE {
+        return Err(crate::Error::bad(
+            "ids",
+            format!("{}: at most {MAX_PAGE} cards at once", ids.len()),
+        ));
+    }
+    let ctx = open.loaded.index.context();
+    let reader = CatalogReader::new(open.store, &ctx.rates, ctx.today);
+    ids.iter()
+        .map(|id| {
+            let Some(product) = open.store.product_by_id(id)? else {
+                return Ok(Card {
+                    id: id.clone(),
+                    ..Card::default()
+                });
+            };
+            let summary = reader.list_one(&product)?;
+            Ok(Card {
+                id: id.clone(),
+                image_url: product.data.image_urls.first().cloned(),
+                retailer: summary.lowest_price_retailer,
+            })
+        })
+        .collect()
 }

@@ -209,6 +209,34 @@ pub fn list(ws: &Workspace, options: &AnalysisOptions) -> Result<Page<TrendItem>
     })
 }
 
+/// A ranked series with its values, for a front end that draws each line.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendRow {
+    /// The series ranked, as [`list`] gives it.
+    pub item: TrendItem,
+    /// Its points' values, oldest first (a gap is a missing point, not a zero).
+    pub values: Vec<f64>,
+}
+
+/// As [`list`], each series with its values.
+pub fn rows(ws: &Workspace, options: &AnalysisOptions) -> Result<Vec<TrendRow>> {
+    let store = ws.store()?;
+    let series = store.trend_series(None)?;
+    let aesthetics = Aesthetics::bundled();
+    let analyses = analyse_many(&series, options);
+    let pairs: Vec<(Series, Analysis)> = series.into_iter().zip(analyses).collect();
+    Ok(rank_by_momentum(&pairs)
+        .iter()
+        .filter_map(|r| {
+            let (series, analysis) = pairs.iter().find(|(s, _)| ranks(r, s))?;
+            Some(TrendRow {
+                item: trend_item(r, series, analysis, &aesthetics),
+                values: series.points.iter().map(|p| p.value).collect(),
+            })
+        })
+        .collect())
+}
+
 /// Whether `r` is the ranking's line of `s`.
 fn ranks(r: &Ranked, s: &Series) -> bool {
     s.term == r.term

@@ -65,7 +65,23 @@ impl ApiError {
         ApiError::new(ErrorCode::NotFound, message)
     }
 
-    fn status(&self) -> StatusCode {
+    /// What went wrong, for people.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The parameter at fault, when one is.
+    pub fn field(&self) -> Option<&str> {
+        self.field.as_deref()
+    }
+
+    /// What an unknown id might have meant.
+    pub fn candidates(&self) -> &[String] {
+        &self.candidates
+    }
+
+    /// The HTTP status the error is answered with.
+    pub fn status(&self) -> StatusCode {
         match self.code {
             ErrorCode::BadParameter => StatusCode::BAD_REQUEST,
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,

@@ -1,6 +1,7 @@
-//! Pointe's HTTP API: axum routes over the application layer (`pointe-app`). Handlers parse
-//! and check parameters, run one use case off the async runtime and answer JSON; every error
-//! has one shape (see [`error`]). Reads are public; writes need a bearer token.
+//! Pointe's HTTP API and the editor's web pages ([`ui`]): axum routes over the application
+//! layer (`pointe-app`). Handlers parse and check parameters, run one use case off the async
+//! runtime and answer JSON (pages: HTML); every API error has one shape (see [`error`]).
+//! Reads are public; writes need a bearer token (pages: the session cookie).
 
 pub mod auth;
 pub mod constraints;
@@ -11,6 +12,7 @@ pub mod params;
 pub mod routes;
 pub mod schema;
 pub mod state;
+pub mod ui;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -30,8 +32,6 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use state::{AppState, ServerConfig};
-
-use crate::error::ApiError;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -150,7 +150,8 @@ pub fn router(ws: Workspace, config: ServerConfig) -> Router {
         .route("/edits/{slug}", get(routes::pages::page))
         .route("/oembed", get(routes::pages::oembed))
         .route("/metrics", get(routes::system::metrics))
-        .fallback(|| async { ApiError::not_found("no such route") })
+        .merge(ui::routes())
+        .fallback(ui::fallback)
         .layer(DefaultBodyLimit::max(config.json_limit))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&metrics),

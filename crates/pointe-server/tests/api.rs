@@ -19,6 +19,8 @@ use tower::ServiceExt;
 mod edits;
 #[path = "api/read.rs"]
 mod read;
+#[path = "api/ui.rs"]
+mod ui;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

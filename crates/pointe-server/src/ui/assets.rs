@@ -1,0 +1,36 @@
+//! The stylesheet, compiled into the binary and served by Pointe with a long cache life:
+//! pages link it under an address that carries a hash of its bytes, so a new build's
+//! stylesheet is a new address.
+
+use std::sync::LazyLock;
+
+use axum::extract::RawQuery;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::IntoResponse;
+
+/// The stylesheet's route.
+pub const CSS_PATH: &str = "/assets/pointe.css";
+
+const CSS: &str = include_str!("assets/pointe.css");
+
+/// The address pages link the stylesheet under: its route and a hash of its bytes.
+pub static CSS_HREF: LazyLock<String> =
+    LazyLock::new(|| format!("{CSS_PATH}?v={:016x}", fnv1a(CSS.as_bytes())));
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// `GET /assets/pointe.css`: the stylesheet, cached for a year (its address changes with
+/// its bytes).
+pub async fn css(RawQuery(_version): RawQuery) -> impl IntoResponse {
+    (
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        CSS,
+    )
+}

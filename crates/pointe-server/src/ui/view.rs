@@ -1,0 +1,126 @@
+//! What every page shares: the layout's data, the answer and its headers, and addresses.
+
+use askama::Template;
+use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+
+use super::PAGE_CSP;
+use super::error::PageError;
+
+/// What the layout shows around every page.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// The page's title (the browser tab reads "… · Pointe").
+    pub title: String,
+    /// The navigation entry the page belongs to: search, trends, edits or status.
+    pub active: &'static str,
+    /// The stylesheet's address.
+    pub css: &'static str,
+}
+
+impl Layout {
+    /// The layout of a page titled `title` under the navigation entry `active`.
+    pub fn new(title: impl Into<String>, active: &'static str) -> Layout {
+        Layout {
+            title: title.into(),
+            active,
+            css: super::assets::CSS_HREF.as_str(),
+        }
+    }
+}
+
+/// A link: where it goes and what it says.
+#[derive(Debug, Clone)]
+pub struct Link {
+    /// The address.
+    pub href: String,
+    /// The words shown.
+    pub text: String,
+}
+
+/// A rendered page, answered under the pages' policy.
+#[derive(Debug)]
+pub struct Html(pub String);
+
+impl IntoResponse for Html {
+    fn into_response(self) -> Response {
+        (
+            [
+                (CONTENT_TYPE, "text/html; charset=utf-8"),
+                (CONTENT_SECURITY_POLICY, PAGE_CSP),
+                (CACHE_CONTROL, "no-cache"),
+            ],
+            self.0,
+        )
+            .into_response()
+    }
+}
+
+/// Renders `page`; a template that fails to render is an internal error.
+pub fn render<T: Template>(page: &T) -> Result<Html, PageError> {
+    page.render().map(Html).map_err(|e| {
+        tracing::error!(error = %e, "a page failed to render");
+        PageError::internal()
+    })
+}
+
+/// `raw` when it is an absolute http or https address (feeds may write anything, and only
+/// these may become links or image sources).
+pub fn http_url(raw: &str) -> Option<String> {
+    let url = url::Url::parse(raw.trim()).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+}
+
+/// `text` as one path segment.
+pub fn segment(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+/// `path` with `pairs` as its query string (none when empty).
+pub fn href(path: &str, pairs: &[(String, String)]) -> String {
+    if pairs.is_empty() {
+        return path.to_string();
+    }
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        query.append_pair(k, v);
+    }
+    format!("{path}?{}", query.finish())
+}
+
+/// A taxonomy id or key for people: `ballet_flats` reads "ballet flats".
+pub fn label(id: &str) -> String {
+    id.replace('_', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_http_addresses_are_kept() {
+        assert_eq!(
+            http_url("https://shop.example/a b").as_deref(),
+            Some("https://shop.example/a%20b")
+        );
+        assert!(http_url("http://shop.example/x").is_some());
+        for hostile in [
+            "javascript:alert(1)",
+            "data:text/html,<b>",
+            "//evil.example",
+            "ftp://x",
+        ] {
+            assert_eq!(http_url(hostile), None, "{hostile}");
+        }
+    }
+
+    #[test]
+    fn segments_and_queries_are_encoded() {
+        assert_eq!(segment("ballet core/x+y"), "ballet%20core%2Fx%2By");
+        let pairs = vec![("q".to_string(), "flats & \"bows\"".to_string())];
+        assert_eq!(href("/search", &pairs), "/search?q=flats+%26+%22bows%22");
+        assert_eq!(href("/search", &[]), "/search");
+    }
+}
