@@ -8,6 +8,8 @@
 
 use std::io::Write;
 
+pub mod catalog;
+
 /// A small, seeded pseudo-random generator (SplitMix64): the same seed gives the same feed on
 /// every machine, which is all a benchmark's data needs.
 #[derive(Debug, Clone)]
@@ -224,6 +226,11 @@ pub struct GeneratedProduct {
     pub in_stock: bool,
 }
 
+/// The feed item id of generated product `i`.
+pub fn item_id(i: usize) -> String {
+    format!("gen-{i:08}")
+}
+
 /// Generates product `i` of a catalog seeded with `seed`.
 pub fn product(rng: &mut Rng, i: usize) -> GeneratedProduct {
     let brand = rng.pick(BRANDS).to_string();
@@ -248,7 +255,7 @@ pub fn product(rng: &mut Rng, i: usize) -> GeneratedProduct {
         _ => 40_000 + rng.below(150_000) as i64,
     };
     GeneratedProduct {
-        id: format!("gen-{i:08}"),
+        id: item_id(i),
         brand,
         title,
         description,

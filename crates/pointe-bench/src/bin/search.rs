@@ -16,10 +16,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use pointe_core::attributes::Taxonomy;
-use pointe_core::brand::BrandBook;
-use pointe_core::feed::FeedOptions;
 use pointe_core::fx::RateTable;
-use pointe_core::ingest::{IngestOptions, ingest_file};
 use pointe_core::store::{Catalog, ProductFilter, SqliteStore, for_each_product};
 use pointe_core::tiers::Tiers;
 use pointe_search::lookalike::{Hero, LookalikeQuery, score_features_json};
@@ -27,32 +24,7 @@ use pointe_search::search::SearchQuery;
 use pointe_search::{IndexContext, LookalikeConfig, SearchIndex};
 use rusqlite::params;
 
-const QUERIES: &[&str] = &[
-    "satin ballet flats",
-    "leather loafers",
-    "black ankle boots",
-    "pink tulle skirt",
-    "suede mules",
-    "quilted shoulder bag",
-    "wrap dress",
-    "patent leather court shoes",
-    "silk slip dress",
-    "canvas trainers",
-    "bow ballet pumps",
-    "cable knit jumper",
-    "velvet mary jane flats",
-    "chain strap clutch",
-    "leopard sandals",
-    "wool cardigan",
-    "blush satin ballerinas",
-    "balet flats",
-    "mesh leotard",
-    "cream leather tote bag",
-    "red slingback pumps",
-    "horsebit loafers",
-    "crystal embellished mules",
-    "navy knee-high boots",
-];
+use pointe_bench::catalog::QUERIES;
 
 /// Queries with phrases search reads into filters (price, gender, brand, category by market),
 /// timed on their own line.
@@ -81,45 +53,20 @@ fn main() -> anyhow::Result<()> {
     let tmp = tempfile::tempdir()?;
     let root = kept.clone().unwrap_or_else(|| tmp.path().to_path_buf());
     std::fs::create_dir_all(&root)?;
-    let feed = root.join("feed.tsv");
     let data = root.join("data");
     let reuse = kept.is_some() && data.exists();
-    if !reuse {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&feed)?);
-        pointe_bench::write_gmc_tsv(&mut out, rows, 42)?;
-    }
-    let mut store = SqliteStore::open_dir(&data)?;
+    let store = if reuse {
+        SqliteStore::open_dir(&data)?
+    } else {
+        pointe_bench::catalog::generate_store(&root, rows)?
+    };
     let taxonomy = Taxonomy::bundled();
-    let extractor = pointe_core::attributes::Extractor::new(&taxonomy);
-    let start = Instant::now();
-    if !reuse {
-        let report = ingest_file(
-            &mut store,
-            &BrandBook::load(None)?,
-            &extractor,
-            &feed,
-            &IngestOptions {
-                feed: FeedOptions::default(),
-                source: None,
-                retailer: Some("Bench".into()),
-                seen_at: pointe_core::clock::parse_time("2026-01-05")?,
-                market: None,
-                prices: Default::default(),
-            },
-            &mut |_, _| {},
-        )?;
-        eprintln!(
-            "ingested {} rows in {:.1} s",
-            report.accepted,
-            start.elapsed().as_secs_f64()
-        );
-    }
 
     let ctx = IndexContext {
         taxonomy: taxonomy.clone(),
         rates: RateTable::bundled(),
         tiers: Tiers::bundled(),
-        today: "2026-01-05".parse()?,
+        today: pointe_bench::catalog::SEEN_AT.parse()?,
         config: LookalikeConfig::bundled(),
     };
 
