@@ -286,36 +286,25 @@ fn steps(o: &OfferView) -> Vec<(f64, f64)> {
 }
 
 fn lookalike_views(looks: &LookalikeResults, cards: Vec<Card>) -> Vec<LookalikeView> {
-    looks
-        .items
-        .iter()
-        .zip(
-            cards
-                .into_iter()
-                .map(Some)
-                .chain(std::iter::repeat_with(|| None)),
-        )
-        .map(|(l, card)| {
-            let card = card.unwrap_or_default();
-            LookalikeView {
-                href: format!("/products/{}", segment(&l.id)),
-                image: card.image_url.as_deref().and_then(http_url),
-                alt: match &l.brand {
-                    Some(b) => format!("{b} {}", l.title),
-                    None => l.title.clone(),
-                },
-                brand: l.brand.clone(),
-                title: l.title.clone(),
-                price: l.price.as_ref().map(|p| p.display.clone()),
-                retailer: card.retailer,
-                tier: l.tier.as_deref().map(label),
-                saving: l
-                    .saving
-                    .as_ref()
-                    .map(|s| format!("saves {} ({:.1}%)", s.amount.display, s.percent)),
-                shared: l.shared.clone(),
-                differences: l.differences.iter().map(|d| d.sentence.clone()).collect(),
-            }
+    super::view::with_cards(&looks.items, cards)
+        .map(|(l, card)| LookalikeView {
+            href: format!("/products/{}", segment(&l.id)),
+            image: card.image_url.as_deref().and_then(http_url),
+            alt: match &l.brand {
+                Some(b) => format!("{b} {}", l.title),
+                None => l.title.clone(),
+            },
+            brand: l.brand.clone(),
+            title: l.title.clone(),
+            price: l.price.as_ref().map(|p| p.display.clone()),
+            retailer: card.retailer,
+            tier: l.tier.as_deref().map(label),
+            saving: l
+                .saving
+                .as_ref()
+                .map(|s| format!("saves {} ({:.1}%)", s.amount.display, s.percent)),
+            shared: l.shared.clone(),
+            differences: l.differences.iter().map(|d| d.sentence.clone()).collect(),
         })
         .collect()
 }

@@ -276,31 +276,20 @@ fn facets(
 }
 
 fn card_views(results: &SearchResults, cards: Vec<Card>) -> Vec<CardView> {
-    results
-        .items
-        .iter()
-        .zip(
-            cards
-                .into_iter()
-                .map(Some)
-                .chain(std::iter::repeat_with(|| None)),
-        )
-        .map(|(hit, card)| {
-            let card = card.unwrap_or_default();
-            CardView {
-                href: format!("/products/{}", super::view::segment(&hit.id)),
-                image: card.image_url.as_deref().and_then(http_url),
-                alt: match &hit.brand {
-                    Some(b) => format!("{b} {}", hit.title),
-                    None => hit.title.clone(),
-                },
-                brand: hit.brand.clone(),
-                title: hit.title.clone(),
-                price: hit.price.as_ref().map(|p| p.display.clone()),
-                retailer: card.retailer,
-                tier: hit.tier.as_deref().map(label),
-                in_stock: hit.in_stock,
-            }
+    super::view::with_cards(&results.items, cards)
+        .map(|(hit, card)| CardView {
+            href: format!("/products/{}", super::view::segment(&hit.id)),
+            image: card.image_url.as_deref().and_then(http_url),
+            alt: match &hit.brand {
+                Some(b) => format!("{b} {}", hit.title),
+                None => hit.title.clone(),
+            },
+            brand: hit.brand.clone(),
+            title: hit.title.clone(),
+            price: hit.price.as_ref().map(|p| p.display.clone()),
+            retailer: card.retailer,
+            tier: hit.tier.as_deref().map(label),
+            in_stock: hit.in_stock,
         })
         .collect()
 }

@@ -64,6 +64,17 @@ pub fn render<T: Template>(page: &T) -> Result<Html, PageError> {
     })
 }
 
+/// Each of `items` with its card, in order; an item past the last card gets an empty one.
+pub fn with_cards<T>(
+    items: &[T],
+    cards: Vec<pointe_app::products::Card>,
+) -> impl Iterator<Item = (&T, pointe_app::products::Card)> {
+    let mut cards = cards.into_iter();
+    items
+        .iter()
+        .map(move |item| (item, cards.next().unwrap_or_default()))
+}
+
 /// `raw` when it is an absolute http or https address (feeds may write anything, and only
 /// these may become links or image sources).
 pub fn http_url(raw: &str) -> Option<String> {
