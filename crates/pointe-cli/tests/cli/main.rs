@@ -20,6 +20,7 @@ mod search;
 mod serve;
 mod trends;
 mod widget;
+mod workspace_ui;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

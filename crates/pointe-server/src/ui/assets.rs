@@ -1,6 +1,6 @@
 //! The stylesheet, compiled into the binary and served by Pointe with a long cache life:
 //! pages link it under an address that carries a hash of its bytes, so a new build's
-//! stylesheet is a new address.
+//! stylesheet is a new address. And the icon browsers ask every site for.
 
 use std::sync::LazyLock;
 
@@ -32,5 +32,22 @@ pub async fn css(RawQuery(_version): RawQuery) -> impl IntoResponse {
             (CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
         CSS,
+    )
+}
+
+/// Where browsers look for a site's icon without being told.
+pub const ICON_PATH: &str = "/favicon.ico";
+
+const ICON: &str = include_str!("assets/icon.svg");
+
+/// `GET /favicon.ico`: Pointe's icon, an SVG, cached for a day. Browsers ask every site for
+/// one and log an error in the console of any page whose site answers 404.
+pub async fn icon() -> impl IntoResponse {
+    (
+        [
+            (CONTENT_TYPE, "image/svg+xml"),
+            (CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        ICON,
     )
 }

@@ -36,7 +36,7 @@ pub const PAGE_CSP: &str = "default-src 'none'; img-src 'self' https: http: data
      frame-ancestors 'none'";
 
 /// The web workspace's routes: search, products, trends, edits and their builder, the
-/// session, status and the stylesheet.
+/// session, status, the stylesheet and the icon.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(search::index))
@@ -53,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         .route("/session", post(session::sign_in))
         .route("/status", get(status::show))
         .route(assets::CSS_PATH, get(assets::css))
+        .route(assets::ICON_PATH, get(assets::icon))
 }
 
 /// What answers an address no route takes: a page for a browser (it asks for HTML) outside

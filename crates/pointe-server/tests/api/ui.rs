@@ -383,6 +383,19 @@ async fn the_stylesheet_is_served_from_the_binary_with_a_long_cache_life() {
     );
 }
 
+#[tokio::test]
+async fn the_icon_browsers_ask_for_is_served_rather_than_a_404() {
+    let api = fixed();
+    let (status, headers, svg) = page(&api, "/favicon.ico").await;
+    assert_eq!(status, StatusCode::OK, "{svg}");
+    assert_eq!(headers[header::CONTENT_TYPE], "image/svg+xml");
+    assert!(
+        svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+        "{svg}"
+    );
+    assert!(!svg.contains("href"), "the icon links to nothing");
+}
+
 /// `body` without what moves between builds (the stylesheet's hash).
 fn redact(body: &str) -> String {
     let mut out = String::with_capacity(body.len());
@@ -637,6 +650,11 @@ async fn an_edit_is_started_from_a_hero_and_opens_in_the_builder() {
     assert!(
         form.contains("<option value=\"balletcore\">"),
         "trends are offered: {form}"
+    );
+    assert!(
+        form.contains(r#"pattern="[A-Za-z0-9_\-]+""#),
+        "a hyphen in a pattern's class is escaped: browsers compile patterns in the v mode, \
+         where a bare one is a syntax error and the pattern is dropped: {form}"
     );
     let fields = [
         ("csrf", csrf_of(&form)),
