@@ -196,3 +196,33 @@ fn myntra_rows_repeated_under_other_ids_show_once_with_all_their_ids() {
         groups.len()
     );
 }
+
+/// The count does not depend on the page asked for or on whether facets are counted with it,
+/// and a page past the last match is empty without widening the query to any word.
+#[test]
+fn total_is_the_same_on_every_page_and_with_facets() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/listings.awin.csv");
+    let (_store, index) = build(dir.path(), &feed, None);
+    let ask = |offset: usize, facets: bool| {
+        index
+            .search(&SearchQuery {
+                text: "denim jacket".into(),
+                offset,
+                facets,
+                ..SearchQuery::default()
+            })
+            .unwrap()
+    };
+    let first = ask(0, false);
+    assert!(first.total >= 2, "{} matches", first.total);
+    assert!(!first.relaxed);
+    let past = ask(first.total as usize + 5, false);
+    assert!(past.items.is_empty());
+    assert_eq!(past.total, first.total);
+    assert!(!past.relaxed, "a page past the end widened the query");
+    let faceted = ask(0, true);
+    assert_eq!(faceted.total, first.total);
+    let in_stock: u64 = faceted.facets["in_stock"].iter().map(|f| f.count).sum();
+    assert_eq!(in_stock, first.total, "{:?}", faceted.facets["in_stock"]);
+}

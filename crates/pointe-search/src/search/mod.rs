@@ -174,10 +174,10 @@ pub fn resolve_value(taxonomy: &Taxonomy, dimension: &str, text: &str) -> Option
 
 impl SearchIndex {
     /// Runs a search: BM25F over the title, brand, attribute words and description, weighted
-    /// ([`crate::index::WEIGHTED_FIELDS`]). Costs a pruned top-k query and a count (twice when
-    /// no product has every word and any word will do) and, when asked, the facet aggregation
-    /// over the matching products; typo-tolerant alternatives are added for words of five
-    /// letters or more that the index does not have.
+    /// ([`crate::index::WEIGHTED_FIELDS`]). Costs a pruned top-k query (twice when no product
+    /// has every word and any word will do) and one pass that counts the matching products
+    /// and, when asked, aggregates their facets; typo-tolerant alternatives are added for
+    /// words of five letters or more that the index does not have.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
         let searcher = self.reader.searcher();
         let mut read = self.read_query(&searcher, q)?;
@@ -187,11 +187,11 @@ impl SearchIndex {
         let mut filters = self.filters(q)?;
         filters.extend(self.understood_filters(q, &read)?);
         let mut query = self.text_query(&searcher, &words, Occur::Must, &filters)?;
-        let (mut total, mut hits) = self.count_and_page(&searcher, &query, q, limit)?;
+        let mut page = self.page(&searcher, &query, q, limit)?;
         // When no product has every word, those with any of them (of the category understood
         // first, then of any).
         for drop_category in [false, true] {
-            if total > 0 {
+            if self.matches_any(&searcher, &query, q, &page)? {
                 break;
             }
             if drop_category {
@@ -207,14 +207,16 @@ impl SearchIndex {
                 filters = self.filters(q)?;
                 filters.extend(self.understood_filters(q, &read)?);
                 query = self.text_query(&searcher, &words, Occur::Must, &filters)?;
-                (total, hits) = self.count_and_page(&searcher, &query, q, limit)?;
+                page = self.page(&searcher, &query, q, limit)?;
             }
-            if total == 0 && words.len() > 1 {
+            if words.len() > 1 && !self.matches_any(&searcher, &query, q, &page)? {
                 query = self.text_query(&searcher, &words, Occur::Should, &filters)?;
-                (total, hits) = self.count_and_page(&searcher, &query, q, limit)?;
+                page = self.page(&searcher, &query, q, limit)?;
                 relaxed = true;
             }
         }
+        let (total, facets) = self.count_and_facets(&searcher, &query, q, page.count)?;
+        let hits = page.hits;
         let mut items = Vec::with_capacity(hits.len());
         let mut features = FeatureReader::new(&searcher);
         for (score, addr) in hits {
@@ -237,11 +239,6 @@ impl SearchIndex {
                 score: if words.is_empty() { 0.0 } else { score },
             });
         }
-        let facets = if q.facets {
-            self.facets(&searcher, &query)?
-        } else {
-            BTreeMap::new()
-        };
         Ok(SearchResults {
             items,
             total,
@@ -530,26 +527,27 @@ impl SearchIndex {
         Ok(out)
     }
 
-    /// How many products `query` matches and the page of them `q` asks for. By relevance, the
-    /// page and the count are two passes: the page with block-max pruning (a conjunction of
-    /// words is answered without scoring every match), the count without scoring.
-    fn count_and_page(
+    /// The page of products `q` asks for. By relevance the page comes from a pruned top-k pass
+    /// (a conjunction of words is answered without scoring every match) and the count is left
+    /// to [`SearchIndex::count_and_facets`]; by price every match is visited anyway, so the
+    /// same pass counts them.
+    fn page(
         &self,
         searcher: &Searcher,
         query: &dyn Query,
         q: &SearchQuery,
         limit: usize,
-    ) -> Result<(u64, Vec<(f32, DocAddress)>)> {
+    ) -> Result<Page> {
         Ok(match q.sort {
-            SortOrder::Relevance => {
-                let hits = searcher.search(
+            SortOrder::Relevance => Page {
+                hits: searcher.search(
                     query,
                     &TopDocs::with_limit(limit)
                         .and_offset(q.offset)
                         .order_by_score(),
-                )?;
-                (searcher.search(query, &Count)? as u64, hits)
-            }
+                )?,
+                count: None,
+            },
             SortOrder::PriceAsc | SortOrder::PriceDesc => {
                 let order = if q.sort == SortOrder::PriceAsc {
                     Order::Asc
@@ -565,12 +563,51 @@ impl SearchIndex {
                             .order_by_fast_field::<u64>("price_gbp", order),
                     ),
                 )?;
-                (
-                    count as u64,
-                    hits.into_iter().map(|(_, addr)| (0.0, addr)).collect(),
-                )
+                Page {
+                    hits: hits.into_iter().map(|(_, addr)| (0.0, addr)).collect(),
+                    count: Some(count as u64),
+                }
             }
         })
+    }
+
+    /// Whether `query` matches any product: known from the page unless the page, past an
+    /// offset, came back empty; then one pruned top-1 pass tells.
+    fn matches_any(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        q: &SearchQuery,
+        page: &Page,
+    ) -> Result<bool> {
+        if let Some(count) = page.count {
+            return Ok(count > 0);
+        }
+        if !page.hits.is_empty() || q.offset == 0 {
+            return Ok(!page.hits.is_empty());
+        }
+        let first = searcher.search(query, &TopDocs::with_limit(1).order_by_score())?;
+        Ok(!first.is_empty())
+    }
+
+    /// How many products `query` matches and, when `q` asks, their facets: one pass that counts
+    /// and aggregates together, or a plain count when the page did not already give it.
+    fn count_and_facets(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        q: &SearchQuery,
+        counted: Option<u64>,
+    ) -> Result<(u64, BTreeMap<String, Vec<FacetCount>>)> {
+        if q.facets {
+            let (count, results) = searcher.search(query, &(Count, self.facet_collector()?))?;
+            return Ok((count as u64, facet_counts(&results)?));
+        }
+        let total = match counted {
+            Some(count) => count,
+            None => searcher.search(query, &Count)? as u64,
+        };
+        Ok((total, BTreeMap::new()))
     }
 
     /// One clause per word ([`SearchIndex::word_query`], or for a longer word the index does
@@ -721,21 +758,9 @@ impl SearchIndex {
         Ok(out)
     }
 
-    fn facets(
-        &self,
-        searcher: &Searcher,
-        query: &dyn Query,
-    ) -> Result<BTreeMap<String, Vec<FacetCount>>> {
-        let names = [
-            ("brand", "brand_key"),
-            ("retailer", "retailer"),
-            ("category", "category"),
-            ("colour_family", "colour_family"),
-            ("material", "material"),
-            ("tier", "tier"),
-            ("in_stock", "in_stock"),
-        ];
-        let request: serde_json::Map<String, serde_json::Value> = names
+    /// The aggregation behind the facets: the top ten values of each faceted field.
+    fn facet_collector(&self) -> Result<AggregationCollector> {
+        let request: serde_json::Map<String, serde_json::Value> = FACET_FIELDS
             .iter()
             .map(|(name, field)| {
                 (
@@ -746,36 +771,55 @@ impl SearchIndex {
             .collect();
         let aggs: Aggregations = serde_json::from_value(serde_json::Value::Object(request))
             .map_err(|e| Error::Usage(format!("facets: {e}")))?;
-        let collector = AggregationCollector::from_aggs(
+        Ok(AggregationCollector::from_aggs(
             aggs,
             AggContextParams::new(
                 AggregationLimitsGuard::default(),
                 self.index.tokenizers().clone(),
             ),
-        );
-        let results: AggregationResults = searcher.search(query, &collector)?;
-        let json =
-            serde_json::to_value(&results).map_err(|e| Error::Usage(format!("facets: {e}")))?;
-        let mut out = BTreeMap::new();
-        for (name, _) in names {
-            let buckets = json[name]["buckets"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            let counts = buckets
-                .iter()
-                .map(|b| FacetCount {
-                    value: match &b["key"] {
-                        serde_json::Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    },
-                    count: b["doc_count"].as_u64().unwrap_or(0),
-                })
-                .collect();
-            out.insert(name.to_string(), counts);
-        }
-        Ok(out)
+        ))
     }
+}
+
+/// A page of hits, with the number of matches when the pass that found them also counted.
+struct Page {
+    hits: Vec<(f32, DocAddress)>,
+    count: Option<u64>,
+}
+
+/// The faceted fields: the name a facet is shown under and the index field it counts.
+const FACET_FIELDS: [(&str, &str); 7] = [
+    ("brand", "brand_key"),
+    ("retailer", "retailer"),
+    ("category", "category"),
+    ("colour_family", "colour_family"),
+    ("material", "material"),
+    ("tier", "tier"),
+    ("in_stock", "in_stock"),
+];
+
+/// The buckets of each facet from the aggregation's results.
+fn facet_counts(results: &AggregationResults) -> Result<BTreeMap<String, Vec<FacetCount>>> {
+    let json = serde_json::to_value(results).map_err(|e| Error::Usage(format!("facets: {e}")))?;
+    let mut out = BTreeMap::new();
+    for (name, _) in FACET_FIELDS {
+        let buckets = json[name]["buckets"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let counts = buckets
+            .iter()
+            .map(|b| FacetCount {
+                value: match &b["key"] {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                },
+                count: b["doc_count"].as_u64().unwrap_or(0),
+            })
+            .collect();
+        out.insert(name.to_string(), counts);
+    }
+    Ok(out)
 }
 
 /// A range over the GBP price; `inclusive_max` false makes the upper bound strict.
