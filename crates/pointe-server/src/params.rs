@@ -39,12 +39,14 @@ impl Params {
         Ok(Params { pairs })
     }
 
-    /// The value of `name`, when given and not blank.
+    /// The value of `name`, when given and not empty. Only an empty value means "not given",
+    /// as the document's choices say (`""` is among them); a value of spaces or no-break
+    /// spaces is passed on, for the handler to check like any other.
     pub fn str(&self, name: &str) -> Option<&str> {
         self.pairs
             .get(name)
             .map(String::as_str)
-            .filter(|v| !v.trim().is_empty())
+            .filter(|v| !v.is_empty())
     }
 
     /// Whether `name` was given at all, blank or not.
@@ -102,5 +104,9 @@ mod tests {
         assert!(p.number("page", 1, 1, 10).is_err());
         assert!(p.flag("swap", false).is_err());
         assert!(p.flag("all", false).is_err());
+        let p = Params::parse(Some("tier=&gender=%C2%A0&q=+"), &["tier", "gender", "q"]).unwrap();
+        assert_eq!(p.str("tier"), None);
+        assert_eq!(p.str("gender"), Some("\u{a0}"));
+        assert_eq!(p.str("q"), Some(" "));
     }
 }

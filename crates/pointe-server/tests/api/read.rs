@@ -114,6 +114,9 @@ async fn lookalike_parameters_are_checked_and_named() {
         ("/api/v1/products/seed-001/lookalikes?limit=0", "limit"),
         ("/api/v1/products/seed-001/lookalikes?limit=101", "limit"),
         ("/api/v1/products/seed-001/lookalikes?tier=couture", "tier"),
+        ("/api/v1/products/seed-001/lookalikes?tier=%C2%A0", "tier"),
+        ("/api/v1/products?gender=+", "gender"),
+        ("/api/v1/lookalikes?text=+", "text"),
         ("/api/v1/products/seed-001/lookalikes?gender=cats", "gender"),
         (
             "/api/v1/products/seed-001/lookalikes?cheaper=maybe",
