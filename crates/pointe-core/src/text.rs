@@ -33,6 +33,32 @@ pub fn fold_key(raw: &str) -> String {
     out
 }
 
+/// Words that end a maker's name at the start of a display name ("Carlton London Women …").
+const GENDER_WORDS: &[&str] = &[
+    "women", "womens", "woman", "girls", "girl", "unisex", "men", "mens", "boys", "boy", "kids",
+    "ladies",
+];
+
+/// The brand at the start of a display name written `{brand} {gender} {…}`, as Indian
+/// marketplaces write names: the words before the first gender word ("Carlton London Women
+/// Black Flats" → "Carlton London"). `None` when no gender word follows a word.
+pub fn brand_before_gender(name: &str) -> Option<&str> {
+    let mut offset = 0;
+    for word in name.split(' ') {
+        let folded: String = word
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        if GENDER_WORDS.contains(&folded.as_str()) {
+            let brand = name[..offset].trim();
+            return (!brand.is_empty()).then_some(brand);
+        }
+        offset += word.len() + 1;
+    }
+    None
+}
+
 /// Removes the diacritics of common Latin letters; `None` for every other character.
 pub(crate) fn fold_latin(ch: char) -> Option<&'static str> {
     Some(match ch {

@@ -52,6 +52,11 @@ pub struct LookalikeConfig {
     /// own.
     #[serde(default = "sibling")]
     pub sibling: f32,
+    /// The category credit of a narrower category than the hero's (a clutch for a handbag, a
+    /// ballet flat for flats; 0 to 1; default 1): below 1, products of exactly the hero's kind
+    /// rank above its narrower kinds, all else equal.
+    #[serde(default = "one")]
+    pub narrower_category: f32,
     /// The factor on the weight of a hero's value only its description states ("concealed
     /// zip closure"), not its title or the feed's fields (0 to 1; default 1).
     #[serde(default = "one")]
@@ -123,6 +128,9 @@ impl LookalikeConfig {
         }
         if !(0.0..=1.0).contains(&config.sibling) {
             return Err(bad("sibling must be between 0 and 1".into()));
+        }
+        if !(0.0..=1.0).contains(&config.narrower_category) {
+            return Err(bad("narrower_category must be between 0 and 1".into()));
         }
         if !(0.0..=1.0).contains(&config.unstated) || !(0.0..=1.0).contains(&config.described_only)
         {

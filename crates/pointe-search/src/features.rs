@@ -278,7 +278,7 @@ pub(crate) fn hero_words(
             }
         }
     }
-    let colour_words = title_colour_words(title, taxonomy);
+    let colour_words = title_colour_words(title, brand, taxonomy);
     stated.extend(colour_words.iter().map(|w| stem(w)));
     title_words(title, brand)
         .into_iter()
@@ -347,6 +347,7 @@ pub(crate) type AttributeParts = (Vec<(String, String)>, Option<String>, Vec<Str
 pub(crate) fn attribute_parts(
     attributes: Option<&Attributes>,
     title: Option<&str>,
+    brand: Option<&str>,
     taxonomy: &Taxonomy,
 ) -> AttributeParts {
     let mut attrs = Vec::new();
@@ -388,7 +389,7 @@ pub(crate) fn attribute_parts(
         tokens.truncate(MAX_TOKENS);
         words.truncate(MAX_TOKENS);
         if let Some(title) = title {
-            colour = title_colour(title, taxonomy).or(colour);
+            colour = title_colour(title, brand, taxonomy).or(colour);
         }
     }
     (attrs, colour, tokens, words.join(" "))
@@ -427,13 +428,23 @@ fn colour_phrases(taxonomy: &Taxonomy) -> Arc<ColourPhrases> {
 }
 
 /// The colour phrases a title names, in order: each the longest phrase at its first word
-/// ("rust red" before "red"), skipping one right after a negation ("non", "no").
-fn title_colours(title: &str, taxonomy: &Taxonomy) -> Vec<(String, Vec<String>)> {
+/// ("rust red" before "red"), skipping one right after a negation ("non", "no") and the
+/// brand's own words ("Red Chief Men Black Casual Shoes" names black).
+fn title_colours(
+    title: &str,
+    brand: Option<&str>,
+    taxonomy: &Taxonomy,
+) -> Vec<(String, Vec<String>)> {
     let phrases = colour_phrases(taxonomy);
     let words = words_of(title);
+    let brand_words = brand.map(words_of).unwrap_or_default();
     let mut out = Vec::new();
     let mut i = 0;
     while i < words.len() {
+        if !brand_words.is_empty() && words[i..].starts_with(&brand_words) {
+            i += brand_words.len();
+            continue;
+        }
         let negated = i > 0 && matches!(words[i - 1].as_str(), "non" | "no" | "not" | "without");
         let found = (1..=3.min(words.len() - i))
             .rev()
@@ -452,8 +463,8 @@ fn title_colours(title: &str, taxonomy: &Taxonomy) -> Vec<(String, Vec<String>)>
 }
 
 /// The colour the title names first, if it names one.
-fn title_colour(title: &str, taxonomy: &Taxonomy) -> Option<String> {
-    title_colours(title, taxonomy)
+fn title_colour(title: &str, brand: Option<&str>, taxonomy: &Taxonomy) -> Option<String> {
+    title_colours(title, brand, taxonomy)
         .into_iter()
         .next()
         .map(|(id, _)| id)
@@ -462,11 +473,12 @@ fn title_colour(title: &str, taxonomy: &Taxonomy) -> Option<String> {
 /// The colours a title names besides `main`, in order, without repeats.
 pub(crate) fn other_title_colours(
     title: &str,
+    brand: Option<&str>,
     main: Option<&str>,
     taxonomy: &Taxonomy,
 ) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for (id, _) in title_colours(title, taxonomy) {
+    for (id, _) in title_colours(title, brand, taxonomy) {
         if Some(id.as_str()) != main && !out.contains(&id) {
             out.push(id);
         }
@@ -475,9 +487,9 @@ pub(crate) fn other_title_colours(
     out
 }
 
-/// The words of the colour phrases a title names.
-fn title_colour_words(title: &str, taxonomy: &Taxonomy) -> Vec<String> {
-    title_colours(title, taxonomy)
+/// The words of the colour phrases a title names (not its brand's).
+fn title_colour_words(title: &str, brand: Option<&str>, taxonomy: &Taxonomy) -> Vec<String> {
+    title_colours(title, brand, taxonomy)
         .into_iter()
         .flat_map(|(_, words)| words)
         .collect()
@@ -519,8 +531,12 @@ pub(crate) fn indexed_product(
     let in_stock = offers
         .iter()
         .any(|o| o.in_latest_ingest && o.availability.is_buyable());
-    let (mut attrs, colour, mut attr_tokens, attr_words) =
-        attribute_parts(data.attributes.as_ref(), Some(&data.title), taxonomy);
+    let (mut attrs, colour, mut attr_tokens, attr_words) = attribute_parts(
+        data.attributes.as_ref(),
+        Some(&data.title),
+        data.brand.as_deref(),
+        taxonomy,
+    );
     // The feed's gender field speaks when the text names none.
     if !attrs.iter().any(|(d, _)| d == "gender")
         && let Some(g) = data.gender.as_deref().and_then(taxonomy_gender)
@@ -530,7 +546,12 @@ pub(crate) fn indexed_product(
             attr_tokens.push(format!("gender:{}", v.id));
         }
     }
-    let other_colours = other_title_colours(&data.title, colour.as_deref(), taxonomy);
+    let other_colours = other_title_colours(
+        &data.title,
+        data.brand.as_deref(),
+        colour.as_deref(),
+        taxonomy,
+    );
     let mut retailer_keys: Vec<String> = offers
         .iter()
         .map(|o| pointe_core::store::retailer_key(&o.retailer))
@@ -615,5 +636,23 @@ mod tests {
             title_words("Printed Accordion Pleated A-Line Skirts", None),
             ["printed", "accordion", "pleated", "line", "skirt", "a-line"]
         );
+    }
+
+    #[test]
+    fn the_brands_own_words_name_no_colour() {
+        let taxonomy = Taxonomy::bundled();
+        let title = "Red Chief Men Black Casual Shoes";
+        assert_eq!(title_colour(title, None, &taxonomy).as_deref(), Some("red"));
+        assert_eq!(
+            title_colour(title, Some("Red Chief"), &taxonomy).as_deref(),
+            Some("black")
+        );
+        let others = other_title_colours(
+            "Black Coffee Men Stripes White & Navy Shirt",
+            Some("Black Coffee"),
+            Some("white"),
+            &taxonomy,
+        );
+        assert_eq!(others, ["navy"]);
     }
 }

@@ -275,28 +275,10 @@ impl fmt::Display for EvalReport {
 /// What a prediction reads when there is none.
 const NONE: &str = "(none)";
 
-/// Words that end the brand at the start of a Myntra display name ("Carlton London Women …").
-const GENDER_WORDS: &[&str] = &[
-    "women", "womens", "woman", "girls", "girl", "unisex", "men", "mens", "kids", "ladies",
-];
-
 /// The brand of a Myntra display name: the words before its first gender word, which is how
 /// Myntra writes names ("Carlton London Women Black Flats" → "Carlton London").
 pub fn myntra_brand(name: &str) -> Option<&str> {
-    let mut offset = 0;
-    for word in name.split(' ') {
-        let folded: String = word
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect();
-        if GENDER_WORDS.contains(&folded.as_str()) {
-            let brand = name[..offset].trim();
-            return (!brand.is_empty()).then_some(brand);
-        }
-        offset += word.len() + 1;
-    }
-    None
+    crate::text::brand_before_gender(name)
 }
 
 /// Scores `extractor` on the Myntra women's footwear labels

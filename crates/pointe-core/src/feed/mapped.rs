@@ -7,6 +7,8 @@
 //! ```toml
 //! delimiter = ","                       # "," (default), "\t", ";" or "|"
 //! group_rows_by = "name"                # optional: rows with the same value are one item
+//! brand_from_title = "before_gender"    # optional: a row with no brand takes the title's words
+//!                                       #   before its first gender word ("Red Chief Men …")
 //!
 //! [columns]                             # field = "Column name", or a table:
 //! id = "Product_ID"                     #   { column = "…", split = ",", prefix = "Was " }
@@ -241,6 +243,7 @@ struct ConstantsFile {
 struct MappingFile {
     delimiter: Option<String>,
     group_rows_by: Option<String>,
+    brand_from_title: Option<String>,
     columns: ColumnsFile,
     #[serde(default)]
     constants: ConstantsFile,
@@ -257,6 +260,8 @@ struct Constants {
     retailer: Option<String>,
     availability: Option<Availability>,
     brand: Option<String>,
+    /// A row without a brand takes the words of its title before the first gender word.
+    brand_before_gender: bool,
     gender: Option<String>,
     category: Option<String>,
     condition: Option<String>,
@@ -396,6 +401,15 @@ impl Mapping {
                     .into(),
             ));
         }
+        let brand_before_gender = match file.brand_from_title.as_deref() {
+            None => false,
+            Some("before_gender") => true,
+            Some(other) => {
+                return Err(bad(format!(
+                    "brand_from_title {other:?}: the one reading is \"before_gender\""
+                )));
+            }
+        };
         let group_rows_by = match file.group_rows_by {
             Some(g) if g.trim().is_empty() => {
                 return Err(bad("group_rows_by: the column name is empty".into()));
@@ -414,6 +428,7 @@ impl Mapping {
                 retailer: text_constant(k.retailer),
                 availability,
                 brand: text_constant(k.brand),
+                brand_before_gender,
                 gender: text_constant(k.gender),
                 category: text_constant(k.category),
                 condition: text_constant(k.condition),
@@ -1217,12 +1232,16 @@ fn read_row(
     extend_unique(&mut materials, row.list(Field::Material));
     let mut image_links = Vec::new();
     extend_unique(&mut image_links, images);
+    let brand = row
+        .get(Field::Brand)
+        .or_else(|| brand_in_title(constants, &title))
+        .or_else(|| constants.brand.clone());
     Ok(Item {
         line,
         item_id,
         title,
         description: row.get(Field::Description),
-        brand: row.get(Field::Brand).or_else(|| constants.brand.clone()),
+        brand,
         retailer: row.get(Field::Retailer),
         link,
         images: image_links,
@@ -1244,6 +1263,15 @@ fn read_row(
         undated: dated.is_empty().then_some(seen),
         dated,
     })
+}
+
+/// The brand the title names, when the mapping says its titles start with one.
+fn brand_in_title(constants: &Constants, title: &str) -> Option<String> {
+    constants
+        .brand_before_gender
+        .then(|| crate::text::brand_before_gender(title))
+        .flatten()
+        .map(str::to_string)
 }
 
 #[cfg(test)]
@@ -1307,6 +1335,33 @@ price = \"Price\"
 currency = \"INR\"
 availability = \"in_stock\"
 ";
+
+    #[test]
+    fn a_names_only_file_reads_the_brand_before_the_gender_word_when_asked() {
+        let mapping = "brand_from_title = \"before_gender\"\n[columns]\nid = \"id\"\n\
+                       title = \"name\"\nbrand = \"brand\"\n[constants]\nprice = \"2\"\n\
+                       currency = \"INR\"\navailability = \"in_stock\"\n";
+        let text = "id,name,brand\n1,Red Chief Men Black Casual Shoes,\n\
+                    2,Women Blue Kurta,\n3,Indigo Nation Men Shirt,Indigo Nation Ltd\n";
+        let all: Vec<FeedRow> = open_text(text, mapping)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let brands: Vec<Option<&str>> = records(&all).iter().map(|r| r.brand.as_deref()).collect();
+        assert_eq!(
+            brands,
+            vec![Some("Red Chief"), None, Some("Indigo Nation Ltd")],
+            "{all:#?}"
+        );
+        let plain = mapping.replace("brand_from_title = \"before_gender\"\n", "");
+        let all: Vec<FeedRow> = open_text(text, &plain)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(records(&all)[0].brand, None);
+        let e = Mapping::parse(&mapping.replace("before_gender", "first_word"), "m.toml");
+        assert!(format!("{}", e.unwrap_err()).contains("brand_from_title"));
+    }
 
     #[test]
     fn grouped_rows_merge_into_items_with_dated_observations() {

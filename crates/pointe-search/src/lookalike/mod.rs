@@ -108,7 +108,7 @@ impl Hero {
     /// extracted from the text (British English); it has no price.
     pub fn from_text(text: &str, extractor: &Extractor, taxonomy: &Taxonomy) -> Hero {
         let attributes = extractor.extract(&ProductText::new(text, Market::Uk));
-        let (attrs, colour, _, _) = attribute_parts(Some(&attributes), Some(text), taxonomy);
+        let (attrs, colour, _, _) = attribute_parts(Some(&attributes), Some(text), None, taxonomy);
         Hero {
             id: None,
             item_ids: Vec::new(),

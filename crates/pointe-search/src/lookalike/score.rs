@@ -192,7 +192,7 @@ fn explain_value(
     taxonomy: &Taxonomy,
     out: &mut Explanation,
 ) {
-    if c.value >= 1.0 {
+    if c.shared {
         out.shared.push(hv.label.clone());
         return;
     }

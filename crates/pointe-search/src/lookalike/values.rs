@@ -17,6 +17,8 @@ pub(super) struct HeroValue {
     pub partial: f32,
     /// The credit of a sibling value.
     pub sibling: f32,
+    /// The credit of a narrower value (1 but for the category).
+    pub narrower: f32,
 }
 
 /// The label people read for a value (its id, spaced, when the taxonomy lacks it).
@@ -53,6 +55,10 @@ pub(super) fn hero_values(
             Some(c) => (c.weight(dim).weight, c.weight(dim).partial, c.sibling),
             None => (1.0, 0.5, 0.8),
         };
+        let narrower = match config {
+            Some(c) if dim == "category" => c.narrower_category,
+            _ => 1.0,
+        };
         if weight <= 0.0 {
             continue;
         }
@@ -73,6 +79,7 @@ pub(super) fn hero_values(
                 weight,
                 partial,
                 sibling,
+                narrower,
             });
         }
     }
@@ -95,7 +102,8 @@ pub(super) fn candidate_values<'a>(features: &'a Features, dim: &str) -> Vec<&'a
 /// How one of the hero's values is matched by a candidate's values of its dimension.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Credit<'c> {
-    /// 1 for the value or a narrower one, `partial` per taxonomy step to a common ancestor.
+    /// 1 for the value (the hero's `narrower` for a narrower one), `partial` per taxonomy step
+    /// to a common ancestor.
     pub value: f32,
     /// The candidate value that earned it.
     pub matched: Option<&'c str>,
@@ -103,6 +111,8 @@ pub(super) struct Credit<'c> {
     pub ancestor: Option<String>,
     /// Whether the candidate value is a sibling the taxonomy declares (a kurti for a kurta).
     pub sibling: bool,
+    /// Whether it is the hero's value or a narrower one: shared, whatever its credit.
+    pub shared: bool,
 }
 
 /// The best credit any of `cand` earns for `hv`.
@@ -112,16 +122,30 @@ pub(super) fn credit<'c>(hv: &HeroValue, cand: &[&'c str], taxonomy: &Taxonomy) 
         matched: None,
         ancestor: None,
         sibling: false,
+        shared: false,
     };
     for &c in cand {
         let c_chain = taxonomy.parent_chain(hv.dim, c);
-        if c == hv.value || c_chain.iter().any(|v| v.id == hv.value) {
+        if c == hv.value {
             return Credit {
                 value: 1.0,
                 matched: Some(c),
                 ancestor: None,
                 sibling: false,
+                shared: true,
             };
+        }
+        if c_chain.iter().any(|v| v.id == hv.value) {
+            if hv.narrower > best.value {
+                best = Credit {
+                    value: hv.narrower,
+                    matched: Some(c),
+                    ancestor: None,
+                    sibling: false,
+                    shared: true,
+                };
+            }
+            continue;
         }
         if hv.sibling > best.value && taxonomy.are_siblings(hv.dim, &hv.value, c) {
             best = Credit {
@@ -129,6 +153,7 @@ pub(super) fn credit<'c>(hv: &HeroValue, cand: &[&'c str], taxonomy: &Taxonomy) 
                 matched: Some(c),
                 ancestor: None,
                 sibling: true,
+                shared: false,
             };
             continue;
         }
@@ -154,6 +179,7 @@ pub(super) fn credit<'c>(hv: &HeroValue, cand: &[&'c str], taxonomy: &Taxonomy) 
                 matched: Some(c),
                 ancestor: Some(hv.chain[hops].clone()),
                 sibling: false,
+                shared: false,
             };
         }
     }
