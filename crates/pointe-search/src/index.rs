@@ -42,7 +42,7 @@ use crate::{Error, Result};
 
 /// Bumped whenever the schema or what is indexed changes: an index of another version is
 /// rebuilt.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// The name of the meta file inside the index directory.
 pub const META_FILE: &str = "pointe-index.json";
