@@ -760,16 +760,11 @@ impl SearchIndex {
 
     /// The aggregation behind the facets: the top ten values of each faceted field.
     fn facet_collector(&self) -> Result<AggregationCollector> {
-        let request: serde_json::Map<String, serde_json::Value> = FACET_FIELDS
-            .iter()
-            .map(|(name, field)| {
-                (
-                    name.to_string(),
-                    serde_json::json!({"terms": {"field": field, "size": 10}}),
-                )
-            })
-            .collect();
-        let aggs: Aggregations = serde_json::from_value(serde_json::Value::Object(request))
+        static AGGS: std::sync::OnceLock<std::result::Result<Aggregations, String>> =
+            std::sync::OnceLock::new();
+        let aggs = AGGS
+            .get_or_init(facet_aggregations)
+            .clone()
             .map_err(|e| Error::Usage(format!("facets: {e}")))?;
         Ok(AggregationCollector::from_aggs(
             aggs,
@@ -779,6 +774,20 @@ impl SearchIndex {
             ),
         ))
     }
+}
+
+/// The aggregation request of the facets, built once: the top ten values of each field.
+fn facet_aggregations() -> std::result::Result<Aggregations, String> {
+    let request: serde_json::Map<String, serde_json::Value> = FACET_FIELDS
+        .iter()
+        .map(|(name, field)| {
+            (
+                name.to_string(),
+                serde_json::json!({"terms": {"field": field, "size": 10}}),
+            )
+        })
+        .collect();
+    serde_json::from_value(serde_json::Value::Object(request)).map_err(|e| e.to_string())
 }
 
 /// A page of hits, with the number of matches when the pass that found them also counted.
