@@ -6,7 +6,6 @@
 //! `pointe_app::edits` use cases as the API.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -14,7 +13,7 @@ use pointe_app::edits::{self, CreateEditRequest, PickSpec, Shown, UpdateEditRequ
 use pointe_app::lookalikes::{HeroRef, LookalikesRequest};
 use serde::Deserialize;
 
-use super::error::{PageError, PageResult};
+use super::error::{PageError, PageForm, PageResult};
 use super::session;
 use super::view::{Html, Layout, http_url, label, render, segment};
 use crate::error::ApiError;
@@ -140,7 +139,7 @@ fn page_of(
                 .tier_label
                 .clone()
                 .or_else(|| p.tier.as_deref().map(label)),
-            availability: label(&p.availability),
+            availability: super::view::availability(&p.availability),
             pinned: shown
                 .edit
                 .picks
@@ -204,7 +203,7 @@ pub async fn act(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     headers: HeaderMap,
-    Form(form): Form<Action>,
+    PageForm(form): PageForm<Action>,
 ) -> PageResult<Response> {
     edits::check_slug(&slug).map_err(ApiError::from)?;
     session::require_form(&state, &headers, &form.csrf).await?;
@@ -342,7 +341,7 @@ pub struct NewEdit {
 pub async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<NewEdit>,
+    PageForm(form): PageForm<NewEdit>,
 ) -> PageResult<Response> {
     session::require_form(&state, &headers, &form.csrf).await?;
     let links = state.links()?;

@@ -51,6 +51,20 @@ impl PageError {
         }))
     }
 
+    /// The page of a form Pointe could not read: `status` as the rejection says (400 for a
+    /// missing or unreadable field, named when the reader names it).
+    pub fn form(status: StatusCode, message: String) -> PageError {
+        let field = message
+            .split('`')
+            .nth(1)
+            .filter(|f| !f.is_empty() && f.len() <= 64)
+            .map(str::to_string);
+        let mut page = PageError::new(status, message);
+        page.0.heading = "That form could not be read";
+        page.0.field = field;
+        page
+    }
+
     /// The page of an address nothing answers at, offering the workspace's pages.
     pub fn no_route() -> PageError {
         let mut page = PageError::new(StatusCode::NOT_FOUND, "Nothing is at this address.".into());
@@ -109,6 +123,29 @@ impl IntoResponse for PageError {
                 tracing::error!(error = %e, "the error page failed to render");
                 status.into_response()
             }
+        }
+    }
+}
+
+/// A form body, as [`axum::Form`] reads it, refused with an HTML page naming the field (not
+/// axum's plain-text 422).
+pub struct PageForm<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for PageForm<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = PageError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, PageError> {
+        use axum::extract::rejection::FormRejection;
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(value)) => Ok(PageForm(value)),
+            Err(FormRejection::FailedToDeserializeFormBody(e)) => {
+                Err(PageError::form(StatusCode::BAD_REQUEST, e.body_text()))
+            }
+            Err(e) => Err(PageError::form(e.status(), e.body_text())),
         }
     }
 }

@@ -185,7 +185,7 @@ fn offer_row(o: &OfferView) -> OfferRow {
         retailer: o.retailer.clone(),
         price: o.current_price.display.clone(),
         was: o.sale_price.as_ref().map(|_| o.price.display.clone()),
-        availability: label(&o.availability),
+        availability: super::view::availability(&o.availability),
         sizes: o.sizes.join(", "),
         last_seen: day(o.last_seen),
         current: o.current,

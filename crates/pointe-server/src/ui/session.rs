@@ -3,7 +3,6 @@
 //! HttpOnly; SameSite=Strict`). Every write form carries a CSRF token derived from it, so a
 //! form posted without the page that showed it is refused even if the cookie were sent.
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::header::{COOKIE, LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -13,7 +12,7 @@ use pointe_core::store::TokenScope;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::error::{PageError, PageResult};
+use super::error::{PageError, PageForm, PageResult};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -84,7 +83,7 @@ pub struct SignIn {
 /// the page that asked (a path on this site only).
 pub async fn sign_in(
     State(state): State<AppState>,
-    Form(form): Form<SignIn>,
+    PageForm(form): PageForm<SignIn>,
 ) -> PageResult<Response> {
     let token = form.token.trim().to_string();
     let checked = token.clone();

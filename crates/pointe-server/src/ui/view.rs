@@ -106,9 +106,31 @@ pub fn label(id: &str) -> String {
     id.replace('_', " ")
 }
 
+/// Stock as a shopper reads it, from the store's name (`in_stock`) or schema.org's
+/// (`InStock`): "In stock", "Out of stock", "Pre-order", "Back-order".
+pub fn availability(raw: &str) -> String {
+    use pointe_core::domain::Availability;
+    match Availability::parse(raw) {
+        Some(Availability::InStock) => "In stock".into(),
+        Some(Availability::OutOfStock) => "Out of stock".into(),
+        Some(Availability::Preorder) => "Pre-order".into(),
+        Some(Availability::Backorder) => "Back-order".into(),
+        None => label(raw),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stock_reads_as_words_in_either_spelling() {
+        assert_eq!(availability("InStock"), "In stock");
+        assert_eq!(availability("in_stock"), "In stock");
+        assert_eq!(availability("OutOfStock"), "Out of stock");
+        assert_eq!(availability("PreOrder"), "Pre-order");
+        assert_eq!(availability("backorder"), "Back-order");
+    }
 
     #[test]
     fn only_http_addresses_are_kept() {

@@ -575,6 +575,27 @@ async fn builder_changes_need_the_session_and_its_csrf_token() {
 }
 
 #[tokio::test]
+async fn a_builder_form_missing_a_field_is_a_400_page_naming_it() {
+    let (api, token) = with_edit().await;
+    let cookie = format!("pointe_session={token}");
+    let csrf = csrf_of(&builder_page(&api, &cookie).await);
+    let before = pick_ids(&api);
+    let uri = "/edits/balletcore/builder";
+    let (status, headers, body) =
+        send(&api, post_form(uri, Some(&cookie), &[("csrf", &csrf)])).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"),
+        "{headers:?}"
+    );
+    assert!(body.contains("<code>action</code>"), "{body}");
+    assert_eq!(pick_ids(&api), before, "nothing changed");
+}
+
+#[tokio::test]
 async fn a_pick_is_replaced_pinned_and_reblurbed_from_the_builder() {
     let (api, token) = with_edit().await;
     let cookie = format!("pointe_session={token}");
