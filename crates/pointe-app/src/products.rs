@@ -89,6 +89,9 @@ pub struct Card {
     pub image_url: Option<String>,
     /// The retailer with the lowest current price.
     pub retailer: Option<String>,
+    /// The first colour the feeds give, as written ("Camel"): what tells two colourways of
+    /// one title apart.
+    pub colour: Option<String>,
 }
 
 /// The cards of `ids` over an open store, in order; an id no longer stored gets an empty
@@ -115,6 +118,7 @@ pub fn cards_in(open: &crate::reader::Open<'_>, ids: &[String]) -> Result<Vec<Ca
                 id: id.clone(),
                 image_url: product.data.image_urls.first().cloned(),
                 retailer: summary.lowest_price_retailer,
+                colour: product.data.colours.first().cloned(),
             })
         })
         .collect()

@@ -76,6 +76,8 @@ struct LookalikeView {
     alt: String,
     brand: Option<String>,
     title: String,
+    /// The colourway, when the title does not name it.
+    colour: Option<String>,
     price: Option<String>,
     retailer: Option<String>,
     tier: Option<String>,
@@ -287,24 +289,25 @@ fn steps(o: &OfferView) -> Vec<(f64, f64)> {
 
 fn lookalike_views(looks: &LookalikeResults, cards: Vec<Card>) -> Vec<LookalikeView> {
     super::view::with_cards(&looks.items, cards)
-        .map(|(l, card)| LookalikeView {
-            href: format!("/products/{}", segment(&l.id)),
-            image: card.image_url.as_deref().and_then(http_url),
-            alt: match &l.brand {
-                Some(b) => format!("{b} {}", l.title),
-                None => l.title.clone(),
-            },
-            brand: l.brand.clone(),
-            title: l.title.clone(),
-            price: l.price.as_ref().map(|p| p.display.clone()),
-            retailer: card.retailer,
-            tier: l.tier.as_deref().map(label),
-            saving: l
-                .saving
-                .as_ref()
-                .map(|s| format!("saves {} ({:.1}%)", s.amount.display, s.percent)),
-            shared: l.shared.clone(),
-            differences: l.differences.iter().map(|d| d.sentence.clone()).collect(),
+        .map(|(l, card)| {
+            let colour = super::view::colourway(&l.title, card.colour.as_deref());
+            LookalikeView {
+                href: format!("/products/{}", segment(&l.id)),
+                image: card.image_url.as_deref().and_then(http_url),
+                alt: super::view::card_alt(l.brand.as_deref(), &l.title, colour.as_deref()),
+                brand: l.brand.clone(),
+                title: l.title.clone(),
+                colour,
+                price: l.price.as_ref().map(|p| p.display.clone()),
+                retailer: card.retailer,
+                tier: l.tier.as_deref().map(label),
+                saving: l
+                    .saving
+                    .as_ref()
+                    .map(|s| format!("saves {} ({:.1}%)", s.amount.display, s.percent)),
+                shared: l.shared.clone(),
+                differences: l.differences.iter().map(|d| d.sentence.clone()).collect(),
+            }
         })
         .collect()
 }

@@ -91,6 +91,8 @@ struct CardView {
     alt: String,
     brand: Option<String>,
     title: String,
+    /// The colourway, when the title does not name it.
+    colour: Option<String>,
     price: Option<String>,
     retailer: Option<String>,
     tier: Option<String>,
@@ -277,19 +279,20 @@ fn facets(
 
 fn card_views(results: &SearchResults, cards: Vec<Card>) -> Vec<CardView> {
     super::view::with_cards(&results.items, cards)
-        .map(|(hit, card)| CardView {
-            href: format!("/products/{}", super::view::segment(&hit.id)),
-            image: card.image_url.as_deref().and_then(http_url),
-            alt: match &hit.brand {
-                Some(b) => format!("{b} {}", hit.title),
-                None => hit.title.clone(),
-            },
-            brand: hit.brand.clone(),
-            title: hit.title.clone(),
-            price: hit.price.as_ref().map(|p| p.display.clone()),
-            retailer: card.retailer,
-            tier: hit.tier.as_deref().map(label),
-            in_stock: hit.in_stock,
+        .map(|(hit, card)| {
+            let colour = super::view::colourway(&hit.title, card.colour.as_deref());
+            CardView {
+                href: format!("/products/{}", super::view::segment(&hit.id)),
+                image: card.image_url.as_deref().and_then(http_url),
+                alt: super::view::card_alt(hit.brand.as_deref(), &hit.title, colour.as_deref()),
+                brand: hit.brand.clone(),
+                title: hit.title.clone(),
+                colour,
+                price: hit.price.as_ref().map(|p| p.display.clone()),
+                retailer: card.retailer,
+                tier: hit.tier.as_deref().map(label),
+                in_stock: hit.in_stock,
+            }
         })
         .collect()
 }

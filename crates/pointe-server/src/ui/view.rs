@@ -75,6 +75,29 @@ pub fn with_cards<T>(
         .map(move |item| (item, cards.next().unwrap_or_default()))
 }
 
+/// The colour a card names beside its title: the feed's colour, unless the title already
+/// says it ("Black Leather Boots" needs no "Black").
+pub fn colourway(title: &str, colour: Option<&str>) -> Option<String> {
+    let colour = colour?.trim();
+    let folded = pointe_core::text::fold_key(title);
+    let key = pointe_core::text::fold_key(colour);
+    let named = format!(" {folded} ").contains(&format!(" {key} "));
+    (!key.is_empty() && !named).then(|| colour.to_string())
+}
+
+/// The text that names a card's product to a screen reader: brand, title and colourway.
+pub fn card_alt(brand: Option<&str>, title: &str, colour: Option<&str>) -> String {
+    let mut alt = match brand {
+        Some(b) => format!("{b} {title}"),
+        None => title.to_string(),
+    };
+    if let Some(c) = colour {
+        alt.push_str(", ");
+        alt.push_str(c);
+    }
+    alt
+}
+
 /// `raw` when it is an absolute http or https address (feeds may write anything, and only
 /// these may become links or image sources).
 pub fn http_url(raw: &str) -> Option<String> {
@@ -122,6 +145,23 @@ pub fn availability(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_card_names_the_colour_its_title_does_not() {
+        let day = "The Italian Leather Day Ballet Flat";
+        assert_eq!(colourway(day, Some("Camel")).as_deref(), Some("Camel"));
+        assert_eq!(colourway("Black Leather Boots", Some("black")), None);
+        assert_eq!(
+            colourway("Blackwatch Check Shirt", Some("Black")).as_deref(),
+            Some("Black")
+        );
+        assert_eq!(colourway(day, Some(" ")), None);
+        assert_eq!(colourway(day, None), None);
+        assert_eq!(
+            card_alt(Some("Everlane"), day, Some("Camel")),
+            format!("Everlane {day}, Camel")
+        );
+    }
 
     #[test]
     fn stock_reads_as_words_in_either_spelling() {
