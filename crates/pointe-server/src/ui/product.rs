@@ -71,16 +71,7 @@ struct AttributeRow {
 
 #[derive(Debug)]
 struct LookalikeView {
-    href: String,
-    image: Option<String>,
-    alt: String,
-    brand: Option<String>,
-    title: String,
-    /// The colourway, when the title does not name it.
-    colour: Option<String>,
-    price: Option<String>,
-    retailer: Option<String>,
-    tier: Option<String>,
+    face: super::view::CardFace,
     saving: Option<String>,
     shared: Vec<String>,
     differences: Vec<String>,
@@ -289,25 +280,21 @@ fn steps(o: &OfferView) -> Vec<(f64, f64)> {
 
 fn lookalike_views(looks: &LookalikeResults, cards: Vec<Card>) -> Vec<LookalikeView> {
     super::view::with_cards(&looks.items, cards)
-        .map(|(l, card)| {
-            let colour = super::view::colourway(&l.title, card.colour.as_deref());
-            LookalikeView {
-                href: format!("/products/{}", segment(&l.id)),
-                image: card.image_url.as_deref().and_then(http_url),
-                alt: super::view::card_alt(l.brand.as_deref(), &l.title, colour.as_deref()),
-                brand: l.brand.clone(),
-                title: l.title.clone(),
-                colour,
-                price: l.price.as_ref().map(|p| p.display.clone()),
-                retailer: card.retailer,
-                tier: l.tier.as_deref().map(label),
-                saving: l
-                    .saving
-                    .as_ref()
-                    .map(|s| format!("saves {} ({:.1}%)", s.amount.display, s.percent)),
-                shared: l.shared.clone(),
-                differences: l.differences.iter().map(|d| d.sentence.clone()).collect(),
-            }
+        .map(|(l, card)| LookalikeView {
+            face: super::view::CardFace::new(
+                &l.id,
+                l.brand.as_deref(),
+                &l.title,
+                l.price.as_ref().map(|p| p.display.as_str()),
+                l.tier.as_deref(),
+                card,
+            ),
+            saving: l
+                .saving
+                .as_ref()
+                .map(|s| format!("saves {} ({:.1}%)", s.amount.display, s.percent)),
+            shared: l.shared.clone(),
+            differences: l.differences.iter().map(|d| d.sentence.clone()).collect(),
         })
         .collect()
 }

@@ -12,7 +12,7 @@ use pointe_core::store::retailer_key;
 use pointe_search::SearchResults;
 
 use super::error::PageResult;
-use super::view::{Html, Layout, Link, href, http_url, label, render};
+use super::view::{Html, Layout, Link, href, label, render};
 use crate::params::Params;
 use crate::state::AppState;
 
@@ -86,16 +86,7 @@ struct FacetValue {
 
 #[derive(Debug)]
 struct CardView {
-    href: String,
-    image: Option<String>,
-    alt: String,
-    brand: Option<String>,
-    title: String,
-    /// The colourway, when the title does not name it.
-    colour: Option<String>,
-    price: Option<String>,
-    retailer: Option<String>,
-    tier: Option<String>,
+    face: super::view::CardFace,
     in_stock: bool,
 }
 
@@ -279,20 +270,16 @@ fn facets(
 
 fn card_views(results: &SearchResults, cards: Vec<Card>) -> Vec<CardView> {
     super::view::with_cards(&results.items, cards)
-        .map(|(hit, card)| {
-            let colour = super::view::colourway(&hit.title, card.colour.as_deref());
-            CardView {
-                href: format!("/products/{}", super::view::segment(&hit.id)),
-                image: card.image_url.as_deref().and_then(http_url),
-                alt: super::view::card_alt(hit.brand.as_deref(), &hit.title, colour.as_deref()),
-                brand: hit.brand.clone(),
-                title: hit.title.clone(),
-                colour,
-                price: hit.price.as_ref().map(|p| p.display.clone()),
-                retailer: card.retailer,
-                tier: hit.tier.as_deref().map(label),
-                in_stock: hit.in_stock,
-            }
+        .map(|(hit, card)| CardView {
+            face: super::view::CardFace::new(
+                &hit.id,
+                hit.brand.as_deref(),
+                &hit.title,
+                hit.price.as_ref().map(|p| p.display.as_str()),
+                hit.tier.as_deref(),
+                card,
+            ),
+            in_stock: hit.in_stock,
         })
         .collect()
 }

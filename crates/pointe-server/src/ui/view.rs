@@ -75,6 +75,46 @@ pub fn with_cards<T>(
         .map(move |item| (item, cards.next().unwrap_or_default()))
 }
 
+/// What every product card shows: link, image, brand, title, colourway, price, retailer, tier.
+#[derive(Debug)]
+pub struct CardFace {
+    pub href: String,
+    pub image: Option<String>,
+    pub alt: String,
+    pub brand: Option<String>,
+    pub title: String,
+    /// The colourway, when the title does not name it.
+    pub colour: Option<String>,
+    pub price: Option<String>,
+    pub retailer: Option<String>,
+    pub tier: Option<String>,
+}
+
+impl CardFace {
+    /// The face of the product `id` from what a result says of it and its `card`.
+    pub fn new(
+        id: &str,
+        brand: Option<&str>,
+        title: &str,
+        price: Option<&str>,
+        tier: Option<&str>,
+        card: pointe_app::products::Card,
+    ) -> CardFace {
+        let colour = colourway(title, card.colour.as_deref());
+        CardFace {
+            href: format!("/products/{}", segment(id)),
+            image: card.image_url.as_deref().and_then(http_url),
+            alt: card_alt(brand, title, colour.as_deref()),
+            brand: brand.map(str::to_string),
+            title: title.to_string(),
+            colour,
+            price: price.map(str::to_string),
+            retailer: card.retailer,
+            tier: tier.map(label),
+        }
+    }
+}
+
 /// The colour a card names beside its title: the feed's colour, unless the title already
 /// says it ("Black Leather Boots" needs no "Black").
 pub fn colourway(title: &str, colour: Option<&str>) -> Option<String> {
