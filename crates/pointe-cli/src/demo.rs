@@ -35,6 +35,14 @@ pub fn run(cli: &crate::Cli, args: &DemoArgs) -> anyhow::Result<u8> {
     present(&demo)?;
     if args.serve {
         let ws = pointe_app::Workspace::new(&dir);
+        let scope = pointe_app::tokens::scope("read-write").map_err(crate::app_error)?;
+        let editor =
+            pointe_app::tokens::create(&ws, "demo-editor", scope).map_err(crate::app_error)?;
+        eprintln!(
+            "the builder's sign-in token for this demo (read-write; gone with the demo's \
+             directory): {}",
+            editor.secret
+        );
         let config = pointe_server::ServerConfig::default();
         return crate::serve::serve(
             ws,

@@ -61,11 +61,14 @@ fn demo_serve_serves_the_sample_catalog_and_the_balletcore_page() {
         .spawn()
         .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let (mut addr, mut page) = (None, None);
+    let (mut addr, mut page, mut token) = (None, None, None);
     for _ in 0..50 {
         let mut line = String::new();
         if stderr.read_line(&mut line).unwrap() == 0 {
             break;
+        }
+        if let Some((_, t)) = line.trim().rsplit_once("directory): ") {
+            token = Some(t.to_string());
         }
         if let Some((_, a)) = line.trim().rsplit_once(" on http://") {
             addr = Some(a.to_string());
@@ -80,16 +83,17 @@ fn demo_serve_serves_the_sample_catalog_and_the_balletcore_page() {
         page.as_deref(),
         Some(format!("http://{addr}/edits/balletcore").as_str())
     );
-    let get = |path: &str| {
+    let send = |request: &str| {
         let mut stream = std::net::TcpStream::connect(&addr).unwrap();
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
+        write!(stream, "{request}").unwrap();
         let mut answer = String::new();
         stream.read_to_string(&mut answer).unwrap();
         answer
+    };
+    let get = |path: &str| {
+        send(&format!(
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        ))
     };
     let html = get("/edits/balletcore");
     assert!(html.starts_with("HTTP/1.1 200"), "{html}");
@@ -97,6 +101,17 @@ fn demo_serve_serves_the_sample_catalog_and_the_balletcore_page() {
     assert!(html.contains("Balletcore is here to stay"), "{html}");
     let products = get("/api/v1/products?per_page=1");
     assert!(products.contains("\"total\":25"), "{products}");
+    // The printed token signs the editor in: a write with it is accepted, one without is not.
+    let token = token.expect("the editor's token is printed");
+    let refresh = |auth: &str| {
+        send(&format!(
+            "POST /api/v1/edits/balletcore/refresh HTTP/1.1\r\nHost: x\r\n{auth}\
+             Content-Length: 0\r\nConnection: close\r\n\r\n"
+        ))
+    };
+    let refreshed = refresh(&format!("Authorization: Bearer {token}\r\n"));
+    assert!(refreshed.starts_with("HTTP/1.1 200"), "{refreshed}");
+    assert!(refresh("").starts_with("HTTP/1.1 401"));
     let pid = child.id().to_string();
     assert!(
         Command::new("kill")
