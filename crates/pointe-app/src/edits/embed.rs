@@ -166,7 +166,7 @@ pub fn page(links: &Links, slug: &str, title: &str, widget: &str) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title}</title>\n<link rel=\"canonical\" href=\"{canonical}\">\n\
          <link rel=\"alternate\" type=\"application/json+oembed\" href=\"{oembed}\" title=\"{title}\">\n\
-         </head>\n<body style=\"margin:0\">\n{widget}\n</body>\n</html>\n"
+         </head>\n<body style=\"margin:0\">\n<main>\n{widget}\n</main>\n</body>\n</html>\n"
     )
 }
 

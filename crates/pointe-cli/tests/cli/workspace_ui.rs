@@ -8,6 +8,8 @@
 //! ui-<page>-<width>.png`. Widths are set by emulation (`Emulation.setDeviceMetricsOverride`
 //! through chromedriver's CDP endpoint), not the window, as a headless window is never
 //! narrower than 500 px; the height is the page's own, so each shot holds the whole page.
+//! At both widths axe-core (vendored) checks the page: a serious or critical violation fails
+//! the test, and all it finds is written to `ui-<page>-<width>-axe.txt`.
 //!
 //! A page fails the test when the browser logs an error or a Content-Security-Policy
 //! violation while on it (chromedriver's `browser` log, read after every page). Only a
@@ -36,6 +38,10 @@ Week,balletcore: (United Kingdom),coquette: (United Kingdom)\n\
 2026-08-30,9,23\n2026-09-06,11,20\n2026-09-13,14,22\n2026-09-20,18,21\n\
 2026-09-27,25,20\n2026-10-04,34,19\n2026-10-11,47,22\n2026-10-18,63,20\n\
 2026-10-25,78,21\n2026-11-01,100,20\n";
+
+/// axe-core, the accessibility engine (vendored, MPL-2.0: `vendor/axe-core/`), run on every
+/// page visited. Injected through WebDriver, which the page's CSP does not govern.
+const AXE: &str = include_str!("vendor/axe-core/axe.min.js");
 
 /// The screenshot widths: a phone and a desktop.
 const WIDTHS: [u32; 2] = [375, 1280];
@@ -264,8 +270,24 @@ impl Browser {
         }
     }
 
+    /// Clicks a link or a submit button and waits for the page it opens to be loaded (every
+    /// click of the visit navigates): until the page clicked on is gone and the new one is
+    /// complete.
     async fn click(&self, css: &str) {
+        let old = self.find("html").await;
         self.find(css).await.click().await.unwrap();
+        for _ in 0..200 {
+            let gone = old.tag_name().await.is_err();
+            let state = self
+                .client
+                .execute("return document.readyState", vec![])
+                .await;
+            if gone && state.is_ok_and(|s| s == "complete") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{}: clicking {css} opened no page", self.path().await);
     }
 
     async fn type_into(&self, css: &str, text: &str) {
@@ -286,29 +308,94 @@ impl Browser {
     }
 
     /// Saves the page at every width of [`WIDTHS`], then fails on anything the browser
-    /// logged since the last page.
+    /// logged since the last page and on any serious accessibility violation.
     async fn visited(&self, page: &str) {
+        self.checked(page, &[]).await;
+    }
+
+    /// [`Browser::visited`] for the widget's HTML fragment, which is pasted into a page of
+    /// the publisher's: the rules about the whole document (its title, its language) are the
+    /// host page's to meet, not the fragment's.
+    async fn visited_fragment(&self, page: &str) {
+        self.checked(page, &["document-title", "html-has-lang"])
+            .await;
+    }
+
+    async fn checked(&self, page: &str, host_rules: &[&str]) {
         for width in WIDTHS {
-            self.viewport(width, 900).await;
-            let metrics = self
-                .post(
-                    "goog/cdp/execute",
-                    json!({ "cmd": "Page.getLayoutMetrics", "params": {} }),
-                )
-                .await;
-            let height = metrics["cssContentSize"]["height"]
-                .as_f64()
-                .unwrap_or(900.0);
-            self.viewport(width, (height.ceil() as u32).clamp(200, 12_000))
-                .await;
-            let png = self.client.screenshot().await.unwrap();
-            assert_eq!(png_width(&png), width, "{page} at {width} px");
-            let out = self.artefacts.join(format!("ui-{page}-{width}.png"));
-            std::fs::write(&out, png).unwrap();
+            self.screenshot(page, width).await;
+            let found = self.accessibility(host_rules).await;
+            let report = self.artefacts.join(format!("ui-{page}-{width}-axe.txt"));
+            std::fs::write(&report, found.join("\n")).unwrap();
+            let serious: Vec<_> = found
+                .iter()
+                .filter(|f| f.contains(" (serious): ") || f.contains(" (critical): "))
+                .collect();
+            assert!(
+                serious.is_empty(),
+                "axe-core finds on the {page} page at {width} px:\n{serious:#?}"
+            );
         }
         self.viewport(DESKTOP.0, DESKTOP.1).await;
         let faults = self.faults().await;
         assert!(faults.is_empty(), "the {page} page logged:\n{faults:#?}");
+    }
+
+    /// Lays the page out `width` px wide and as tall as it is, and saves it.
+    async fn screenshot(&self, page: &str, width: u32) {
+        self.viewport(width, 900).await;
+        let metrics = self
+            .post(
+                "goog/cdp/execute",
+                json!({ "cmd": "Page.getLayoutMetrics", "params": {} }),
+            )
+            .await;
+        let height = metrics["cssContentSize"]["height"]
+            .as_f64()
+            .unwrap_or(900.0);
+        self.viewport(width, (height.ceil() as u32).clamp(200, 12_000))
+            .await;
+        let png = self.client.screenshot().await.unwrap();
+        assert_eq!(png_width(&png), width, "{page} at {width} px");
+        let out = self.artefacts.join(format!("ui-{page}-{width}.png"));
+        std::fs::write(&out, png).unwrap();
+    }
+
+    /// What axe-core finds on the page as laid out (WCAG 2.1 A and AA rules and axe's best
+    /// practices), one line per element: rule (impact): element — what to fix. `off` names
+    /// rules not run.
+    async fn accessibility(&self, off: &[&str]) -> Vec<String> {
+        self.client.execute(AXE, vec![]).await.unwrap();
+        let run = "const [off, done] = arguments;\
+            const rules = Object.fromEntries(off.map(id => [id, { enabled: false }]));\
+            axe.run(document, { resultTypes: ['violations'], rules })\
+              .then(r => done(r.violations), e => done(String(e)));";
+        let found = self
+            .client
+            .execute_async(run, vec![json!(off)])
+            .await
+            .unwrap();
+        let Value::Array(violations) = found else {
+            panic!("axe-core did not run: {found}");
+        };
+        violations
+            .iter()
+            .flat_map(|v| {
+                let nodes = v["nodes"].as_array().cloned().unwrap_or_default();
+                nodes.into_iter().map(move |n| {
+                    format!(
+                        "{} ({}): {} — {}",
+                        v["id"].as_str().unwrap_or_default(),
+                        v["impact"].as_str().unwrap_or_default(),
+                        n["target"],
+                        n["failureSummary"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .replace('\n', " "),
+                    )
+                })
+            })
+            .collect()
     }
 
     /// What the browser logged since it was last asked that fails a page.
@@ -592,7 +679,7 @@ async fn the_public_page_and_its_widget(b: &Browser, picks: &[String]) {
         b.texts(".pointe-edit__grid .pointe-edit__name").await,
         picks
     );
-    b.visited("widget").await;
+    b.visited_fragment("widget").await;
 }
 
 /// The list of edits holds the new one; the status page counts the catalog.
