@@ -75,8 +75,9 @@ impl Drop for Running {
     }
 }
 
-/// `pointe demo --serve` on a free loopback port, and the address it serves on.
-fn serve_demo(env: &Env, dir: &Path) -> (Running, String) {
+/// `pointe demo --serve` on a free loopback port, the address it serves on and the editor's
+/// token it prints.
+fn serve_demo(env: &Env, dir: &Path) -> (Running, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pointe"))
         .args(["demo", "--dir", dir.to_str().unwrap()])
         .args(["--serve", "--addr", "127.0.0.1:0"])
@@ -89,9 +90,12 @@ fn serve_demo(env: &Env, dir: &Path) -> (Running, String) {
         .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let running = Running(child);
-    let mut addr = None;
+    let (mut addr, mut token) = (None, None);
     let mut line = String::new();
     while stderr.read_line(&mut line).unwrap() > 0 {
+        if let Some((_, t)) = line.trim().rsplit_once("directory): ") {
+            token = Some(t.to_string());
+        }
         if let Some((_, a)) = line.trim().rsplit_once(" on http://") {
             addr = Some(a.to_string());
         }
@@ -103,7 +107,8 @@ fn serve_demo(env: &Env, dir: &Path) -> (Running, String) {
     let addr = addr.unwrap_or_else(|| panic!("the demo printed no address: {line}"));
     // Keeps the pipe drained for as long as the server writes to it.
     std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-    (running, format!("http://{addr}"))
+    let token = token.expect("the demo prints the editor's token");
+    (running, format!("http://{addr}"), token)
 }
 
 /// chromedriver on a free loopback port, once it accepts connections; and that port.
@@ -420,7 +425,7 @@ async fn an_editor_builds_and_publishes_an_edit_in_chromium() {
         ..Env::new()
     };
     let dir = env.dir.path().join("demo");
-    let (_server, origin) = serve_demo(&env, &dir);
+    let (_server, origin, token) = serve_demo(&env, &dir);
     let data = dir.to_str().unwrap();
     let trends = env.write("multiTimeline.csv", TRENDS);
     env.run(&[
@@ -433,12 +438,6 @@ async fn an_editor_builds_and_publishes_an_edit_in_chromium() {
         &trends,
     ])
     .expect_code(0);
-    let token = env
-        .run(&["--data-dir", data, "token", "create", "editor"])
-        .expect_code(0)
-        .stdout
-        .trim()
-        .to_string();
     let (_driver, port) = start_chromedriver(&driver);
     let profile = tempfile::tempdir().unwrap();
     let browser = Browser::connect(port, &chromium, profile.path(), &origin).await;
