@@ -586,6 +586,8 @@ async fn sign_in_and_create_an_edit(b: &Browser, token: &str) {
     b.click(".stacked-form button[type=submit]").await;
     assert_eq!(b.path().await, format!("/edits/{SLUG}/builder"));
     assert_eq!(b.text("h1").await, "Satin flats, for less");
+    let tiers = b.texts(".tier-heading").await;
+    assert!(tiers.len() >= 2, "the picks are grouped by tier: {tiers:?}");
     b.visited("builder").await;
 }
 

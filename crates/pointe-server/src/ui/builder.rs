@@ -32,13 +32,40 @@ struct BuilderPage {
     title: String,
     hero: String,
     warnings: Vec<String>,
-    picks: Vec<PickRow>,
+    groups: Vec<TierGroup>,
     left_out: Vec<String>,
     candidates: Vec<(String, String)>,
     public_path: String,
     iframe: String,
     oembed_url: String,
     widget_html_url: String,
+}
+
+/// A run of picks of one tier, in the edit's order: a heading each time the tier changes.
+#[derive(Debug)]
+struct TierGroup {
+    /// The tier's label, or "Untiered".
+    name: String,
+    /// The position of its first pick (its list's `start`).
+    start: usize,
+    picks: Vec<PickRow>,
+}
+
+/// `picks` in their order, cut where the tier changes.
+fn by_tier(picks: Vec<PickRow>) -> Vec<TierGroup> {
+    let mut groups: Vec<TierGroup> = Vec::new();
+    for pick in picks {
+        let name = pick.tier.clone().unwrap_or_else(|| "Untiered".into());
+        match groups.last_mut() {
+            Some(g) if g.name == name => g.picks.push(pick),
+            _ => groups.push(TierGroup {
+                name,
+                start: pick.position,
+                picks: vec![pick],
+            }),
+        }
+    }
+    groups
 }
 
 #[derive(Debug)]
@@ -161,7 +188,7 @@ fn page_of(
             None => hero.name.clone(),
         },
         warnings: shown.warnings.clone(),
-        picks,
+        groups: by_tier(picks),
         left_out: shown
             .view
             .unavailable
@@ -358,4 +385,55 @@ pub async fn create(
         .await
         .map_err(|e| PageError::from_api(e, "/products/"))?;
     Ok(session::see_other(&back))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pick(position: usize, tier: Option<&str>) -> PickRow {
+        PickRow {
+            id: format!("pt-{position}"),
+            position,
+            first: false,
+            last: false,
+            image: None,
+            alt: String::new(),
+            brand: None,
+            name: format!("pick {position}"),
+            price: None,
+            retailer: None,
+            tier: tier.map(str::to_string),
+            availability: String::new(),
+            pinned: false,
+            blurb: String::new(),
+        }
+    }
+
+    #[test]
+    fn picks_are_grouped_by_tier_in_their_order() {
+        let picks = vec![
+            pick(1, Some("Designer")),
+            pick(2, Some("Mid-range")),
+            pick(3, Some("Mid-range")),
+            pick(4, None),
+            pick(5, Some("Designer")),
+        ];
+        let groups: Vec<_> = by_tier(picks)
+            .iter()
+            .map(|g| {
+                let ids: Vec<_> = g.picks.iter().map(|p| p.position).collect();
+                (g.name.clone(), g.start, ids)
+            })
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                ("Designer".to_string(), 1, vec![1]),
+                ("Mid-range".to_string(), 2, vec![2, 3]),
+                ("Untiered".to_string(), 4, vec![4]),
+                ("Designer".to_string(), 5, vec![5]),
+            ]
+        );
+    }
 }
