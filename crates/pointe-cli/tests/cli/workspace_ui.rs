@@ -281,6 +281,12 @@ impl Browser {
     async fn click(&self, css: &str) {
         let old = self.find("html").await;
         self.find(css).await.click().await.unwrap();
+        self.wait_for_a_new_page(&old, &format!("clicking {css}"))
+            .await;
+    }
+
+    /// Waits until the page whose root is `old` is gone and the new one is complete.
+    async fn wait_for_a_new_page(&self, old: &fantoccini::elements::Element, what: &str) {
         for _ in 0..200 {
             let gone = old.tag_name().await.is_err();
             let state = self
@@ -292,7 +298,7 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("{}: clicking {css} opened no page", self.path().await);
+        panic!("{}: {what} opened no page", self.path().await);
     }
 
     async fn type_into(&self, css: &str, text: &str) {
@@ -465,6 +471,7 @@ async fn editor(b: &Browser, token: &str) {
         "the preview shows the picks"
     );
     reorder_two_picks(b).await;
+    drag_the_last_pick_first(b).await;
     replace_a_pick(b).await;
     let after = preview(b).await;
     assert_eq!(
@@ -588,6 +595,12 @@ async fn sign_in_and_create_an_edit(b: &Browser, token: &str) {
     assert_eq!(b.text("h1").await, "Satin flats, for less");
     let tiers = b.texts(".tier-heading").await;
     assert!(tiers.len() >= 2, "the picks are grouped by tier: {tiers:?}");
+    let handle = b.find(".pick .pick-head").await.attr("draggable").await;
+    assert_eq!(
+        handle.unwrap().as_deref(),
+        Some("true"),
+        "the builder's script ran under the page's policy"
+    );
     b.visited("builder").await;
 }
 
@@ -625,6 +638,31 @@ async fn reorder_two_picks(b: &Browser) {
         "{after:?}"
     );
     assert_eq!(after[2..], before[2..], "the others stay where they were");
+}
+
+/// The last pick dragged by its head onto the first (the browser's drag events, dispatched
+/// as a mouse would; WebDriver's pointer actions do not drive HTML drag and drop): it
+/// becomes the first, the others follow in their order.
+async fn drag_the_last_pick_first(b: &Browser) {
+    let before = b.texts(".picks .pick-name").await;
+    let n = before.len();
+    let old = b.find("html").await;
+    let drag = "const [from, onto] = arguments;\
+        const data = new DataTransfer();\
+        const fire = (el, type) => el.dispatchEvent(new DragEvent(type,\
+          { bubbles: true, cancelable: true, dataTransfer: data }));\
+        const head = document.querySelector(from);\
+        const target = document.querySelector(onto);\
+        fire(head, 'dragstart'); fire(target, 'dragover'); fire(target, 'drop');";
+    let from = format!("#pick-{n} .pick-head");
+    b.client
+        .execute(drag, vec![json!(from), json!("#pick-1")])
+        .await
+        .unwrap();
+    b.wait_for_a_new_page(&old, "dragging a pick").await;
+    let after = b.texts(".picks .pick-name").await;
+    assert_eq!(after[0], before[n - 1], "{after:?}");
+    assert_eq!(after[1..], before[..n - 1], "the others follow in order");
 }
 
 /// The first pick replaced by the first look-alike offered for it.

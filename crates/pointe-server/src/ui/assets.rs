@@ -1,6 +1,6 @@
-//! The stylesheet, compiled into the binary and served by Pointe with a long cache life:
-//! pages link it under an address that carries a hash of its bytes, so a new build's
-//! stylesheet is a new address. And the icon browsers ask every site for.
+//! The stylesheet and the builder's script, compiled into the binary and served by Pointe with a long cache life:
+//! pages link each under an address that carries a hash of its bytes, so a new build's
+//! is a new address. And the icon browsers ask every site for.
 
 use std::sync::LazyLock;
 
@@ -32,6 +32,27 @@ pub async fn css(RawQuery(_version): RawQuery) -> impl IntoResponse {
             (CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
         CSS,
+    )
+}
+
+/// The builder's script's route.
+pub const BUILDER_JS_PATH: &str = "/assets/builder.js";
+
+const BUILDER_JS: &str = include_str!("assets/builder.js");
+
+/// The address the builder loads its script from: its route and a hash of its bytes.
+pub static BUILDER_JS_SRC: LazyLock<String> =
+    LazyLock::new(|| format!("{BUILDER_JS_PATH}?v={:016x}", fnv1a(BUILDER_JS.as_bytes())));
+
+/// `GET /assets/builder.js`: the builder's drag-to-reorder, cached for a year like the
+/// stylesheet.
+pub async fn builder_js(RawQuery(_version): RawQuery) -> impl IntoResponse {
+    (
+        [
+            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        BUILDER_JS,
     )
 }
 

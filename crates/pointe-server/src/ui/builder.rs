@@ -36,6 +36,7 @@ struct BuilderPage {
     left_out: Vec<String>,
     candidates: Vec<(String, String)>,
     public_path: String,
+    script: &'static str,
     iframe: String,
     oembed_url: String,
     widget_html_url: String,
@@ -180,6 +181,7 @@ fn page_of(
         layout: Layout::new(format!("{} — builder", shown.edit.title), "edits"),
         action: format!("/edits/{}/builder", segment(&slug)),
         public_path: format!("/edits/{}", segment(&slug)),
+        script: super::assets::BUILDER_JS_SRC.as_str(),
         signed_in: secret.is_some(),
         csrf: secret.as_deref().map(session::csrf).unwrap_or_default(),
         title: shown.edit.title.clone(),
@@ -223,6 +225,9 @@ pub struct Action {
     blurb: String,
     #[serde(default)]
     with: String,
+    /// Where "move" puts the pick: a position from 1.
+    #[serde(default)]
+    to: Option<usize>,
 }
 
 /// `POST /edits/{slug}/builder`: one change, then back to the builder.
@@ -258,6 +263,15 @@ fn apply(
         ("down", Some(i)) if i + 1 < ids.len() => {
             edits::move_pick(ws, slug, &f.product, i + 2, links).map(|_| ())
         }
+        ("move", Some(_)) => match f.to {
+            Some(to) if (1..=ids.len()).contains(&to) => {
+                edits::move_pick(ws, slug, &f.product, to, links).map(|_| ())
+            }
+            _ => Err(pointe_app::Error::bad(
+                "to",
+                format!("a position from 1 to {}", ids.len()),
+            )),
+        },
         ("remove", Some(_)) => edits::unpick(ws, slug, &f.product, links).map(|_| ()),
         ("blurb", Some(_)) => edits::set_blurb(ws, slug, &f.product, &f.blurb, links).map(|_| ()),
         ("pin" | "unpin", Some(i)) => {
@@ -286,7 +300,9 @@ fn apply(
         )),
         (action, _) => Err(pointe_app::Error::bad(
             "action",
-            format!("{action:?}: one of up, down, pin, unpin, remove, blurb, replace, refresh"),
+            format!(
+                "{action:?}: one of up, down, move, pin, unpin, remove, blurb, replace, refresh"
+            ),
         )),
     }
 }

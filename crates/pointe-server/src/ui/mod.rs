@@ -1,9 +1,10 @@
 //! The editor's web workspace: server-rendered pages over the application layer, one module
 //! per page, templates compiled into the binary (`templates/`), one stylesheet served from
-//! the binary. Every control is a link or a GET form; nothing runs in the browser.
+//! the binary. Every control is a link or a form; the one script (the builder's drag to
+//! reorder) only adds to what its forms already do.
 //!
-//! Pages answer under their own Content-Security-Policy ([`PAGE_CSP`]): no script at all,
-//! styles only from Pointe itself, so no inline style attribute works either. Everything a
+//! Pages answer under their own Content-Security-Policy ([`PAGE_CSP`]): scripts and styles
+//! only from Pointe itself (no inline script), so no inline style attribute works either. Everything a
 //! feed wrote is escaped by the templates, and only http(s) addresses become links or
 //! image sources ([`view::http_url`]).
 
@@ -32,7 +33,7 @@ pub use error::PageError;
 
 /// The policy every page is answered under.
 pub const PAGE_CSP: &str = "default-src 'none'; img-src 'self' https: http: data:; \
-     style-src 'self'; form-action 'self'; frame-src 'self'; base-uri 'none'; \
+     style-src 'self'; script-src 'self'; form-action 'self'; frame-src 'self'; base-uri 'none'; \
      frame-ancestors 'none'";
 
 /// The web workspace's routes: search, products, trends, edits and their builder, the
@@ -53,6 +54,7 @@ pub fn routes() -> Router<AppState> {
         .route("/session", post(session::sign_in))
         .route("/status", get(status::show))
         .route(assets::CSS_PATH, get(assets::css))
+        .route(assets::BUILDER_JS_PATH, get(assets::builder_js))
         .route(assets::ICON_PATH, get(assets::icon))
 }
 

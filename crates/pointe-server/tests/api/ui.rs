@@ -89,7 +89,7 @@ async fn ok(api: &Api, uri: &str) -> String {
 }
 
 /// What every page keeps to: HTML under the pages' policy, the stylesheet linked, no
-/// inline script or style.
+/// inline script or style; a script only from Pointe's own assets.
 fn assert_page(uri: &str, headers: &axum::http::HeaderMap, body: &str) {
     assert_eq!(
         headers[header::CONTENT_TYPE],
@@ -99,7 +99,7 @@ fn assert_page(uri: &str, headers: &axum::http::HeaderMap, body: &str) {
     let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
     assert_eq!(csp, pointe_server::ui::PAGE_CSP, "{uri}");
     assert!(
-        !csp.contains("unsafe-inline") && !csp.contains("script-src"),
+        !csp.contains("unsafe-inline") && csp.contains("script-src 'self';"),
         "{csp}"
     );
     assert!(body.starts_with("<!doctype html>"), "{uri}");
@@ -107,7 +107,14 @@ fn assert_page(uri: &str, headers: &axum::http::HeaderMap, body: &str) {
         body.contains("<link rel=\"stylesheet\" href=\"/assets/pointe.css?v="),
         "{uri}"
     );
-    assert!(!body.contains("<script"), "{uri}: no script element");
+    for script in body.split("<script").skip(1) {
+        assert!(
+            script.starts_with(" src=\"/assets/builder.js?v=") && script.contains("></script>"),
+            "{uri}: only Pointe's own script, never inline: <script{script}"
+        );
+        let inline = &script[script.find('>').unwrap() + 1..script.find("</script>").unwrap()];
+        assert!(inline.is_empty(), "{uri}: an inline script");
+    }
     assert!(!body.contains(" style=\""), "{uri}: no style attribute");
     assert!(!body.contains("<style"), "{uri}: no style element");
     assert_balanced(uri, body);
@@ -571,6 +578,49 @@ async fn builder_changes_need_the_session_and_its_csrf_token() {
         (&after[0], &after[1]),
         (&before[1], &before[0]),
         "the first pick moved down"
+    );
+}
+
+#[tokio::test]
+async fn the_drag_form_moves_a_pick_to_a_position_and_names_a_bad_one() {
+    let (api, token) = with_edit().await;
+    let cookie = format!("pointe_session={token}");
+    let page = builder_page(&api, &cookie).await;
+    assert!(page.contains("<form id=\"move-form\""), "{page}");
+    assert!(
+        page.contains("<script src=\"/assets/builder.js?v="),
+        "{page}"
+    );
+    let csrf = csrf_of(&page);
+    let before = pick_ids(&api);
+    let last = before.last().unwrap().as_str();
+    let uri = "/edits/balletcore/builder";
+    let far = (before.len() + 1).to_string();
+    let moves = [
+        ("0", StatusCode::BAD_REQUEST),
+        (far.as_str(), StatusCode::BAD_REQUEST),
+        ("1", StatusCode::SEE_OTHER),
+    ];
+    for (to, expected) in moves {
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("action", "move"),
+            ("product", last),
+            ("to", to),
+        ];
+        let (status, _, body) = send(&api, post_form(uri, Some(&cookie), &form)).await;
+        assert_eq!(status, expected, "to={to}: {body}");
+        if expected == StatusCode::BAD_REQUEST {
+            assert!(body.contains("<code>to</code>"), "{body}");
+            assert_eq!(pick_ids(&api), before, "nothing changed");
+        }
+    }
+    let after = pick_ids(&api);
+    assert_eq!(after[0], last, "the last pick is first");
+    assert_eq!(
+        after[1..],
+        before[..before.len() - 1],
+        "the others follow in order"
     );
 }
 
