@@ -1,5 +1,7 @@
 //! Listing and showing products.
 
+use std::collections::BTreeMap;
+
 use pointe_core::catalog::{CatalogReader, ProductDetail, ProductSummary};
 use pointe_core::store::{Catalog, ProductFilter, retailer_key};
 use serde::Serialize;
@@ -92,6 +94,38 @@ pub struct Card {
     /// The first colour the feeds give, as written ("Camel"): what tells two colourways of
     /// one title apart.
     pub colour: Option<String>,
+}
+
+/// How the canonical brand keys `keys` are written (a facet counts keys): the brand book's
+/// name, else the brand as the first stored product of it writes it. A key no product has is
+/// left out. Costs one indexed read per key the brand book does not know.
+pub fn brand_names_in(
+    open: &crate::reader::Open<'_>,
+    keys: &[&str],
+) -> Result<BTreeMap<String, String>> {
+    if keys.len() > MAX_PAGE {
+        return Err(crate::Error::bad(
+            "brands",
+            format!("{}: at most {MAX_PAGE} brands at once", keys.len()),
+        ));
+    }
+    let mut names = BTreeMap::new();
+    for key in keys {
+        let known = open
+            .loaded
+            .brands
+            .canonical(key)
+            .filter(|b| b.key == *key && b.display != *key)
+            .map(|b| b.display);
+        let name = match known {
+            Some(name) => Some(name),
+            None => open.store.brand_name(key)?,
+        };
+        if let Some(name) = name {
+            names.insert(key.to_string(), name);
+        }
+    }
+    Ok(names)
 }
 
 /// The cards of `ids` over an open store, in order; an id no longer stored gets an empty

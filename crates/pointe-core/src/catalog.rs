@@ -453,7 +453,10 @@ impl<'a> CatalogReader<'a> {
             brand: product.data.brand.clone(),
             title: product.data.title.clone(),
             offers: offers.len(),
-            lowest_price_retailer: lowest.as_ref().map(|(_, o)| o.retailer.clone()),
+            lowest_price_retailer: lowest
+                .as_ref()
+                .map(|(_, o)| o.retailer.clone())
+                .filter(|r| !r.is_empty()),
             lowest_price: lowest.map(|(v, _)| v),
             in_stock: offers
                 .iter()

@@ -200,6 +200,16 @@ impl Catalog for MemoryStore {
         Ok(ids)
     }
 
+    fn brand_name(&self, brand_key: &str) -> Result<Option<String>> {
+        Ok(self
+            .data
+            .products
+            .values()
+            .filter(|p| p.data.brand_key.as_deref() == Some(brand_key))
+            .min_by_key(|p| p.key)
+            .and_then(|p| p.data.brand.clone()))
+    }
+
     fn list_products(&self, filter: &ProductFilter) -> Result<(Vec<StoredProduct>, u64)> {
         let matching: Vec<&StoredProduct> = self
             .data

@@ -184,6 +184,9 @@ pub trait Catalog {
     fn products_by_title_key(&self, title_key: &str, limit: usize) -> Result<Vec<StoredProduct>>;
     /// Item ids and public ids that start like `prefix` (for "did you mean"), at most `limit`.
     fn ids_like(&self, prefix: &str, limit: usize) -> Result<Vec<String>>;
+    /// The brand as the first stored product of the canonical brand `brand_key` writes it
+    /// ("Miu Miu" for `miu miu`), or `None` when no product has that brand.
+    fn brand_name(&self, brand_key: &str) -> Result<Option<String>>;
     /// Products matching `filter`, in id order, and how many match in all.
     fn list_products(&self, filter: &ProductFilter) -> Result<(Vec<StoredProduct>, u64)>;
     /// The offers of a product, current ones first.

@@ -562,6 +562,15 @@ impl Catalog for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    fn brand_name(&self, brand_key: &str) -> Result<Option<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT brand FROM products WHERE brand_key = ?1 AND brand IS NOT NULL ORDER BY key LIMIT 1",
+        )?;
+        Ok(stmt
+            .query_row(params![brand_key], |r| r.get(0))
+            .optional()?)
+    }
+
     fn list_products(&self, filter: &ProductFilter) -> Result<(Vec<StoredProduct>, u64)> {
         let mut clauses = Vec::new();
         let mut args: Vec<String> = Vec::new();

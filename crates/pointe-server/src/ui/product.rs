@@ -5,6 +5,7 @@
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use jiff::Timestamp;
+use jiff::civil::Date;
 use pointe_app::lookalikes::{HeroRef, LookalikesRequest};
 use pointe_app::products::Card;
 use pointe_core::catalog::{OfferView, ProductDetail};
@@ -32,13 +33,15 @@ struct ProductPage {
     layout: Layout,
     id: String,
     self_path: String,
-    currencies: Vec<(&'static str, bool)>,
+    currencies: Vec<(String, bool)>,
     new_edit: String,
     brand: Option<String>,
     title: String,
     description: Option<String>,
     price: Option<String>,
     retailer: Option<String>,
+    /// The day the price was last seen, when that is too long ago to show it as today's.
+    price_seen: Option<String>,
     tier: Option<String>,
     images: Vec<String>,
     offers: Vec<OfferRow>,
@@ -108,12 +111,31 @@ pub async fn show(
         .await;
     // The product is worth showing even when its look-alikes cannot be found.
     let looks = found.map_err(|e| format!("Look-alikes could not be found: {}", e.message()));
-    render(&page_of(detail, looks))
+    let today = pointe_app::today().map_err(crate::error::ApiError::from)?;
+    render(&page_of(detail, looks, today))
+}
+
+/// The currencies the price selector offers, the one the price is shown in chosen: the
+/// common three, and the listing's own when it is another (an INR catalog's rupees).
+fn currencies(shown: Option<&str>) -> Vec<(String, bool)> {
+    let mut codes: Vec<String> = CURRENCIES.iter().map(|c| c.to_string()).collect();
+    if let Some(shown) = shown
+        && !codes.iter().any(|c| c == shown)
+    {
+        codes.push(shown.to_string());
+    }
+    codes
+        .into_iter()
+        .map(|c| {
+            let chosen = Some(c.as_str()) == shown;
+            (c, chosen)
+        })
+        .collect()
 }
 
 type Found = Result<(LookalikeResults, Vec<Card>), String>;
 
-fn page_of(detail: ProductDetail, found: Found) -> ProductPage {
+fn page_of(detail: ProductDetail, found: Found, today: Date) -> ProductPage {
     let s = &detail.summary;
     let (chart, chart_note) = price_chart(&detail.offer_list);
     ProductPage {
@@ -127,20 +149,16 @@ fn page_of(detail: ProductDetail, found: Found) -> ProductPage {
         id: s.id.clone(),
         new_edit: super::view::href("/edits/new", &[("hero".into(), s.id.clone())]),
         self_path: format!("/products/{}", segment(&s.id)),
-        currencies: CURRENCIES
-            .iter()
-            .map(|c| {
-                (
-                    *c,
-                    s.lowest_price.as_ref().is_some_and(|p| p.currency == *c),
-                )
-            })
-            .collect(),
+        currencies: currencies(s.lowest_price.as_ref().map(|p| p.currency.as_str())),
         brand: s.brand.clone(),
         title: s.title.clone(),
         description: detail.data.description.clone(),
         price: s.lowest_price.as_ref().map(|p| p.display.clone()),
         retailer: s.lowest_price_retailer.clone(),
+        price_seen: s
+            .lowest_price
+            .as_ref()
+            .and_then(|_| seen_long_ago(&detail.offer_list, today)),
         tier: found
             .as_ref()
             .ok()
@@ -167,15 +185,41 @@ fn page_of(detail: ProductDetail, found: Found) -> ProductPage {
     }
 }
 
+/// How many days a price may go unseen and still be shown as current, as in an edit.
+const MAX_PRICE_AGE_DAYS: i64 = 14;
+
+/// The day the current offers were last seen, when even the newest of them was seen more than
+/// [`MAX_PRICE_AGE_DAYS`] before `today`: the feeds have not confirmed the price since.
+fn seen_long_ago(offers: &[OfferView], today: Date) -> Option<String> {
+    let newest = offers
+        .iter()
+        .filter(|o| o.current)
+        .map(|o| o.last_seen)
+        .max()?;
+    let seen = newest.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    (seen.saturating_add(jiff::Span::new().days(MAX_PRICE_AGE_DAYS)) < today)
+        .then(|| seen.to_string())
+}
+
 fn day(ts: Timestamp) -> String {
     ts.to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .date()
         .to_string()
 }
 
+/// Who sells the offer: its retailer, else (a data vendor's price record names none) the
+/// source it came from.
+fn seller(o: &OfferView) -> &str {
+    if o.retailer.is_empty() {
+        &o.source
+    } else {
+        &o.retailer
+    }
+}
+
 fn offer_row(o: &OfferView) -> OfferRow {
     OfferRow {
-        retailer: o.retailer.clone(),
+        retailer: seller(o).to_string(),
         price: o.current_price.display.clone(),
         was: o.sale_price.as_ref().map(|_| o.price.display.clone()),
         availability: super::view::availability(&o.availability),
@@ -220,7 +264,7 @@ fn price_chart(offers: &[OfferView]) -> (Option<ChartView>, Option<String>) {
         .map(|o| Series {
             label: format!(
                 "{} ({})",
-                o.retailer,
+                seller(o),
                 if o.current {
                     "current"
                 } else {

@@ -7,7 +7,6 @@ use askama::Template;
 use axum::extract::{RawQuery, State};
 use pointe_app::products::Card;
 use pointe_app::search::SearchRequest;
-use pointe_core::brand::BrandBook;
 use pointe_core::store::retailer_key;
 use pointe_search::SearchResults;
 
@@ -105,38 +104,38 @@ pub async fn search(State(state): State<AppState>, RawQuery(query): RawQuery) ->
             let results = pointe_app::search::search_in(open, &request)?;
             let ids: Vec<String> = results.items.iter().map(|h| h.id.clone()).collect();
             let cards = pointe_app::products::cards_in(open, &ids)?;
-            let names = names(&open.loaded.brands, &results, &cards);
+            let names = names(open, &results, &cards)?;
             Ok((results, cards, names))
         })
         .await?;
     render(&page_of(&p, page, results, cards, &names))
 }
 
-/// How people write the brand and retailer keys the facets count: the brand book's name,
-/// else a retailer's name as a card on this page gives it.
-fn names(brands: &BrandBook, results: &SearchResults, cards: &[Card]) -> BTreeMap<String, String> {
-    let mut names = BTreeMap::new();
-    for facet in ["brand", "retailer"] {
-        for value in results.facets.get(facet).into_iter().flatten() {
-            let from_cards = || {
-                cards
-                    .iter()
-                    .filter_map(|c| c.retailer.as_ref())
-                    .find(|r| retailer_key(r) == value.value)
-                    .cloned()
-            };
-            // An unknown name is its own canonical brand, shown as the key was written.
-            let name = brands
-                .canonical(&value.value)
-                .map(|b| b.display)
-                .filter(|d| *d != value.value)
-                .or_else(from_cards);
-            if let Some(name) = name {
-                names.insert(value.value.clone(), name);
-            }
+/// How people write the brand and retailer keys the facets count: a brand as the brand book or
+/// its products write it, a retailer as a card on this page gives it.
+fn names(
+    open: &pointe_app::reader::Open<'_>,
+    results: &SearchResults,
+    cards: &[Card],
+) -> pointe_app::Result<BTreeMap<String, String>> {
+    let brand_keys: Vec<&str> = results
+        .facets
+        .get("brand")
+        .into_iter()
+        .flatten()
+        .map(|v| v.value.as_str())
+        .collect();
+    let mut names = pointe_app::products::brand_names_in(open, &brand_keys)?;
+    for value in results.facets.get("retailer").into_iter().flatten() {
+        let name = cards
+            .iter()
+            .filter_map(|c| c.retailer.as_ref())
+            .find(|r| retailer_key(r) == value.value);
+        if let Some(name) = name {
+            names.insert(value.value.clone(), name.clone());
         }
     }
-    names
+    Ok(names)
 }
 
 fn request(p: &Params, page: usize) -> PageResult<SearchRequest> {
