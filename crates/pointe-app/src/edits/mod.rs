@@ -451,7 +451,7 @@ pub fn render(ws: &Workspace, slug: &str, format: RenderFormat) -> Result<Render
 pub fn page(ws: &Workspace, slug: &str, links: &Links) -> Result<String> {
     let ctx = Ctx::open(ws)?;
     let e = ctx.load(slug)?;
-    let widget = edit::render::html(&ctx.view(&e)?);
+    let widget = edit::render::html_page(&ctx.view(&e)?);
     Ok(embed::page(links, &e.slug, &e.title, &widget))
 }
 

@@ -39,7 +39,14 @@ pub fn markdown(view: &EditView) -> String {
 /// printed only for http(s) URLs; buy links carry `rel="sponsored noopener"` and open in a new
 /// tab.
 pub fn html(view: &EditView) -> String {
-    html::render(view)
+    html::render(view, html::Headings::EMBEDDED)
+}
+
+/// The same widget as [`html`] for a page of its own (the edit's public page): its title is
+/// the page's `h1` and each card's name an `h2`, where an embedded widget, below its host's
+/// headings, uses `h2` and `h3`.
+pub fn html_page(view: &EditView) -> String {
+    html::render(view, html::Headings::PAGE)
 }
 
 /// The edit as JSON for a CMS: the view's fields plus the schema.org object under `"json_ld"`.

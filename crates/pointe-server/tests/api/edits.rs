@@ -404,6 +404,13 @@ async fn the_public_page_embeds_the_widget_and_oembed_answers_for_it() {
          href=\"http://127.0.0.1:8080/oembed?url=http%3A%2F%2F127.0.0.1%3A8080%2Fedits%2Fballetcore&amp;format=json\""
     ), "{page}");
     assert!(page.contains("pointe-edit"), "the widget is in the page");
+    assert_eq!(
+        page.matches("<h1 class=\"pointe-edit__title\">").count(),
+        1,
+        "on a page of its own the edit's title is the page's heading: {page}"
+    );
+    assert!(page.contains("<h2 class=\"pointe-edit__name\">"), "{page}");
+    assert!(!page.contains("<h3"), "no heading level is skipped: {page}");
     let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
     assert!(
         csp.contains("default-src 'none'") && !csp.contains("script-src"),

@@ -123,15 +123,40 @@ fn stylesheet() -> &'static str {
     &STYLE
 }
 
-pub(super) fn render(view: &EditView) -> String {
+/// The heading elements of the widget's title and of each card's name: below a host page's own
+/// `h1` when embedded, the page's first heading when it is the whole page.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Headings {
+    title: &'static str,
+    name: &'static str,
+}
+
+impl Headings {
+    /// Inside a host's page (a CMS article, an iframe's document with its own title).
+    pub(super) const EMBEDDED: Headings = Headings {
+        title: "h2",
+        name: "h3",
+    };
+    /// The whole page: the edit's public page.
+    pub(super) const PAGE: Headings = Headings {
+        title: "h1",
+        name: "h2",
+    };
+}
+
+pub(super) fn render(view: &EditView, headings: Headings) -> String {
     let mut w = Writer::default();
     w.markup("<section class=\"pointe-edit\"");
     w.attr("data-pointe-edit", &view.slug);
     w.markup(">\n<style>\n");
     w.markup(stylesheet());
-    w.markup("</style>\n<header class=\"pointe-edit__head\">\n<h2 class=\"pointe-edit__title\">");
+    w.markup("</style>\n<header class=\"pointe-edit__head\">\n<");
+    w.markup(headings.title);
+    w.markup(" class=\"pointe-edit__title\">");
     w.text(&view.title);
-    w.markup("</h2>\n");
+    w.markup("</");
+    w.markup(headings.title);
+    w.markup(">\n");
     if let Some(standfirst) = present(view.standfirst.as_deref()) {
         w.markup("<p class=\"pointe-edit__standfirst\">");
         w.text(&standfirst);
@@ -161,13 +186,18 @@ pub(super) fn render(view: &EditView) -> String {
         w.markup("</p>\n");
     }
     w.markup("</header>\n<article class=\"pointe-edit__hero\">\n");
-    card(&mut w, &Card::new(&view.hero, None), true);
+    card(&mut w, &Card::new(&view.hero, None), true, headings.name);
     w.markup("</article>\n");
     if !view.picks.is_empty() {
         w.markup("<ul class=\"pointe-edit__grid\">\n");
         for pick in &view.picks {
             w.markup("<li class=\"pointe-edit__item\"><article class=\"pointe-edit__card\">\n");
-            card(&mut w, &Card::new(pick, view.hero.price.as_ref()), false);
+            card(
+                &mut w,
+                &Card::new(pick, view.hero.price.as_ref()),
+                false,
+                headings.name,
+            );
             w.markup("</article></li>\n");
         }
         w.markup("</ul>\n");
@@ -179,7 +209,7 @@ pub(super) fn render(view: &EditView) -> String {
 
 /// The inside of a card: image, then a body with tier, brand, name, price, retailer, notice,
 /// blurb and buy link.
-fn card(w: &mut Writer, card: &Card, hero: bool) {
+fn card(w: &mut Writer, card: &Card, hero: bool, name_tag: &'static str) {
     w.markup("<div class=\"pointe-edit__media pointe-edit__media--");
     w.markup(card.family.as_str());
     w.markup("\">");
@@ -220,9 +250,13 @@ fn card(w: &mut Writer, card: &Card, hero: bool) {
         w.text(brand);
         w.markup("</p>\n");
     }
-    w.markup("<h3 class=\"pointe-edit__name\">");
+    w.markup("<");
+    w.markup(name_tag);
+    w.markup(" class=\"pointe-edit__name\">");
     w.text(&card.name);
-    w.markup("</h3>\n");
+    w.markup("</");
+    w.markup(name_tag);
+    w.markup(">\n");
     if let Some(price) = &card.price {
         w.markup("<p class=\"pointe-edit__price\">");
         if let Some(was) = &card.was {
