@@ -484,6 +484,8 @@ pub(crate) struct MappedRows {
     currency: Option<Currency>,
     rows_read: Arc<AtomicU64>,
     groups: Option<Groups>,
+    /// The brands rows have named so far, for titles that start with one and name no gender.
+    title_brands: super::title_brand::TitleBrands,
     header_warnings: Vec<RowIssue>,
     done: bool,
 }
@@ -580,9 +582,29 @@ impl MappedRows {
             currency: currency.or(mapping.constants.currency),
             constants: mapping.constants.clone(),
             rows_read,
+            title_brands: Default::default(),
             header_warnings,
             done: false,
         })
+    }
+
+    /// With `brand_from_title`: learns the brand a row names (its brand column's, or its
+    /// title's before the gender word); a row that names none this way, and whose title
+    /// starts with a brand an earlier row named, takes that brand.
+    fn brand_from_earlier_titles(&mut self, item: &mut Item) {
+        if !self.constants.brand_before_gender {
+            return;
+        }
+        match &item.brand {
+            Some(brand) if Some(brand) != self.constants.brand.as_ref() => {
+                self.title_brands.learn(brand);
+            }
+            _ => {
+                if let Some(brand) = self.title_brands.find(&item.title) {
+                    item.brand = Some(brand.to_string());
+                }
+            }
+        }
     }
 
     /// The header's warnings (a mapped column repeated), taken once.
@@ -622,9 +644,11 @@ impl MappedRows {
                         }
                     },
                 };
-                Some(Ok(
-                    read_row(&row, line, &self.constants, self.currency).map(|item| (key, item))
-                ))
+                let read = read_row(&row, line, &self.constants, self.currency).map(|mut item| {
+                    self.brand_from_earlier_titles(&mut item);
+                    (key, item)
+                });
+                Some(Ok(read))
             }
             Ok(None) => None,
             Err(e) => Some(Err(e)),
@@ -1361,6 +1385,33 @@ availability = \"in_stock\"
         assert_eq!(records(&all)[0].brand, None);
         let e = Mapping::parse(&mapping.replace("before_gender", "first_word"), "m.toml");
         assert!(format!("{}", e.unwrap_err()).contains("brand_from_title"));
+    }
+
+    #[test]
+    fn a_title_without_a_gender_word_takes_a_brand_an_earlier_row_named() {
+        let mapping = "brand_from_title = \"before_gender\"\n[columns]\nid = \"id\"\n\
+                       title = \"name\"\nbrand = \"brand\"\n[constants]\nprice = \"2\"\n\
+                       currency = \"INR\"\navailability = \"in_stock\"\n";
+        let text = "id,name,brand\n1,Red Rose Maroon Camisole,\n\
+                    2,Red Rose Women Lavender Nightdress,\n3,Red Rose Maroon Camisole,\n\
+                    4,Bwitch Beige Bra,Bwitch\n5,BWITCH Black Bra,\n6,Rose Red Top,\n";
+        let all: Vec<FeedRow> = open_text(text, mapping)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let brands: Vec<Option<&str>> = records(&all).iter().map(|r| r.brand.as_deref()).collect();
+        assert_eq!(
+            brands,
+            vec![
+                None,
+                Some("Red Rose"),
+                Some("Red Rose"),
+                Some("Bwitch"),
+                Some("BWITCH"),
+                None
+            ],
+            "a brand is known from the first row that names it on: {all:#?}"
+        );
     }
 
     #[test]

@@ -36,6 +36,7 @@ mod mapped;
 mod record;
 mod shopify;
 mod source;
+mod title_brand;
 
 pub use limits::FeedLimits;
 pub use mapped::Mapping;
