@@ -291,7 +291,9 @@ fn lookalikes_text(r: &LookalikeResults) -> String {
             crate::output::price_cell(l.price.as_ref()),
             l.saving
                 .as_ref()
-                .map(|s| if s.percent < 0.0 {
+                .map(|s| if s.amount.amount.parse::<f64>().ok() == Some(0.0) {
+                    ", same price".to_string()
+                } else if s.percent < 0.0 {
                     format!(
                         ", costs {} more ({}%)",
                         s.amount.display.replacen('-', "", 1),

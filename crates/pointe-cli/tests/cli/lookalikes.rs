@@ -525,7 +525,7 @@ fn a_hero_named_by_its_title_is_found_and_a_shared_title_lists_the_candidates() 
 }
 
 #[test]
-fn a_dearer_lookalike_says_what_it_costs_more_never_a_negative_saving() {
+fn a_dearer_lookalike_says_what_it_costs_more_never_a_negative_saving_nor_a_zero_one() {
     let env = Env::new();
     env.run(&["ingest", &crate::fixture("lookalike-rules.gmc.tsv")])
         .expect_code(0);
@@ -538,4 +538,10 @@ fn a_dearer_lookalike_says_what_it_costs_more_never_a_negative_saving() {
         run.stdout
     );
     assert!(!run.stdout.contains("saves -"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("£50.00, same price"),
+        "a look-alike at the hero's price saves nothing: {}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("saves £0.00"), "{}", run.stdout);
 }

@@ -1564,6 +1564,24 @@ mod tests {
         assert!(title("Leather flat sandals", Market::Uk).has("heel", "flat"));
     }
 
+    /// Myntra's "Turtle Check Men Navy Blue Shirt" is a checked shirt; a description asking
+    /// the shopper to check the size is no pattern.
+    #[test]
+    fn a_check_shirt_is_checked_and_checking_the_size_is_no_pattern() {
+        assert!(title("Turtle Check Men Navy Blue Shirt", Market::Uk).has("pattern", "checked"));
+        for text in [
+            "Please check the size chart before you order",
+            "Check out our other colours; check your size",
+        ] {
+            let a = described("Cotton shirt", text);
+            assert!(
+                !a.values.contains_key("pattern"),
+                "{text}: {:?}",
+                a.ids("pattern")
+            );
+        }
+    }
+
     /// A home category path "Linens & Bedding" made a product linen.
     #[test]
     fn a_linens_and_bedding_path_is_not_linen() {

@@ -8,7 +8,8 @@
 //! delimiter = ","                       # "," (default), "\t", ";" or "|"
 //! group_rows_by = "name"                # optional: rows with the same value are one item
 //! brand_from_title = "before_gender"    # optional: a row with no brand takes the title's words
-//!                                       #   before its first gender word ("Red Chief Men …")
+//!                                       #   before its first gender word ("Red Chief Men …"),
+//!                                       #   or with none, a brand an earlier row named
 //!
 //! [columns]                             # field = "Column name", or a table:
 //! id = "Product_ID"                     #   { column = "…", split = ",", prefix = "Was " }
