@@ -1361,22 +1361,28 @@ currency = \"INR\"
 availability = \"in_stock\"
 ";
 
-    #[test]
-    fn a_names_only_file_reads_the_brand_before_the_gender_word_when_asked() {
-        let mapping = "brand_from_title = \"before_gender\"\n[columns]\nid = \"id\"\n\
-                       title = \"name\"\nbrand = \"brand\"\n[constants]\nprice = \"2\"\n\
-                       currency = \"INR\"\navailability = \"in_stock\"\n";
-        let text = "id,name,brand\n1,Red Chief Men Black Casual Shoes,\n\
-                    2,Women Blue Kurta,\n3,Indigo Nation Men Shirt,Indigo Nation Ltd\n";
+    /// A file of names (id, name, brand) whose brands are read from the names.
+    const NAMES_MAPPING: &str = "brand_from_title = \"before_gender\"\n[columns]\nid = \"id\"\n\
+                                 title = \"name\"\nbrand = \"brand\"\n[constants]\nprice = \"2\"\n\
+                                 currency = \"INR\"\navailability = \"in_stock\"\n";
+
+    /// The brand of each item of `text` read through `mapping`.
+    fn brands_of(text: &str, mapping: &str) -> Vec<Option<String>> {
         let all: Vec<FeedRow> = open_text(text, mapping)
             .unwrap()
             .map(Result::unwrap)
             .collect();
-        let brands: Vec<Option<&str>> = records(&all).iter().map(|r| r.brand.as_deref()).collect();
+        records(&all).iter().map(|r| r.brand.clone()).collect()
+    }
+
+    #[test]
+    fn a_names_only_file_reads_the_brand_before_the_gender_word_when_asked() {
+        let mapping = NAMES_MAPPING;
+        let text = "id,name,brand\n1,Red Chief Men Black Casual Shoes,\n\
+                    2,Women Blue Kurta,\n3,Indigo Nation Men Shirt,Indigo Nation Ltd\n";
         assert_eq!(
-            brands,
-            vec![Some("Red Chief"), None, Some("Indigo Nation Ltd")],
-            "{all:#?}"
+            brands_of(text, mapping),
+            [Some("Red Chief"), None, Some("Indigo Nation Ltd")].map(|b| b.map(String::from))
         );
         let plain = mapping.replace("brand_from_title = \"before_gender\"\n", "");
         let all: Vec<FeedRow> = open_text(text, &plain)
@@ -1390,28 +1396,22 @@ availability = \"in_stock\"
 
     #[test]
     fn a_title_without_a_gender_word_takes_a_brand_an_earlier_row_named() {
-        let mapping = "brand_from_title = \"before_gender\"\n[columns]\nid = \"id\"\n\
-                       title = \"name\"\nbrand = \"brand\"\n[constants]\nprice = \"2\"\n\
-                       currency = \"INR\"\navailability = \"in_stock\"\n";
+        let mapping = NAMES_MAPPING;
         let text = "id,name,brand\n1,Red Rose Maroon Camisole,\n\
                     2,Red Rose Women Lavender Nightdress,\n3,Red Rose Maroon Camisole,\n\
                     4,Bwitch Beige Bra,Bwitch\n5,BWITCH Black Bra,\n6,Rose Red Top,\n";
-        let all: Vec<FeedRow> = open_text(text, mapping)
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        let brands: Vec<Option<&str>> = records(&all).iter().map(|r| r.brand.as_deref()).collect();
         assert_eq!(
-            brands,
-            vec![
+            brands_of(text, mapping),
+            [
                 None,
                 Some("Red Rose"),
                 Some("Red Rose"),
                 Some("Bwitch"),
                 Some("BWITCH"),
                 None
-            ],
-            "a brand is known from the first row that names it on: {all:#?}"
+            ]
+            .map(|b| b.map(String::from)),
+            "a brand is known from the first row that names it on"
         );
     }
 
