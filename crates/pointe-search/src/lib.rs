@@ -90,7 +90,7 @@ use std::path::PathBuf;
 pub use config::LookalikeConfig;
 pub use index::{Freshness, IndexContext, Refresh, SearchIndex};
 pub use lookalike::{Difference, Hero, Lookalike, LookalikeQuery, LookalikeResults, Saving};
-pub use search::{SearchHit, SearchQuery, SearchResults, SortOrder};
+pub use search::{PRICE_FACET, SearchHit, SearchQuery, SearchResults, SortOrder};
 
 /// Everything that can go wrong in search and look-alikes.
 #[derive(Debug, thiserror::Error)]

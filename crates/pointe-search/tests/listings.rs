@@ -226,3 +226,34 @@ fn total_is_the_same_on_every_page_and_with_facets() {
     let in_stock: u64 = faceted.facets["in_stock"].iter().map(|f| f.count).sum();
     assert_eq!(in_stock, first.total, "{:?}", faceted.facets["in_stock"]);
 }
+
+/// Each price band of the facets counts exactly the products its price filter keeps (from
+/// the band's start up to a penny before its end), and the bands together count every product.
+#[test]
+fn each_price_band_counts_what_its_price_filter_keeps() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/listings.awin.csv");
+    let (_store, index) = build(dir.path(), &feed, None);
+    let search = |min: Option<u64>, max: Option<u64>, facets: bool| {
+        index
+            .search(&SearchQuery {
+                min_price_gbp: min,
+                max_price_gbp: max,
+                facets,
+                limit: 1,
+                ..SearchQuery::default()
+            })
+            .unwrap()
+    };
+    let all = search(None, None, true);
+    let bands = &all.facets[pointe_search::PRICE_FACET];
+    assert!(bands.len() >= 2, "{bands:?}");
+    assert_eq!(bands.iter().map(|b| b.count).sum::<u64>(), all.total);
+    for band in bands {
+        let (from, to) = band.value.split_once('-').expect("a band is from-to");
+        let min = from.parse::<u64>().unwrap() * 100;
+        let max = (!to.is_empty()).then(|| to.parse::<u64>().unwrap() * 100 - 1);
+        let kept = search((min > 0).then_some(min), max, false);
+        assert_eq!(kept.total, band.count, "band {}", band.value);
+    }
+}

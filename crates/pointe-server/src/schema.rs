@@ -92,7 +92,8 @@ pub struct ProductPage {
     /// How many match in all.
     total: u64,
     /// Counts of the matching products by brand, retailer, category, colour, material, tier
-    /// and stock.
+    /// and stock, and by price band in GBP (`price`: `"25-50"` counts £25 up to, not
+    /// including, £50; `"500-"` £500 and over).
     facets: BTreeMap<String, Vec<FacetCount>>,
     /// True when no product had every word and the results are those with any of them.
     relaxed: bool,

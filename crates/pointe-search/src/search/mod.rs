@@ -787,7 +787,65 @@ fn facet_aggregations() -> std::result::Result<Aggregations, String> {
             )
         })
         .collect();
+    let mut request = request;
+    let ranges: Vec<serde_json::Value> = PRICE_BANDS
+        .iter()
+        .map(|(from, to)| match to {
+            Some(to) => serde_json::json!({"from": from, "to": to}),
+            None => serde_json::json!({"from": from}),
+        })
+        .collect();
+    request.insert(
+        PRICE_FACET.to_string(),
+        serde_json::json!({"range": {"field": "price_gbp", "ranges": ranges}}),
+    );
     serde_json::from_value(serde_json::Value::Object(request)).map_err(|e| e.to_string())
+}
+
+/// The facet of price bands, named `"{from}-{to}"` in whole pounds (`"250-"` for the last):
+/// products from `from` up to, not including, `to`.
+pub const PRICE_FACET: &str = "price";
+
+/// The price bands in GBP minor units: from (inclusive), to (exclusive; none for the last).
+const PRICE_BANDS: [(u64, Option<u64>); 6] = [
+    (0, Some(2_500)),
+    (2_500, Some(5_000)),
+    (5_000, Some(10_000)),
+    (10_000, Some(25_000)),
+    (25_000, Some(50_000)),
+    (50_000, None),
+];
+
+/// The price bands that matching products fall in, cheapest first, the empty ones left out.
+fn price_band_counts(json: &serde_json::Value) -> Vec<FacetCount> {
+    let buckets = json[PRICE_FACET]["buckets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    // A bucket is found by where it ends, the last by where it starts (the aggregation
+    // writes no bound at 0, and may add buckets of its own outside the bands).
+    let count_of = |(from, to): (u64, Option<u64>)| {
+        buckets
+            .iter()
+            .find(|b| match to {
+                Some(to) => b["to"].as_f64() == Some(to as f64),
+                None => b["from"].as_f64() == Some(from as f64) && b["to"].is_null(),
+            })
+            .and_then(|b| b["doc_count"].as_u64())
+            .unwrap_or(0)
+    };
+    PRICE_BANDS
+        .iter()
+        .map(|band| (band, count_of(*band)))
+        .filter(|(_, count)| *count > 0)
+        .map(|((from, to), count)| FacetCount {
+            value: match to {
+                Some(to) => format!("{}-{}", from / 100, to / 100),
+                None => format!("{}-", from / 100),
+            },
+            count,
+        })
+        .collect()
 }
 
 /// A page of hits, with the number of matches when the pass that found them also counted.
@@ -828,6 +886,7 @@ fn facet_counts(results: &AggregationResults) -> Result<BTreeMap<String, Vec<Fac
             .collect();
         out.insert(name.to_string(), counts);
     }
+    out.insert(PRICE_FACET.to_string(), price_band_counts(&json));
     Ok(out)
 }
 

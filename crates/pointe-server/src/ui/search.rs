@@ -264,7 +264,62 @@ fn facets(
                 .collect();
             (!values.is_empty()).then_some(Facet { name, values })
         })
+        .chain(price_facet(kept, results))
+        .chain(stock_facet(kept, results))
         .collect()
+}
+
+/// The price bands of the matches as links to the lowest and highest price that select them
+/// (a band ends a penny before the next starts: the highest price is inclusive).
+fn price_facet(kept: &[(String, String)], results: &SearchResults) -> Option<Facet> {
+    let bands = results.facets.get(pointe_search::PRICE_FACET)?;
+    let chosen = |name: &str| kept.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let values: Vec<FacetValue> = bands
+        .iter()
+        .filter_map(|band| {
+            let (from, to) = band.value.split_once('-')?;
+            let min = (from != "0").then(|| from.to_string());
+            let max = match to {
+                "" => None,
+                to => Some(format!("{}.99", to.parse::<u64>().ok()?.checked_sub(1)?)),
+            };
+            let text = match (&min, to.is_empty()) {
+                (None, _) => format!("Under £{to}"),
+                (Some(_), true) => format!("£{from} and over"),
+                (Some(_), false) => format!("£{from} to £{to}"),
+            };
+            let pairs = with(kept, "min_price", min.as_deref());
+            let pairs = with(&pairs, "max_price", max.as_deref());
+            Some(FacetValue {
+                href: href("/search", &pairs),
+                selected: chosen("min_price") == min && chosen("max_price") == max,
+                text,
+                count: band.count,
+            })
+        })
+        .collect();
+    (!values.is_empty()).then_some(Facet {
+        name: "Price",
+        values,
+    })
+}
+
+/// How many matches can be bought now, as the link that keeps only those.
+fn stock_facet(kept: &[(String, String)], results: &SearchResults) -> Option<Facet> {
+    let in_stock = results
+        .facets
+        .get("in_stock")?
+        .iter()
+        .find(|c| c.value == "1")?;
+    Some(Facet {
+        name: "Stock",
+        values: vec![FacetValue {
+            href: href("/search", &with(kept, "in_stock", Some("true"))),
+            text: "In stock".to_string(),
+            count: in_stock.count,
+            selected: kept.iter().any(|(k, _)| k == "in_stock"),
+        }],
+    })
 }
 
 fn card_views(results: &SearchResults, cards: Vec<Card>) -> Vec<CardView> {

@@ -198,6 +198,20 @@ async fn the_search_page_lists_cards_with_facets_sort_and_pages() {
             "the filter in force can be removed"
         );
     }
+    assert!(
+        body.contains(
+            "href=\"/search?q=ballet+flats&#38;min_price=25&#38;max_price=49.99\">£25 to £50</a> \
+             <span class=\"count\">3</span>"
+        ),
+        "price bands with counts: {body}"
+    );
+    assert!(body.contains("in_stock=true\">In stock</a> <span class=\"count\">"));
+    let band = ok(&api, "/search?q=ballet+flats&min_price=25&max_price=49.99").await;
+    assert!(
+        band.contains(">3 products</h2>"),
+        "the band's count: {band}"
+    );
+    assert!(band.contains("aria-current=\"true\" class=\"selected\">£25 to £50</a>"));
     let cheap = ok(&api, "/search?q=ballet+flats&sort=price").await;
     let (first, last) = (
         cheap.find("£35.00").unwrap(),
