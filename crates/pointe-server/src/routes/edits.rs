@@ -31,11 +31,36 @@ async fn json_body<T: DeserializeOwned>(body: Body, limit: usize) -> ApiResult<T
             format!("the body is larger than {limit} bytes"),
         )
     })?;
+    check_shape(&bytes)?;
     let de = &mut serde_json::Deserializer::from_slice(&bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let field = field_of(&e);
         ApiError::bad(&field, e.inner().to_string())
     })
+}
+
+/// Refuses a body serde would read into a request other than as written: an edit body is an
+/// object, and its only lists are lists of objects (the picks), but serde also reads a struct
+/// from a list of its fields in order (`[]` would be an empty change). JSON that does not
+/// parse is left to the reader, which names where.
+fn check_shape(bytes: &[u8]) -> ApiResult<()> {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(());
+    };
+    if !value.is_object() {
+        return Err(ApiError::bad("body", "the body must be a JSON object"));
+    }
+    for (name, field) in value.as_object().into_iter().flatten() {
+        if let Some(items) = field.as_array()
+            && let Some(at) = items.iter().position(|item| !item.is_object())
+        {
+            return Err(ApiError::bad(
+                &format!("{name}[{at}]"),
+                "each item must be a JSON object",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The field a serde error is about: its path, or the field a missing or unknown field

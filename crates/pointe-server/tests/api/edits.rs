@@ -474,3 +474,42 @@ async fn a_configured_public_url_is_the_one_edits_and_pages_give() {
     assert_eq!(status, StatusCode::OK, "{o}");
     assert_eq!(o["provider_url"], "https://edits.example.com");
 }
+
+/// serde reads a struct from a list of its fields as well as from an object; an edit body in
+/// any shape but the documented one is refused, the edit left as it was.
+#[tokio::test]
+async fn an_edit_body_that_is_not_an_object_is_a_400_and_changes_nothing() {
+    let api = api();
+    api.create().await;
+    let (_, before) = api.get("/api/v1/edits/balletcore").await;
+    let uri = "/api/v1/edits/balletcore";
+    for (body, field) in [
+        ("[]", "body"),
+        ("[\"New title\"]", "body"),
+        ("\"title\"", "body"),
+        ("{\"picks\": [[\"pt-1\"]]}", "picks[0]"),
+        ("{\"picks\": [{\"id\": \"pt-1\"}, 3]}", "picks[1]"),
+    ] {
+        let (status, answer) = api
+            .call(send_raw(
+                Method::PATCH,
+                uri,
+                Some(&api.token),
+                body.as_bytes().to_vec(),
+            ))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        assert_eq!(answer["error"]["field"], field, "{body}: {answer}");
+    }
+    let (status, _) = api
+        .call(send_raw(
+            Method::POST,
+            "/api/v1/edits",
+            Some(&api.token),
+            b"[]".to_vec(),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (_, after) = api.get("/api/v1/edits/balletcore").await;
+    assert_eq!(after, before);
+}
