@@ -31,9 +31,10 @@ async fn json_body<T: DeserializeOwned>(body: Body, limit: usize) -> ApiResult<T
             format!("the body is larger than {limit} bytes"),
         )
     })?;
-    check_shape(&bytes)?;
-    let de = &mut serde_json::Deserializer::from_slice(&bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad("body", format!("not JSON: {e}")))?;
+    check_shape(&value)?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let field = field_of(&e);
         ApiError::bad(&field, e.inner().to_string())
     })
@@ -41,12 +42,8 @@ async fn json_body<T: DeserializeOwned>(body: Body, limit: usize) -> ApiResult<T
 
 /// Refuses a body serde would read into a request other than as written: an edit body is an
 /// object, and its only lists are lists of objects (the picks), but serde also reads a struct
-/// from a list of its fields in order (`[]` would be an empty change). JSON that does not
-/// parse is left to the reader, which names where.
-fn check_shape(bytes: &[u8]) -> ApiResult<()> {
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
-        return Ok(());
-    };
+/// from a list of its fields in order (`[]` would be an empty change).
+fn check_shape(value: &serde_json::Value) -> ApiResult<()> {
     if !value.is_object() {
         return Err(ApiError::bad("body", "the body must be a JSON object"));
     }

@@ -5,10 +5,10 @@
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use jiff::Timestamp;
-use jiff::civil::Date;
 use pointe_app::lookalikes::{HeroRef, LookalikesRequest};
 use pointe_app::products::Card;
 use pointe_core::catalog::{OfferView, ProductDetail};
+use pointe_core::edit::PriceRules;
 use pointe_search::lookalike::LookalikeResults;
 
 use super::chart::{self, ChartView, Series};
@@ -111,8 +111,9 @@ pub async fn show(
         .await;
     // The product is worth showing even when its look-alikes cannot be found.
     let looks = found.map_err(|e| format!("Look-alikes could not be found: {}", e.message()));
-    let today = pointe_app::today().map_err(crate::error::ApiError::from)?;
-    render(&page_of(detail, looks, today))
+    let now = pointe_core::clock::now()
+        .map_err(|e| crate::error::ApiError::from(pointe_app::Error::from(e)))?;
+    render(&page_of(detail, looks, now))
 }
 
 /// The currencies the price selector offers, the one the price is shown in chosen: the
@@ -135,7 +136,7 @@ fn currencies(shown: Option<&str>) -> Vec<(String, bool)> {
 
 type Found = Result<(LookalikeResults, Vec<Card>), String>;
 
-fn page_of(detail: ProductDetail, found: Found, today: Date) -> ProductPage {
+fn page_of(detail: ProductDetail, found: Found, now: Timestamp) -> ProductPage {
     let s = &detail.summary;
     let (chart, chart_note) = price_chart(&detail.offer_list);
     ProductPage {
@@ -158,7 +159,7 @@ fn page_of(detail: ProductDetail, found: Found, today: Date) -> ProductPage {
         price_seen: s
             .lowest_price
             .as_ref()
-            .and_then(|_| seen_long_ago(&detail.offer_list, today)),
+            .and_then(|_| seen_long_ago(&detail.offer_list, now)),
         tier: found
             .as_ref()
             .ok()
@@ -185,20 +186,18 @@ fn page_of(detail: ProductDetail, found: Found, today: Date) -> ProductPage {
     }
 }
 
-/// How many days a price may go unseen and still be shown as current, as in an edit.
-const MAX_PRICE_AGE_DAYS: i64 = 14;
-
-/// The day the current offers were last seen, when even the newest of them was seen more than
-/// [`MAX_PRICE_AGE_DAYS`] before `today`: the feeds have not confirmed the price since.
-fn seen_long_ago(offers: &[OfferView], today: Date) -> Option<String> {
+/// The day the current offers were last seen, when even the newest of them is too old to show
+/// as current by the edits' default price rules ([`PriceRules::is_stale`]): the feeds have not
+/// confirmed the price since.
+fn seen_long_ago(offers: &[OfferView], now: Timestamp) -> Option<String> {
     let newest = offers
         .iter()
         .filter(|o| o.current)
         .map(|o| o.last_seen)
         .max()?;
-    let seen = newest.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-    (seen.saturating_add(jiff::Span::new().days(MAX_PRICE_AGE_DAYS)) < today)
-        .then(|| seen.to_string())
+    PriceRules::default()
+        .is_stale(newest, now)
+        .then(|| day(newest))
 }
 
 fn day(ts: Timestamp) -> String {
