@@ -207,7 +207,7 @@ impl IngestRequest {
 pub struct IngestOutcome {
     /// Each file with its report, or the error that stored nothing of it.
     pub files: Vec<(PathBuf, Result<IngestReport>)>,
-    /// Why the search index could not be brought up to date (the next search rebuilds it).
+    /// Why the search index could not be brought up to date (the next search does).
     pub index_warning: Option<String>,
 }
 

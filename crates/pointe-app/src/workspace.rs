@@ -96,6 +96,11 @@ impl Workspace {
         let (index, found) = SearchIndex::open_or_build(&self.index_dir(), store, ctx)?;
         let why = match found {
             Freshness::Fresh => return Ok((index, IndexNote::Fresh)),
+            Freshness::CaughtUp(products) => {
+                // Routine: the index followed the store's changes, nothing to tell people.
+                tracing::debug!(products, "the search index caught up with the store");
+                return Ok((index, IndexNote::Fresh));
+            }
             Freshness::Missing => "was missing".to_string(),
             Freshness::Stale(why) => format!("was stale ({why})"),
             Freshness::Corrupt(why) => format!("could not be read ({why})"),
@@ -105,7 +110,7 @@ impl Workspace {
     }
 
     /// Brings the search index up to date after the store changed. A failure is returned for
-    /// front ends to report as a warning: the next search rebuilds the index.
+    /// front ends to report as a warning: the next search brings the index up to date.
     pub fn refresh_index(&self, store: &dyn Catalog) -> Result<()> {
         let ctx = self.index_context(store)?;
         SearchIndex::refresh(&self.index_dir(), store, ctx)?;

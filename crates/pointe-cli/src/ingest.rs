@@ -132,7 +132,9 @@ pub fn run(cli: &Cli, args: &IngestArgs) -> anyhow::Result<u8> {
         }
     }
     if let Some(w) = &outcome.index_warning {
-        eprintln!("warning: the search index was not updated ({w}); the next search rebuilds it");
+        eprintln!(
+            "warning: the search index was not updated ({w}); the next search brings it up to date"
+        );
     }
     let reports: Vec<&IngestReport> = outcome.reports().collect();
     match cli.output {

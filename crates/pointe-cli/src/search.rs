@@ -128,11 +128,13 @@ fn tell(note: &IndexNote) {
 }
 
 /// Brings the search index up to date after the store changed; a failure is a warning (the
-/// next search rebuilds it). Another command building the index meanwhile is no failure: that
+/// next search brings it up to date). Another command building the index meanwhile is no failure: that
 /// build, or the next command reading the index, brings it up to date.
 pub fn refresh_index(cli: &Cli, store: &dyn Catalog) {
     if let Err(err) = crate::workspace(cli).refresh_index(store) {
-        eprintln!("warning: the search index was not updated ({err}); the next search rebuilds it");
+        eprintln!(
+            "warning: the search index was not updated ({err}); the next search brings it up to date"
+        );
     }
 }
 

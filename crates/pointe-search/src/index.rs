@@ -1,10 +1,12 @@
 //! The search index: its schema, building it from the store, and knowing when it is stale.
 //!
 //! The index lives in `<data-dir>/index/` as versions (see `layout.rs`), each with a meta
-//! file (`pointe-index.json`) recording the store generation, taxonomy version, tiers and
-//! exchange rates it was built from and the schema version. [`SearchIndex::open_or_build`]
-//! compares them with the store's and rebuilds whenever any differs or the index is missing
-//! or cannot be opened, so a search is never served from an index that no longer matches the
+//! file (`pointe-index.json`) recording the taxonomy version, tiers and exchange rates it was
+//! built from and the schema version; each commit records the store generation it reflects
+//! (`commit.rs`). [`SearchIndex::open_or_build`] compares them with the store's: an index
+//! behind the store catches up from the store's change log (`catch_up.rs`); one built from
+//! another taxonomy, other tiers or rates or another schema, missing, unreadable or too far
+//! behind is rebuilt. A search is never served from an index that no longer matches the
 //! catalog.
 //!
 //! A rebuild is complete (every product is read again, in one consistent read of the store),
@@ -42,7 +44,7 @@ use crate::{Error, Result};
 
 /// Bumped whenever the schema or what is indexed changes: an index of another version is
 /// rebuilt.
-pub const SCHEMA_VERSION: u32 = 10;
+pub const SCHEMA_VERSION: u32 = 11;
 
 /// The name of the meta file inside the index directory.
 pub const META_FILE: &str = "pointe-index.json";
@@ -58,13 +60,15 @@ const PAGE: usize = 2_000;
 pub struct IndexMeta {
     /// [`SCHEMA_VERSION`] at build time.
     pub schema_version: u32,
-    /// The store's [`Catalog::generation`] at build time.
+    /// The store's [`Catalog::generation`] the index reflects: at build time in the meta
+    /// file, and as of its latest commit once opened (an index catches up from the store's
+    /// change log, one commit at a time).
     pub generation: u64,
     /// The taxonomy's version.
     pub taxonomy_version: String,
     /// A fingerprint of the tiers and exchange rates used for prices in GBP and tiers.
     pub prices_fingerprint: String,
-    /// How many products were indexed.
+    /// How many products it holds (as of its latest commit, once opened).
     pub products: u64,
 }
 
@@ -79,6 +83,10 @@ pub enum Freshness {
     Stale(String),
     /// It cannot be read; the reason says why.
     Corrupt(String),
+    /// It was behind the store and caught up from the store's change log, indexing this
+    /// many products again (what [`SearchIndex::open_or_build`] did, never what
+    /// [`SearchIndex::freshness`] finds: an index behind is stale until it catches up).
+    CaughtUp(u64),
 }
 
 /// What building and querying an index needs besides the store: the taxonomy (attribute
@@ -136,6 +144,9 @@ pub(crate) struct Fields {
     /// On a later listing of a product ([`crate::listing`]): its key's term and
     /// [`crate::listing::ANY_DUPLICATE`].
     pub duplicate_of: Field,
+    /// Its listing key ([`crate::listing`]), on every listing that has one: the listings of
+    /// one product are found again when one of them changes.
+    pub listing: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -183,7 +194,9 @@ fn schema() -> (Schema, Fields) {
         price_minor: b.add_u64_field("price_minor", INDEXED | FAST),
         price_currency: b.add_text_field("price_currency", STRING),
         in_stock: b.add_u64_field("in_stock", INDEXED | FAST),
-        key: b.add_u64_field("key", FAST),
+        // Indexed too: a product changed in the store is replaced by its key.
+        key: b.add_u64_field("key", INDEXED | FAST),
+        listing: b.add_u64_field("listing", INDEXED | FAST),
         features: b.add_bytes_field("features", BytesOptions::default().set_fast()),
         display: b.add_text_field("display", STORED),
         duplicate_of: b.add_text_field("duplicate_of", STRING),
@@ -234,6 +247,8 @@ pub enum Refresh {
     Fresh,
     /// It was rebuilt, with this many products.
     Rebuilt(u64),
+    /// It caught up from the store's change log, indexing this many products again.
+    CaughtUp(u64),
     /// Another command is building it: that build, or the next command that reads the
     /// index, brings it up to date.
     Busy,
@@ -245,29 +260,41 @@ fn read_meta(dir: &Path) -> Option<IndexMeta> {
     serde_json::from_str(&text).ok()
 }
 
-/// Why an index built from `meta` does not match the store and context, if it does not.
-fn staleness(
-    meta: &IndexMeta,
-    catalog: &dyn Catalog,
-    ctx: &IndexContext,
-) -> Result<Option<String>> {
+/// How an index stands against the store and context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Standing {
+    /// It matches them.
+    Matches,
+    /// It was built with the same taxonomy, tiers and rates, at an earlier generation: the
+    /// store's change log can bring it up to date.
+    Behind(String),
+    /// It must be rebuilt; the reason says why.
+    Rebuild(String),
+}
+
+/// How an index built from `meta` stands against the store and context.
+fn standing(meta: &IndexMeta, catalog: &dyn Catalog, ctx: &IndexContext) -> Result<Standing> {
     let generation = catalog.generation()?;
+    let behind = format!(
+        "built at store generation {} (now {generation})",
+        meta.generation
+    );
     Ok(if meta.schema_version != SCHEMA_VERSION {
-        Some(format!(
+        Standing::Rebuild(format!(
             "schema version {} (now {SCHEMA_VERSION})",
             meta.schema_version
         ))
-    } else if meta.generation != generation {
-        Some(format!(
-            "built at store generation {} (now {generation})",
-            meta.generation
-        ))
     } else if meta.taxonomy_version != ctx.taxonomy.version() {
-        Some("the taxonomy changed".into())
+        Standing::Rebuild("the taxonomy changed".into())
     } else if meta.prices_fingerprint != ctx.prices_fingerprint() {
-        Some("tiers or exchange rates changed".into())
+        Standing::Rebuild("tiers or exchange rates changed".into())
+    } else if meta.generation < generation {
+        Standing::Behind(behind)
+    } else if meta.generation > generation {
+        // A store older than its index (restored from a backup): the log cannot go back.
+        Standing::Rebuild(behind)
     } else {
-        None
+        Standing::Matches
     })
 }
 
@@ -292,45 +319,37 @@ impl SearchIndex {
                 dir.join(META_FILE).display()
             )));
         };
-        Ok(match staleness(&meta, catalog, ctx)? {
-            Some(why) => Freshness::Stale(why),
-            None => Freshness::Fresh,
+        Ok(match standing(&meta, catalog, ctx)? {
+            Standing::Behind(why) | Standing::Rebuild(why) => Freshness::Stale(why),
+            Standing::Matches => Freshness::Fresh,
         })
     }
 
-    /// Opens the live index under `root` (`<data-dir>/index`), building it first when it is
-    /// missing, stale or corrupt. Returns the index and what it found before (`Fresh` too
-    /// when another command built it while this one waited for that build).
+    /// Opens the live index under `root` (`<data-dir>/index`), bringing it up to date first:
+    /// an index behind the store catches up from the store's change log; one missing, stale
+    /// or corrupt, or too far behind, is rebuilt. Returns the index and what was found and
+    /// done (`Fresh` too when another command brought it up to date while this one waited).
     ///
-    /// Only one command builds at a time; the others wait for it, then use its index when it
-    /// matches the store.
+    /// Only one command updates the index at a time; the others wait for it, then use its
+    /// index when it matches the store.
     pub fn open_or_build(
         root: &Path,
         catalog: &dyn Catalog,
         ctx: IndexContext,
     ) -> Result<(SearchIndex, Freshness)> {
-        let found = match SearchIndex::open_fresh(root, catalog, &ctx) {
+        match SearchIndex::open_fresh(root, catalog, &ctx) {
             Ok(Ok(index)) => return Ok((index, Freshness::Fresh)),
-            Ok(Err(found)) => found,
+            Ok(Err(_)) => {}
             Err(e) => return Err(e),
-        };
+        }
         let layout = Layout::new(root);
         let lock = layout.wait_for_build()?;
-        if let Ok(Ok(index)) = SearchIndex::open_fresh(root, catalog, &ctx) {
-            return Ok((index, Freshness::Fresh));
-        }
-        match &found {
-            Freshness::Corrupt(why) => {
-                tracing::warn!("search index {}: {why}; rebuilding", root.display())
-            }
-            other => tracing::info!("search index {}: {other:?}; rebuilding", root.display()),
-        }
-        Ok((build_locked(&layout, &lock, catalog, ctx)?, found))
+        update_locked(&layout, &lock, catalog, ctx)
     }
 
     /// Brings the index under `root` up to date after the store changed, without waiting for
-    /// another command's build ([`Refresh::Busy`]: that build, or the next command that reads
-    /// the index, brings it up to date).
+    /// another command's update ([`Refresh::Busy`]: that update, or the next command that
+    /// reads the index, brings it up to date).
     pub fn refresh(root: &Path, catalog: &dyn Catalog, ctx: IndexContext) -> Result<Refresh> {
         if let Ok(Ok(_)) = SearchIndex::open_fresh(root, catalog, &ctx) {
             return Ok(Refresh::Fresh);
@@ -339,11 +358,12 @@ impl SearchIndex {
         let Some(lock) = layout.try_build()? else {
             return Ok(Refresh::Busy);
         };
-        if let Ok(Ok(_)) = SearchIndex::open_fresh(root, catalog, &ctx) {
-            return Ok(Refresh::Fresh);
-        }
-        let index = build_locked(&layout, &lock, catalog, ctx)?;
-        Ok(Refresh::Rebuilt(index.meta.products))
+        let (index, done) = update_locked(&layout, &lock, catalog, ctx)?;
+        Ok(match done {
+            Freshness::Fresh => Refresh::Fresh,
+            Freshness::CaughtUp(n) => Refresh::CaughtUp(n),
+            _ => Refresh::Rebuilt(index.meta.products),
+        })
     }
 
     /// The live index when it matches the store; otherwise what was found instead. An error
@@ -358,9 +378,9 @@ impl SearchIndex {
             Ok(None) => return Ok(Err(Freshness::Missing)),
             Err(e) => return Ok(Err(Freshness::Corrupt(e.to_string()))),
         };
-        Ok(match staleness(&index.meta, catalog, ctx)? {
-            Some(why) => Err(Freshness::Stale(why)),
-            None => Ok(index),
+        Ok(match standing(&index.meta, catalog, ctx)? {
+            Standing::Behind(why) | Standing::Rebuild(why) => Err(Freshness::Stale(why)),
+            Standing::Matches => Ok(index),
         })
     }
 
@@ -434,6 +454,11 @@ fn open_version(dir: &Path, ctx: IndexContext, hold: ReaderHold) -> Result<Searc
         .reader_builder()
         .reload_policy(ReloadPolicy::Manual)
         .try_into()?;
+    let mut meta = meta;
+    if let Some(c) = crate::commit::read(&index, &reader)? {
+        meta.generation = c.generation;
+        meta.products = c.products;
+    }
     Ok(SearchIndex {
         index,
         reader,
@@ -447,10 +472,10 @@ fn open_version(dir: &Path, ctx: IndexContext, hold: ReaderHold) -> Result<Searc
 }
 
 /// Ends a consistent read of the store when dropped.
-struct ConsistentRead<'a>(&'a dyn Catalog);
+pub(crate) struct ConsistentRead<'a>(&'a dyn Catalog);
 
 impl<'a> ConsistentRead<'a> {
-    fn begin(catalog: &'a dyn Catalog) -> Result<ConsistentRead<'a>> {
+    pub(crate) fn begin(catalog: &'a dyn Catalog) -> Result<ConsistentRead<'a>> {
         catalog.begin_read()?;
         Ok(ConsistentRead(catalog))
     }
@@ -463,6 +488,55 @@ impl Drop for ConsistentRead<'_> {
         if let Err(e) = self.0.end_read() {
             tracing::warn!("search index: ending the store read: {e}");
         }
+    }
+}
+
+/// Brings the live index up to date, holding the build lock: catches it up when it is behind
+/// and the change log reaches back to it, rebuilds it otherwise. Returns the index and what
+/// was found and done.
+fn update_locked(
+    layout: &Layout,
+    lock: &BuildLock,
+    catalog: &dyn Catalog,
+    ctx: IndexContext,
+) -> Result<(SearchIndex, Freshness)> {
+    let root = layout.root();
+    let found = match SearchIndex::open_live(root, ctx.clone()) {
+        Ok(None) => Freshness::Missing,
+        Err(e) => Freshness::Corrupt(e.to_string()),
+        Ok(Some(index)) => match standing(&index.meta, catalog, &ctx)? {
+            Standing::Matches => return Ok((index, Freshness::Fresh)),
+            Standing::Rebuild(why) => Freshness::Stale(why),
+            Standing::Behind(why) => match crate::catch_up::apply(&index, lock, catalog)? {
+                crate::catch_up::Applied::Caught(n) => {
+                    drop(index);
+                    let index = SearchIndex::open(root, ctx)?;
+                    trim_log(catalog, index.meta.generation);
+                    return Ok((index, Freshness::CaughtUp(n)));
+                }
+                crate::catch_up::Applied::TooFar(reason) => {
+                    Freshness::Stale(format!("{why}; {reason}"))
+                }
+            },
+        },
+    };
+    match &found {
+        Freshness::Corrupt(why) => {
+            tracing::warn!("search index {}: {why}; rebuilding", root.display())
+        }
+        other => tracing::info!("search index {}: {other:?}; rebuilding", root.display()),
+    }
+    let index = build_locked(layout, lock, catalog, ctx)?;
+    trim_log(catalog, index.meta.generation);
+    Ok((index, found))
+}
+
+/// Forgets the store's change log up to the generation the live index reached: the one index
+/// of the data directory no longer needs it. A failure costs only disk space (the next
+/// update trims it), so it is logged, not returned.
+fn trim_log(catalog: &dyn Catalog, generation: u64) {
+    if let Err(e) = catalog.trim_changes(generation) {
+        tracing::warn!("search index: trimming the store's change log: {e}");
     }
 }
 
@@ -515,7 +589,7 @@ fn write_version(
         })
         .create_in_dir(dir)?;
     register_tokenizers(&index);
-    let products = write_documents(&index, &fields, catalog, ctx)?;
+    let products = write_documents(&index, &fields, catalog, ctx, generation)?;
     let meta = IndexMeta {
         schema_version: SCHEMA_VERSION,
         generation,
@@ -526,12 +600,14 @@ fn write_version(
     write_meta(dir, &meta)
 }
 
-/// Indexes every product and merges the segments into one; returns how many were indexed.
+/// Indexes every product, commits them as the store's `generation` and merges the segments
+/// into one; returns how many were indexed.
 fn write_documents(
     index: &Index,
     fields: &Fields,
     catalog: &dyn Catalog,
     ctx: &IndexContext,
+    generation: u64,
 ) -> Result<u64> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get().clamp(1, 4))
@@ -553,14 +629,19 @@ fn write_documents(
         if let Some(key) = p.features.listing
             && !listings.insert(key)
         {
-            doc.add_text(fields.duplicate_of, crate::listing::term(key));
-            doc.add_text(fields.duplicate_of, crate::listing::ANY_DUPLICATE);
+            mark_duplicate(&mut doc, fields, key);
         }
         writer.add_document(doc)?;
         count += 1;
         Ok(())
     })?;
-    writer.commit()?;
+    crate::commit::commit(
+        &mut writer,
+        crate::commit::Committed {
+            generation,
+            products: count,
+        },
+    )?;
     // One segment answers queries fastest.
     let segments = index.searchable_segment_ids()?;
     if segments.len() > 1 {
@@ -568,6 +649,12 @@ fn write_documents(
     }
     writer.wait_merging_threads()?;
     Ok(count)
+}
+
+/// Marks a document as a later listing of the product whose listing key is `key`.
+pub(crate) fn mark_duplicate(doc: &mut TantivyDocument, fields: &Fields, key: u64) {
+    doc.add_text(fields.duplicate_of, crate::listing::term(key));
+    doc.add_text(fields.duplicate_of, crate::listing::ANY_DUPLICATE);
 }
 
 /// Writes the meta file of a version and syncs it.
@@ -596,7 +683,11 @@ fn dir_size(dir: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-fn document(f: &Fields, p: &IndexedProduct, taxonomy: &Taxonomy) -> Result<TantivyDocument> {
+pub(crate) fn document(
+    f: &Fields,
+    p: &IndexedProduct,
+    taxonomy: &Taxonomy,
+) -> Result<TantivyDocument> {
     let mut doc = TantivyDocument::default();
     let d = &p.display;
     doc.add_text(f.id, &d.id);
@@ -659,6 +750,9 @@ fn document(f: &Fields, p: &IndexedProduct, taxonomy: &Taxonomy) -> Result<Tanti
     }
     doc.add_u64(f.in_stock, u64::from(d.in_stock));
     doc.add_u64(f.key, p.key);
+    if let Some(listing) = p.features.listing {
+        doc.add_u64(f.listing, listing);
+    }
     doc.add_bytes(f.features, features_json(&p.features)?.as_bytes());
     doc.add_text(f.display, erased::Json::to_json(&p.display)?);
     Ok(doc)

@@ -3,14 +3,16 @@
 //! ```text
 //! <data-dir>/index/
 //!   CURRENT          the name of the live version, one line; replaced by a rename
-//!   build.lock       locked (advisory, exclusive) by the one command building a version
+//!   build.lock       locked (advisory, exclusive) by the one command building or updating
 //!   v<generation>-<pid>-<nanos>/
 //!     readers.lock   locked (shared) by every command reading this version
 //!     pointe-index.json, meta.json, segment files …
 //! ```
 //!
-//! A version is written once and never changed. A builder writes a new version beside the
-//! live one, syncs it, then points `CURRENT` at it (a new file renamed over the old one, so a
+//! A version is built whole once; after that only the live one changes, by tantivy commits
+//! of the store's changes ([`crate::catch_up`]), each atomic (tantivy renames its meta file
+//! into place), made under the build lock. A reader keeps reading the commit it opened. A
+//! builder writes a new version beside the live one, syncs it, then points `CURRENT` at it (a new file renamed over the old one, so a
 //! reader sees the old name or the new one, never half of either). It then removes every
 //! other version no reader holds (it takes the version's lock without waiting, and skips it
 //! when a reader has it), and what a killed build or an older layout left. A reader reads
@@ -59,6 +61,11 @@ impl Layout {
         Layout {
             root: root.to_path_buf(),
         }
+    }
+
+    /// The index directory.
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
     }
 
     /// The directory of the version `name`.

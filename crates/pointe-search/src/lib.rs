@@ -1,8 +1,11 @@
 //! Pointe's product search and look-alike ranking, over a tantivy index derived from the store.
 //!
 //! - `index.rs`: the schema, building the index from a [`pointe_core::store::Catalog`], and
-//!   staleness (the store's generation, the taxonomy, tiers and rates the index was built
-//!   with, recorded in a meta file beside it; a stale, missing or corrupt index is rebuilt).
+//!   staleness (the taxonomy, tiers and rates the index was built with, recorded in a meta
+//!   file beside it; a stale, missing or corrupt index is rebuilt).
+//! - `commit.rs`: the store generation each commit of the index reflects, in its payload.
+//! - `catch_up.rs`: an index behind the store indexes again only the products the store's
+//!   change log names, in one commit.
 //! - `layout.rs`: the index directory shared by commands running at once: immutable
 //!   versions, a `CURRENT` pointer swapped by rename, one builder at a time (a file lock),
 //!   versions removed once no reader holds them.
@@ -22,6 +25,8 @@
 
 pub mod bounds;
 mod candidates;
+mod catch_up;
+mod commit;
 pub mod config;
 mod features;
 pub mod index;

@@ -325,3 +325,77 @@ fn an_index_build_killed_at_random_points_leaves_the_last_good_index_and_the_nex
     search_answer(&env);
     assert_eq!(versions(&env).len(), 1, "{:?}", versions(&env));
 }
+
+/// The store generation the live index's last commit reflects, read from its files (the
+/// payload of tantivy's `meta.json`), without opening it.
+fn index_generation(env: &Env) -> u64 {
+    let index = env.data_dir().join("index");
+    let live = std::fs::read_to_string(index.join("CURRENT")).unwrap();
+    let meta = std::fs::read_to_string(index.join(live.trim()).join("meta.json")).unwrap();
+    let meta: Value = serde_json::from_str(&meta).unwrap();
+    let payload: Value = serde_json::from_str(meta["payload"].as_str().unwrap()).unwrap();
+    payload["generation"].as_u64().unwrap()
+}
+
+fn store_generation(env: &Env) -> u64 {
+    let db = rusqlite::Connection::open(env.data_dir().join("pointe.db")).unwrap();
+    db.query_row("SELECT value FROM meta WHERE key = 'generation'", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .unwrap() as u64
+}
+
+#[test]
+fn an_index_catch_up_killed_at_random_points_leaves_one_generation_and_the_next_search_catches_up()
+{
+    let env = Env::new();
+    let feeds = [big_feed(&env, "a.tsv", 0), big_feed(&env, "b.tsv", 7)];
+    timed_ingest(&env, &feeds[0]);
+    let mut answers = vec![search_answer(&env)];
+    // With an index to catch up.
+    let (_, full) = timed_ingest(&env, &feeds[1]);
+    answers.push(search_answer(&env));
+    assert_ne!(answers[0], answers[1]);
+    eprintln!("an ingest and its catch-up end after {full:?}");
+
+    let mut points = KillPoints::new("index catch-up crash test");
+    let (mut state, mut behind, mut caught) = (1, 0, 0);
+    for trial in 0..trials() {
+        let target = 1 - state;
+        let before = store_generation(&env);
+        assert_eq!(index_generation(&env), before, "trial {trial}");
+        let delay = points.within(full);
+        let child = start(&env, &["ingest", &feeds[target], "--source", "big"]);
+        kill_after(child, delay);
+        let now = store_generation(&env);
+        if now == before {
+            // Killed before the commit: nothing changed.
+            assert_eq!(index_generation(&env), before, "trial {trial}");
+        } else {
+            state = target;
+            let reached = index_generation(&env);
+            assert!(
+                reached == before || reached == now,
+                "trial {trial}: killed after {delay:?}, the index is at generation {reached}, \
+                 neither {before} nor {now}"
+            );
+            behind += usize::from(reached == before);
+            caught += usize::from(reached == now);
+        }
+        assert_eq!(search_answer(&env), answers[state], "trial {trial}");
+        assert_eq!(
+            index_generation(&env),
+            store_generation(&env),
+            "trial {trial}"
+        );
+    }
+    eprintln!(
+        "{} kills: {behind} after the store's commit left the index a generation behind, \
+         {caught} found it caught up",
+        trials()
+    );
+    assert!(
+        behind > 0,
+        "no kill landed between the store's commit and the index's"
+    );
+}

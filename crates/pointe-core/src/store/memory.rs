@@ -1,13 +1,14 @@
 //! A store held in memory, for tests and short-lived tools. A transaction works on a copy of
 //! the data and swaps it in on commit, so a dropped transaction leaves nothing behind.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Mutex, PoisonError};
 
 use jiff::Timestamp;
 
 use super::{
-    Catalog, IngestLog, MatchCandidate, OfferData, ProductData, ProductFilter, Store, StoreTx,
-    StoredOffer, StoredProduct, retailer_key,
+    Catalog, Changes, IngestLog, MatchCandidate, OfferData, ProductData, ProductFilter, Store,
+    StoreTx, StoredOffer, StoredProduct, retailer_key,
 };
 use crate::domain::{Offer, PricePoint};
 use crate::text::fold_key;
@@ -75,6 +76,15 @@ impl Data {
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     data: Data,
+    log: Mutex<ChangeLog>,
+}
+
+/// The change log of a memory store: the products each generation changed (as the embedded
+/// store's triggers record them).
+#[derive(Debug, Default)]
+struct ChangeLog {
+    rows: BTreeMap<u64, BTreeSet<i64>>,
+    trimmed: u64,
 }
 
 impl MemoryStore {
@@ -309,6 +319,49 @@ impl Catalog for MemoryStore {
         Ok(self.data.generation)
     }
 
+    fn changes_since(&self, after: u64) -> Result<Changes> {
+        let log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
+        if after < log.trimmed {
+            return Ok(Changes::All);
+        }
+        let keys: BTreeSet<i64> = log
+            .rows
+            .range(after + 1..)
+            .flat_map(|(_, keys)| keys.iter().copied())
+            .collect();
+        Ok(if keys.contains(&super::EVERY_PRODUCT) {
+            Changes::All
+        } else {
+            Changes::Products(keys.into_iter().collect())
+        })
+    }
+
+    fn trim_changes(&self, through: u64) -> Result<()> {
+        let through = through.min(self.data.generation);
+        let mut log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
+        log.rows = log.rows.split_off(&(through + 1));
+        log.trimmed = log.trimmed.max(through);
+        Ok(())
+    }
+
+    fn products_by_keys(&self, keys: &[i64]) -> Result<Vec<StoredProduct>> {
+        let keys: BTreeSet<i64> = keys.iter().copied().collect();
+        Ok(keys
+            .into_iter()
+            .filter_map(|k| self.data.products.get(&k).cloned())
+            .collect())
+    }
+
+    fn products_after(&self, after_key: i64, limit: usize) -> Result<Vec<StoredProduct>> {
+        Ok(self
+            .data
+            .products
+            .range(after_key + 1..)
+            .take(limit)
+            .map(|(_, p)| p.clone())
+            .collect())
+    }
+
     fn ingests(&self, limit: usize) -> Result<Vec<IngestLog>> {
         Ok(self
             .data
@@ -324,7 +377,11 @@ impl Catalog for MemoryStore {
 impl Store for MemoryStore {
     fn begin(&mut self) -> Result<Box<dyn StoreTx + '_>> {
         let work = self.data.clone();
-        Ok(Box::new(MemoryTx { store: self, work }))
+        Ok(Box::new(MemoryTx {
+            store: self,
+            work,
+            changed: BTreeSet::new(),
+        }))
     }
 
     fn put_trend_file(&mut self, file: &crate::trends::TrendFile) -> Result<(u64, u64)> {
@@ -378,6 +435,8 @@ impl Store for MemoryStore {
 struct MemoryTx<'a> {
     store: &'a mut MemoryStore,
     work: Data,
+    /// The products this transaction changed, for the change log.
+    changed: BTreeSet<i64>,
 }
 
 impl MemoryTx<'_> {
@@ -467,6 +526,7 @@ impl StoreTx for MemoryTx<'_> {
             return Ok(None);
         }
         let key = self.work.products.len() as i64 + 1;
+        self.changed.insert(key);
         self.work.products.insert(
             key,
             StoredProduct {
@@ -495,6 +555,7 @@ impl StoreTx for MemoryTx<'_> {
             .get_mut(&key)
             .ok_or_else(|| Error::Store(format!("no product with key {key}")))?;
         p.data = data.clone();
+        self.changed.insert(key);
         Ok(())
     }
 
@@ -505,6 +566,7 @@ impl StoreTx for MemoryTx<'_> {
         ingest_id: i64,
     ) -> Result<i64> {
         let key = self.work.offers.len() as i64 + 1;
+        self.changed.insert(data.product_key);
         self.work.offers.insert(
             key,
             MemOffer {
@@ -530,8 +592,15 @@ impl StoreTx for MemoryTx<'_> {
         ingest_id: i64,
     ) -> Result<()> {
         self.touch_offer(key, seen_at, ingest_id)?;
-        if let Some(stored) = self.offer_mut(key)?.stored.as_mut() {
+        let mut moved_from = None;
+        if let Some(stored) = self.offer_mut(key)?.stored.as_mut()
+            && stored.data != *data
+        {
+            moved_from = Some(stored.data.product_key);
             stored.data = data.clone();
+        }
+        if let Some(old) = moved_from {
+            self.changed.extend([old, data.product_key]);
         }
         Ok(())
     }
@@ -539,11 +608,19 @@ impl StoreTx for MemoryTx<'_> {
     fn touch_offer(&mut self, key: i64, seen_at: Timestamp, ingest_id: i64) -> Result<()> {
         let offer = self.offer_mut(key)?;
         offer.last_ingest = ingest_id;
+        let mut changed = !offer.in_latest;
         offer.in_latest = true;
+        let mut product = None;
         if let Some(stored) = offer.stored.as_mut() {
             stored.last_ingest = ingest_id;
             stored.first_seen = stored.first_seen.min(seen_at);
-            stored.last_seen = stored.last_seen.max(seen_at);
+            let last_seen = stored.last_seen.max(seen_at);
+            changed |= utc_day(last_seen) != utc_day(stored.last_seen);
+            stored.last_seen = last_seen;
+            product = Some(stored.data.product_key);
+        }
+        if let (true, Some(p)) = (changed, product) {
+            self.changed.insert(p);
         }
         Ok(())
     }
@@ -575,6 +652,9 @@ impl StoreTx for MemoryTx<'_> {
             if of_source && offer.last_ingest != ingest_id && offer.in_latest {
                 offer.in_latest = false;
                 n += 1;
+                if let Some(s) = &offer.stored {
+                    self.changed.insert(s.data.product_key);
+                }
             }
         }
         Ok(n)
@@ -588,9 +668,26 @@ impl StoreTx for MemoryTx<'_> {
     }
 
     fn commit(self: Box<Self>) -> Result<()> {
-        let MemoryTx { store, mut work } = *self;
+        let MemoryTx {
+            store,
+            mut work,
+            changed,
+        } = *self;
         work.generation += 1;
+        if !changed.is_empty() {
+            store
+                .log
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .rows
+                .insert(work.generation, changed);
+        }
         store.data = work;
         Ok(())
     }
+}
+
+/// The UTC day of a time (the day an offer's price is dated by).
+fn utc_day(t: Timestamp) -> jiff::civil::Date {
+    t.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
 }

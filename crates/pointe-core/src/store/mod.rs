@@ -171,6 +171,19 @@ pub struct ProductFilter {
     pub offset: usize,
 }
 
+/// What changed in the store after a generation, from its change log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changes {
+    /// The keys of the products changed (ascending); some may no longer exist.
+    Products(Vec<i64>),
+    /// Any product may have changed: the log no longer reaches back that far, or one change
+    /// (a bulk load) was logged for every product.
+    All,
+}
+
+/// The change log's key standing for every product.
+pub const EVERY_PRODUCT: i64 = 0;
+
 /// Reading the catalog.
 pub trait Catalog {
     /// The product with this public id.
@@ -215,6 +228,19 @@ pub trait Catalog {
     /// A number that grows with every committed change to products or offers: derived data
     /// (a search index) built at one generation is stale once the store's is higher.
     fn generation(&self) -> Result<u64>;
+    /// The products changed after generation `after`, up to the store's current one, from the
+    /// change log ([`Changes::All`] when the log no longer reaches back to `after` or a change
+    /// touched every product). Read inside [`Catalog::begin_read`] with the generation, they
+    /// are exactly what separates the two.
+    fn changes_since(&self, after: u64) -> Result<Changes>;
+    /// Forgets the change log up to generation `through`, once every index reading it has
+    /// passed it. A generation not yet reached is never forgotten.
+    fn trim_changes(&self, through: u64) -> Result<()>;
+    /// The products with these keys that exist, in key order.
+    fn products_by_keys(&self, keys: &[i64]) -> Result<Vec<StoredProduct>>;
+    /// Up to `limit` products with keys above `after_key`, in key order (walking the catalog
+    /// costs one page per call, however far in).
+    fn products_after(&self, after_key: i64, limit: usize) -> Result<Vec<StoredProduct>>;
     /// Starts a consistent read: until [`Catalog::end_read`], every read sees the store as of
     /// the first one, whatever other commands commit meanwhile (a search index built from it
     /// then matches the generation it records). Writes of this store must not start inside
@@ -321,15 +347,13 @@ pub fn for_each_product<E: From<crate::Error>>(
     mut f: impl FnMut(StoredProduct) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
     let page = page.max(1);
-    let mut offset = 0;
+    let mut after = 0;
     loop {
-        let (products, _) = catalog.list_products(&ProductFilter {
-            limit: Some(page),
-            offset,
-            ..ProductFilter::default()
-        })?;
+        let products = catalog.products_after(after, page)?;
         let read = products.len();
-        offset += read;
+        if let Some(last) = products.last() {
+            after = last.key;
+        }
         for product in products {
             f(product)?;
         }
@@ -343,3 +367,6 @@ pub fn for_each_product<E: From<crate::Error>>(
 pub fn retailer_key(name: &str) -> String {
     crate::text::fold_key(name)
 }
+
+#[cfg(test)]
+mod change_log_tests;

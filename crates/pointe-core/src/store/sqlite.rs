@@ -8,8 +8,8 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::sqlite_trends as trends;
 use super::{
-    Catalog, IngestLog, MatchCandidate, OfferData, ProductData, ProductFilter, Store, StoreTx,
-    StoredOffer, StoredProduct, retailer_key,
+    Catalog, Changes, EVERY_PRODUCT, IngestLog, MatchCandidate, OfferData, ProductData,
+    ProductFilter, Store, StoreTx, StoredOffer, StoredProduct, retailer_key,
 };
 use crate::domain::{Availability, Offer, PricePoint};
 use crate::money::{Currency, Money};
@@ -188,6 +188,51 @@ CREATE TABLE api_tokens (
     created_at TEXT NOT NULL,
     revoked_at TEXT
 );
+"#,
+    // The change log: which products each generation changed, written by triggers inside the
+    // transaction of the change, so a search index can apply only those. A transaction's rows
+    // carry the generation its commit reaches (the current one plus one). `product_key` 0
+    // stands for every product. `changes_trimmed` is the last generation whose rows were
+    // dropped: the log answers for the generations after it. An offer row counts as changed
+    // when anything the index reads from it does (not when a feed only saw it again the same
+    // day).
+    r#"
+CREATE TABLE changes (
+    generation INTEGER NOT NULL,
+    product_key INTEGER NOT NULL,
+    PRIMARY KEY (generation, product_key)
+) WITHOUT ROWID;
+INSERT INTO meta (key, value) SELECT 'changes_trimmed', value FROM meta WHERE key = 'generation';
+CREATE TRIGGER products_inserted AFTER INSERT ON products BEGIN
+    INSERT OR IGNORE INTO changes SELECT value + 1, NEW.key FROM meta WHERE key = 'generation';
+END;
+CREATE TRIGGER products_updated AFTER UPDATE ON products BEGIN
+    INSERT OR IGNORE INTO changes SELECT value + 1, NEW.key FROM meta WHERE key = 'generation';
+END;
+CREATE TRIGGER products_deleted AFTER DELETE ON products BEGIN
+    INSERT OR IGNORE INTO changes SELECT value + 1, OLD.key FROM meta WHERE key = 'generation';
+END;
+CREATE TRIGGER offers_inserted AFTER INSERT ON offers BEGIN
+    INSERT OR IGNORE INTO changes
+        SELECT value + 1, NEW.product_key FROM meta WHERE key = 'generation';
+END;
+CREATE TRIGGER offers_deleted AFTER DELETE ON offers BEGIN
+    INSERT OR IGNORE INTO changes
+        SELECT value + 1, OLD.product_key FROM meta WHERE key = 'generation';
+END;
+CREATE TRIGGER offers_updated AFTER UPDATE ON offers
+WHEN OLD.product_key IS NOT NEW.product_key OR OLD.retailer IS NOT NEW.retailer
+    OR OLD.url IS NOT NEW.url OR OLD.currency IS NOT NEW.currency
+    OR OLD.price_minor IS NOT NEW.price_minor OR OLD.sale_price_minor IS NOT NEW.sale_price_minor
+    OR OLD.availability IS NOT NEW.availability OR OLD.sizes IS NOT NEW.sizes
+    OR OLD.in_latest IS NOT NEW.in_latest
+    OR substr(OLD.last_seen, 1, 10) IS NOT substr(NEW.last_seen, 1, 10)
+BEGIN
+    INSERT OR IGNORE INTO changes
+        SELECT value + 1, NEW.product_key FROM meta WHERE key = 'generation';
+    INSERT OR IGNORE INTO changes
+        SELECT value + 1, OLD.product_key FROM meta WHERE key = 'generation';
+END;
 "#,
 ];
 
@@ -701,6 +746,62 @@ impl Catalog for SqliteStore {
             .prepare_cached("SELECT value FROM meta WHERE key = 'generation'")?
             .query_row([], |r| r.get(0))?;
         Ok(n as u64)
+    }
+
+    fn changes_since(&self, after: u64) -> Result<Changes> {
+        let trimmed: i64 = self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = 'changes_trimmed'")?
+            .query_row([], |r| r.get(0))?;
+        if (after as i64) < trimmed {
+            return Ok(Changes::All);
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT product_key FROM changes WHERE generation > ?1 ORDER BY product_key",
+        )?;
+        let keys = stmt
+            .query_map([after as i64], |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
+        Ok(if keys.first() == Some(&EVERY_PRODUCT) {
+            Changes::All
+        } else {
+            Changes::Products(keys)
+        })
+    }
+
+    fn trim_changes(&self, through: u64) -> Result<()> {
+        let through = through.min(self.generation()?) as i64;
+        self.conn
+            .prepare_cached("DELETE FROM changes WHERE generation <= ?1")?
+            .execute([through])?;
+        self.conn
+            .prepare_cached("UPDATE meta SET value = max(value, ?1) WHERE key = 'changes_trimmed'")?
+            .execute([through])?;
+        Ok(())
+    }
+
+    fn products_by_keys(&self, keys: &[i64]) -> Result<Vec<StoredProduct>> {
+        let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.key = ?1");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut sorted = keys.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut out = Vec::with_capacity(sorted.len());
+        for key in sorted {
+            if let Some(p) = stmt.query_row([key], product_row).optional()? {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
+    fn products_after(&self, after_key: i64, limit: usize) -> Result<Vec<StoredProduct>> {
+        let sql = format!(
+            "SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.key > ?1 ORDER BY p.key LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![after_key, limit as i64], product_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn ingests(&self, limit: usize) -> Result<Vec<IngestLog>> {
