@@ -9,6 +9,7 @@
 use std::io::Write;
 
 pub mod catalog;
+pub mod fts;
 
 /// A small, seeded pseudo-random generator (SplitMix64): the same seed gives the same feed on
 /// every machine, which is all a benchmark's data needs.
@@ -272,10 +273,21 @@ pub const GMC_TSV_HEADER: &str = "id\ttitle\tdescription\tlink\timage_link\tavai
 
 /// Writes a Google Merchant Center TSV feed of `rows` products to `out`.
 pub fn write_gmc_tsv(out: &mut dyn Write, rows: usize, seed: u64) -> std::io::Result<()> {
+    write_gmc_tsv_as(out, rows, seed, |p| p)
+}
+
+/// Writes a Google Merchant Center TSV feed of `rows` products to `out`, each as `change`
+/// makes it from the generated one (another retailer's ids, another price).
+pub fn write_gmc_tsv_as(
+    out: &mut dyn Write,
+    rows: usize,
+    seed: u64,
+    mut change: impl FnMut(GeneratedProduct) -> GeneratedProduct,
+) -> std::io::Result<()> {
     let mut rng = Rng::new(seed);
     out.write_all(GMC_TSV_HEADER.as_bytes())?;
     for i in 0..rows {
-        let p = product(&mut rng, i);
+        let p = change(product(&mut rng, i));
         writeln!(
             out,
             "{}\t{}\t{}\thttps://shop.example/p/{}\thttps://images.example/p/{}.jpg\t{}\t{}.{:02} GBP\t{}\t{}\t{}\t{}\tnew",

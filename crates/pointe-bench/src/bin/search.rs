@@ -12,12 +12,11 @@
 //!   than the hero) vs an FTS5 OR query over the hero's attribute words (top 200 by bm25,
 //!   cheaper than the hero) re-scored by the same scorer.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use pointe_core::attributes::Taxonomy;
 use pointe_core::fx::RateTable;
-use pointe_core::store::{Catalog, ProductFilter, SqliteStore, for_each_product};
+use pointe_core::store::{Catalog, ProductFilter, SqliteStore};
 use pointe_core::tiers::Tiers;
 use pointe_search::lookalike::{Hero, LookalikeQuery, score_features_json};
 use pointe_search::search::SearchQuery;
@@ -25,6 +24,7 @@ use pointe_search::{IndexContext, LookalikeConfig, SearchIndex};
 use rusqlite::params;
 
 use pointe_bench::catalog::QUERIES;
+use pointe_bench::fts::{build_fts, build_fts_empty};
 
 /// Queries with phrases search reads into filters (price, gender, brand, category by market),
 /// timed on their own line.
@@ -238,59 +238,6 @@ fn pct(samples: &mut [Duration]) -> (String, String) {
 }
 
 /// The FTS5 tables without rows (when the peer is left out).
-fn build_fts_empty(path: &Path) -> anyhow::Result<rusqlite::Connection> {
-    let conn = rusqlite::Connection::open(path)?;
-    conn.execute_batch(FTS_SCHEMA)?;
-    Ok(conn)
-}
-
-const FTS_SCHEMA: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
-     CREATE VIRTUAL TABLE docs USING fts5(title, description, brand, attr_words,
-         tokenize = 'porter unicode61 remove_diacritics 2');
-     CREATE TABLE feats (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, price_gbp INTEGER,
-         features TEXT NOT NULL);";
-
-fn build_fts(
-    path: &Path,
-    store: &SqliteStore,
-    ctx: &IndexContext,
-) -> anyhow::Result<rusqlite::Connection> {
-    let mut conn = rusqlite::Connection::open(path)?;
-    conn.execute_batch(FTS_SCHEMA)?;
-    let tx = conn.transaction()?;
-    {
-        let mut docs = tx.prepare(
-            "INSERT INTO docs (rowid, title, description, brand, attr_words) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
-        let mut feats = tx.prepare(
-            "INSERT INTO feats (rowid, id, price_gbp, features) VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        let mut rowid = 0i64;
-        for_each_product(store, 2000, |p| -> anyhow::Result<()> {
-            let d = pointe_search::peer::peer_doc(&p, &store.offers_of(p.key)?, ctx)?;
-            rowid += 1;
-            docs.execute(params![
-                rowid,
-                d.title,
-                d.description,
-                d.brand,
-                d.attr_words
-            ])?;
-            feats.execute(params![
-                rowid,
-                d.id,
-                d.price_gbp.map(|v| v as i64),
-                d.features_json
-            ])?;
-            Ok(())
-        })?;
-        tx.execute_batch("CREATE INDEX feats_price ON feats (price_gbp);")?;
-    }
-    tx.commit()?;
-    conn.execute_batch("INSERT INTO docs(docs) VALUES ('optimize');")?;
-    Ok(conn)
-}
-
 /// FTS5 query text: each word quoted (so punctuation and operators are literal).
 fn fts_words(text: &str) -> Vec<String> {
     pointe_core::text::fold_key(text)
