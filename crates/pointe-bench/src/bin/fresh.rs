@@ -235,7 +235,10 @@ fn check_prices(
             };
             expect_price(store, ctx, &p, l.price.as_ref(), "look-alike")?;
             checked.answers += 1;
-            let harbour = store.offers_of(p.key)?.iter().any(|o| o.source == "harbour");
+            let harbour = store
+                .offers_of(p.key)?
+                .iter()
+                .any(|o| o.source == "harbour");
             checked.changed += usize::from(harbour);
         }
     }
