@@ -87,7 +87,7 @@ pub fn run(dir: &Path, links: &Links) -> Result<Demo> {
         std::fs::write(&path, text).map_err(|e| io(&path, e))?;
         files.push(path);
     }
-    let outcome = crate::ingest::ingest(&ws, &files, &IngestRequest::default(), &mut |_, _, _| {})?;
+    let outcome = crate::ingest::ingest(&ws, &files, &IngestRequest::default(), &mut |_, _| {})?;
     let reports = outcome.into_reports()?;
     let catalog = crate::products::list(
         &ws,

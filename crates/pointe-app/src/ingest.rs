@@ -7,7 +7,7 @@ use std::sync::Arc;
 use pointe_core::attributes::Market;
 use pointe_core::feed::{FeedFormat, FeedOptions, Mapping, ShopUrl};
 use pointe_core::fx::RateTable;
-use pointe_core::ingest::{IngestOptions, IngestReport, PriceRules, ingest_file};
+use pointe_core::ingest::{IngestOptions, IngestReport, PriceRules, Progress, ingest_file};
 use pointe_core::money::{Currency, parse_price};
 
 use crate::{Error, Result, Workspace};
@@ -224,12 +224,12 @@ impl IngestOutcome {
 }
 
 /// Ingests each of `files` in one store, each whole or not at all, then brings the index up
-/// to date. `progress` hears each file's bytes read and total.
+/// to date. `progress` hears how far each file has been read.
 pub fn ingest(
     ws: &Workspace,
     files: &[PathBuf],
     request: &IngestRequest,
-    progress: &mut dyn FnMut(&Path, u64, Option<u64>),
+    progress: &mut dyn FnMut(&Path, Progress),
 ) -> Result<IngestOutcome> {
     if request.source.is_some() && files.len() > 1 {
         return Err(Error::bad(
@@ -243,14 +243,9 @@ pub fn ingest(
     let options = request.options(ws, ws.rates(&store)?)?;
     let mut out = Vec::with_capacity(files.len());
     for file in files {
-        let result = ingest_file(
-            &mut store,
-            &brands,
-            &extractor,
-            file,
-            &options,
-            &mut |done, total| progress(file, done, total),
-        );
+        let result = ingest_file(&mut store, &brands, &extractor, file, &options, &mut |p| {
+            progress(file, p)
+        });
         out.push((file.clone(), result.map_err(Error::from)));
     }
     let any = out.iter().any(|(_, r)| r.is_ok());

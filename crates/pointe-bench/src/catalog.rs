@@ -72,7 +72,7 @@ pub fn generate_store(root: &Path, rows: usize) -> anyhow::Result<SqliteStore> {
             market: None,
             prices: Default::default(),
         },
-        &mut |_, _| {},
+        &mut |_| {},
     )?;
     eprintln!(
         "ingested {} rows in {:.1} s",

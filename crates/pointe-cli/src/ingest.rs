@@ -1,11 +1,12 @@
 //! `pointe ingest`.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use pointe_app::ingest::{IngestRequest, MappingRef};
-use pointe_core::ingest::IngestReport;
+use pointe_core::ingest::{IngestReport, Progress};
 
 use crate::output::{Format, print_json, table};
 use crate::{Cli, exit};
@@ -69,34 +70,42 @@ impl IngestArgs {
     }
 }
 
-/// A progress bar per file, on standard error.
+/// A progress bar per file, on standard error when it is a terminal (indicatif draws nothing
+/// otherwise): the rows read, their rate, and the time left by the bytes still to read.
 struct Bars {
-    current: Option<(PathBuf, ProgressBar)>,
+    current: Option<(PathBuf, ProgressBar, Instant)>,
 }
 
 impl Bars {
-    fn update(&mut self, file: &Path, done: u64, total: Option<u64>) {
-        if self.current.as_ref().is_none_or(|(f, _)| f != file) {
+    fn update(&mut self, file: &Path, p: Progress) {
+        if self.current.as_ref().is_none_or(|(f, _, _)| f != file) {
             self.finish();
             let bar = ProgressBar::new(0);
             bar.set_style(
-                ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
+                ProgressStyle::with_template("{prefix} [{bar:30}] {msg}, ETA {eta}")
                     .unwrap_or_else(|_| ProgressStyle::default_bar())
                     .progress_chars("=> "),
             );
-            bar.set_message(file.display().to_string());
-            self.current = Some((file.to_path_buf(), bar));
+            bar.set_prefix(file.display().to_string());
+            bar.set_message("0 rows");
+            self.current = Some((file.to_path_buf(), bar, Instant::now()));
         }
-        if let Some((_, bar)) = &self.current {
-            if let Some(total) = total {
+        if let Some((_, bar, started)) = &self.current {
+            if let Some(total) = p.total_bytes {
                 bar.set_length(total);
             }
-            bar.set_position(done);
+            bar.set_position(p.bytes);
+            let seconds = started.elapsed().as_secs_f64().max(1e-3);
+            bar.set_message(format!(
+                "{} rows, {:.0} rows/s",
+                p.rows,
+                p.rows as f64 / seconds
+            ));
         }
     }
 
     fn finish(&mut self) {
-        if let Some((_, bar)) = self.current.take() {
+        if let Some((_, bar, _)) = self.current.take() {
             bar.finish_and_clear();
         }
     }
@@ -107,8 +116,8 @@ impl Bars {
 pub fn run(cli: &Cli, args: &IngestArgs) -> anyhow::Result<u8> {
     let ws = crate::workspace(cli);
     let mut bars = Bars { current: None };
-    let outcome = pointe_app::ingest::ingest(&ws, &args.files, &args.request(), &mut |f, d, t| {
-        bars.update(f, d, t)
+    let outcome = pointe_app::ingest::ingest(&ws, &args.files, &args.request(), &mut |f, p| {
+        bars.update(f, p)
     })
     .map_err(crate::app_error)?;
     bars.finish();

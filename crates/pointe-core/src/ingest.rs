@@ -97,15 +97,26 @@ pub struct IngestReport {
     pub warning_kinds: Vec<IssueKind>,
 }
 
-/// Ingests one feed file into `store`. `progress` is called now and then with the bytes read and
-/// the file size. An error means nothing from the file was stored.
+/// How far an ingest has read its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Records read so far (rows or items, rejected ones too).
+    pub rows: u64,
+    /// Bytes of the file read so far.
+    pub bytes: u64,
+    /// The file's size, when known.
+    pub total_bytes: Option<u64>,
+}
+
+/// Ingests one feed file into `store`. `progress` is called now and then with how far it has
+/// read. An error means nothing from the file was stored.
 pub fn ingest_file(
     store: &mut dyn Store,
     brands: &BrandBook,
     extractor: &Extractor,
     path: &Path,
     options: &IngestOptions,
-    progress: &mut dyn FnMut(u64, Option<u64>),
+    progress: &mut dyn FnMut(Progress),
 ) -> Result<IngestReport> {
     let mut feed = open_feed(path, &options.feed)?;
     let file_name = path
@@ -206,10 +217,18 @@ pub fn ingest_file(
         rows_since_progress += 1;
         if rows_since_progress == 4096 {
             rows_since_progress = 0;
-            progress(feed.bytes_read(), feed.total_bytes());
+            progress(Progress {
+                rows: report.records,
+                bytes: feed.bytes_read(),
+                total_bytes: feed.total_bytes(),
+            });
         }
     }
-    progress(feed.bytes_read(), feed.total_bytes());
+    progress(Progress {
+        rows: report.records,
+        bytes: feed.bytes_read(),
+        total_bytes: feed.total_bytes(),
+    });
     report.rows = feed.source_rows().unwrap_or(report.records);
 
     let seen_rows = report.accepted + report.updated + report.unchanged;

@@ -57,7 +57,7 @@ fn ingest(store: &mut SqliteStore, dir: &Path, rows: &[String], seen_at: &str) {
         &Extractor::new(&Taxonomy::bundled()),
         &path,
         &options,
-        &mut |_, _| {},
+        &mut |_| {},
     )
     .unwrap();
     assert_eq!(report.rejected, 0, "{:?}", report.rejections);

@@ -184,15 +184,7 @@ fn build(dir: &Path, csv: &Path) -> (SqliteStore, SearchIndex, IndexContext) {
         market: None,
         prices: Default::default(),
     };
-    ingest_file(
-        &mut store,
-        &brands,
-        &extractor,
-        csv,
-        &options,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    ingest_file(&mut store, &brands, &extractor, csv, &options, &mut |_| {}).unwrap();
     let ctx = IndexContext {
         taxonomy: Taxonomy::bundled(),
         rates: RateTable::bundled(),

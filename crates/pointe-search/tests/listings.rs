@@ -45,15 +45,7 @@ fn build(dir: &Path, file: &Path, mapping: Option<&str>) -> (SqliteStore, Search
     };
     let brands = BrandBook::load(None).unwrap();
     let extractor = Extractor::new(&Taxonomy::bundled());
-    ingest_file(
-        &mut store,
-        &brands,
-        &extractor,
-        file,
-        &options,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    ingest_file(&mut store, &brands, &extractor, file, &options, &mut |_| {}).unwrap();
     let index = SearchIndex::build(&dir.join("index"), &store, context()).unwrap();
     (store, index)
 }

@@ -149,7 +149,7 @@ fn build_store(dir: &Path) -> Option<SqliteStore> {
             &extractor,
             &file,
             &options,
-            &mut |_, _| {},
+            &mut |_| {},
         )
         .unwrap();
     }

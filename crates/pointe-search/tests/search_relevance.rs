@@ -159,7 +159,7 @@ fn build_store(dir: &Path) -> Option<SqliteStore> {
             &extractor,
             &file,
             &options,
-            &mut |_, _| {},
+            &mut |_| {},
         )
         .unwrap();
     }

@@ -46,7 +46,7 @@ impl Api {
             &ws,
             &[repo().join("samples/catalog.awin.csv")],
             &request,
-            &mut |_, _, _| {},
+            &mut |_, _| {},
         )
         .unwrap();
         assert_eq!(outcome.reports().count(), 1);

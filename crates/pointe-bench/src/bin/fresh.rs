@@ -183,7 +183,7 @@ fn ingest(store: &mut SqliteStore, feed: &Path, seen_at: &str) -> anyhow::Result
             market: None,
             prices: Default::default(),
         },
-        &mut |_, _| {},
+        &mut |_| {},
     )?;
     anyhow::ensure!(report.rejected == 0, "{:?}", report.rejections);
     Ok(())

@@ -94,7 +94,7 @@ fn child(rows: usize, dir: &Path) -> anyhow::Result<()> {
         &extractor,
         &feed,
         &options,
-        &mut |_, _| {},
+        &mut |_| {},
     )?;
     let secs = start.elapsed().as_secs_f64();
     anyhow::ensure!(

@@ -403,3 +403,39 @@ fn item_group_variants_with_different_designs_keep_their_own_products_and_titles
     assert_eq!(again["items"][0]["products_created"], 0);
     assert_eq!(products(&env, &["--limit", "100"])["total"], list["total"]);
 }
+
+#[test]
+fn ingest_shows_rows_and_their_rate_on_a_terminal_and_nothing_on_a_pipe() {
+    let env = Env::new();
+    let piped = env
+        .run(&["ingest", &sample("catalog.awin.csv")])
+        .expect_code(0);
+    assert_eq!(piped.stderr, "", "no progress on a pipe");
+    // util-linux's `script` runs the command on a pseudo-terminal.
+    let Ok(script) = which_script() else {
+        eprintln!("SKIP: no `script` to give the ingest a terminal");
+        return;
+    };
+    let command = format!(
+        "{} ingest {} --source terminal",
+        env!("CARGO_BIN_EXE_pointe"),
+        sample("catalog.awin.csv")
+    );
+    let out = std::process::Command::new(script)
+        .args(["-qec", &command, "/dev/null"])
+        .env("POINTE_DATA_DIR", env.data_dir())
+        .env("POINTE_NOW", &env.now)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("24 rows, "), "{shown}");
+    assert!(shown.contains(" rows/s, ETA "), "{shown}");
+}
+
+fn which_script() -> Result<&'static str, ()> {
+    ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .ok_or(())
+}

@@ -33,7 +33,7 @@ fn ingest(store: &mut dyn Store, path: &Path, seen_at: &str) -> pointe_core::Res
         &extractor,
         path,
         &options(seen_at),
-        &mut |_, _| {},
+        &mut |_| {},
     )
 }
 

@@ -147,7 +147,7 @@ pub async fn post(
     spool(body, &path, state.config.feed_limit).await?;
     let report = state
         .blocking(move |ws| {
-            let outcome = pointe_app::ingest::ingest(ws, &[path], &request, &mut |_, _, _| {})?;
+            let outcome = pointe_app::ingest::ingest(ws, &[path], &request, &mut |_, _| {})?;
             if let Some(w) = &outcome.index_warning {
                 tracing::warn!(warning = %w, "the search index was not updated");
             }

@@ -19,7 +19,7 @@ fn api() -> Api {
             &ws,
             &[repo().join(feed)],
             &IngestRequest::default(),
-            &mut |_, _, _| {},
+            &mut |_, _| {},
         )
         .unwrap();
     }

@@ -47,7 +47,7 @@ fn seeded(seen_at: Option<&str>, extra: Option<&str>) -> Api {
         feeds.push(path);
     }
     for feed in &feeds {
-        pointe_app::ingest::ingest(&ws, std::slice::from_ref(feed), &request, &mut |_, _, _| {})
+        pointe_app::ingest::ingest(&ws, std::slice::from_ref(feed), &request, &mut |_, _| {})
             .unwrap();
     }
     pointe_app::trends::import_bytes(
