@@ -166,6 +166,10 @@ pub fn ingest_file(
     }
 
     let mut tx = store.begin()?;
+    if tx.products_after(0, 1)?.is_empty() {
+        // A load into an empty store: every product is new, and an index rebuilds anyway.
+        tx.log_every_product()?;
+    }
     let source_key = tx.source_key(&source)?;
     let ingest_id = tx.start_ingest(source_key, seen_at)?;
     let mut ctx = RowContext {

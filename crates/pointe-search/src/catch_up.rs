@@ -53,7 +53,8 @@ pub(crate) fn apply(
     let keys = match catalog.changes_since(from)? {
         Changes::All => {
             return Ok(Applied::TooFar(format!(
-                "the store's change log does not reach back to generation {from}"
+                "any product may have changed since generation {from} (a load logged them \
+                 all, or the store's change log no longer reaches back)"
             )));
         }
         Changes::Products(keys) => keys,

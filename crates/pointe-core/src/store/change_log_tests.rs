@@ -197,3 +197,38 @@ fn products_are_read_by_key_and_paged_by_key() {
         assert!(store.products_after(b, 10).unwrap().is_empty(), "{name}");
     }
 }
+
+#[test]
+fn a_transaction_logging_every_product_logs_one_marker_and_the_next_logs_products_again() {
+    for (name, mut store) in stores() {
+        let mut tx = store.begin().unwrap();
+        tx.log_every_product().unwrap();
+        let a = tx
+            .insert_product("pt-a", &product("Bow Flats"))
+            .unwrap()
+            .unwrap();
+        tx.commit().unwrap();
+        assert_eq!(store.changes_since(0).unwrap(), Changes::All, "{name}");
+        let mut tx = store.begin().unwrap();
+        tx.update_product(a, &product("Satin Bow Flats")).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(store.changes_since(1).unwrap(), products(&[a]), "{name}");
+    }
+}
+
+#[test]
+fn a_rolled_back_transaction_that_logged_every_product_leaves_the_log_as_it_was() {
+    for (name, mut store) in stores() {
+        let ([a, _], _, _) = seed(store.as_mut());
+        {
+            let mut tx = store.begin().unwrap();
+            tx.log_every_product().unwrap();
+            tx.update_product(a, &product("Satin Bow Flats")).unwrap();
+        }
+        assert_eq!(store.changes_since(1).unwrap(), products(&[]), "{name}");
+        let mut tx = store.begin().unwrap();
+        tx.update_product(a, &product("Satin Bow Flats")).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(store.changes_since(1).unwrap(), products(&[a]), "{name}");
+    }
+}

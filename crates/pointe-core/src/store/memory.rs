@@ -381,6 +381,7 @@ impl Store for MemoryStore {
             store: self,
             work,
             changed: BTreeSet::new(),
+            every_product: false,
         }))
     }
 
@@ -437,6 +438,8 @@ struct MemoryTx<'a> {
     work: Data,
     /// The products this transaction changed, for the change log.
     changed: BTreeSet<i64>,
+    /// Whether it logs every product instead ([`StoreTx::log_every_product`]).
+    every_product: bool,
 }
 
 impl MemoryTx<'_> {
@@ -667,12 +670,21 @@ impl StoreTx for MemoryTx<'_> {
         Ok(())
     }
 
+    fn log_every_product(&mut self) -> Result<()> {
+        self.every_product = true;
+        Ok(())
+    }
+
     fn commit(self: Box<Self>) -> Result<()> {
         let MemoryTx {
             store,
             mut work,
-            changed,
+            mut changed,
+            every_product,
         } = *self;
+        if every_product {
+            changed = BTreeSet::from([super::EVERY_PRODUCT]);
+        }
         work.generation += 1;
         if !changed.is_empty() {
             store

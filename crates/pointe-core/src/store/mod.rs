@@ -335,6 +335,10 @@ pub trait StoreTx {
     fn mark_unseen(&mut self, source_key: i64, ingest_id: i64) -> Result<u64>;
     /// Stores the ingest's counts.
     fn finish_ingest(&mut self, ingest_id: i64, log: &IngestLog) -> Result<()>;
+    /// Logs this transaction as changing every product ([`Changes::All`]: an index rebuilds)
+    /// instead of each product it writes: for a load into an empty store, whose every row is
+    /// new, this spares a change-log row per product.
+    fn log_every_product(&mut self) -> Result<()>;
     /// Makes every write durable and visible, and advances the store's generation.
     fn commit(self: Box<Self>) -> Result<()>;
 }

@@ -15,6 +15,56 @@ use crate::domain::{Availability, Offer, PricePoint};
 use crate::money::{Currency, Money};
 use crate::{Error, Result};
 
+/// The triggers that write the change log (see the migration that made it). A transaction that
+/// logs every product at once ([`StoreTx::log_every_product`]) drops them until its commit,
+/// which makes them again.
+macro_rules! change_triggers {
+    () => {
+        r#"
+CREATE TRIGGER products_inserted AFTER INSERT ON products BEGIN
+    INSERT OR IGNORE INTO changes SELECT value + 1, NEW.key FROM meta WHERE key = 'generation';
+END;
+CREATE TRIGGER products_updated AFTER UPDATE ON products BEGIN
+    INSERT OR IGNORE INTO changes SELECT value + 1, NEW.key FROM meta WHERE key = 'generation';
+END;
+CREATE TRIGGER products_deleted AFTER DELETE ON products BEGIN
+    INSERT OR IGNORE INTO changes SELECT value + 1, OLD.key FROM meta WHERE key = 'generation';
+END;
+CREATE TRIGGER offers_inserted AFTER INSERT ON offers BEGIN
+    INSERT OR IGNORE INTO changes
+        SELECT value + 1, NEW.product_key FROM meta WHERE key = 'generation';
+END;
+CREATE TRIGGER offers_deleted AFTER DELETE ON offers BEGIN
+    INSERT OR IGNORE INTO changes
+        SELECT value + 1, OLD.product_key FROM meta WHERE key = 'generation';
+END;
+CREATE TRIGGER offers_updated AFTER UPDATE ON offers
+WHEN OLD.product_key IS NOT NEW.product_key OR OLD.retailer IS NOT NEW.retailer
+    OR OLD.url IS NOT NEW.url OR OLD.currency IS NOT NEW.currency
+    OR OLD.price_minor IS NOT NEW.price_minor OR OLD.sale_price_minor IS NOT NEW.sale_price_minor
+    OR OLD.availability IS NOT NEW.availability OR OLD.sizes IS NOT NEW.sizes
+    OR OLD.in_latest IS NOT NEW.in_latest
+    OR substr(OLD.last_seen, 1, 10) IS NOT substr(NEW.last_seen, 1, 10)
+BEGIN
+    INSERT OR IGNORE INTO changes
+        SELECT value + 1, NEW.product_key FROM meta WHERE key = 'generation';
+    INSERT OR IGNORE INTO changes
+        SELECT value + 1, OLD.product_key FROM meta WHERE key = 'generation';
+END;
+"#
+    };
+}
+
+/// The names of the triggers [`change_triggers!`] makes.
+const CHANGE_TRIGGERS: [&str; 6] = [
+    "products_inserted",
+    "products_updated",
+    "products_deleted",
+    "offers_inserted",
+    "offers_deleted",
+    "offers_updated",
+];
+
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran. A migration
 /// list kept in code is all this schema needs, so no migration crate is used.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -196,44 +246,17 @@ CREATE TABLE api_tokens (
     // dropped: the log answers for the generations after it. An offer row counts as changed
     // when anything the index reads from it does (not when a feed only saw it again the same
     // day).
-    r#"
+    concat!(
+        r#"
 CREATE TABLE changes (
     generation INTEGER NOT NULL,
     product_key INTEGER NOT NULL,
     PRIMARY KEY (generation, product_key)
 ) WITHOUT ROWID;
 INSERT INTO meta (key, value) SELECT 'changes_trimmed', value FROM meta WHERE key = 'generation';
-CREATE TRIGGER products_inserted AFTER INSERT ON products BEGIN
-    INSERT OR IGNORE INTO changes SELECT value + 1, NEW.key FROM meta WHERE key = 'generation';
-END;
-CREATE TRIGGER products_updated AFTER UPDATE ON products BEGIN
-    INSERT OR IGNORE INTO changes SELECT value + 1, NEW.key FROM meta WHERE key = 'generation';
-END;
-CREATE TRIGGER products_deleted AFTER DELETE ON products BEGIN
-    INSERT OR IGNORE INTO changes SELECT value + 1, OLD.key FROM meta WHERE key = 'generation';
-END;
-CREATE TRIGGER offers_inserted AFTER INSERT ON offers BEGIN
-    INSERT OR IGNORE INTO changes
-        SELECT value + 1, NEW.product_key FROM meta WHERE key = 'generation';
-END;
-CREATE TRIGGER offers_deleted AFTER DELETE ON offers BEGIN
-    INSERT OR IGNORE INTO changes
-        SELECT value + 1, OLD.product_key FROM meta WHERE key = 'generation';
-END;
-CREATE TRIGGER offers_updated AFTER UPDATE ON offers
-WHEN OLD.product_key IS NOT NEW.product_key OR OLD.retailer IS NOT NEW.retailer
-    OR OLD.url IS NOT NEW.url OR OLD.currency IS NOT NEW.currency
-    OR OLD.price_minor IS NOT NEW.price_minor OR OLD.sale_price_minor IS NOT NEW.sale_price_minor
-    OR OLD.availability IS NOT NEW.availability OR OLD.sizes IS NOT NEW.sizes
-    OR OLD.in_latest IS NOT NEW.in_latest
-    OR substr(OLD.last_seen, 1, 10) IS NOT substr(NEW.last_seen, 1, 10)
-BEGIN
-    INSERT OR IGNORE INTO changes
-        SELECT value + 1, NEW.product_key FROM meta WHERE key = 'generation';
-    INSERT OR IGNORE INTO changes
-        SELECT value + 1, OLD.product_key FROM meta WHERE key = 'generation';
-END;
 "#,
+        change_triggers!()
+    ),
 ];
 
 /// How long a command waits for the store's write lock, held by another command's write, before
@@ -832,7 +855,10 @@ impl Store for SqliteStore {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        Ok(Box::new(SqliteTx { tx }))
+        Ok(Box::new(SqliteTx {
+            tx,
+            logs_every_product: false,
+        }))
     }
 
     fn put_trend_file(&mut self, file: &crate::trends::TrendFile) -> Result<(u64, u64)> {
@@ -878,6 +904,9 @@ impl Store for SqliteStore {
 
 struct SqliteTx<'a> {
     tx: Transaction<'a>,
+    /// Whether the change-log triggers were dropped for this transaction (made again at its
+    /// commit; a rollback restores them with everything else).
+    logs_every_product: bool,
 }
 
 impl StoreTx for SqliteTx<'_> {
@@ -1189,7 +1218,27 @@ impl StoreTx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn log_every_product(&mut self) -> Result<()> {
+        if self.logs_every_product {
+            return Ok(());
+        }
+        for name in CHANGE_TRIGGERS {
+            self.tx.execute_batch(&format!("DROP TRIGGER {name};"))?;
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO changes SELECT value + 1, ?1 FROM meta \
+                 WHERE key = 'generation'",
+            )?
+            .execute([super::EVERY_PRODUCT])?;
+        self.logs_every_product = true;
+        Ok(())
+    }
+
     fn commit(self: Box<Self>) -> Result<()> {
+        if self.logs_every_product {
+            self.tx.execute_batch(change_triggers!())?;
+        }
         self.tx
             .prepare_cached("UPDATE meta SET value = value + 1 WHERE key = 'generation'")?
             .execute([])?;
