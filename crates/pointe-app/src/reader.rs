@@ -3,10 +3,14 @@
 //! moves.
 //!
 //! A front end that answers one request (the CLI) opens a [`Reader`] and uses it once; one
-//! that answers many (the server) shares one. Checking freshness costs one SQLite query; a
-//! reload reopens the index (rebuilding it when the store changed since it was built, as
-//! [`Workspace::index`] does).
+//! that answers many (the server) shares one. Checking freshness costs one SQLite query. A
+//! reader that holds an index and finds it behind reopens it on a thread of its own (catching
+//! it up from the store's change log first, or rebuilding it, as [`Workspace::index`] does)
+//! and keeps answering from the index it holds until the new one is open: no request waits
+//! for another command's ingest. A write through the same reader's process calls
+//! [`Reader::reload`], so that its own answers follow at once.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use jiff::civil::Date;
@@ -50,8 +54,52 @@ pub struct Open<'a> {
 pub struct Reader {
     ws: Workspace,
     idle: Mutex<Vec<SqliteStore>>,
+    shared: Arc<Shared>,
+}
+
+/// What a reader shares with the thread that reopens its index.
+#[derive(Debug, Default)]
+struct Shared {
     loaded: RwLock<Option<Arc<Loaded>>>,
+    /// Held by whoever opens the index.
     reload: Mutex<()>,
+    /// Whether a thread is reopening the index in the background.
+    reloading: AtomicBool,
+}
+
+impl Shared {
+    fn held(&self) -> Option<Arc<Loaded>> {
+        self.loaded
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Opens the index as of now and holds it, unless what it holds is newer (a reload
+    /// started earlier can end later).
+    fn load(&self, ws: &Workspace, store: &SqliteStore) -> Result<Arc<Loaded>> {
+        let _guard = self.reload.lock().unwrap_or_else(PoisonError::into_inner);
+        let (index, note) = ws.index(store)?;
+        let loaded = Arc::new(Loaded {
+            index,
+            brands: ws.brands()?,
+            note,
+        });
+        let mut held = self.loaded.write().unwrap_or_else(PoisonError::into_inner);
+        let newer = held.as_ref().is_some_and(|h| {
+            (h.index.meta().generation, h.index.context().today)
+                > (loaded.index.meta().generation, loaded.index.context().today)
+        });
+        if newer {
+            return Ok(held.clone().unwrap_or(loaded));
+        }
+        *held = Some(Arc::clone(&loaded));
+        drop(held);
+        if let IndexNote::Rebuilt { why, products } = &loaded.note {
+            tracing::info!(products, "the search index {why}; rebuilt it");
+        }
+        Ok(loaded)
+    }
 }
 
 impl Reader {
@@ -60,8 +108,7 @@ impl Reader {
         Reader {
             ws,
             idle: Mutex::new(Vec::new()),
-            loaded: RwLock::new(None),
-            reload: Mutex::new(()),
+            shared: Arc::new(Shared::default()),
         }
     }
 
@@ -70,9 +117,9 @@ impl Reader {
         &self.ws
     }
 
-    /// Runs `f` over a store connection and the index as of now: reloaded first when the
-    /// store's generation or today's date moved since it was opened. While one request
-    /// reloads, the others keep answering from the index they had.
+    /// Runs `f` over a store connection and the index: the one held, while a thread reopens
+    /// it when the store's generation or today's date moved since it was opened; the first
+    /// request opens it.
     pub fn with<T>(&self, f: impl FnOnce(&Open<'_>) -> Result<T>) -> Result<T> {
         let store = self.checkout()?;
         let result = self.current(&store).and_then(|loaded| {
@@ -85,7 +132,16 @@ impl Reader {
         result
     }
 
-    /// The index as of now, and what opening it did (for a front end to tell people).
+    /// Reopens the index as of now and holds it (after a write of this process, so that its
+    /// next answers read it).
+    pub fn reload(&self) -> Result<Arc<Loaded>> {
+        let store = self.checkout()?;
+        let loaded = self.shared.load(&self.ws, &store);
+        self.checkin(store);
+        loaded
+    }
+
+    /// The index, and what opening it did (for a front end to tell people).
     pub fn loaded(&self) -> Result<Arc<Loaded>> {
         let store = self.checkout()?;
         let loaded = self.current(&store);
@@ -115,44 +171,123 @@ impl Reader {
     fn current(&self, store: &SqliteStore) -> Result<Arc<Loaded>> {
         let generation = store.generation()?;
         let today = self.ws.today()?;
-        let held = self
-            .loaded
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        match held {
+        match self.shared.held() {
             Some(l) if l.is_fresh(generation, today) => Ok(l),
-            Some(l) => match self.reload.try_lock() {
-                Ok(_guard) => self.load(store),
-                Err(_) => Ok(l),
-            },
+            Some(l) => {
+                self.reload_in_background();
+                Ok(l)
+            }
             None => {
-                let _guard = self.reload.lock().unwrap_or_else(PoisonError::into_inner);
-                if let Some(l) = self
-                    .loaded
-                    .read()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .clone()
+                let guard = self
+                    .shared
+                    .reload
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                if let Some(l) = self.shared.held()
                     && l.is_fresh(generation, today)
                 {
                     return Ok(l);
                 }
-                self.load(store)
+                drop(guard);
+                self.shared.load(&self.ws, store)
             }
         }
     }
 
-    fn load(&self, store: &SqliteStore) -> Result<Arc<Loaded>> {
-        let (index, note) = self.ws.index(store)?;
-        let loaded = Arc::new(Loaded {
-            index,
-            brands: self.ws.brands()?,
-            note,
-        });
-        *self.loaded.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&loaded));
-        if let IndexNote::Rebuilt { why, products } = &loaded.note {
-            tracing::info!(products, "the search index {why}; rebuilt it");
+    /// Starts a thread that reopens the index, unless one is at it already. A failure is
+    /// logged: the index held keeps answering, and the next request tries again.
+    fn reload_in_background(&self) {
+        if self.shared.reloading.swap(true, Ordering::AcqRel) {
+            return;
         }
-        Ok(loaded)
+        let shared = Arc::clone(&self.shared);
+        let ws = self.ws.clone();
+        let spawned = std::thread::Builder::new()
+            .name("index-reload".into())
+            .spawn(move || {
+                let loaded = ws.store().and_then(|store| shared.load(&ws, &store));
+                if let Err(e) = loaded {
+                    tracing::warn!(error = %e, "reopening the search index");
+                }
+                shared.reloading.store(false, Ordering::Release);
+            });
+        if let Err(e) = spawned {
+            self.shared.reloading.store(false, Ordering::Release);
+            tracing::warn!(error = %e, "starting the search index reload");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::ingest::{IngestRequest, ingest};
+    use crate::search::{SearchRequest, search_in};
+
+    const LILAC: &str = "aw_product_id,merchant_product_id,merchant_name,brand_name,product_name,\
+description,search_price,currency,in_stock,merchant_category,merchant_deep_link
+lilac-1,LL-1,Arket,Arket,Lilac satin ballet flats,Lilac satin flats with a bow,89.00,GBP,1,\
+Shoes > Ballerinas,https://shop.example/arket/lilac-1
+";
+
+    fn ingest_file(ws: &Workspace, path: &Path) {
+        let request = IngestRequest {
+            seen_at: Some("2026-12-01T09:00:00Z".into()),
+            ..IngestRequest::default()
+        };
+        ingest(ws, &[path.to_path_buf()], &request, &mut |_, _| {}).unwrap();
+    }
+
+    fn lilac_found(reader: &Reader) -> bool {
+        let request = SearchRequest {
+            text: "lilac".into(),
+            limit: 20,
+            ..SearchRequest::default()
+        };
+        let found = reader.with(|open| search_in(open, &request)).unwrap();
+        found
+            .items
+            .iter()
+            .any(|h| h.title == "Lilac satin ballet flats")
+    }
+
+    /// A workspace holding the sample catalog, with a reader that has opened its index, and
+    /// the path of a feed of one more product.
+    fn opened() -> (tempfile::TempDir, Workspace, Reader, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::new(dir.path().join("data"));
+        let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples");
+        ingest_file(&ws, &samples.join("catalog.awin.csv"));
+        let reader = Reader::new(ws.clone());
+        assert!(!lilac_found(&reader));
+        let feed = dir.path().join("lilac.awin.csv");
+        std::fs::write(&feed, LILAC).unwrap();
+        (dir, ws, reader, feed)
+    }
+
+    #[test]
+    fn a_reader_holding_an_index_follows_another_commands_ingest() {
+        let (_dir, ws, reader, feed) = opened();
+        // Another command (a CLI ingest) writes the store and catches the index up.
+        ingest_file(&ws, &feed);
+        let started = Instant::now();
+        while !lilac_found(&reader) {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the reader never reopened the index"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    #[test]
+    fn a_reload_after_a_write_of_this_process_answers_from_the_new_index_at_once() {
+        let (_dir, ws, reader, feed) = opened();
+        ingest_file(&ws, &feed);
+        reader.reload().unwrap();
+        assert!(lilac_found(&reader));
     }
 }

@@ -18,6 +18,9 @@ pub const FEED_SEED: u64 = 42;
 /// The day the generated feed is seen on (and "today" for converting its prices).
 pub const SEEN_AT: &str = "2026-01-05";
 
+/// The retailer the generated catalog's feed is ingested as.
+pub const RETAILER: &str = "Bench";
+
 /// Realistic search queries, one with a typo ("balet flats").
 pub const QUERIES: &[&str] = &[
     "satin ballet flats",
@@ -67,7 +70,7 @@ pub fn generate_store(root: &Path, rows: usize) -> anyhow::Result<SqliteStore> {
         &IngestOptions {
             feed: FeedOptions::default(),
             source: None,
-            retailer: Some("Bench".into()),
+            retailer: Some(RETAILER.into()),
             seen_at: pointe_core::clock::parse_time(SEEN_AT)?,
             market: None,
             prices: Default::default(),

@@ -10,6 +10,7 @@ use std::io::Write;
 
 pub mod catalog;
 pub mod fts;
+pub mod harbour;
 
 /// A small, seeded pseudo-random generator (SplitMix64): the same seed gives the same feed on
 /// every machine, which is all a benchmark's data needs.

@@ -14,9 +14,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use pointe_bench::GeneratedProduct;
 use pointe_bench::catalog::SEEN_AT;
 use pointe_bench::fts::{build_fts, update_fts};
+use pointe_bench::harbour::{CHANGED, NEW, SOURCE, item_id, write_feed};
 use pointe_core::attributes::{Extractor, Taxonomy};
 use pointe_core::brand::BrandBook;
 use pointe_core::catalog::{MoneyView, lowest_current_price};
@@ -31,12 +31,6 @@ use pointe_search::lookalike::{Hero, LookalikeQuery};
 use pointe_search::search::SearchQuery;
 use pointe_search::{IndexContext, LookalikeConfig, SearchIndex};
 
-/// Harbour's products whose prices its second feed changes.
-const CHANGED: usize = 9_000;
-/// The products its second feed adds.
-const NEW: usize = 1_000;
-/// The seed of Harbour's products (the catalog's is another).
-const SEED: u64 = 4_242;
 /// Products whose search and look-alike answers are checked.
 const CHECKED: usize = 50;
 
@@ -101,13 +95,13 @@ fn run(work: &Path) -> anyhow::Result<()> {
     eprintln!("fts5 build: {:.1} s", fts_build.as_secs_f64());
 
     // Harbour's first feed, not timed.
-    let first = write_feed(work, "harbour-1.tsv", CHANGED, 100)?;
+    let first = write_feed(work, "harbour-1.tsv", false)?;
     ingest(&mut store, &first, "2026-01-05T10:00:00Z")?;
     SearchIndex::refresh(&index_root, &store, ctx.clone())?;
     let generation = store.generation()?;
 
     // Its next feed: every price down a fifth, and new products.
-    let next = write_feed(work, "harbour-2.tsv", CHANGED + NEW, 80)?;
+    let next = write_feed(work, "harbour-2.tsv", true)?;
     let t = Instant::now();
     ingest(&mut store, &next, "2026-01-05T11:00:00Z")?;
     let ingest_time = t.elapsed();
@@ -153,22 +147,6 @@ fn run(work: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes Harbour's feed of its first `rows` products, at `percent` of their generated
-/// prices.
-fn write_feed(dir: &Path, name: &str, rows: usize, percent: i64) -> anyhow::Result<PathBuf> {
-    let path = dir.join(name);
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
-    pointe_bench::write_gmc_tsv_as(&mut out, rows, SEED, |p: GeneratedProduct| {
-        GeneratedProduct {
-            id: p.id.replace("gen-", "hb-"),
-            price_minor: p.price_minor * percent / 100,
-            ..p
-        }
-    })?;
-    std::io::Write::flush(&mut out)?;
-    Ok(path)
-}
-
 fn ingest(store: &mut SqliteStore, feed: &Path, seen_at: &str) -> anyhow::Result<()> {
     let report = ingest_file(
         store,
@@ -177,7 +155,7 @@ fn ingest(store: &mut SqliteStore, feed: &Path, seen_at: &str) -> anyhow::Result
         feed,
         &IngestOptions {
             feed: FeedOptions::default(),
-            source: Some("harbour".into()),
+            source: Some(SOURCE.into()),
             retailer: Some("Harbour".into()),
             seen_at: pointe_core::clock::parse_time(seen_at)?,
             market: None,
@@ -207,7 +185,7 @@ fn check_prices(
 ) -> anyhow::Result<Checked> {
     let mut checked = Checked::default();
     for i in (0..CHANGED + NEW).step_by((CHANGED + NEW) / CHECKED) {
-        let item = format!("hb-{i:08}");
+        let item = item_id(i);
         let Some((product, _)) = store.products_by_item_id(&item)?.into_iter().next() else {
             anyhow::bail!("{item} is not in the store");
         };
@@ -235,10 +213,7 @@ fn check_prices(
             };
             expect_price(store, ctx, &p, l.price.as_ref(), "look-alike")?;
             checked.answers += 1;
-            let harbour = store
-                .offers_of(p.key)?
-                .iter()
-                .any(|o| o.source == "harbour");
+            let harbour = store.offers_of(p.key)?.iter().any(|o| o.source == SOURCE);
             checked.changed += usize::from(harbour);
         }
     }

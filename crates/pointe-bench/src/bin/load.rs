@@ -13,6 +13,9 @@
 //!   same queries or heroes; prints one line `requests=… seconds=… rps=… p50_ms=… p99_ms=…
 //!   errors=… cpu_ms_per_request=…` (the process's CPU time over the timed requests: what a
 //!   request costs whatever else the machine runs).
+//! - `load harbour ROOT`: writes `ROOT/harbour-1.tsv` and `ROOT/harbour-2.tsv`, a second
+//!   retailer's first feed and its next (`pointe_bench::harbour`), for the run that ingests a
+//!   feed through the API during a load.
 //!
 //! Set `POINTE_NOW=2026-01-05` (the day the feed was seen) for both, as the server gets it.
 
@@ -38,6 +41,12 @@ fn main() -> anyhow::Result<()> {
     {
         ["prepare", root] => prepare(Path::new(root), 1_000_000),
         ["prepare", root, rows] => prepare(Path::new(root), rows.parse()?),
+        ["harbour", root] => {
+            for (name, next) in [("harbour-1.tsv", false), ("harbour-2.tsv", true)] {
+                pointe_bench::harbour::write_feed(Path::new(root), name, next)?;
+            }
+            Ok(())
+        }
         ["run", root, workload, threads, seconds] => run(
             Path::new(root),
             workload,
@@ -45,7 +54,8 @@ fn main() -> anyhow::Result<()> {
             Duration::from_secs_f64(seconds.parse()?),
         ),
         _ => anyhow::bail!(
-            "usage: load prepare ROOT [ROWS] | load run ROOT search|lookalikes THREADS SECONDS"
+            "usage: load prepare ROOT [ROWS] | load run ROOT search|lookalikes THREADS SECONDS \
+             | load harbour ROOT"
         ),
     }
 }
@@ -55,13 +65,18 @@ fn prepare(root: &Path, rows: usize) -> anyhow::Result<()> {
     let data = root.join("data");
     let store = if data.exists() {
         let store = SqliteStore::open_dir(&data)?;
+        // The generated catalog's products (a run of the HTTP benchmark adds a second
+        // retailer's).
         let held = store.list_products(&ProductFilter {
             limit: Some(1),
+            retailer_key: Some(pointe_core::store::retailer_key(
+                pointe_bench::catalog::RETAILER,
+            )),
             ..ProductFilter::default()
         })?;
         anyhow::ensure!(
             held.1 as usize == rows,
-            "{} holds {} products, not {rows}: remove it or give its size",
+            "{} holds {} generated products, not {rows}: remove it or give its size",
             data.display(),
             held.1
         );

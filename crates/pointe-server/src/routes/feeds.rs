@@ -2,6 +2,7 @@
 //! whole in memory), size-limited, ingested whole or not at all.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Body;
@@ -145,11 +146,16 @@ pub async fn post(
     })?;
     let path: PathBuf = dir.path().join(&name);
     spool(body, &path, state.config.feed_limit).await?;
+    let reader = Arc::clone(&state.reader);
     let report = state
         .blocking(move |ws| {
             let outcome = pointe_app::ingest::ingest(ws, &[path], &request, &mut |_, _| {})?;
             if let Some(w) = &outcome.index_warning {
                 tracing::warn!(warning = %w, "the search index was not updated");
+            }
+            // This server's next answers read the feed.
+            if let Err(e) = reader.reload() {
+                tracing::warn!(error = %e, "reopening the search index after an ingest");
             }
             drop(dir);
             let (_, result) = outcome
