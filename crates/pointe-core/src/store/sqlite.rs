@@ -648,8 +648,10 @@ impl Catalog for SqliteStore {
         }
         if let Some(retailer) = &filter.retailer_key {
             args.push(retailer.clone());
+            // A set of keys built once from the retailer's index: as a correlated `EXISTS`,
+            // the planner could walk every offer of the retailer for each product.
             clauses.push(format!(
-                "EXISTS (SELECT 1 FROM offers o WHERE o.product_key = p.key AND o.retailer_key = ?{})",
+                "p.key IN (SELECT o.product_key FROM offers o WHERE o.retailer_key = ?{})",
                 args.len()
             ));
         }
