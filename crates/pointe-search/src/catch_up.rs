@@ -16,8 +16,10 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, IndexWriter, Searcher, Term};
 
 use crate::commit::{self, Committed};
-use crate::features::{IndexedProduct, indexed_product};
-use crate::index::{ConsistentRead, Fields, IndexContext, SearchIndex, document, mark_duplicate};
+use crate::features::IndexedProduct;
+use crate::index::{
+    ConsistentRead, Fields, IndexContext, SearchIndex, document, mark_duplicate, read_indexed,
+};
 use crate::layout::BuildLock;
 use crate::{Error, Result};
 
@@ -211,15 +213,7 @@ fn read_products(
 ) -> Result<BTreeMap<u64, IndexedProduct>> {
     let mut out = BTreeMap::new();
     for product in catalog.products_by_keys(keys)? {
-        let offers = catalog.offers_of(product.key)?;
-        let p = indexed_product(
-            &product,
-            &offers,
-            &ctx.taxonomy,
-            &ctx.rates,
-            &ctx.tiers,
-            ctx.today,
-        )?;
+        let p = read_indexed(catalog, &product, ctx)?;
         out.insert(p.key, p);
     }
     Ok(out)

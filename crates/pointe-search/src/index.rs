@@ -616,15 +616,7 @@ fn write_documents(
     let mut count = 0u64;
     let mut listings = std::collections::HashSet::new();
     for_each_product(catalog, PAGE, |product| -> Result<()> {
-        let offers = catalog.offers_of(product.key)?;
-        let p = indexed_product(
-            &product,
-            &offers,
-            &ctx.taxonomy,
-            &ctx.rates,
-            &ctx.tiers,
-            ctx.today,
-        )?;
+        let p = read_indexed(catalog, &product, ctx)?;
         let mut doc = document(fields, &p, &ctx.taxonomy)?;
         if let Some(key) = p.features.listing
             && !listings.insert(key)
@@ -649,6 +641,23 @@ fn write_documents(
     }
     writer.wait_merging_threads()?;
     Ok(count)
+}
+
+/// A stored product as the index holds it, with its offers read from `catalog`.
+pub(crate) fn read_indexed(
+    catalog: &dyn Catalog,
+    product: &pointe_core::store::StoredProduct,
+    ctx: &IndexContext,
+) -> Result<IndexedProduct> {
+    let offers = catalog.offers_of(product.key)?;
+    indexed_product(
+        product,
+        &offers,
+        &ctx.taxonomy,
+        &ctx.rates,
+        &ctx.tiers,
+        ctx.today,
+    )
 }
 
 /// Marks a document as a later listing of the product whose listing key is `key`.

@@ -227,8 +227,8 @@ fn a_caught_up_index_answers_as_a_rebuild_of_the_same_store() {
     );
 }
 
-#[test]
-fn a_feed_seen_again_the_same_day_moves_the_index_without_indexing_anything() {
+/// A store holding the first feed, seen on 5 January, and its index.
+fn indexed_first_feed() -> (tempfile::TempDir, SqliteStore, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = SqliteStore::open_dir(&dir.path().join("data")).unwrap();
     let root = dir.path().join("index");
@@ -239,6 +239,12 @@ fn a_feed_seen_again_the_same_day_moves_the_index_without_indexing_anything() {
         "2026-01-05T09:00:00Z",
     );
     SearchIndex::open_or_build(&root, &store, context()).unwrap();
+    (dir, store, root)
+}
+
+#[test]
+fn a_feed_seen_again_the_same_day_moves_the_index_without_indexing_anything() {
+    let (dir, mut store, root) = indexed_first_feed();
     ingest(
         &mut store,
         dir.path(),
@@ -256,16 +262,7 @@ fn a_feed_seen_again_the_same_day_moves_the_index_without_indexing_anything() {
 
 #[test]
 fn an_index_the_trimmed_log_no_longer_reaches_is_rebuilt() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open_dir(&dir.path().join("data")).unwrap();
-    let root = dir.path().join("index");
-    ingest(
-        &mut store,
-        dir.path(),
-        &first_feed(),
-        "2026-01-05T09:00:00Z",
-    );
-    SearchIndex::open_or_build(&root, &store, context()).unwrap();
+    let (dir, mut store, root) = indexed_first_feed();
     ingest(
         &mut store,
         dir.path(),
