@@ -139,7 +139,7 @@ impl Plan {
         let rewritten = read_products(catalog, &rewrite, index.context())?;
         let mut docs = Vec::with_capacity(fresh.len() + rewritten.len());
         for p in fresh.values().chain(rewritten.values()) {
-            let mut doc = document(fields, p, &index.context().taxonomy)?;
+            let mut doc = document(fields, p, &index.context().taxonomy, index.facet_codes())?;
             if let Some(listing) = p.features.listing
                 && groups.first.get(&listing) != Some(&p.key)
             {

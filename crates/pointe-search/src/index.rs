@@ -40,11 +40,12 @@ use crate::bounds::{MAX_TOKENS, MAX_WORD_BYTES, features_json};
 use crate::config::LookalikeConfig;
 use crate::features::{IndexedProduct, indexed_product};
 use crate::layout::{BuildLock, Layout, ReaderHold};
+use crate::search::FacetCodes;
 use crate::{Error, Result};
 
 /// Bumped whenever the schema or what is indexed changes: an index of another version is
 /// rebuilt.
-pub const SCHEMA_VERSION: u32 = 11;
+pub const SCHEMA_VERSION: u32 = 12;
 
 /// The name of the meta file inside the index directory.
 pub const META_FILE: &str = "pointe-index.json";
@@ -138,6 +139,8 @@ pub(crate) struct Fields {
     pub price_minor: Field,
     pub price_currency: Field,
     pub in_stock: Field,
+    /// The packed facets ([`crate::search::facets`]).
+    pub facet_code: Field,
     pub key: Field,
     pub features: Field,
     pub display: Field,
@@ -194,6 +197,7 @@ fn schema() -> (Schema, Fields) {
         price_minor: b.add_u64_field("price_minor", INDEXED | FAST),
         price_currency: b.add_text_field("price_currency", STRING),
         in_stock: b.add_u64_field("in_stock", INDEXED | FAST),
+        facet_code: b.add_u64_field(crate::search::facets::FACET_CODE_FIELD, FAST),
         // Indexed too: a product changed in the store is replaced by its key.
         key: b.add_u64_field("key", INDEXED | FAST),
         listing: b.add_u64_field("listing", INDEXED | FAST),
@@ -226,6 +230,8 @@ pub struct SearchIndex {
     pub(crate) ctx: IndexContext,
     /// What reading queries needs, built by the first search.
     pub(crate) vocabulary: std::sync::OnceLock<crate::search::query::Vocabulary>,
+    /// The numbering of the packed facets, built by the first use.
+    facet_codes: std::sync::OnceLock<FacetCodes>,
     meta: IndexMeta,
     dir: PathBuf,
     _hold: ReaderHold,
@@ -431,6 +437,12 @@ impl SearchIndex {
         dir_size(&self.dir)
     }
 
+    /// The numbering of the packed facets for this index's context.
+    pub(crate) fn facet_codes(&self) -> &FacetCodes {
+        self.facet_codes
+            .get_or_init(|| FacetCodes::new(&self.ctx.taxonomy, &self.ctx.tiers))
+    }
+
     /// The context (taxonomy, rates, tiers, weights) the index is queried with.
     pub fn context(&self) -> &IndexContext {
         &self.ctx
@@ -465,6 +477,7 @@ fn open_version(dir: &Path, ctx: IndexContext, hold: ReaderHold) -> Result<Searc
         fields,
         ctx,
         vocabulary: std::sync::OnceLock::new(),
+        facet_codes: std::sync::OnceLock::new(),
         meta,
         dir: dir.to_path_buf(),
         _hold: hold,
@@ -615,9 +628,10 @@ fn write_documents(
     let mut writer: IndexWriter = index.writer_with_num_threads(threads, 64_000_000 * threads)?;
     let mut count = 0u64;
     let mut listings = std::collections::HashSet::new();
+    let codes = FacetCodes::new(&ctx.taxonomy, &ctx.tiers);
     for_each_product(catalog, PAGE, |product| -> Result<()> {
         let p = read_indexed(catalog, &product, ctx)?;
-        let mut doc = document(fields, &p, &ctx.taxonomy)?;
+        let mut doc = document(fields, &p, &ctx.taxonomy, &codes)?;
         if let Some(key) = p.features.listing
             && !listings.insert(key)
         {
@@ -696,6 +710,7 @@ pub(crate) fn document(
     f: &Fields,
     p: &IndexedProduct,
     taxonomy: &Taxonomy,
+    codes: &FacetCodes,
 ) -> Result<TantivyDocument> {
     let mut doc = TantivyDocument::default();
     let d = &p.display;
@@ -758,6 +773,18 @@ pub(crate) fn document(
         doc.add_text(f.price_currency, price.money.currency.code());
     }
     doc.add_u64(f.in_stock, u64::from(d.in_stock));
+    doc.add_u64(
+        f.facet_code,
+        codes.encode(
+            [
+                p.category.as_deref(),
+                p.colour_family.as_deref(),
+                d.tier.as_deref(),
+            ],
+            d.in_stock,
+            p.price.as_ref().and_then(|price| price.gbp_minor),
+        ),
+    );
     doc.add_u64(f.key, p.key);
     if let Some(listing) = p.features.listing {
         doc.add_u64(f.listing, listing);

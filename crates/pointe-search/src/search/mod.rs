@@ -4,9 +4,13 @@
 //! - `query.rs`: what a query asks for besides words (price phrases, gender words, a brand
 //!   named whole, the category), each turned into a filter.
 //! - `price.rs`: reading price phrases ("under £50", "£20–£50", "less than 3000 rupees").
+//! - `matches.rs`: the pass over every match that counts them and collects their facets.
+//! - `facets.rs`: the facets, five of them packed into one column per product.
 //! - this file: running a search: the scored conjunction of the words, the filters as clauses
 //!   beside it, the count, facets and the display of each result.
 
+pub(crate) mod facets;
+mod matches;
 pub mod price;
 pub mod query;
 
@@ -18,7 +22,6 @@ use pointe_core::catalog::{ItemId, MoneyView};
 use pointe_core::money::{Currency, Money};
 use serde::Serialize;
 use tantivy::aggregation::agg_req::Aggregations;
-use tantivy::aggregation::agg_result::AggregationResults;
 use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
@@ -31,13 +34,21 @@ use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 use crate::features::{Display, Features};
 use crate::index::{Fields, GENDER_UNSTATED, SearchIndex};
 use crate::{Error, Result};
+pub(crate) use facets::FacetCodes;
+pub use facets::PRICE_FACET;
 use price::{Limit, PriceFilter};
 use query::{ReadQuery, Understood, Vocabulary};
 
-/// Words dropped from queries: they would only make an all-words query miss.
 /// How many corrections a word the index does not have is searched as.
 const CORRECTIONS: usize = 3;
 
+/// A correction is kept only when the index has it at least this share as often as the
+/// likeliest one: a typo is far likelier to be the common word than a rare neighbour, and
+/// one correction keeps the query a plain conjunction of words, which is answered without
+/// scoring every match.
+const CORRECTION_SHARE: u64 = 10;
+
+/// Words dropped from queries: they would only make an all-words query miss.
 const QUERY_STOPWORDS: &[&str] = &[
     "a", "an", "and", "the", "with", "in", "of", "for", "to", "on", "by", "at", "or", "s",
 ];
@@ -595,13 +606,18 @@ impl SearchIndex {
     fn count_and_facets(
         &self,
         searcher: &Searcher,
-        query: &dyn Query,
+        query: &BooleanQuery,
         q: &SearchQuery,
         counted: Option<u64>,
     ) -> Result<(u64, BTreeMap<String, Vec<FacetCount>>)> {
         if q.facets {
-            let (count, results) = searcher.search(query, &(Count, self.facet_collector()?))?;
-            return Ok((count as u64, facet_counts(&results)?));
+            let codes = self.facet_codes();
+            let collector = (self.term_facets()?, facets::PackedFacets { codes });
+            let (count, (terms, packed)) = matches::count_and_collect(searcher, query, &collector)?;
+            let mut out = BTreeMap::new();
+            facets::term_counts(&terms, &mut out)?;
+            packed.facets(codes, &mut out);
+            return Ok((count, out));
         }
         let total = match counted {
             Some(count) => count,
@@ -619,7 +635,7 @@ impl SearchIndex {
         words: &[String],
         occur: Occur,
         filters: &[(Occur, Box<dyn Query>)],
-    ) -> Result<Box<dyn Query>> {
+    ) -> Result<BooleanQuery> {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for word in words {
@@ -649,7 +665,7 @@ impl SearchIndex {
         for (occur, q) in filters {
             clauses.push((*occur, q.box_clone()));
         }
-        Ok(Box::new(BooleanQuery::new(clauses)))
+        Ok(BooleanQuery::new(clauses))
     }
 
     /// A search word: BM25F over the weighted text ([`crate::index::WEIGHTED_FIELDS`]).
@@ -661,7 +677,8 @@ impl SearchIndex {
     }
 
     /// The words of the index within `distance` edits of `word` (a transposition is one
-    /// edit), the most frequent first: at most [`CORRECTIONS`]. Walks the term dictionary with
+    /// edit), the most frequent first: at most [`CORRECTIONS`], none rarer than a
+    /// [`CORRECTION_SHARE`]th of the first. Walks the term dictionary with
     /// a Levenshtein automaton once, instead of searching every word it accepts.
     fn corrections(&self, searcher: &Searcher, word: &str, distance: u8) -> Result<Vec<String>> {
         let all = self.fields.all;
@@ -682,9 +699,13 @@ impl SearchIndex {
         }
         let mut ranked: Vec<(Vec<u8>, u64)> = found.into_iter().collect();
         ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let floor = ranked
+            .first()
+            .map_or(0, |(_, n)| n.div_ceil(CORRECTION_SHARE));
         Ok(ranked
             .into_iter()
             .take(CORRECTIONS)
+            .take_while(|(_, n)| *n >= floor)
             .filter_map(|(k, _)| String::from_utf8(k).ok())
             .collect())
     }
@@ -758,12 +779,12 @@ impl SearchIndex {
         Ok(out)
     }
 
-    /// The aggregation behind the facets: the top ten values of each faceted field.
-    fn facet_collector(&self) -> Result<AggregationCollector> {
+    /// The aggregation behind the term facets: the top ten values of each.
+    fn term_facets(&self) -> Result<AggregationCollector> {
         static AGGS: std::sync::OnceLock<std::result::Result<Aggregations, String>> =
             std::sync::OnceLock::new();
         let aggs = AGGS
-            .get_or_init(facet_aggregations)
+            .get_or_init(facets::term_aggregations)
             .clone()
             .map_err(|e| Error::Usage(format!("facets: {e}")))?;
         Ok(AggregationCollector::from_aggs(
@@ -776,118 +797,10 @@ impl SearchIndex {
     }
 }
 
-/// The aggregation request of the facets, built once: the top ten values of each field.
-fn facet_aggregations() -> std::result::Result<Aggregations, String> {
-    let request: serde_json::Map<String, serde_json::Value> = FACET_FIELDS
-        .iter()
-        .map(|(name, field)| {
-            (
-                name.to_string(),
-                serde_json::json!({"terms": {"field": field, "size": 10}}),
-            )
-        })
-        .collect();
-    let mut request = request;
-    let ranges: Vec<serde_json::Value> = PRICE_BANDS
-        .iter()
-        .map(|(from, to)| match to {
-            Some(to) => serde_json::json!({"from": from, "to": to}),
-            None => serde_json::json!({"from": from}),
-        })
-        .collect();
-    request.insert(
-        PRICE_FACET.to_string(),
-        serde_json::json!({"range": {"field": "price_gbp", "ranges": ranges}}),
-    );
-    serde_json::from_value(serde_json::Value::Object(request)).map_err(|e| e.to_string())
-}
-
-/// The facet of price bands, named `"{from}-{to}"` in whole pounds (`"250-"` for the last):
-/// products from `from` up to, not including, `to`.
-pub const PRICE_FACET: &str = "price";
-
-/// The price bands in GBP minor units: from (inclusive), to (exclusive; none for the last).
-const PRICE_BANDS: [(u64, Option<u64>); 6] = [
-    (0, Some(2_500)),
-    (2_500, Some(5_000)),
-    (5_000, Some(10_000)),
-    (10_000, Some(25_000)),
-    (25_000, Some(50_000)),
-    (50_000, None),
-];
-
-/// The price bands that matching products fall in, cheapest first, the empty ones left out.
-fn price_band_counts(json: &serde_json::Value) -> Vec<FacetCount> {
-    let buckets = json[PRICE_FACET]["buckets"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    // A bucket is found by where it ends, the last by where it starts (the aggregation
-    // writes no bound at 0, and may add buckets of its own outside the bands).
-    let count_of = |(from, to): (u64, Option<u64>)| {
-        buckets
-            .iter()
-            .find(|b| match to {
-                Some(to) => b["to"].as_f64() == Some(to as f64),
-                None => b["from"].as_f64() == Some(from as f64) && b["to"].is_null(),
-            })
-            .and_then(|b| b["doc_count"].as_u64())
-            .unwrap_or(0)
-    };
-    PRICE_BANDS
-        .iter()
-        .map(|band| (band, count_of(*band)))
-        .filter(|(_, count)| *count > 0)
-        .map(|((from, to), count)| FacetCount {
-            value: match to {
-                Some(to) => format!("{}-{}", from / 100, to / 100),
-                None => format!("{}-", from / 100),
-            },
-            count,
-        })
-        .collect()
-}
-
 /// A page of hits, with the number of matches when the pass that found them also counted.
 struct Page {
     hits: Vec<(f32, DocAddress)>,
     count: Option<u64>,
-}
-
-/// The faceted fields: the name a facet is shown under and the index field it counts.
-const FACET_FIELDS: [(&str, &str); 7] = [
-    ("brand", "brand_key"),
-    ("retailer", "retailer"),
-    ("category", "category"),
-    ("colour_family", "colour_family"),
-    ("material", "material"),
-    ("tier", "tier"),
-    ("in_stock", "in_stock"),
-];
-
-/// The buckets of each facet from the aggregation's results.
-fn facet_counts(results: &AggregationResults) -> Result<BTreeMap<String, Vec<FacetCount>>> {
-    let json = serde_json::to_value(results).map_err(|e| Error::Usage(format!("facets: {e}")))?;
-    let mut out = BTreeMap::new();
-    for (name, _) in FACET_FIELDS {
-        let buckets = json[name]["buckets"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        let counts = buckets
-            .iter()
-            .map(|b| FacetCount {
-                value: match &b["key"] {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                },
-                count: b["doc_count"].as_u64().unwrap_or(0),
-            })
-            .collect();
-        out.insert(name.to_string(), counts);
-    }
-    out.insert(PRICE_FACET.to_string(), price_band_counts(&json));
-    Ok(out)
 }
 
 /// A range over the GBP price; `inclusive_max` false makes the upper bound strict.
