@@ -17,8 +17,10 @@ use pointe_core::attributes::Taxonomy;
 use pointe_core::tiers::Tiers;
 use tantivy::aggregation::agg_req::Aggregations;
 use tantivy::aggregation::agg_result::AggregationResults;
+use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Cardinality, Column, ColumnValues, StrColumn};
+use tantivy::tokenizer::TokenizerManager;
 use tantivy::{COLLECT_BLOCK_BUFFER_LEN, DocId, Score, SegmentReader};
 
 use super::FacetCount;
@@ -52,8 +54,20 @@ const TERM_FACETS: [(&str, &str); 3] = [
 /// The index field of the facet codes.
 pub(crate) const FACET_CODE_FIELD: &str = "facet_code";
 
-/// The aggregation request of the term facets, built once.
-pub(crate) fn term_aggregations() -> std::result::Result<Aggregations, String> {
+/// The aggregation behind the term facets: the top ten values of each.
+pub(crate) fn term_collector(tokenizers: TokenizerManager) -> Result<AggregationCollector> {
+    static AGGS: std::sync::OnceLock<std::result::Result<Aggregations, String>> =
+        std::sync::OnceLock::new();
+    let aggs = AGGS
+        .get_or_init(term_aggregations)
+        .clone()
+        .map_err(|e| Error::Usage(format!("facets: {e}")))?;
+    let params = AggContextParams::new(AggregationLimitsGuard::default(), tokenizers);
+    Ok(AggregationCollector::from_aggs(aggs, params))
+}
+
+/// The aggregation request of the term facets.
+fn term_aggregations() -> std::result::Result<Aggregations, String> {
     let request: serde_json::Map<String, serde_json::Value> = TERM_FACETS
         .iter()
         .map(|(name, field)| {
@@ -214,46 +228,64 @@ pub(crate) struct PackedFacets<'a> {
 }
 
 /// The counts of the packed facets: per value code, then for values outside the numbering.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Tally {
-    packed: [Vec<u64>; 3],
+    counts: Box<Counts>,
     others: [BTreeMap<String, u64>; 3],
+}
+
+/// Counts per code, each array as long as its code has values (so a masked code indexes it
+/// without a bounds check).
+#[derive(Debug)]
+struct Counts {
+    category: [u64; 1 << CATEGORY_BITS],
+    colour: [u64; 1 << COLOUR_BITS],
+    tier: [u64; 1 << TIER_BITS],
     in_stock: [u64; 2],
     bands: [u64; 1 << BAND_BITS],
 }
 
+/// Adds `theirs` into `mine`, element by element.
+fn add_into(mine: &mut [u64], theirs: &[u64]) {
+    for (m, t) in mine.iter_mut().zip(theirs) {
+        *m += t;
+    }
+}
+
 impl Tally {
-    fn new(codes: &FacetCodes) -> Tally {
-        let mut t = Tally::default();
-        for (counts, p) in t.packed.iter_mut().zip(&codes.packed) {
-            *counts = vec![0; 1 << p.bits];
+    fn new() -> Tally {
+        Tally {
+            counts: Box::new(Counts {
+                category: [0; 1 << CATEGORY_BITS],
+                colour: [0; 1 << COLOUR_BITS],
+                tier: [0; 1 << TIER_BITS],
+                in_stock: [0; 2],
+                bands: [0; 1 << BAND_BITS],
+            }),
+            others: Default::default(),
         }
-        t
     }
 
     fn add(&mut self, other: Tally) {
-        for (mine, theirs) in self.packed.iter_mut().zip(other.packed) {
-            for (m, t) in mine.iter_mut().zip(theirs) {
-                *m += t;
-            }
-        }
+        let (mine, theirs) = (&mut self.counts, &other.counts);
+        add_into(&mut mine.category, &theirs.category);
+        add_into(&mut mine.colour, &theirs.colour);
+        add_into(&mut mine.tier, &theirs.tier);
+        add_into(&mut mine.in_stock, &theirs.in_stock);
+        add_into(&mut mine.bands, &theirs.bands);
         for (mine, theirs) in self.others.iter_mut().zip(other.others) {
             for (value, n) in theirs {
                 *mine.entry(value).or_default() += n;
             }
-        }
-        for (m, t) in self.in_stock.iter_mut().zip(other.in_stock) {
-            *m += t;
-        }
-        for (m, t) in self.bands.iter_mut().zip(other.bands) {
-            *m += t;
         }
     }
 
     /// The facets, each its most frequent values (ties by value), the price bands cheapest
     /// first; values no product has are left out.
     pub(crate) fn facets(&self, codes: &FacetCodes, out: &mut BTreeMap<String, Vec<FacetCount>>) {
-        for ((p, counts), others) in codes.packed.iter().zip(&self.packed).zip(&self.others) {
+        let c = &self.counts;
+        let packed: [&[u64]; 3] = [&c.category, &c.colour, &c.tier];
+        for ((p, counts), others) in codes.packed.iter().zip(packed).zip(&self.others) {
             let named = p
                 .values
                 .iter()
@@ -262,11 +294,11 @@ impl Tally {
             let all = named.chain(others.iter().map(|(v, n)| (v.as_str(), *n)));
             out.insert(p.name.to_string(), top(all));
         }
-        let stock = [("0", self.in_stock[0]), ("1", self.in_stock[1])];
+        let stock = [("0", c.in_stock[0]), ("1", c.in_stock[1])];
         out.insert("in_stock".into(), top(stock.into_iter()));
         let bands = PRICE_BANDS
             .iter()
-            .zip(&self.bands[1..])
+            .zip(&c.bands[1..])
             .filter(|(_, n)| **n > 0)
             .map(|((from, to), n)| FacetCount {
                 value: match to {
@@ -309,14 +341,7 @@ impl Collector for PackedFacets<'_> {
             column,
             full,
             texts,
-            counts: Box::new(SegmentCounts {
-                category: [0; 1 << CATEGORY_BITS],
-                colour: [0; 1 << COLOUR_BITS],
-                tier: [0; 1 << TIER_BITS],
-                in_stock: [0; 2],
-                bands: [0; 1 << BAND_BITS],
-            }),
-            others: Default::default(),
+            tally: Tally::new(),
         })
     }
 
@@ -325,7 +350,7 @@ impl Collector for PackedFacets<'_> {
     }
 
     fn merge_fruits(&self, fruits: Vec<Tally>) -> tantivy::Result<Tally> {
-        let mut total = Tally::new(self.codes);
+        let mut total = Tally::new();
         for fruit in fruits {
             total.add(fruit);
         }
@@ -340,18 +365,7 @@ pub(crate) struct SegmentFacets {
     full: Option<Arc<dyn ColumnValues<u64>>>,
     /// Each packed facet's text column, read for values outside the numbering.
     texts: Vec<Option<StrColumn>>,
-    counts: Box<SegmentCounts>,
-    others: [BTreeMap<String, u64>; 3],
-}
-
-/// A segment's counts per code, each array as long as its code has values (so a masked code
-/// indexes it without a bounds check).
-struct SegmentCounts {
-    category: [u64; 1 << CATEGORY_BITS],
-    colour: [u64; 1 << COLOUR_BITS],
-    tier: [u64; 1 << TIER_BITS],
-    in_stock: [u64; 2],
-    bands: [u64; 1 << BAND_BITS],
+    tally: Tally,
 }
 
 /// The code of the packed facet at `shift` of `bits` bits.
@@ -361,7 +375,7 @@ fn part(code: u64, shift: u32, bits: u32) -> usize {
 
 impl SegmentFacets {
     fn count(&mut self, doc: DocId, code: u64) {
-        let c = &mut self.counts;
+        let c = &mut self.tally.counts;
         let category = part(code, CATEGORY_SHIFT, CATEGORY_BITS);
         let colour = part(code, COLOUR_SHIFT, COLOUR_BITS);
         let tier = part(code, TIER_SHIFT, TIER_BITS);
@@ -392,7 +406,7 @@ impl SegmentFacets {
         let mut text = String::new();
         for ord in column.term_ords(doc) {
             if column.ord_to_str(ord, &mut text).unwrap_or(false) {
-                *self.others[facet].entry(text.clone()).or_default() += 1;
+                *self.tally.others[facet].entry(text.clone()).or_default() += 1;
             }
         }
     }
@@ -426,13 +440,7 @@ impl SegmentCollector for SegmentFacets {
     }
 
     fn harvest(self) -> Tally {
-        let c = &self.counts;
-        Tally {
-            packed: [c.category.to_vec(), c.colour.to_vec(), c.tier.to_vec()],
-            others: self.others,
-            in_stock: c.in_stock,
-            bands: c.bands,
-        }
+        self.tally
     }
 }
 

@@ -11,6 +11,7 @@
 //! through. A sparse clause, or a query of another shape, is walked the usual way.
 
 use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::fastfield::AliveBitSet;
 use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, Scorer, Weight};
 use tantivy::{COLLECT_BLOCK_BUFFER_LEN, DocId, DocSet, Searcher, SegmentReader, TERMINATED};
 use tantivy_common::TinySet;
@@ -36,7 +37,8 @@ pub(crate) fn count_and_collect<C: Collector>(
     collector: &C,
 ) -> Result<(u64, C::Fruit)> {
     let scoring = EnableScoring::disabled_from_searcher(searcher);
-    let whole = query.weight(scoring)?;
+    // The whole query's weight, for a segment walked the usual way; made when first needed.
+    let mut whole: Option<Box<dyn Weight>> = None;
     let clauses = Clauses::of(query, scoring)?;
     let mut total = 0;
     let mut fruits = Vec::with_capacity(searcher.segment_readers().len());
@@ -51,7 +53,17 @@ pub(crate) fn count_and_collect<C: Collector>(
             Some(Some((mut must, mut not))) => {
                 walk_dense(&mut must, &mut not, &mut sink, &mut segment)
             }
-            _ => walk(whole.scorer(reader, 1.0)?.as_mut(), &mut sink, &mut segment),
+            _ => {
+                let weight = match &mut whole {
+                    Some(weight) => weight,
+                    none => none.insert(query.weight(scoring)?),
+                };
+                walk(
+                    weight.scorer(reader, 1.0)?.as_mut(),
+                    &mut sink,
+                    &mut segment,
+                )
+            }
         }
         sink.flush(&mut segment);
         total += sink.count;
@@ -112,7 +124,7 @@ impl Clauses {
 /// Where matching documents go: counted, the deleted ones left out, and handed to the
 /// collector a block at a time.
 struct Sink<'a> {
-    reader: &'a SegmentReader,
+    alive: Option<&'a AliveBitSet>,
     block: Vec<DocId>,
     count: u64,
 }
@@ -120,18 +132,14 @@ struct Sink<'a> {
 impl<'a> Sink<'a> {
     fn new(reader: &'a SegmentReader) -> Sink<'a> {
         Sink {
-            reader,
+            alive: reader.alive_bitset(),
             block: Vec::with_capacity(COLLECT_BLOCK_BUFFER_LEN),
             count: 0,
         }
     }
 
     fn push(&mut self, doc: DocId, segment: &mut impl SegmentCollector) {
-        if self
-            .reader
-            .alive_bitset()
-            .is_some_and(|a| a.is_deleted(doc))
-        {
+        if self.alive.is_some_and(|a| a.is_deleted(doc)) {
             return;
         }
         self.count += 1;

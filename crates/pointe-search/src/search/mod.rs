@@ -21,8 +21,6 @@ use pointe_core::attributes::{Market, Taxonomy};
 use pointe_core::catalog::{ItemId, MoneyView};
 use pointe_core::money::{Currency, Money};
 use serde::Serialize;
-use tantivy::aggregation::agg_req::Aggregations;
-use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery,
@@ -612,7 +610,8 @@ impl SearchIndex {
     ) -> Result<(u64, BTreeMap<String, Vec<FacetCount>>)> {
         if q.facets {
             let codes = self.facet_codes();
-            let collector = (self.term_facets()?, facets::PackedFacets { codes });
+            let terms = facets::term_collector(self.index.tokenizers().clone())?;
+            let collector = (terms, facets::PackedFacets { codes });
             let (count, (terms, packed)) = matches::count_and_collect(searcher, query, &collector)?;
             let mut out = BTreeMap::new();
             facets::term_counts(&terms, &mut out)?;
@@ -777,23 +776,6 @@ impl SearchIndex {
             ));
         }
         Ok(out)
-    }
-
-    /// The aggregation behind the term facets: the top ten values of each.
-    fn term_facets(&self) -> Result<AggregationCollector> {
-        static AGGS: std::sync::OnceLock<std::result::Result<Aggregations, String>> =
-            std::sync::OnceLock::new();
-        let aggs = AGGS
-            .get_or_init(facets::term_aggregations)
-            .clone()
-            .map_err(|e| Error::Usage(format!("facets: {e}")))?;
-        Ok(AggregationCollector::from_aggs(
-            aggs,
-            AggContextParams::new(
-                AggregationLimitsGuard::default(),
-                self.index.tokenizers().clone(),
-            ),
-        ))
     }
 }
 
