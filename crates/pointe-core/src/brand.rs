@@ -110,6 +110,26 @@ impl BrandBook {
         self.aliases_of.insert(key, all);
     }
 
+    /// A hash of every entry: two books with the same version canonicalise every name alike
+    /// (what a re-ingest needs to know before it trusts a stored row's brand).
+    pub fn version(&self) -> u64 {
+        let aliases = self
+            .by_alias
+            .iter()
+            .map(|(a, d)| format!("alias\u{0}{a}\u{0}{d}"));
+        let families = self
+            .family_of
+            .iter()
+            .map(|(l, f)| format!("family\u{0}{l}\u{0}{f}"));
+        let spellings = self
+            .aliases_of
+            .iter()
+            .map(|(k, all)| format!("spellings\u{0}{k}\u{0}{}", all.join("\u{0}")));
+        let mut lines: Vec<String> = aliases.chain(families).chain(spellings).collect();
+        lines.sort_unstable();
+        crate::text::fnv1a64(lines.join("\n").as_bytes())
+    }
+
     /// The canonical brand for a name as a feed or user writes it: its display name, and the
     /// key of its family. An unknown brand is its own canonical brand, displayed as written;
     /// its family is its name without a closing "USA", "Collection", "Label"… `None` for an

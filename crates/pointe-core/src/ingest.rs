@@ -16,15 +16,19 @@ use serde::Serialize;
 use crate::attributes::{Attributes, Extractor, Market, ProductText};
 use crate::brand::{Brand, BrandBook};
 use crate::domain::PricePoint;
-use crate::feed::{FeedOptions, FeedRecord, FeedRow, RowIssue, open_feed};
-use crate::store::{IngestLog, OfferData, ProductData, Store, StoreTx};
+use crate::feed::{FeedOptions, FeedReader, FeedRecord, RowIssue, open_feed};
+use crate::store::{IngestLog, OfferData, OfferSeen, ProductData, Store, StoreTx};
 use crate::text::{fold_key, strip_phrases};
 use crate::{Error, Result};
 
+mod ahead;
+mod fingerprint;
 mod matching;
 mod prices;
 mod summary;
 
+use ahead::{Ready, ReadyRecord};
+use fingerprint::{Fingerprinter, Known, KnownOffers};
 use matching::{Incoming, SharedCodes};
 use prices::PriceCheck;
 pub use prices::{DEFAULT_MAX_EUR_MINOR, DEFAULT_MAX_UNRATED_MINOR, PriceRules};
@@ -118,7 +122,7 @@ pub fn ingest_file(
     options: &IngestOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<IngestReport> {
-    let mut feed = open_feed(path, &options.feed)?;
+    let feed = open_feed(path, &options.feed)?;
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -166,75 +170,71 @@ pub fn ingest_file(
     }
 
     let mut tx = store.begin()?;
-    if tx.products_after(0, 1)?.is_empty() {
-        // A load into an empty store: every product is new, and an index rebuilds anyway.
+    // A load into an empty store: every product is new, and an index rebuilds anyway.
+    let into_empty = tx.products_after(0, 1)?.is_empty();
+    if into_empty {
         tx.log_every_product()?;
     }
     let source_key = tx.source_key(&source)?;
+    let known = if into_empty {
+        None
+    } else {
+        Some(known_offers(tx.as_mut(), source_key)?)
+    };
     let ingest_id = tx.start_ingest(source_key, seen_at)?;
+    let default_retailer = feed_retailer.unwrap_or_default();
+    let taxonomy_version = extractor.taxonomy().version();
+    let fingerprints = Fingerprinter::new(
+        &taxonomy_version,
+        brands.version(),
+        options.market.map(|m| m.to_string()).as_deref(),
+        &default_retailer,
+    );
     let mut ctx = RowContext {
         tx: tx.as_mut(),
-        brands,
         extractor,
-        taxonomy_version: extractor.taxonomy().version(),
-        market: options.market,
+        taxonomy_version,
+        brands,
         source: &source,
         source_key,
         ingest_id,
         seen_at,
         // A shop is named by the feed, its mapping or --retailer, never guessed from the file
         // name: an offer whose retailer is empty has no shop, and edits never pick it.
-        default_retailer: feed_retailer.unwrap_or_default(),
+        default_retailer,
+        known,
+        unchanged_offers: Vec::new(),
         shared_codes: SharedCodes::default(),
         prices: PriceCheck::new(&options.prices),
         warnings: Vec::new(),
     };
-    let mut rows_since_progress = 0u32;
-    while let Some(row) = feed.next() {
-        let row = row?;
-        report.records += 1;
-        match row {
-            FeedRow::Rejected(issue) => reject(&mut report, issue),
-            FeedRow::Record(record) => {
-                for w in &record.warnings {
-                    warn(&mut report, w.clone());
-                }
-                let applied = ctx.apply(&record)?;
-                for w in ctx.warnings.drain(..) {
-                    warn(&mut report, w);
-                }
-                match applied {
-                    Applied::Rejected(issue) => reject(&mut report, issue),
-                    Applied::Done(outcome) => {
-                        match outcome.change {
-                            Change::New => report.accepted += 1,
-                            Change::Updated => report.updated += 1,
-                            Change::Unchanged => report.unchanged += 1,
-                        }
-                        report.products_created += u64::from(outcome.product_created);
-                        report.products_matched += u64::from(outcome.product_matched);
-                        report.price_points += outcome.price_points;
-                    }
-                }
-            }
-        }
-        rows_since_progress += 1;
-        if rows_since_progress == 4096 {
-            rows_since_progress = 0;
-            progress(Progress {
-                rows: report.records,
-                bytes: feed.bytes_read(),
-                total_bytes: feed.total_bytes(),
-            });
-        }
-    }
+    let preparer = ahead::Preparer {
+        brands,
+        extractor,
+        market: options.market,
+        extract_ahead: into_empty,
+        fingerprints,
+    };
+    let total_bytes = feed.total_bytes();
+    let feed = std::thread::scope(|scope| -> Result<FeedReader> {
+        let (batches, reader) = ahead::start(scope, feed, preparer);
+        let applied = apply_batches(&mut ctx, &mut report, &batches, total_bytes, progress);
+        // Dropping the receiver stops the reader at its next batch.
+        drop(batches);
+        let feed = match reader.join() {
+            Ok(feed) => feed,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        applied.map(|()| feed)
+    })?;
     progress(Progress {
         rows: report.records,
         bytes: feed.bytes_read(),
-        total_bytes: feed.total_bytes(),
+        total_bytes,
     });
     report.rows = feed.source_rows().unwrap_or(report.records);
 
+    ctx.touch_unchanged()?;
     let seen_rows = report.accepted + report.updated + report.unchanged;
     if seen_rows > 0 {
         // A feed with no usable row says nothing about what its source still sells.
@@ -254,6 +254,93 @@ pub fn ingest_file(
     ctx.tx.finish_ingest(ingest_id, &log)?;
     tx.commit()?;
     Ok(report)
+}
+
+/// Applies the rows the reading thread makes ready, in feed order, until the feed ends or a
+/// row fails the whole file.
+fn apply_batches(
+    ctx: &mut RowContext<'_>,
+    report: &mut IngestReport,
+    batches: &std::sync::mpsc::Receiver<ahead::Batch>,
+    total_bytes: Option<u64>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<()> {
+    let mut rows_since_progress = 0usize;
+    for batch in batches {
+        for row in batch.rows {
+            report.records += 1;
+            match row? {
+                Ready::Rejected(issue) => reject(report, issue),
+                Ready::Record(ready) => apply_record(ctx, report, *ready)?,
+            }
+        }
+        rows_since_progress += 1;
+        if rows_since_progress == PROGRESS_BATCHES {
+            rows_since_progress = 0;
+            progress(Progress {
+                rows: report.records,
+                bytes: batch.bytes_read,
+                total_bytes,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Batches between two progress reports (4,096 rows).
+const PROGRESS_BATCHES: usize = 16;
+
+fn apply_record(
+    ctx: &mut RowContext<'_>,
+    report: &mut IngestReport,
+    ready: ReadyRecord,
+) -> Result<()> {
+    for w in &ready.record.warnings {
+        warn(report, w.clone());
+    }
+    let applied = ctx.apply(ready)?;
+    for w in ctx.warnings.drain(..) {
+        warn(report, w);
+    }
+    match applied {
+        Applied::Rejected(issue) => reject(report, issue),
+        Applied::Done(outcome) => {
+            match outcome.change {
+                Change::New => report.accepted += 1,
+                Change::Updated => report.updated += 1,
+                Change::Unchanged => report.unchanged += 1,
+            }
+            report.products_created += u64::from(outcome.product_created);
+            report.products_matched += u64::from(outcome.product_matched);
+            report.price_points += outcome.price_points;
+        }
+    }
+    Ok(())
+}
+
+/// Offers found unchanged that are marked seen with one statement.
+const TOUCH_BATCH: usize = 4096;
+
+/// The rejection of a row whose item id an earlier row of the feed already had.
+fn duplicate(record: &FeedRecord) -> RowIssue {
+    RowIssue {
+        line: record.line,
+        item: Some(record.item_id.clone()),
+        field: Some("id".into()),
+        reason: format!(
+            "duplicate item id {:?}: an earlier row of this feed already has it",
+            record.item_id
+        ),
+    }
+}
+
+/// The fingerprints of the offers `source_key` has stored.
+fn known_offers(tx: &mut dyn StoreTx, source_key: i64) -> Result<KnownOffers> {
+    let mut offers = Vec::new();
+    tx.offer_fingerprints(source_key, &mut |item_id, key, fingerprint| {
+        offers.push((KnownOffers::item_hash(item_id), fingerprint, key));
+    })?;
+    Ok(KnownOffers::new(offers))
 }
 
 fn warn(report: &mut IngestReport, issue: RowIssue) {
@@ -300,12 +387,15 @@ struct RowContext<'a> {
     extractor: &'a Extractor,
     /// The extractor's taxonomy version, computed once rather than per row.
     taxonomy_version: String,
-    market: Option<Market>,
     source: &'a str,
     source_key: i64,
     ingest_id: i64,
     seen_at: Timestamp,
     default_retailer: String,
+    /// The fingerprints of the source's stored offers (none for a load into an empty store).
+    known: Option<KnownOffers>,
+    /// Offers found unchanged and not yet marked seen.
+    unchanged_offers: Vec<i64>,
     /// GTINs seen in this feed, to report a code reused on several items.
     shared_codes: SharedCodes,
     /// The bound on prices; currencies reported as unconvertible.
@@ -315,42 +405,33 @@ struct RowContext<'a> {
 }
 
 impl RowContext<'_> {
-    fn apply(&mut self, record: &FeedRecord) -> Result<Applied> {
+    fn apply(&mut self, ready: ReadyRecord) -> Result<Applied> {
+        let ReadyRecord {
+            record,
+            mut incoming,
+            attributes,
+            fingerprint,
+        } = ready;
+        let record = &record;
+        match self.ask_known(record, fingerprint) {
+            Known::Unchanged(offer_key) => return self.apply_unchanged(record, offer_key),
+            Known::Repeated(offer_key) => {
+                let stored = self.tx.offer_by_item(self.source_key, &record.item_id)?;
+                if stored.is_some_and(|o| o.key == offer_key) {
+                    return Ok(Applied::Rejected(duplicate(record)));
+                }
+            }
+            Known::Usual => {}
+        }
         let existing = self.tx.offer_by_item(self.source_key, &record.item_id)?;
         if let Some(offer) = &existing
             && offer.last_ingest == self.ingest_id
         {
-            return Ok(Applied::Rejected(RowIssue {
-                line: record.line,
-                item: Some(record.item_id.clone()),
-                field: Some("id".into()),
-                reason: format!(
-                    "duplicate item id {:?}: an earlier row of this feed already has it",
-                    record.item_id
-                ),
-            }));
+            return Ok(Applied::Rejected(duplicate(record)));
         }
-        match self.prices.check(record, self.seen_at) {
-            Err(issue) => return Ok(Applied::Rejected(issue)),
-            Ok(Some(warning)) => self.warnings.push(warning),
-            Ok(None) => {}
+        if let Some(issue) = self.check_row(record) {
+            return Ok(Applied::Rejected(issue));
         }
-        if let Some(gtin) = &record.gtin
-            && let Some(warning) =
-                self.shared_codes
-                    .note(gtin.as_str(), &record.item_id, record.line)
-        {
-            self.warnings.push(warning);
-        }
-        let brand = record
-            .brand
-            .as_deref()
-            .and_then(|b| self.brands.canonical(b));
-        let mut incoming = product_data(record, brand.as_ref(), self.brands);
-        let market = self
-            .market
-            .unwrap_or_else(|| Market::from_currency(record.price.currency));
-        incoming.market = Some(market.to_string());
 
         let mut product_created = false;
         let mut product_matched = false;
@@ -369,7 +450,9 @@ impl RowContext<'_> {
                 }
                 None => {
                     product_created = true;
-                    incoming.attributes = Some(extract_attributes(self.extractor, &incoming));
+                    let attributes =
+                        attributes.unwrap_or_else(|| extract_attributes(self.extractor, &incoming));
+                    incoming.attributes = Some(attributes);
                     self.insert_new_product(&record.item_id, &incoming)?
                 }
             },
@@ -428,23 +511,24 @@ impl RowContext<'_> {
             sale_price: o.data.sale_price,
             availability: o.data.availability,
         });
+        let fp = Some(fingerprint);
         let (offer_key, change) = match existing {
             None => {
-                let key = self.tx.insert_offer(&data, first_seen, self.ingest_id)?;
+                let key = self.tx.insert_offer(&data, self.seen(first_seen), fp)?;
                 (key, Change::New)
             }
             Some(offer) if offer.data == data => {
-                self.tx.touch_offer(offer.key, first_seen, self.ingest_id)?;
+                self.tx.touch_offer(offer.key, self.seen(first_seen), fp)?;
                 (offer.key, Change::Unchanged)
             }
             Some(offer) => {
                 self.tx
-                    .update_offer(offer.key, &data, first_seen, self.ingest_id)?;
+                    .update_offer(offer.key, &data, self.seen(first_seen), fp)?;
                 (offer.key, Change::Updated)
             }
         };
         if last_seen != first_seen {
-            self.tx.touch_offer(offer_key, last_seen, self.ingest_id)?;
+            self.tx.touch_offer(offer_key, self.seen(last_seen), fp)?;
         }
 
         // Append only what changes the history: a point no earlier than the latest recorded one
@@ -477,6 +561,71 @@ impl RowContext<'_> {
             product_matched,
             price_points,
         }))
+    }
+
+    /// What the source's stored fingerprints say of `record`. Rows with dated observations
+    /// never take the quick way (their points are compared with the stored history), but
+    /// still count as asking.
+    fn ask_known(&mut self, record: &FeedRecord, fingerprint: u64) -> Known {
+        match self.known.as_mut() {
+            Some(known) => known.ask(&record.item_id, fingerprint, record.observations.is_empty()),
+            None => Known::Usual,
+        }
+    }
+
+    /// Applies a row that says again what its offer holds: the row's checks, then the offer
+    /// marked seen (in a batch with others). Nothing else is read or written: the row's
+    /// product data was merged and its attributes extracted, with this taxonomy and brand
+    /// book, when the row was first stored.
+    fn apply_unchanged(&mut self, record: &FeedRecord, offer_key: i64) -> Result<Applied> {
+        if let Some(issue) = self.check_row(record) {
+            return Ok(Applied::Rejected(issue));
+        }
+        self.unchanged_offers.push(offer_key);
+        if self.unchanged_offers.len() == TOUCH_BATCH {
+            self.touch_unchanged()?;
+        }
+        Ok(Applied::Done(Outcome {
+            change: Change::Unchanged,
+            product_created: false,
+            product_matched: false,
+            price_points: 0,
+        }))
+    }
+
+    /// Marks the offers found unchanged so far as seen by this ingest.
+    fn touch_unchanged(&mut self) -> Result<()> {
+        if !self.unchanged_offers.is_empty() {
+            let seen = self.seen(self.seen_at);
+            self.tx.touch_offers(&self.unchanged_offers, seen)?;
+            self.unchanged_offers.clear();
+        }
+        Ok(())
+    }
+
+    /// The row's prices against the bound (the rejection, when one is beyond it) and its GTIN
+    /// against the feed's other rows; warnings go to `self.warnings`.
+    fn check_row(&mut self, record: &FeedRecord) -> Option<RowIssue> {
+        match self.prices.check(record, self.seen_at) {
+            Err(issue) => return Some(issue),
+            Ok(Some(warning)) => self.warnings.push(warning),
+            Ok(None) => {}
+        }
+        if let Some(gtin) = &record.gtin
+            && let Some(warning) =
+                self.shared_codes
+                    .note(gtin.as_str(), &record.item_id, record.line)
+        {
+            self.warnings.push(warning);
+        }
+        None
+    }
+
+    fn seen(&self, at: Timestamp) -> OfferSeen {
+        OfferSeen {
+            at,
+            ingest_id: self.ingest_id,
+        }
     }
 
     /// Merges a row's product data into a stored product, extracting attributes again when the

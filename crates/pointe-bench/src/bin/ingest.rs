@@ -3,9 +3,16 @@
 //! with the `sqlite3` shell's `.import` (a peer that only copies text into one table, with no
 //! parsing of prices, matching or history) for scale.
 //!
+//! Then it ingests the same feed again a day later with 5% of the prices changed and 1% more
+//! rows (`reingest.tsv`): the refresh a retailer's feed brings every few hours.
+//!
 //! Usage: `cargo run --release -p pointe-bench --bin ingest -- [ROWS...]` (default 100000
 //! 1000000). Each size runs in its own child process so that its peak memory is its own.
-//! `--generate ROWS FILE` only writes the feed; `--child ROWS DIR` ingests `DIR/feed.tsv`.
+//! `--generate ROWS DIR` only writes the feeds into `DIR`; `--child ROWS DIR` ingests `DIR/feed.tsv`, then
+//! `DIR/reingest.tsv`.
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::path::Path;
 use std::process::Command;
@@ -20,8 +27,10 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--generate") {
         let rows: usize = args[1].parse()?;
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&args[2])?);
+        let dir = Path::new(&args[2]);
+        let mut out = std::io::BufWriter::new(std::fs::File::create(dir.join("feed.tsv"))?);
         pointe_bench::write_gmc_tsv(&mut out, rows, 42)?;
+        write_reingest(&dir.join("reingest.tsv"), rows)?;
         return Ok(());
     }
     if args.first().map(String::as_str) == Some("--child") {
@@ -34,14 +43,18 @@ fn main() -> anyhow::Result<()> {
     } else {
         args.iter().map(|a| a.parse()).collect::<Result<_, _>>()?
     };
-    println!("| rows | feed size | Pointe ingest | rows/s | peak RSS | sqlite3 .import | rows/s |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| rows | feed size | Pointe ingest | rows/s | peak RSS | sqlite3 .import | rows/s | \
+         re-ingest | rows/s |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for rows in sizes {
         let dir = tempfile::tempdir()?;
         let feed = dir.path().join("feed.tsv");
         let mut out = std::io::BufWriter::new(std::fs::File::create(&feed)?);
         pointe_bench::write_gmc_tsv(&mut out, rows, 42)?;
         drop(out);
+        write_reingest(&dir.path().join("reingest.tsv"), rows)?;
         let size = std::fs::metadata(&feed)?.len();
         let me = std::env::current_exe()?;
         let output = Command::new(me)
@@ -58,9 +71,10 @@ fn main() -> anyhow::Result<()> {
         let mut parts = line.split_whitespace();
         let secs: f64 = parts.next().unwrap_or("0").parse()?;
         let rss: u64 = parts.next().unwrap_or("0").parse()?;
+        let again: f64 = parts.next().unwrap_or("0").parse()?;
         let peer = sqlite_import(&feed, dir.path())?;
         println!(
-            "| {rows} | {:.1} MB | {secs:.2} s | {:.0} | {:.0} MB | {} | {} |",
+            "| {rows} | {:.1} MB | {secs:.2} s | {:.0} | {:.0} MB | {} | {} | {again:.2} s | {:.0} |",
             size as f64 / 1e6,
             rows as f64 / secs,
             rss as f64 / 1e6,
@@ -68,6 +82,7 @@ fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|| "n/a".into()),
             peer.map(|s| format!("{:.0}", rows as f64 / s))
                 .unwrap_or_else(|| "n/a".into()),
+            reingest_rows(rows) as f64 / again,
         );
     }
     Ok(())
@@ -81,7 +96,8 @@ fn child(rows: usize, dir: &Path) -> anyhow::Result<()> {
         pointe_core::attributes::Extractor::new(&pointe_core::attributes::Taxonomy::bundled());
     let options = IngestOptions {
         feed: FeedOptions::default(),
-        source: None,
+        // One source for both feeds, as a retailer's refreshed feed is.
+        source: Some("Bench feed".into()),
         retailer: Some("Bench".into()),
         seen_at: pointe_core::clock::parse_time("2026-01-05")?,
         market: None,
@@ -103,7 +119,55 @@ fn child(rows: usize, dir: &Path) -> anyhow::Result<()> {
         report.accepted,
         report.rejections.first()
     );
-    println!("{secs} {}", pointe_bench::peak_rss_bytes().unwrap_or(0));
+    let rss = pointe_bench::peak_rss_bytes().unwrap_or(0);
+
+    let options = IngestOptions {
+        seen_at: pointe_core::clock::parse_time("2026-01-06")?,
+        ..options
+    };
+    let start = Instant::now();
+    let report = ingest_file(
+        &mut store,
+        &brands,
+        &extractor,
+        &dir.join("reingest.tsv"),
+        &options,
+        &mut |_| {},
+    )?;
+    let again = start.elapsed().as_secs_f64();
+    let changed = rows.div_ceil(CHANGED_ONE_IN);
+    anyhow::ensure!(
+        report.accepted as usize == reingest_rows(rows) - rows
+            && report.updated as usize == changed
+            && report.unchanged as usize == rows - changed,
+        "re-ingest: {} new, {} updated, {} unchanged",
+        report.accepted,
+        report.updated,
+        report.unchanged
+    );
+    println!("{secs} {rss} {again}");
+    Ok(())
+}
+
+/// One row in this many has a new price in the re-ingested feed.
+const CHANGED_ONE_IN: usize = 20;
+
+/// Rows of the re-ingested feed: 1% more than the first.
+fn reingest_rows(rows: usize) -> usize {
+    rows + rows / 100
+}
+
+/// The first feed's rows, every twentieth with a price one pound higher, and 1% new rows.
+fn write_reingest(path: &Path, rows: usize) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut i = 0;
+    pointe_bench::write_gmc_tsv_as(&mut out, reingest_rows(rows), 42, |mut p| {
+        if i < rows && i % CHANGED_ONE_IN == 0 {
+            p.price_minor += 100;
+        }
+        i += 1;
+        p
+    })?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 
-use super::{Changes, MemoryStore, OfferData, ProductData, SqliteStore, Store};
+use super::{Changes, MemoryStore, OfferData, OfferSeen, ProductData, SqliteStore, Store};
 use crate::domain::Availability;
 use crate::money::{Currency, Money};
 
@@ -56,10 +56,24 @@ fn seed(store: &mut dyn Store) -> ([i64; 2], [i64; 2], i64) {
         .unwrap();
     let seen = at("2026-01-05T09:00:00Z");
     let oa = tx
-        .insert_offer(&offer(a, source, "A1", 13500), seen, ingest)
+        .insert_offer(
+            &offer(a, source, "A1", 13500),
+            OfferSeen {
+                at: seen,
+                ingest_id: ingest,
+            },
+            None,
+        )
         .unwrap();
     let ob = tx
-        .insert_offer(&offer(b, source, "B1", 9900), seen, ingest)
+        .insert_offer(
+            &offer(b, source, "B1", 9900),
+            OfferSeen {
+                at: seen,
+                ingest_id: ingest,
+            },
+            None,
+        )
         .unwrap();
     tx.commit().unwrap();
     ([a, b], [oa, ob], source)
@@ -83,8 +97,11 @@ fn each_commit_logs_the_products_it_changed_under_the_generation_it_reaches() {
         tx.update_offer(
             oa,
             &offer(a, source, "A1", 12000),
-            at("2026-01-05T15:00:00Z"),
-            ingest,
+            OfferSeen {
+                at: at("2026-01-05T15:00:00Z"),
+                ingest_id: ingest,
+            },
+            None,
         )
         .unwrap();
         tx.commit().unwrap();
@@ -103,10 +120,24 @@ fn an_offer_seen_again_the_same_day_changes_nothing_and_the_next_day_changes_its
         let ([a, b], [oa, ob], source) = seed(store.as_mut());
         let mut tx = store.begin().unwrap();
         let ingest = tx.start_ingest(source, at("2026-01-05T21:00:00Z")).unwrap();
-        tx.touch_offer(oa, at("2026-01-05T21:00:00Z"), ingest)
-            .unwrap();
-        tx.touch_offer(ob, at("2026-01-05T21:00:00Z"), ingest)
-            .unwrap();
+        tx.touch_offer(
+            oa,
+            OfferSeen {
+                at: at("2026-01-05T21:00:00Z"),
+                ingest_id: ingest,
+            },
+            None,
+        )
+        .unwrap();
+        tx.touch_offer(
+            ob,
+            OfferSeen {
+                at: at("2026-01-05T21:00:00Z"),
+                ingest_id: ingest,
+            },
+            None,
+        )
+        .unwrap();
         tx.commit().unwrap();
         assert_eq!(
             store.changes_since(1).unwrap(),
@@ -116,8 +147,15 @@ fn an_offer_seen_again_the_same_day_changes_nothing_and_the_next_day_changes_its
 
         let mut tx = store.begin().unwrap();
         let ingest = tx.start_ingest(source, at("2026-01-06T09:00:00Z")).unwrap();
-        tx.touch_offer(ob, at("2026-01-06T09:00:00Z"), ingest)
-            .unwrap();
+        tx.touch_offer(
+            ob,
+            OfferSeen {
+                at: at("2026-01-06T09:00:00Z"),
+                ingest_id: ingest,
+            },
+            None,
+        )
+        .unwrap();
         // The feed no longer lists A: its offer is no longer current.
         assert_eq!(tx.mark_unseen(source, ingest).unwrap(), 1, "{name}");
         tx.commit().unwrap();
@@ -138,8 +176,11 @@ fn an_offer_moved_to_another_product_changes_both() {
         tx.update_offer(
             oa,
             &offer(b, source, "A1", 13500),
-            at("2026-01-05T10:00:00Z"),
-            ingest,
+            OfferSeen {
+                at: at("2026-01-05T10:00:00Z"),
+                ingest_id: ingest,
+            },
+            None,
         )
         .unwrap();
         tx.commit().unwrap();

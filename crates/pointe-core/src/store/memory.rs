@@ -7,8 +7,8 @@ use std::sync::{Mutex, PoisonError};
 use jiff::Timestamp;
 
 use super::{
-    Catalog, Changes, IngestLog, MatchCandidate, OfferData, ProductData, ProductFilter, Store,
-    StoreTx, StoredOffer, StoredProduct, retailer_key,
+    Catalog, Changes, IngestLog, MatchCandidate, OfferData, OfferSeen, ProductData, ProductFilter,
+    Store, StoreTx, StoredOffer, StoredProduct, retailer_key,
 };
 use crate::domain::{Offer, PricePoint};
 use crate::text::fold_key;
@@ -19,6 +19,8 @@ struct MemOffer {
     stored: Option<StoredOffer>,
     last_ingest: i64,
     in_latest: bool,
+    /// The fingerprint of the row that last wrote or saw it.
+    fingerprint: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -565,8 +567,8 @@ impl StoreTx for MemoryTx<'_> {
     fn insert_offer(
         &mut self,
         data: &OfferData,
-        seen_at: Timestamp,
-        ingest_id: i64,
+        seen: OfferSeen,
+        fingerprint: Option<u64>,
     ) -> Result<i64> {
         let key = self.work.offers.len() as i64 + 1;
         self.changed.insert(data.product_key);
@@ -576,12 +578,13 @@ impl StoreTx for MemoryTx<'_> {
                 stored: Some(StoredOffer {
                     key,
                     data: data.clone(),
-                    first_seen: seen_at,
-                    last_seen: seen_at,
-                    last_ingest: ingest_id,
+                    first_seen: seen.at,
+                    last_seen: seen.at,
+                    last_ingest: seen.ingest_id,
                 }),
-                last_ingest: ingest_id,
+                last_ingest: seen.ingest_id,
                 in_latest: true,
+                fingerprint,
             },
         );
         Ok(key)
@@ -591,10 +594,10 @@ impl StoreTx for MemoryTx<'_> {
         &mut self,
         key: i64,
         data: &OfferData,
-        seen_at: Timestamp,
-        ingest_id: i64,
+        seen: OfferSeen,
+        fingerprint: Option<u64>,
     ) -> Result<()> {
-        self.touch_offer(key, seen_at, ingest_id)?;
+        self.touch_offer(key, seen, fingerprint)?;
         let mut moved_from = None;
         if let Some(stored) = self.offer_mut(key)?.stored.as_mut()
             && stored.data != *data
@@ -608,22 +611,46 @@ impl StoreTx for MemoryTx<'_> {
         Ok(())
     }
 
-    fn touch_offer(&mut self, key: i64, seen_at: Timestamp, ingest_id: i64) -> Result<()> {
+    fn touch_offer(&mut self, key: i64, seen: OfferSeen, fingerprint: Option<u64>) -> Result<()> {
         let offer = self.offer_mut(key)?;
-        offer.last_ingest = ingest_id;
+        offer.last_ingest = seen.ingest_id;
+        offer.fingerprint = fingerprint;
         let mut changed = !offer.in_latest;
         offer.in_latest = true;
         let mut product = None;
         if let Some(stored) = offer.stored.as_mut() {
-            stored.last_ingest = ingest_id;
-            stored.first_seen = stored.first_seen.min(seen_at);
-            let last_seen = stored.last_seen.max(seen_at);
+            stored.last_ingest = seen.ingest_id;
+            stored.first_seen = stored.first_seen.min(seen.at);
+            let last_seen = stored.last_seen.max(seen.at);
             changed |= utc_day(last_seen) != utc_day(stored.last_seen);
             stored.last_seen = last_seen;
             product = Some(stored.data.product_key);
         }
         if let (true, Some(p)) = (changed, product) {
             self.changed.insert(p);
+        }
+        Ok(())
+    }
+
+    fn touch_offers(&mut self, keys: &[i64], seen: OfferSeen) -> Result<()> {
+        for &key in keys {
+            let fingerprint = self.offer_mut(key)?.fingerprint;
+            self.touch_offer(key, seen, fingerprint)?;
+        }
+        Ok(())
+    }
+
+    fn offer_fingerprints(
+        &mut self,
+        source_key: i64,
+        each: &mut dyn FnMut(&str, i64, u64),
+    ) -> Result<()> {
+        for (key, offer) in &self.work.offers {
+            if let (Some(stored), Some(fingerprint)) = (&offer.stored, offer.fingerprint)
+                && stored.data.source_key == source_key
+            {
+                each(&stored.data.item_id, *key, fingerprint);
+            }
         }
         Ok(())
     }

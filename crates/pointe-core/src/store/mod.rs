@@ -135,6 +135,15 @@ pub struct MatchCandidate {
     pub in_source: bool,
 }
 
+/// When an ingest saw an offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OfferSeen {
+    /// The time the row speaks for.
+    pub at: Timestamp,
+    /// The ingest that saw it.
+    pub ingest_id: i64,
+}
+
 /// The record of one ingest.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IngestLog {
@@ -313,19 +322,35 @@ pub trait StoreTx {
     /// Up to `limit` products with keys above `after_key`, in key order (for walking the whole
     /// catalog inside one transaction).
     fn products_after(&mut self, after_key: i64, limit: usize) -> Result<Vec<StoredProduct>>;
-    /// Inserts an offer first seen at `seen_at` by ingest `ingest_id`.
-    fn insert_offer(&mut self, data: &OfferData, seen_at: Timestamp, ingest_id: i64)
-    -> Result<i64>;
-    /// Replaces an offer's data and records that ingest `ingest_id` saw it at `seen_at`.
+    /// Inserts an offer first seen at `seen_at` by ingest `ingest_id`. `fingerprint` is the
+    /// fingerprint of the feed row it comes from (see [`StoreTx::offer_fingerprints`]).
+    fn insert_offer(
+        &mut self,
+        data: &OfferData,
+        seen: OfferSeen,
+        fingerprint: Option<u64>,
+    ) -> Result<i64>;
+    /// Replaces an offer's data and records that ingest `ingest_id` saw it at `seen_at`, from a
+    /// row with `fingerprint`.
     fn update_offer(
         &mut self,
         key: i64,
         data: &OfferData,
-        seen_at: Timestamp,
-        ingest_id: i64,
+        seen: OfferSeen,
+        fingerprint: Option<u64>,
     ) -> Result<()>;
-    /// Records that ingest `ingest_id` saw the offer at `seen_at`, unchanged.
-    fn touch_offer(&mut self, key: i64, seen_at: Timestamp, ingest_id: i64) -> Result<()>;
+    /// Records that an ingest saw the offer, unchanged, in a row with `fingerprint`.
+    fn touch_offer(&mut self, key: i64, seen: OfferSeen, fingerprint: Option<u64>) -> Result<()>;
+    /// Records that an ingest saw each of the offers `keys`, unchanged, from rows with the
+    /// fingerprints they have.
+    fn touch_offers(&mut self, keys: &[i64], seen: OfferSeen) -> Result<()>;
+    /// Calls `each` with the item id, key and fingerprint of every offer of `source_key` that
+    /// has one: what a re-ingest compares its rows with before it reads or writes anything else.
+    fn offer_fingerprints(
+        &mut self,
+        source_key: i64,
+        each: &mut dyn FnMut(&str, i64, u64),
+    ) -> Result<()>;
     /// The offer's most recent price point.
     fn latest_price_point(&mut self, offer_key: i64) -> Result<Option<PricePoint>>;
     /// Appends a price point.

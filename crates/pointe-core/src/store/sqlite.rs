@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::sqlite_trends as trends;
 use super::{
-    Catalog, Changes, EVERY_PRODUCT, IngestLog, MatchCandidate, OfferData, ProductData,
+    Catalog, Changes, EVERY_PRODUCT, IngestLog, MatchCandidate, OfferData, OfferSeen, ProductData,
     ProductFilter, Store, StoreTx, StoredOffer, StoredProduct, retailer_key,
 };
 use crate::domain::{Availability, Offer, PricePoint};
@@ -257,6 +257,11 @@ INSERT INTO meta (key, value) SELECT 'changes_trimmed', value FROM meta WHERE ke
 "#,
         change_triggers!()
     ),
+    // The fingerprint of the feed row that last wrote or saw each offer: a re-ingest skips
+    // the rows whose fingerprint is unchanged without reading their offer or product.
+    r#"
+ALTER TABLE offers ADD COLUMN fingerprint INTEGER;
+"#,
 ];
 
 /// How long a command waits for the store's write lock, held by another command's write, before
@@ -312,6 +317,8 @@ impl SqliteStore {
 
     fn init(conn: Connection) -> Result<SqliteStore> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // `rarray(?)`: a list of keys bound as one parameter (offers marked seen in batches).
+        rusqlite::vtab::array::load_module(&conn)?;
         // Plans never depend on bound values: otherwise every statement on `products` (whose
         // GTIN and MPN indexes are partial) is re-planned whenever its parameters change.
         conn.set_db_config(
@@ -513,6 +520,11 @@ fn match_row(r: &Row<'_>) -> rusqlite::Result<MatchCandidate> {
         item_group: r.get(3)?,
         in_source: r.get(4)?,
     })
+}
+
+/// A fingerprint as SQLite stores it (a signed 64-bit integer holding the same bits).
+fn stored_fingerprint(fingerprint: u64) -> i64 {
+    fingerprint as i64
 }
 
 fn attributes_json(d: &ProductData) -> Option<String> {
@@ -1094,14 +1106,18 @@ impl StoreTx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn insert_offer(&mut self, d: &OfferData, seen_at: Timestamp, ingest_id: i64) -> Result<i64> {
-        let seen = seen_at.to_string();
+    fn insert_offer(
+        &mut self,
+        d: &OfferData,
+        seen: OfferSeen,
+        fingerprint: Option<u64>,
+    ) -> Result<i64> {
         self.tx
             .prepare_cached(
                 "INSERT INTO offers (product_key, source_key, item_id, retailer, retailer_key, url, \
                  currency, price_minor, sale_price_minor, availability, sizes, first_seen, last_seen, \
-                 last_ingest, in_latest) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, 1)",
+                 last_ingest, in_latest, fingerprint) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, 1, ?14)",
             )?
             .execute(params![
                 d.product_key,
@@ -1115,8 +1131,9 @@ impl StoreTx for SqliteTx<'_> {
                 d.sale_price.map(|s| s.minor),
                 d.availability.as_str(),
                 to_json(&d.sizes),
-                seen,
-                ingest_id
+                seen.at.to_string(),
+                seen.ingest_id,
+                fingerprint.map(stored_fingerprint)
             ])?;
         Ok(self.tx.last_insert_rowid())
     }
@@ -1125,16 +1142,15 @@ impl StoreTx for SqliteTx<'_> {
         &mut self,
         key: i64,
         d: &OfferData,
-        seen_at: Timestamp,
-        ingest_id: i64,
+        seen: OfferSeen,
+        fingerprint: Option<u64>,
     ) -> Result<()> {
-        let seen = seen_at.to_string();
         self.tx
             .prepare_cached(
                 "UPDATE offers SET product_key = ?2, retailer = ?3, retailer_key = ?4, url = ?5, \
                  currency = ?6, price_minor = ?7, sale_price_minor = ?8, availability = ?9, \
                  sizes = ?10, first_seen = min(first_seen, ?11), last_seen = max(last_seen, ?11), \
-                 last_ingest = ?12, in_latest = 1 WHERE key = ?1",
+                 last_ingest = ?12, in_latest = 1, fingerprint = ?13 WHERE key = ?1",
             )?
             .execute(params![
                 key,
@@ -1147,19 +1163,61 @@ impl StoreTx for SqliteTx<'_> {
                 d.sale_price.map(|s| s.minor),
                 d.availability.as_str(),
                 to_json(&d.sizes),
-                seen,
-                ingest_id
+                seen.at.to_string(),
+                seen.ingest_id,
+                fingerprint.map(stored_fingerprint)
             ])?;
         Ok(())
     }
 
-    fn touch_offer(&mut self, key: i64, seen_at: Timestamp, ingest_id: i64) -> Result<()> {
+    fn touch_offer(&mut self, key: i64, seen: OfferSeen, fingerprint: Option<u64>) -> Result<()> {
         self.tx
             .prepare_cached(
                 "UPDATE offers SET first_seen = min(first_seen, ?2), last_seen = max(last_seen, ?2), \
-                 last_ingest = ?3, in_latest = 1 WHERE key = ?1",
+                 last_ingest = ?3, in_latest = 1, fingerprint = ?4 WHERE key = ?1",
             )?
-            .execute(params![key, seen_at.to_string(), ingest_id])?;
+            .execute(params![
+                key,
+                seen.at.to_string(),
+                seen.ingest_id,
+                fingerprint.map(stored_fingerprint)
+            ])?;
+        Ok(())
+    }
+
+    fn touch_offers(&mut self, keys: &[i64], seen: OfferSeen) -> Result<()> {
+        let keys: Vec<rusqlite::types::Value> = keys
+            .iter()
+            .map(|&k| rusqlite::types::Value::Integer(k))
+            .collect();
+        self.tx
+            .prepare_cached(
+                "UPDATE offers SET first_seen = min(first_seen, ?2), last_seen = max(last_seen, ?2), \
+                 last_ingest = ?3, in_latest = 1 WHERE key IN rarray(?1)",
+            )?
+            .execute(params![
+                std::rc::Rc::new(keys),
+                seen.at.to_string(),
+                seen.ingest_id
+            ])?;
+        Ok(())
+    }
+
+    fn offer_fingerprints(
+        &mut self,
+        source_key: i64,
+        each: &mut dyn FnMut(&str, i64, u64),
+    ) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT item_id, key, fingerprint FROM offers \
+             WHERE source_key = ?1 AND fingerprint IS NOT NULL",
+        )?;
+        let mut rows = stmt.query([source_key])?;
+        while let Some(row) = rows.next()? {
+            let item: rusqlite::types::ValueRef<'_> = row.get_ref(0)?;
+            let item = item.as_str().map_err(rusqlite::Error::from)?;
+            each(item, row.get(1)?, row.get::<_, i64>(2)? as u64);
+        }
         Ok(())
     }
 

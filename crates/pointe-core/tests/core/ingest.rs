@@ -114,3 +114,99 @@ fn a_file_that_fails_part_way_leaves_every_store_as_it_was() {
     }
     assert!(sqlite.check().unwrap().is_empty());
 }
+
+/// A GMC TSV feed of `rows` (id, title, price).
+fn write_tsv(dir: &Path, name: &str, rows: &[(&str, &str, &str)]) -> PathBuf {
+    let mut text = String::from("id\ttitle\tbrand\tprice\tavailability\tlink\n");
+    for (id, title, price) in rows {
+        text.push_str(&format!(
+            "{id}\t{title}\tArket\t{price} GBP\tin_stock\thttps://arket.example/{id}\n"
+        ));
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn a_refreshed_feed_updates_what_changed_and_still_reports_a_repeated_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = write_tsv(
+        dir.path(),
+        "arket.tsv",
+        &[
+            ("A1", "Satin ballet flats", "135.00"),
+            ("B2", "Leather loafers", "150.00"),
+            ("C3", "Suede mules", "120.00"),
+        ],
+    );
+    let refreshed = write_tsv(
+        dir.path(),
+        "arket-refreshed.tsv",
+        &[
+            ("A1", "Satin ballet flats", "135.00"),
+            ("B2", "Leather loafers", "99.00"),
+            ("A1", "Satin ballet flats", "135.00"),
+            ("D4", "Canvas espadrilles", "45.00"),
+        ],
+    );
+    let mut memory = MemoryStore::new();
+    let mut sqlite = SqliteStore::open(&dir.path().join("pointe.db")).unwrap();
+    for store in [&mut memory as &mut dyn Store, &mut sqlite as &mut dyn Store] {
+        let brands = BrandBook::load(None).unwrap();
+        let extractor = Extractor::new(&Taxonomy::bundled());
+        let mut run = |path: &Path, seen_at: &str| {
+            let options = IngestOptions {
+                source: Some("Arket feed".into()),
+                ..options(seen_at)
+            };
+            ingest_file(store, &brands, &extractor, path, &options, &mut |_| {}).unwrap()
+        };
+        assert_eq!(run(&first, "2026-01-05").accepted, 3);
+        let again = run(&refreshed, "2026-01-06");
+        assert_eq!(
+            (
+                again.unchanged,
+                again.updated,
+                again.accepted,
+                again.rejected
+            ),
+            (1, 1, 1, 1)
+        );
+        assert!(
+            again.rejections[0].reason.contains("duplicate item id"),
+            "{:?}",
+            again.rejections
+        );
+        assert_eq!(again.rejections[0].line, 4);
+        assert_eq!(again.unseen, 1, "C3 is no longer listed");
+        // B2's new price and D4's first one.
+        assert_eq!(again.price_points, 2);
+        // The same feed once more: every row as stored, the repeated one still reported.
+        let third = run(&refreshed, "2026-01-07");
+        assert_eq!(
+            (
+                third.unchanged,
+                third.updated,
+                third.accepted,
+                third.rejected
+            ),
+            (3, 0, 0, 1)
+        );
+    }
+    let a = snapshot(&memory);
+    assert_eq!(a, snapshot(&sqlite));
+    // A1 was seen by the last ingest though nothing about it changed; C3 was not.
+    assert!(
+        a.iter()
+            .any(|l| l.contains("A1 £135.00 None true 1 points")),
+        "{a:#?}"
+    );
+    assert!(
+        a.iter()
+            .any(|l| l.contains("C3 £120.00 None false 1 points")),
+        "{a:#?}"
+    );
+    let (sold, _) = sqlite.list_products(&ProductFilter::default()).unwrap();
+    assert_eq!(sold.len(), 4);
+}

@@ -1,0 +1,135 @@
+//! Reading ahead: a second thread parses the feed, canonicalises brands, folds titles and, when
+//! the rows are expected to make new products, extracts their attributes, while the ingest's
+//! own thread matches and writes. Rows cross over in order, in batches, on a bounded channel,
+//! so memory stays flat in the feed size and the writer never waits on parsing once the
+//! channel is full.
+
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use super::fingerprint::Fingerprinter;
+use crate::Result;
+use crate::attributes::{Attributes, Extractor, Market};
+use crate::brand::BrandBook;
+use crate::feed::{FeedReader, FeedRecord, FeedRow, RowIssue};
+use crate::store::ProductData;
+
+/// Rows per batch: large enough that the channel costs nothing per row, small enough that
+/// progress stays smooth.
+const BATCH_ROWS: usize = 256;
+
+/// Batches the reading thread may hold ready before it waits for the writer.
+const BATCHES_AHEAD: usize = 16;
+
+/// A feed row made ready for the writer.
+pub(super) enum Ready {
+    /// A row the feed reader rejected.
+    Rejected(RowIssue),
+    /// A record, with what the writer needs from it.
+    Record(Box<ReadyRecord>),
+}
+
+/// A record with its product data worked out.
+pub(super) struct ReadyRecord {
+    pub record: FeedRecord,
+    /// The product the row describes, brand canonicalised and market set.
+    pub incoming: ProductData,
+    /// Its attributes, extracted ahead when the ingest expects every row to be a new product;
+    /// the writer extracts them itself otherwise, and only when it needs them.
+    pub attributes: Option<Attributes>,
+    /// The row's fingerprint.
+    pub fingerprint: u64,
+}
+
+/// Rows in feed order, with how far the feed was read when the batch was cut.
+pub(super) struct Batch {
+    pub rows: Vec<Result<Ready>>,
+    pub bytes_read: u64,
+}
+
+/// What the reading thread needs to make rows ready.
+pub(super) struct Preparer<'a> {
+    pub brands: &'a BrandBook,
+    pub extractor: &'a Extractor,
+    /// The market the caller named, else each row's from its currency.
+    pub market: Option<Market>,
+    /// Whether to extract attributes ahead (a load into an empty store).
+    pub extract_ahead: bool,
+    pub fingerprints: Fingerprinter,
+}
+
+impl Preparer<'_> {
+    fn prepare(&self, row: FeedRow) -> Ready {
+        match row {
+            FeedRow::Rejected(issue) => Ready::Rejected(issue),
+            FeedRow::Record(record) => {
+                let brand = record
+                    .brand
+                    .as_deref()
+                    .and_then(|b| self.brands.canonical(b));
+                let mut incoming = super::product_data(&record, brand.as_ref(), self.brands);
+                let market = self
+                    .market
+                    .unwrap_or_else(|| Market::from_currency(record.price.currency));
+                incoming.market = Some(market.to_string());
+                let attributes = self
+                    .extract_ahead
+                    .then(|| super::extract_attributes(self.extractor, &incoming));
+                let fingerprint = self.fingerprints.of(&record);
+                Ready::Record(Box::new(ReadyRecord {
+                    record: *record,
+                    incoming,
+                    attributes,
+                    fingerprint,
+                }))
+            }
+        }
+    }
+}
+
+/// Starts reading `feed` on a thread of `scope`; the thread hands the feed back when it ends
+/// (at the end of the file, at a fatal error, or when the receiver is dropped).
+pub(super) fn start<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    mut feed: FeedReader,
+    preparer: Preparer<'scope>,
+) -> (
+    Receiver<Batch>,
+    std::thread::ScopedJoinHandle<'scope, FeedReader>,
+) {
+    let (sender, receiver) = sync_channel(BATCHES_AHEAD);
+    let handle = std::thread::Builder::new()
+        .name("feed-reader".into())
+        .spawn_scoped(scope, move || {
+            read(&mut feed, &preparer, &sender);
+            feed
+        })
+        .expect("a thread can be started");
+    (receiver, handle)
+}
+
+fn read(feed: &mut FeedReader, preparer: &Preparer<'_>, sender: &SyncSender<Batch>) {
+    let mut rows = Vec::with_capacity(BATCH_ROWS);
+    loop {
+        let next = feed.next();
+        let done = match next {
+            None => true,
+            Some(Err(e)) => {
+                rows.push(Err(e));
+                true
+            }
+            Some(Ok(row)) => {
+                rows.push(Ok(preparer.prepare(row)));
+                false
+            }
+        };
+        if done || rows.len() == BATCH_ROWS {
+            let batch = Batch {
+                rows: std::mem::replace(&mut rows, Vec::with_capacity(BATCH_ROWS)),
+                bytes_read: feed.bytes_read(),
+            };
+            if sender.send(batch).is_err() || done {
+                return;
+            }
+        }
+    }
+}
