@@ -21,6 +21,10 @@ use pointe_core::Error as CoreError;
 
 use crate::output::Format;
 
+/// Ingest parses on one thread and writes on another; mimalloc frees across threads cheaply.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Pointe turns trend signals and retailer feeds into shoppable "Get the look" edits.
 #[derive(Debug, Parser)]
 #[command(name = "pointe", version, about, propagate_version = true)]

@@ -28,7 +28,7 @@ mod prices;
 mod summary;
 
 use ahead::{Ready, ReadyRecord};
-use fingerprint::{Fingerprinter, Known, KnownOffers};
+use fingerprint::{Fingerprinter, KnownOffers};
 use matching::{Incoming, SharedCodes};
 use prices::PriceCheck;
 pub use prices::{DEFAULT_MAX_EUR_MINOR, DEFAULT_MAX_UNRATED_MINOR, PriceRules};
@@ -202,11 +202,7 @@ pub fn ingest_file(
         // A shop is named by the feed, its mapping or --retailer, never guessed from the file
         // name: an offer whose retailer is empty has no shop, and edits never pick it.
         default_retailer,
-        known,
         unchanged_offers: Vec::new(),
-        shared_codes: SharedCodes::default(),
-        prices: PriceCheck::new(&options.prices),
-        warnings: Vec::new(),
     };
     let preparer = ahead::Preparer {
         brands,
@@ -214,6 +210,10 @@ pub fn ingest_file(
         market: options.market,
         extract_ahead: into_empty,
         fingerprints,
+        known,
+        seen_at,
+        prices: PriceCheck::new(&options.prices),
+        shared_codes: SharedCodes::default(),
     };
     let total_bytes = feed.total_bytes();
     let feed = std::thread::scope(|scope| -> Result<FeedReader> {
@@ -271,6 +271,16 @@ fn apply_batches(
             report.records += 1;
             match row? {
                 Ready::Rejected(issue) => reject(report, issue),
+                Ready::Unchanged {
+                    offer_key,
+                    warnings,
+                } => {
+                    for w in warnings {
+                        warn(report, w);
+                    }
+                    ctx.mark_unchanged(offer_key)?;
+                    report.unchanged += 1;
+                }
                 Ready::Record(ready) => apply_record(ctx, report, *ready)?,
             }
         }
@@ -295,13 +305,10 @@ fn apply_record(
     report: &mut IngestReport,
     ready: ReadyRecord,
 ) -> Result<()> {
-    for w in &ready.record.warnings {
+    for w in ready.record.warnings.iter().chain(&ready.warnings) {
         warn(report, w.clone());
     }
     let applied = ctx.apply(ready)?;
-    for w in ctx.warnings.drain(..) {
-        warn(report, w);
-    }
     match applied {
         Applied::Rejected(issue) => reject(report, issue),
         Applied::Done(outcome) => {
@@ -392,45 +399,28 @@ struct RowContext<'a> {
     ingest_id: i64,
     seen_at: Timestamp,
     default_retailer: String,
-    /// The fingerprints of the source's stored offers (none for a load into an empty store).
-    known: Option<KnownOffers>,
     /// Offers found unchanged and not yet marked seen.
     unchanged_offers: Vec<i64>,
-    /// GTINs seen in this feed, to report a code reused on several items.
-    shared_codes: SharedCodes,
-    /// The bound on prices; currencies reported as unconvertible.
-    prices: PriceCheck<'a>,
-    /// Warnings of the row being applied, taken by the caller after each row.
-    warnings: Vec<RowIssue>,
 }
 
 impl RowContext<'_> {
     fn apply(&mut self, ready: ReadyRecord) -> Result<Applied> {
         let ReadyRecord {
             record,
+            warnings: _,
+            repeats,
             mut incoming,
             attributes,
             fingerprint,
         } = ready;
         let record = &record;
-        match self.ask_known(record, fingerprint) {
-            Known::Unchanged(offer_key) => return self.apply_unchanged(record, offer_key),
-            Known::Repeated(offer_key) => {
-                let stored = self.tx.offer_by_item(self.source_key, &record.item_id)?;
-                if stored.is_some_and(|o| o.key == offer_key) {
-                    return Ok(Applied::Rejected(duplicate(record)));
-                }
-            }
-            Known::Usual => {}
-        }
         let existing = self.tx.offer_by_item(self.source_key, &record.item_id)?;
         if let Some(offer) = &existing
-            && offer.last_ingest == self.ingest_id
+            && (offer.last_ingest == self.ingest_id || repeats == Some(offer.key))
         {
+            // Offers found unchanged are marked seen later, in batches: `repeats` says this
+            // ingest already had a row for the offer.
             return Ok(Applied::Rejected(duplicate(record)));
-        }
-        if let Some(issue) = self.check_row(record) {
-            return Ok(Applied::Rejected(issue));
         }
 
         let mut product_created = false;
@@ -563,34 +553,13 @@ impl RowContext<'_> {
         }))
     }
 
-    /// What the source's stored fingerprints say of `record`. Rows with dated observations
-    /// never take the quick way (their points are compared with the stored history), but
-    /// still count as asking.
-    fn ask_known(&mut self, record: &FeedRecord, fingerprint: u64) -> Known {
-        match self.known.as_mut() {
-            Some(known) => known.ask(&record.item_id, fingerprint, record.observations.is_empty()),
-            None => Known::Usual,
-        }
-    }
-
-    /// Applies a row that says again what its offer holds: the row's checks, then the offer
-    /// marked seen (in a batch with others). Nothing else is read or written: the row's
-    /// product data was merged and its attributes extracted, with this taxonomy and brand
-    /// book, when the row was first stored.
-    fn apply_unchanged(&mut self, record: &FeedRecord, offer_key: i64) -> Result<Applied> {
-        if let Some(issue) = self.check_row(record) {
-            return Ok(Applied::Rejected(issue));
-        }
+    /// Notes an offer found unchanged, to be marked seen with others.
+    fn mark_unchanged(&mut self, offer_key: i64) -> Result<()> {
         self.unchanged_offers.push(offer_key);
         if self.unchanged_offers.len() == TOUCH_BATCH {
             self.touch_unchanged()?;
         }
-        Ok(Applied::Done(Outcome {
-            change: Change::Unchanged,
-            product_created: false,
-            product_matched: false,
-            price_points: 0,
-        }))
+        Ok(())
     }
 
     /// Marks the offers found unchanged so far as seen by this ingest.
@@ -601,24 +570,6 @@ impl RowContext<'_> {
             self.unchanged_offers.clear();
         }
         Ok(())
-    }
-
-    /// The row's prices against the bound (the rejection, when one is beyond it) and its GTIN
-    /// against the feed's other rows; warnings go to `self.warnings`.
-    fn check_row(&mut self, record: &FeedRecord) -> Option<RowIssue> {
-        match self.prices.check(record, self.seen_at) {
-            Err(issue) => return Some(issue),
-            Ok(Some(warning)) => self.warnings.push(warning),
-            Ok(None) => {}
-        }
-        if let Some(gtin) = &record.gtin
-            && let Some(warning) =
-                self.shared_codes
-                    .note(gtin.as_str(), &record.item_id, record.line)
-        {
-            self.warnings.push(warning);
-        }
-        None
     }
 
     fn seen(&self, at: Timestamp) -> OfferSeen {

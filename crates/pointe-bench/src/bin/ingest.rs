@@ -11,6 +11,7 @@
 //! `--generate ROWS DIR` only writes the feeds into `DIR`; `--child ROWS DIR` ingests `DIR/feed.tsv`, then
 //! `DIR/reingest.tsv`.
 
+// The allocator the `pointe` binary uses.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

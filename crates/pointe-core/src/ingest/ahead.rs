@@ -1,12 +1,17 @@
-//! Reading ahead: a second thread parses the feed, canonicalises brands, folds titles and, when
-//! the rows are expected to make new products, extracts their attributes, while the ingest's
-//! own thread matches and writes. Rows cross over in order, in batches, on a bounded channel,
-//! so memory stays flat in the feed size and the writer never waits on parsing once the
-//! channel is full.
+//! Reading ahead: a second thread parses the feed, checks each row's prices and codes,
+//! recognises the rows that say again what their offer holds (by fingerprint), canonicalises
+//! brands, folds titles and, when the rows are expected to make new products, extracts their
+//! attributes, while the ingest's own thread matches and writes. Rows cross over in order, in
+//! batches, on a bounded channel, so memory stays flat in the feed size and the writer never
+//! waits on parsing once the channel is full.
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use super::fingerprint::Fingerprinter;
+use jiff::Timestamp;
+
+use super::fingerprint::{Fingerprinter, Known, KnownOffers};
+use super::matching::SharedCodes;
+use super::prices::PriceCheck;
 use crate::Result;
 use crate::attributes::{Attributes, Extractor, Market};
 use crate::brand::BrandBook;
@@ -22,8 +27,14 @@ const BATCHES_AHEAD: usize = 16;
 
 /// A feed row made ready for the writer.
 pub(super) enum Ready {
-    /// A row the feed reader rejected.
+    /// A row the feed reader or the row checks rejected.
     Rejected(RowIssue),
+    /// A row whose offer is stored from a row with the same fingerprint: the writer only marks
+    /// the offer seen. Its warnings are still reported.
+    Unchanged {
+        offer_key: i64,
+        warnings: Vec<RowIssue>,
+    },
     /// A record, with what the writer needs from it.
     Record(Box<ReadyRecord>),
 }
@@ -31,6 +42,11 @@ pub(super) enum Ready {
 /// A record with its product data worked out.
 pub(super) struct ReadyRecord {
     pub record: FeedRecord,
+    /// Warnings of the row checks (the record's own are in `record.warnings`).
+    pub warnings: Vec<RowIssue>,
+    /// The offer an earlier row of this ingest found unchanged under the same item id hash:
+    /// this row repeats its item id unless another id shares the hash.
+    pub repeats: Option<i64>,
     /// The product the row describes, brand canonicalised and market set.
     pub incoming: ProductData,
     /// Its attributes, extracted ahead when the ingest expects every row to be a new product;
@@ -55,13 +71,38 @@ pub(super) struct Preparer<'a> {
     /// Whether to extract attributes ahead (a load into an empty store).
     pub extract_ahead: bool,
     pub fingerprints: Fingerprinter,
+    /// The fingerprints of the source's stored offers (none for a load into an empty store).
+    pub known: Option<KnownOffers>,
+    /// When the rows are seen, for the price bound.
+    pub seen_at: Timestamp,
+    /// The bound on prices; currencies reported as unconvertible.
+    pub prices: PriceCheck<'a>,
+    /// GTINs seen in this feed, to report a code reused on several items.
+    pub shared_codes: SharedCodes,
 }
 
 impl Preparer<'_> {
-    fn prepare(&self, row: FeedRow) -> Ready {
+    fn prepare(&mut self, row: FeedRow) -> Ready {
         match row {
             FeedRow::Rejected(issue) => Ready::Rejected(issue),
             FeedRow::Record(record) => {
+                let fingerprint = self.fingerprints.of(&record);
+                let known = self.ask_known(&record, fingerprint);
+                let mut warnings = Vec::new();
+                if let Some(issue) = self.check(&record, &mut warnings) {
+                    return Ready::Rejected(issue);
+                }
+                let repeats = match known {
+                    Known::Unchanged(offer_key) => {
+                        warnings.splice(0..0, record.warnings);
+                        return Ready::Unchanged {
+                            offer_key,
+                            warnings,
+                        };
+                    }
+                    Known::Repeated(offer_key) => Some(offer_key),
+                    Known::Usual => None,
+                };
                 let brand = record
                     .brand
                     .as_deref()
@@ -74,15 +115,44 @@ impl Preparer<'_> {
                 let attributes = self
                     .extract_ahead
                     .then(|| super::extract_attributes(self.extractor, &incoming));
-                let fingerprint = self.fingerprints.of(&record);
                 Ready::Record(Box::new(ReadyRecord {
                     record: *record,
+                    warnings,
+                    repeats,
                     incoming,
                     attributes,
                     fingerprint,
                 }))
             }
         }
+    }
+
+    /// What the source's stored fingerprints say of `record`. Rows with dated observations
+    /// never count as unchanged (their points are compared with the stored history), but
+    /// still count as asking.
+    fn ask_known(&mut self, record: &FeedRecord, fingerprint: u64) -> Known {
+        match self.known.as_mut() {
+            Some(known) => known.ask(&record.item_id, fingerprint, record.observations.is_empty()),
+            None => Known::Usual,
+        }
+    }
+
+    /// The row's prices against the bound (the rejection, when one is beyond it) and its GTIN
+    /// against the feed's other rows; warnings go to `warnings`.
+    fn check(&mut self, record: &FeedRecord, warnings: &mut Vec<RowIssue>) -> Option<RowIssue> {
+        match self.prices.check(record, self.seen_at) {
+            Err(issue) => return Some(issue),
+            Ok(Some(warning)) => warnings.push(warning),
+            Ok(None) => {}
+        }
+        if let Some(gtin) = &record.gtin
+            && let Some(warning) =
+                self.shared_codes
+                    .note(gtin.as_str(), &record.item_id, record.line)
+        {
+            warnings.push(warning);
+        }
+        None
     }
 }
 
@@ -91,7 +161,7 @@ impl Preparer<'_> {
 pub(super) fn start<'scope>(
     scope: &'scope std::thread::Scope<'scope, '_>,
     mut feed: FeedReader,
-    preparer: Preparer<'scope>,
+    mut preparer: Preparer<'scope>,
 ) -> (
     Receiver<Batch>,
     std::thread::ScopedJoinHandle<'scope, FeedReader>,
@@ -100,14 +170,14 @@ pub(super) fn start<'scope>(
     let handle = std::thread::Builder::new()
         .name("feed-reader".into())
         .spawn_scoped(scope, move || {
-            read(&mut feed, &preparer, &sender);
+            read(&mut feed, &mut preparer, &sender);
             feed
         })
         .expect("a thread can be started");
     (receiver, handle)
 }
 
-fn read(feed: &mut FeedReader, preparer: &Preparer<'_>, sender: &SyncSender<Batch>) {
+fn read(feed: &mut FeedReader, preparer: &mut Preparer<'_>, sender: &SyncSender<Batch>) {
     let mut rows = Vec::with_capacity(BATCH_ROWS);
     loop {
         let next = feed.next();
