@@ -7,7 +7,7 @@
 //! availability change. All accepted rows of one file are committed in one transaction; a file
 //! that fails part-way leaves the store as it was.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use jiff::Timestamp;
@@ -17,8 +17,8 @@ use crate::attributes::{Attributes, Extractor, Market, ProductText};
 use crate::brand::{Brand, BrandBook};
 use crate::domain::PricePoint;
 use crate::feed::{FeedOptions, FeedReader, FeedRecord, RowIssue, open_feed};
-use crate::store::{IngestLog, OfferData, OfferSeen, ProductData, Store, StoreTx};
-use crate::text::{fold_key, strip_phrases};
+use crate::store::{IngestLog, OfferData, OfferSeen, ProductData, Store, StoreTx, StoredOffer};
+use crate::text::{fnv1a64, fold_key, strip_phrases};
 use crate::{Error, Result};
 
 mod ahead;
@@ -174,6 +174,7 @@ pub fn ingest_file(
     let into_empty = tx.products_after(0, 1)?.is_empty();
     if into_empty {
         tx.log_every_product()?;
+        tx.defer_indexes()?;
     }
     let source_key = tx.source_key(&source)?;
     let known = if into_empty {
@@ -203,6 +204,7 @@ pub fn ingest_file(
         // name: an offer whose retailer is empty has no shop, and edits never pick it.
         default_retailer,
         unchanged_offers: Vec::new(),
+        items_loaded: into_empty.then(HashSet::new),
     };
     let preparer = ahead::Preparer {
         brands,
@@ -401,6 +403,8 @@ struct RowContext<'a> {
     default_retailer: String,
     /// Offers found unchanged and not yet marked seen.
     unchanged_offers: Vec<i64>,
+    /// In a load into an empty store, the hashes of the item ids its rows have had.
+    items_loaded: Option<HashSet<u64>>,
 }
 
 impl RowContext<'_> {
@@ -414,7 +418,7 @@ impl RowContext<'_> {
             fingerprint,
         } = ready;
         let record = &record;
-        let existing = self.tx.offer_by_item(self.source_key, &record.item_id)?;
+        let existing = self.stored_offer(&record.item_id)?;
         if let Some(offer) = &existing
             && (offer.last_ingest == self.ingest_id || repeats == Some(offer.key))
         {
@@ -596,6 +600,17 @@ impl RowContext<'_> {
         Ok(())
     }
 
+    /// The offer the source has stored for `item_id`. In a load into an empty store, only an
+    /// item id an earlier row had can have one: the others are not looked up.
+    fn stored_offer(&mut self, item_id: &str) -> Result<Option<StoredOffer>> {
+        if let Some(items) = &mut self.items_loaded
+            && items.insert(fnv1a64(item_id.as_bytes()))
+        {
+            return Ok(None);
+        }
+        self.tx.offer_by_item(self.source_key, item_id)
+    }
+
     /// GTIN, then MPN + brand, then the feed's item group, then brand + title; every way under
     /// the same guards ([`matching::may_join`]): never another colourway, never a product this
     /// source already sells under another item id unless the row is another size of it.
@@ -623,6 +638,11 @@ impl RowContext<'_> {
             if let Some(key) = matching::choose(&candidates, &row) {
                 return Ok(Some(key));
             }
+        }
+        // In a load into an empty store every product is this source's own, and a title never
+        // joins two item ids of one source.
+        if self.items_loaded.is_some() {
+            return Ok(None);
         }
         // A title alone names a product only with its brand: two shops' unbranded "Satin
         // Ballet Flats" are two products.

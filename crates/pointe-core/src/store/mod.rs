@@ -364,6 +364,12 @@ pub trait StoreTx {
     /// instead of each product it writes: for a load into an empty store, whose every row is
     /// new, this spares a change-log row per product.
     fn log_every_product(&mut self) -> Result<()>;
+    /// For a load into an empty store: stops maintaining the indexes that no lookup of the
+    /// load uses, and builds them again at commit (one sort instead of a random insert a row).
+    /// A store without such indexes does nothing.
+    fn defer_indexes(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// Makes every write durable and visible, and advances the store's generation.
     fn commit(self: Box<Self>) -> Result<()>;
 }

@@ -55,6 +55,17 @@ END;
     };
 }
 
+/// The indexes a load into an empty store builds at its commit ([`StoreTx::defer_indexes`]):
+/// those that none of its lookups (stored offer, GTIN, MPN, item group, the offers of a
+/// product) reads. Title matching is one: a load into an empty store never matches by title.
+const DEFERRABLE_INDEXES: [&str; 5] = [
+    "products_title",
+    "products_brand",
+    "offers_item",
+    "offers_url",
+    "offers_retailer",
+];
+
 /// The names of the triggers [`change_triggers!`] makes.
 const CHANGE_TRIGGERS: [&str; 6] = [
     "products_inserted",
@@ -264,6 +275,13 @@ ALTER TABLE offers ADD COLUMN fingerprint INTEGER;
 "#,
 ];
 
+/// The page cache of a connection, in KiB: large ingests stay in memory instead of spilling
+/// pages to the log mid-transaction, and memory stays flat in the feed size.
+const PAGE_CACHE_KIB: i64 = 64 * 1024;
+
+/// The page cache while a load into an empty store builds its deferred indexes, in KiB.
+const INDEX_BUILD_CACHE_KIB: i64 = 8 * 1024;
+
 /// How long a command waits for the store's write lock, held by another command's write, before
 /// giving up. Writers queue behind each other (an ingest of a large feed holds the lock for the
 /// whole file, a minute or more); readers never wait for a writer (WAL).
@@ -301,9 +319,7 @@ impl SqliteStore {
         let conn = opened.map_err(|e| open_error(path, "open", e))?;
         set_wal(&conn).map_err(|e| open_error(path, "set to WAL", e))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // A fixed 64 MiB page cache: large ingests stay in memory instead of spilling pages to
-        // the WAL mid-transaction, and memory stays flat in the feed size.
-        conn.pragma_update(None, "cache_size", -65536)?;
+        conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
         SqliteStore::init(conn).map_err(|e| match e {
             Error::Sqlite(e) => open_error(path, "migrate", e),
             other => other,
@@ -872,6 +888,7 @@ impl Store for SqliteStore {
         Ok(Box::new(SqliteTx {
             tx,
             logs_every_product: false,
+            deferred_indexes: Vec::new(),
         }))
     }
 
@@ -921,6 +938,8 @@ struct SqliteTx<'a> {
     /// Whether the change-log triggers were dropped for this transaction (made again at its
     /// commit; a rollback restores them with everything else).
     logs_every_product: bool,
+    /// The statements that make the indexes dropped for this transaction, run at its commit.
+    deferred_indexes: Vec<String>,
 }
 
 impl StoreTx for SqliteTx<'_> {
@@ -1145,6 +1164,34 @@ impl StoreTx for SqliteTx<'_> {
         seen: OfferSeen,
         fingerprint: Option<u64>,
     ) -> Result<()> {
+        // Most updates are a new price: when the product, retailer and URL are as stored, a
+        // statement that sets none of them leaves the offers' indexes alone.
+        let repriced = self
+            .tx
+            .prepare_cached(
+                "UPDATE offers SET currency = ?4, price_minor = ?5, sale_price_minor = ?6, \
+                 availability = ?7, sizes = ?8, first_seen = min(first_seen, ?9), \
+                 last_seen = max(last_seen, ?9), last_ingest = ?10, in_latest = 1, \
+                 fingerprint = ?11 WHERE key = ?1 AND product_key = ?2 AND retailer = ?3 \
+                 AND url IS ?12",
+            )?
+            .execute(params![
+                key,
+                d.product_key,
+                d.retailer,
+                d.price.currency.code(),
+                d.price.minor,
+                d.sale_price.map(|s| s.minor),
+                d.availability.as_str(),
+                to_json(&d.sizes),
+                seen.at.to_string(),
+                seen.ingest_id,
+                fingerprint.map(stored_fingerprint),
+                d.url
+            ])?;
+        if repriced == 1 {
+            return Ok(());
+        }
         self.tx
             .prepare_cached(
                 "UPDATE offers SET product_key = ?2, retailer = ?3, retailer_key = ?4, url = ?5, \
@@ -1295,7 +1342,37 @@ impl StoreTx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn defer_indexes(&mut self) -> Result<()> {
+        if !self.deferred_indexes.is_empty() {
+            return Ok(());
+        }
+        let names = DEFERRABLE_INDEXES.map(|n| format!("'{n}'")).join(", ");
+        let sql = format!(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND name IN ({names})"
+        );
+        let indexes: Vec<(String, String)> = self
+            .tx
+            .prepare(&sql)?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (name, make) in indexes {
+            self.tx.execute_batch(&format!("DROP INDEX {name};"))?;
+            self.deferred_indexes.push(make);
+        }
+        Ok(())
+    }
+
     fn commit(self: Box<Self>) -> Result<()> {
+        if !self.deferred_indexes.is_empty() {
+            // The sorts that build the indexes take memory of their own: the page cache lets
+            // go of its dirty pages (to the log, where the commit writes them anyway) first.
+            self.tx
+                .pragma_update(None, "cache_size", -INDEX_BUILD_CACHE_KIB)?;
+            for make in &self.deferred_indexes {
+                self.tx.execute_batch(make)?;
+            }
+            self.tx.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
+        }
         if self.logs_every_product {
             self.tx.execute_batch(change_triggers!())?;
         }
@@ -1363,6 +1440,36 @@ mod tests {
         std::thread::sleep(Duration::from_millis(300));
         tx.commit().unwrap();
         assert_eq!(second.join().unwrap().unwrap(), 2);
+    }
+
+    fn indexes(store: &SqliteStore) -> Vec<String> {
+        let mut stmt = store
+            .conn
+            .prepare("SELECT sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn indexes_deferred_by_a_load_are_there_after_its_commit_or_its_rollback() {
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        let before = indexes(&store);
+        assert!(
+            before.iter().any(|i| i.contains("products_title")),
+            "{before:?}"
+        );
+        let mut tx = store.begin().unwrap();
+        tx.defer_indexes().unwrap();
+        drop(tx);
+        assert_eq!(indexes(&store), before, "rolled back");
+        let mut tx = store.begin().unwrap();
+        tx.defer_indexes().unwrap();
+        tx.commit().unwrap();
+        assert_eq!(indexes(&store), before, "committed");
+        assert!(store.check().unwrap().is_empty());
     }
 
     #[test]
