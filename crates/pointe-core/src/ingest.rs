@@ -177,11 +177,18 @@ pub fn ingest_file(
         tx.defer_indexes()?;
     }
     let source_key = tx.source_key(&source)?;
+    let started = std::time::Instant::now();
     let known = if into_empty {
         None
     } else {
         Some(known_offers(tx.as_mut(), source_key)?)
     };
+    tracing::debug!(
+        source = %source,
+        into_empty,
+        elapsed_ms = started.elapsed().as_millis(),
+        "ingest: stored fingerprints loaded"
+    );
     let ingest_id = tx.start_ingest(source_key, seen_at)?;
     let default_retailer = feed_retailer.unwrap_or_default();
     let taxonomy_version = extractor.taxonomy().version();
@@ -237,6 +244,11 @@ pub fn ingest_file(
     report.rows = feed.source_rows().unwrap_or(report.records);
 
     ctx.touch_unchanged()?;
+    tracing::debug!(
+        rows = report.records,
+        elapsed_ms = started.elapsed().as_millis(),
+        "ingest: rows applied"
+    );
     let seen_rows = report.accepted + report.updated + report.unchanged;
     if seen_rows > 0 {
         // A feed with no usable row says nothing about what its source still sells.
@@ -254,7 +266,15 @@ pub fn ingest_file(
         unseen: report.unseen,
     };
     ctx.tx.finish_ingest(ingest_id, &log)?;
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis(),
+        "ingest: unseen offers marked"
+    );
     tx.commit()?;
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis(),
+        "ingest: committed"
+    );
     Ok(report)
 }
 

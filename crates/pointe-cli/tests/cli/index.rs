@@ -73,17 +73,20 @@ fn store_hostile_row(env: &Env, item_id: &str) {
             |r| r.get(0),
         )
         .unwrap();
+    // The store's compact form: [category, colour family, heel, taxonomy version, values],
+    // each value [id, label, parents, [[field, words]]].
     let mut attributes: Value = serde_json::from_str(&attributes).unwrap();
     let details: Vec<Value> = (0..1_000)
         .map(|i| {
-            serde_json::json!({
-                "value": format!("detail_{i}_{}", "\u{1}".repeat(300)),
-                "label": "é".repeat(300),
-                "evidence": [{"field": "title", "matched": "ö".repeat(2_000)}],
-            })
+            serde_json::json!([
+                format!("detail_{i}_{}", "\u{1}".repeat(300)),
+                "é".repeat(300),
+                [],
+                [["t", "ö".repeat(2_000)]],
+            ])
         })
         .collect();
-    attributes["values"]["detail"] = Value::Array(details);
+    attributes[4]["detail"] = Value::Array(details);
     let word = "ü".repeat(70_000);
     db.execute(
         "UPDATE products SET title = ?2, description = ?3, brand = ?4, attributes = ?5 \

@@ -242,6 +242,56 @@ impl RowScan {
         }
     }
 
+    /// One byte, whatever it is.
+    fn byte(&mut self, b: u8) -> Result<(), String> {
+        let at_line = self.line;
+        if b == b'\n' {
+            self.line += 1;
+        }
+        self.after_newline = b == b'\n';
+        if self.step(b, at_line)? {
+            self.row_bytes = 0;
+            self.row_line = self.line;
+            return Ok(());
+        }
+        if self.row_bytes == 0 {
+            self.row_line = at_line;
+        }
+        self.add_row_bytes(1)
+    }
+
+    /// A run of bytes none of which ends a row, a line or a quoted field, nor opens one: as
+    /// [`RowScan::byte`] for each, at once.
+    fn plain_run(&mut self, run: &[u8]) -> Result<(), String> {
+        let Some(&last) = run.last() else {
+            return Ok(());
+        };
+        self.after_newline = false;
+        if self.state != State::Quoted {
+            self.state = if last == self.delimiter {
+                State::FieldStart
+            } else {
+                State::Unquoted
+            };
+        }
+        if self.row_bytes == 0 {
+            self.row_line = self.line;
+        }
+        self.add_row_bytes(run.len() as u64)
+    }
+
+    fn add_row_bytes(&mut self, n: u64) -> Result<(), String> {
+        self.row_bytes += n;
+        if self.row_bytes > self.limit {
+            return Err(format!(
+                "line {}: a row longer than {} is refused (a feed row is a few kilobytes): the file is damaged or not a feed",
+                self.row_line,
+                human_bytes(self.limit)
+            ));
+        }
+        Ok(())
+    }
+
     fn runaway_quote(&self) -> String {
         format!(
             "line {q}: the quoted field opened on line {q} is still open {n} lines later: an unclosed quote (`\"`) swallows the rows after it; the file is refused (close or remove the quote)",
@@ -253,27 +303,22 @@ impl RowScan {
 
 impl Scan for RowScan {
     fn scan(&mut self, bytes: &[u8]) -> Result<(), String> {
-        for &b in bytes {
-            let at_line = self.line;
-            if b == b'\n' {
-                self.line += 1;
+        let mut at = 0;
+        while at < bytes.len() {
+            let rest = &bytes[at..];
+            // Bytes that change nothing but the row's length are taken as a run: in a quoted
+            // field all but `"` and `\n`, elsewhere all but `"`, `\n` and `\r`.
+            let run = match self.state {
+                State::Quoted => memchr::memchr2(b'"', b'\n', rest),
+                _ => memchr::memchr3(b'"', b'\n', b'\r', rest),
             }
-            self.after_newline = b == b'\n';
-            if self.step(b, at_line)? {
-                self.row_bytes = 0;
-                self.row_line = self.line;
-                continue;
-            }
-            if self.row_bytes == 0 {
-                self.row_line = at_line;
-            }
-            self.row_bytes += 1;
-            if self.row_bytes > self.limit {
-                return Err(format!(
-                    "line {}: a row longer than {} is refused (a feed row is a few kilobytes): the file is damaged or not a feed",
-                    self.row_line,
-                    human_bytes(self.limit)
-                ));
+            .unwrap_or(rest.len());
+            if run > 0 {
+                self.plain_run(&rest[..run])?;
+                at += run;
+            } else {
+                self.byte(rest[0])?;
+                at += 1;
             }
         }
         Ok(())
@@ -356,7 +401,52 @@ pub(crate) fn human_bytes(n: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// What a scan of `chunks` ends in, byte by byte or in runs.
+    fn scanned(chunks: &[Vec<u8>], by_runs: bool) -> (Result<(), String>, Vec<u64>) {
+        let mut scan = RowScan::with_limit(b',', 12);
+        scan.quoted_lines_limit = 3;
+        let mut result = Ok(());
+        for chunk in chunks {
+            result = if by_runs {
+                scan.scan(chunk)
+            } else {
+                chunk.iter().try_for_each(|&b| scan.byte(b))
+            };
+            if result.is_err() {
+                break;
+            }
+        }
+        let result = result.and_then(|()| scan.finish());
+        if result.is_err() {
+            // A scan stops at its error: where it got to inside the run does not matter.
+            return (result, Vec::new());
+        }
+        let state = vec![
+            scan.row_bytes,
+            scan.line,
+            scan.row_line,
+            scan.quote_line,
+            u64::from(scan.after_newline),
+            scan.state as u64,
+        ];
+        (result, state)
+    }
+
+    proptest! {
+        #[test]
+        fn runs_scan_as_bytes_do(
+            chunks in prop::collection::vec(
+                prop::collection::vec(prop::sample::select(b"ab,\"\n\r".to_vec()), 0..20),
+                0..8,
+            )
+        ) {
+            prop_assert_eq!(scanned(&chunks, true), scanned(&chunks, false));
+        }
+    }
 
     fn read_rows(text: &[u8], limit: u64) -> io::Result<Vec<u8>> {
         let mut out = Vec::new();

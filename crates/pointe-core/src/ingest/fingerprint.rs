@@ -12,28 +12,41 @@ use crate::money::Money;
 
 /// Bumped whenever what a fingerprint covers changes, so that fingerprints stored by an
 /// older release never match.
-const FINGERPRINT_VERSION: u64 = 1;
+const FINGERPRINT_VERSION: u64 = 2;
 
-/// FNV-1a over length-prefixed fields: stable across platforms and releases.
+/// A hash of length-prefixed fields, eight bytes at a step (each step a bijection of the state
+/// for a given word, so two inputs of one length that differ in one word always differ after
+/// it), stable across platforms and releases.
 #[derive(Clone, Copy)]
-struct Fnv(u64);
+struct Hash64(u64);
 
-impl Fnv {
-    fn new(seed: u64) -> Fnv {
-        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+impl Hash64 {
+    fn new(seed: u64) -> Hash64 {
+        let mut h = Hash64(0xcbf2_9ce4_8422_2325);
         h.u64(seed);
         h
     }
 
+    fn word(&mut self, w: u64) {
+        let h = (self.0 ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = h ^ (h >> 32);
+    }
+
     fn bytes(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            self.word(u64::from_le_bytes(w.try_into().expect("eight bytes")));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            self.word(u64::from_le_bytes(last));
         }
     }
 
     fn u64(&mut self, v: u64) {
-        self.bytes(&v.to_le_bytes());
+        self.word(v);
     }
 
     fn str(&mut self, s: &str) {
@@ -90,7 +103,7 @@ impl Fingerprinter {
         market: Option<&str>,
         default_retailer: &str,
     ) -> Fingerprinter {
-        let mut h = Fnv::new(FINGERPRINT_VERSION);
+        let mut h = Hash64::new(FINGERPRINT_VERSION);
         h.str(taxonomy_version);
         h.u64(brand_book_version);
         h.opt(market);
@@ -128,7 +141,7 @@ impl Fingerprinter {
             pattern,
             observations,
         } = record;
-        let mut h = Fnv::new(self.seed);
+        let mut h = Hash64::new(self.seed);
         h.str(item_id);
         h.str(title);
         for field in [description, brand, retailer, link] {
@@ -229,7 +242,7 @@ impl KnownOffers {
 
     /// The hash an item id is known by.
     pub fn item_hash(item_id: &str) -> u64 {
-        let mut h = Fnv::new(0);
+        let mut h = Hash64::new(0);
         h.str(item_id);
         h.finish()
     }

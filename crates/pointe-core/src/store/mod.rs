@@ -7,6 +7,7 @@
 //! Writes happen inside a [`StoreTx`]: an ingest opens one, writes every accepted row through it,
 //! and commits once, so a feed that fails half-way leaves the store as it was.
 
+mod compact;
 mod memory;
 mod sqlite;
 mod sqlite_trends;

@@ -515,8 +515,9 @@ fn product_row(r: &Row<'_>) -> rusqlite::Result<StoredProduct> {
             condition: r.get(18)?,
             market: r.get(19)?,
             attributes: r
-                .get::<_, Option<String>>(20)?
-                .and_then(|json| serde_json::from_str(&json).ok()),
+                .get_ref(20)?
+                .as_str_or_null()?
+                .and_then(super::compact::decode),
         },
     })
 }
@@ -544,9 +545,7 @@ fn stored_fingerprint(fingerprint: u64) -> i64 {
 }
 
 fn attributes_json(d: &ProductData) -> Option<String> {
-    d.attributes
-        .as_ref()
-        .and_then(|a| serde_json::to_string(a).ok())
+    d.attributes.as_ref().map(super::compact::encode)
 }
 
 const OFFER_COLUMNS: &str = "o.key, o.product_key, o.source_key, o.item_id, o.retailer, o.url, \
