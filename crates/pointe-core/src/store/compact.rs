@@ -19,8 +19,8 @@ const FIELDS: [(&str, &str); 5] = [
     ("material", "m"),
 ];
 
-/// (category, colour family, heel height, taxonomy version, values by dimension)
-#[derive(Serialize, Deserialize)]
+/// (category, colour family, heel height, taxonomy version, values by dimension), as read.
+#[derive(Deserialize)]
 struct Compact(
     Option<String>,
     Option<String>,
@@ -29,25 +29,68 @@ struct Compact(
     BTreeMap<String, Vec<CompactValue>>,
 );
 
-/// (value id, label unless it is the id in words, parents, [(field, words)])
-#[derive(Serialize, Deserialize)]
+/// (value id, label unless it is the id in words, parents, [(field, words)]), as read.
+#[derive(Deserialize)]
 struct CompactValue(String, Option<String>, Vec<String>, Vec<(String, String)>);
 
 /// The stored text of `attributes`.
 pub(super) fn encode(attributes: &Attributes) -> String {
-    let values = attributes
-        .values
-        .iter()
-        .map(|(dimension, list)| (dimension.clone(), list.iter().map(compact_value).collect()))
-        .collect();
-    let compact = Compact(
-        attributes.category.clone(),
-        attributes.colour_family.clone(),
+    let compact = (
+        &attributes.category,
+        &attributes.colour_family,
         attributes.heel_height_cm,
-        attributes.taxonomy_version.clone(),
-        values,
+        &attributes.taxonomy_version,
+        Values(&attributes.values),
     );
     serde_json::to_string(&compact).expect("attributes serialise")
+}
+
+/// The values by dimension, written as [`CompactValue`]s without copying them.
+struct Values<'a>(&'a BTreeMap<String, Vec<Extracted>>);
+
+impl Serialize for Values<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(d, list)| (d, List(list))))
+    }
+}
+
+/// The values of one dimension.
+struct List<'a>(&'a [Extracted]);
+
+impl Serialize for List<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(Value))
+    }
+}
+
+/// One value as a [`CompactValue`].
+struct Value<'a>(&'a Extracted);
+
+impl Serialize for Value<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let e = self.0;
+        let label = (!is_in_words(&e.label, &e.value)).then_some(e.label.as_str());
+        let mut tuple = serializer.serialize_tuple(4)?;
+        tuple.serialize_element(&e.value)?;
+        tuple.serialize_element(&label)?;
+        tuple.serialize_element(&e.parents)?;
+        tuple.serialize_element(&Places(&e.evidence))?;
+        tuple.end()
+    }
+}
+
+/// Evidence as `[field letter, words]` pairs.
+struct Places<'a>(&'a [Evidence]);
+
+impl Serialize for Places<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.0
+                .iter()
+                .map(|ev| (field_letter(&ev.field), ev.matched.as_str())),
+        )
+    }
 }
 
 /// Attributes from their stored text, in either form; `None` for a text that is neither.
@@ -70,16 +113,6 @@ pub(super) fn decode(text: &str) -> Option<Attributes> {
     })
 }
 
-fn compact_value(e: &Extracted) -> CompactValue {
-    let label = (e.label != in_words(&e.value)).then(|| e.label.clone());
-    let evidence = e
-        .evidence
-        .iter()
-        .map(|ev| (field_letter(&ev.field), ev.matched.clone()))
-        .collect();
-    CompactValue(e.value.clone(), label, e.parents.clone(), evidence)
-}
-
 fn extracted(v: CompactValue) -> Extracted {
     let CompactValue(value, label, parents, evidence) = v;
     Extracted {
@@ -96,17 +129,25 @@ fn extracted(v: CompactValue) -> Extracted {
     }
 }
 
+/// Whether `label` is `id` in words.
+fn is_in_words(label: &str, id: &str) -> bool {
+    label.len() == id.len()
+        && label
+            .bytes()
+            .zip(id.bytes())
+            .all(|(l, i)| (l == i && i != b'_') || (l == b' ' && i == b'_'))
+}
+
 /// A value id in words: `ballet_pink` → `ballet pink`.
 fn in_words(id: &str) -> String {
     id.replace('_', " ")
 }
 
-fn field_letter(field: &str) -> String {
+fn field_letter(field: &str) -> &str {
     FIELDS
         .iter()
         .find(|(name, _)| *name == field)
         .map_or(field, |(_, letter)| letter)
-        .to_string()
 }
 
 fn field_name(stored: String) -> String {

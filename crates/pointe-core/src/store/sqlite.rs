@@ -56,15 +56,10 @@ END;
 }
 
 /// The indexes a load into an empty store builds at its commit ([`StoreTx::defer_indexes`]):
-/// those that none of its lookups (stored offer, GTIN, MPN, item group, the offers of a
-/// product) reads. Title matching is one: a load into an empty store never matches by title.
-const DEFERRABLE_INDEXES: [&str; 5] = [
-    "products_title",
-    "products_brand",
-    "offers_item",
-    "offers_url",
-    "offers_retailer",
-];
+/// those whose keys arrive in no order (so that each insert lands on another page) and that
+/// none of its lookups (stored offer, GTIN, MPN, item group, the offers of a product) reads.
+/// Title matching is one: a load into an empty store never matches by title.
+const DEFERRABLE_INDEXES: [&str; 3] = ["products_title", "offers_item", "offers_url"];
 
 /// The names of the triggers [`change_triggers!`] makes.
 const CHANGE_TRIGGERS: [&str; 6] = [
@@ -888,6 +883,7 @@ impl Store for SqliteStore {
             tx,
             logs_every_product: false,
             deferred_indexes: Vec::new(),
+            times: None,
         }))
     }
 
@@ -939,6 +935,16 @@ struct SqliteTx<'a> {
     logs_every_product: bool,
     /// The statements that make the indexes dropped for this transaction, run at its commit.
     deferred_indexes: Vec<String>,
+    /// The last time written, as stored: an ingest writes one time on most of its rows.
+    times: Option<(Timestamp, String)>,
+}
+
+/// `at` as stored, formatted once for as long as it stays the time written.
+fn text_of(cache: &mut Option<(Timestamp, String)>, at: Timestamp) -> &str {
+    if cache.as_ref().is_none_or(|(cached, _)| *cached != at) {
+        *cache = Some((at, at.to_string()));
+    }
+    &cache.as_ref().expect("just set").1
 }
 
 impl StoreTx for SqliteTx<'_> {
@@ -1149,7 +1155,7 @@ impl StoreTx for SqliteTx<'_> {
                 d.sale_price.map(|s| s.minor),
                 d.availability.as_str(),
                 to_json(&d.sizes),
-                seen.at.to_string(),
+                text_of(&mut self.times, seen.at),
                 seen.ingest_id,
                 fingerprint.map(stored_fingerprint)
             ])?;
@@ -1183,7 +1189,7 @@ impl StoreTx for SqliteTx<'_> {
                 d.sale_price.map(|s| s.minor),
                 d.availability.as_str(),
                 to_json(&d.sizes),
-                seen.at.to_string(),
+                text_of(&mut self.times, seen.at),
                 seen.ingest_id,
                 fingerprint.map(stored_fingerprint),
                 d.url
@@ -1209,7 +1215,7 @@ impl StoreTx for SqliteTx<'_> {
                 d.sale_price.map(|s| s.minor),
                 d.availability.as_str(),
                 to_json(&d.sizes),
-                seen.at.to_string(),
+                text_of(&mut self.times, seen.at),
                 seen.ingest_id,
                 fingerprint.map(stored_fingerprint)
             ])?;
@@ -1224,7 +1230,7 @@ impl StoreTx for SqliteTx<'_> {
             )?
             .execute(params![
                 key,
-                seen.at.to_string(),
+                text_of(&mut self.times, seen.at),
                 seen.ingest_id,
                 fingerprint.map(stored_fingerprint)
             ])?;
@@ -1243,7 +1249,7 @@ impl StoreTx for SqliteTx<'_> {
             )?
             .execute(params![
                 std::rc::Rc::new(keys),
-                seen.at.to_string(),
+                text_of(&mut self.times, seen.at),
                 seen.ingest_id
             ])?;
         Ok(())
@@ -1286,7 +1292,7 @@ impl StoreTx for SqliteTx<'_> {
             )?
             .execute(params![
                 offer_key,
-                p.seen_at.to_string(),
+                text_of(&mut self.times, p.seen_at),
                 p.price.currency.code(),
                 p.price.minor,
                 p.sale_price.map(|s| s.minor),
