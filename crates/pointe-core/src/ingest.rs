@@ -707,7 +707,10 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     hash ^ (hash >> 31)
 }
 
-fn product_data(record: &FeedRecord, brand: Option<&Brand>, brands: &BrandBook) -> ProductData {
+/// The product a record describes. The fields only the product needs are moved out of the
+/// record (left empty there); the offer's (item id, link, prices, sizes …) stay.
+fn product_data(record: &mut FeedRecord, brand: Option<&Brand>, brands: &BrandBook) -> ProductData {
+    use std::mem::take;
     let folded_title = fold_key(&record.title);
     let title_key = match brand {
         Some(b) => {
@@ -727,21 +730,21 @@ fn product_data(record: &FeedRecord, brand: Option<&Brand>, brands: &BrandBook) 
     ProductData {
         brand_key: brand.map(|b| b.key.clone()),
         brand: brand.map(|b| b.display.clone()),
-        title: record.title.clone(),
+        title: take(&mut record.title),
         title_key,
-        description: record.description.clone(),
+        description: take(&mut record.description),
         google_category_id,
-        category_text: record.product_type.clone().or(google_path),
+        category_text: take(&mut record.product_type).or(google_path),
         gender: record.gender.as_deref().map(normalise_gender),
-        age_group: record.age_group.clone(),
-        colours: record.colours.clone(),
-        materials: record.materials.clone(),
-        pattern: record.pattern.clone(),
-        image_urls: record.image_links.clone(),
+        age_group: take(&mut record.age_group),
+        colours: take(&mut record.colours),
+        materials: take(&mut record.materials),
+        pattern: take(&mut record.pattern),
+        image_urls: take(&mut record.image_links),
         gtin: record.gtin.as_ref().map(|g| g.as_str().to_string()),
-        mpn: record.mpn.clone(),
-        item_group: record.item_group_id.clone(),
-        condition: record.condition.clone(),
+        mpn: take(&mut record.mpn),
+        item_group: take(&mut record.item_group_id),
+        condition: take(&mut record.condition),
         market: None,
         attributes: None,
     }

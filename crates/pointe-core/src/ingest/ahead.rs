@@ -41,6 +41,7 @@ pub(super) enum Ready {
 
 /// A record with its product data worked out.
 pub(super) struct ReadyRecord {
+    /// The record, without the fields moved into `incoming` (title, description, colours …).
     pub record: FeedRecord,
     /// Warnings of the row checks (the record's own are in `record.warnings`).
     pub warnings: Vec<RowIssue>,
@@ -107,7 +108,8 @@ impl Preparer<'_> {
                     .brand
                     .as_deref()
                     .and_then(|b| self.brands.canonical(b));
-                let mut incoming = super::product_data(&record, brand.as_ref(), self.brands);
+                let mut record = record;
+                let mut incoming = super::product_data(&mut record, brand.as_ref(), self.brands);
                 let market = self
                     .market
                     .unwrap_or_else(|| Market::from_currency(record.price.currency));
