@@ -42,6 +42,10 @@ pub struct LookalikeConfig {
     /// its main colour (0 to 1; default 0).
     #[serde(default)]
     pub other_colour: f32,
+    /// The weight of the hero's second colour (navy in "Red & Navy Checked Shirt"), matched by
+    /// any colour the candidate's title names (≥ 0; default 0, not compared).
+    #[serde(default)]
+    pub second_colour: f32,
     /// The share of a dimension's weight a candidate earns when it states no value there at
     /// all (no material given), rather than a different one (0 to 1; default 0). Not for
     /// details, finishes and patterns, whose absence is a difference, nor the category.
@@ -122,6 +126,9 @@ impl LookalikeConfig {
         }
         if !(0.0..=1.0).contains(&config.other_market) {
             return Err(bad("other_market must be between 0 and 1".into()));
+        }
+        if config.second_colour.is_nan() || config.second_colour < 0.0 {
+            return Err(bad("second_colour must be ≥ 0".into()));
         }
         if !(0.0..=1.0).contains(&config.other_colour) {
             return Err(bad("other_colour must be between 0 and 1".into()));

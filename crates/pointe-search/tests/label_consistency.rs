@@ -26,7 +26,7 @@ use pointe_core::ingest::{IngestOptions, ingest_file};
 use pointe_core::store::{Catalog, SqliteStore};
 use pointe_core::tiers::Tiers;
 use pointe_search::lookalike::{Hero, LookalikeQuery};
-use pointe_search::{IndexContext, LookalikeConfig, SearchIndex};
+use pointe_search::{IndexContext, SearchIndex};
 use serde::Deserialize;
 
 /// The goals (not yet met: RELEVANCE.md has the figures), printed beside the result.
@@ -190,7 +190,7 @@ fn build(dir: &Path, csv: &Path) -> (SqliteStore, SearchIndex, IndexContext) {
         rates: RateTable::bundled(),
         tiers: Tiers::bundled(),
         today: "2026-01-05".parse().unwrap(),
-        config: LookalikeConfig::bundled(),
+        config: pool::weights(),
     };
     let index = SearchIndex::build(&dir.join("index"), &store, ctx.clone()).unwrap();
     (store, index, ctx)

@@ -28,7 +28,7 @@ use pointe_core::ingest::{IngestOptions, ingest_file};
 use pointe_core::store::{Catalog, SqliteStore};
 use pointe_core::tiers::Tiers;
 use pointe_search::lookalike::{Hero, LookalikeQuery};
-use pointe_search::{IndexContext, LookalikeConfig, SearchIndex};
+use pointe_search::{IndexContext, SearchIndex};
 use serde::Deserialize;
 
 fn repo() -> PathBuf {
@@ -174,15 +174,6 @@ fn the_first_judged_heroes_keep_ndcg_at_5_of_0_8() {
     );
 }
 
-/// The bundled look-alike weights, or the directory `POINTE_EVAL_WEIGHTS` names (holding a
-/// `lookalike.toml`), for trying weights without rebuilding.
-fn weights() -> LookalikeConfig {
-    match std::env::var_os("POINTE_EVAL_WEIGHTS") {
-        Some(dir) => LookalikeConfig::load(Some(Path::new(&dir))).unwrap(),
-        None => LookalikeConfig::bundled(),
-    }
-}
-
 /// The catalogs, their index and what grading needs.
 struct Evaluation {
     _dir: tempfile::TempDir,
@@ -224,7 +215,7 @@ impl Evaluation {
             rates: RateTable::bundled(),
             tiers: Tiers::bundled(),
             today: "2026-01-05".parse().unwrap(),
-            config: weights(),
+            config: pool::weights(),
         };
         let index = SearchIndex::build(&dir.path().join("index"), &store, ctx.clone()).unwrap();
         Some(Evaluation {

@@ -197,7 +197,8 @@ fn all_at_once(env: &Env, commands: &[Vec<String>]) -> Vec<Run> {
 /// How a command answered.
 #[derive(Debug, PartialEq)]
 enum Outcome {
-    /// Exit 0 and nothing on stderr but a note that the index was rebuilt.
+    /// Exit 0 and nothing on stderr but a note that the index was rebuilt (and, for an edit
+    /// create, what it left out or that the catalog had fewer picks yet).
     Answered,
     /// An edit create on a new directory whose hero's feed was not committed yet: exit 2,
     /// "no product".
@@ -208,8 +209,17 @@ enum Outcome {
 
 fn outcome(args: &[String], run: &Run, new_dir: bool) -> Outcome {
     // An edit create tells the editor which look-alikes it left out (no link, out of stock…).
-    let left_out = |l: &&str| args[..2] == ["edit", "create"] && l.starts_with("left out: ");
-    let noted = |l: &&str| l.starts_with("note: the search index") || left_out(l);
+    let create = args[..2] == ["edit", "create"];
+    let left_out = |l: &&str| create && l.starts_with("left out: ");
+    // On a new directory an edit may be made while the other sources' feeds are still
+    // arriving: fewer look-alikes exist yet, and it says so.
+    let partial = |l: &&str| {
+        new_dir
+            && create
+            && l.starts_with("warning: only ")
+            && l.ends_with(" picks can be bought now")
+    };
+    let noted = |l: &&str| l.starts_with("note: the search index") || left_out(l) || partial(l);
     let unnoted: Vec<&str> = run.stderr.lines().filter(|l| !noted(l)).collect();
     if run.code == 0 && unnoted.is_empty() {
         return Outcome::Answered;

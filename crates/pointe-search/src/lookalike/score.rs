@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use pointe_core::attributes::Taxonomy;
 use serde::Serialize;
 
-use super::values::{HeroValue, candidate_values, credit, label, same_category};
+use super::values::{HeroValue, all_colours, candidate_values, credit, label, same_category};
 use super::{Difference, Unstated};
 use crate::config::{LookalikeConfig, SCORED_DIMENSIONS};
 use crate::features::Features;
@@ -50,6 +50,10 @@ pub(super) fn score(
     let (mut category, mut market, mut same) = (1.0f32, 1.0f32, true);
     for hv in hero {
         possible += hv.weight;
+        if hv.second {
+            earned += hv.weight * credit(hv, &all_colours(cand), taxonomy).value;
+            continue;
+        }
         let cands = &values[hv.dim];
         let c = credit(hv, cands, taxonomy).value;
         let other = other_colour_credit(hv, cand, c, taxonomy, config);
@@ -156,6 +160,18 @@ pub(super) fn explain(
     let values = by_dimension(cand);
     let mut out = Explanation::default();
     for hv in hero {
+        if hv.second {
+            // A second colour is shared when matched, and not said otherwise: the main
+            // colour's difference already reads "white instead of red".
+            let c = credit(hv, &all_colours(cand), taxonomy);
+            if c.value > 0.0 {
+                out.shared.push(match c.ancestor {
+                    Some(a) if !c.shared => label(taxonomy, hv.dim, &a),
+                    _ => hv.label.clone(),
+                });
+            }
+            continue;
+        }
         let cands = &values[hv.dim];
         let c = credit(hv, cands, taxonomy);
         if other_colour_credit(hv, cand, c.value, taxonomy, config) > c.value {

@@ -174,3 +174,53 @@ fn a_piece_for_another_market_is_marked_down_unisex_is_not() {
 fn uniform(words: &[String]) -> Vec<(String, f32)> {
     words.iter().map(|w| (w.clone(), 1.0)).collect()
 }
+
+#[test]
+fn a_two_tone_hero_prefers_its_second_colour_and_never_calls_it_a_difference() {
+    let t = Taxonomy::bundled();
+    let config = LookalikeConfig::bundled();
+    assert!(config.second_colour > 0.0);
+    let shirt = |colours: &[&str]| {
+        let mut f = features(
+            &[("category", "shirts"), ("pattern", "checked")],
+            Some(colours[0]),
+            "checked casual shirt",
+        );
+        f.other_colours = colours[1..].iter().map(|c| c.to_string()).collect();
+        f
+    };
+    let hero = shirt(&["red", "navy"]);
+    let values = hero_values(&hero, &t, Some(&config));
+    assert_eq!(values.iter().filter(|v| v.second).count(), 1);
+    let score_of = |c: &Features| score(&values, &[], c, &t, &config).score;
+    let (same, other, plain) = (
+        shirt(&["red", "navy"]),
+        shirt(&["red", "white"]),
+        shirt(&["red"]),
+    );
+    assert!(
+        score_of(&same) > score_of(&other),
+        "red & navy above red & white"
+    );
+    assert_eq!(
+        score_of(&other),
+        score_of(&plain),
+        "white earns nothing for navy"
+    );
+    let said = explain(&values, &same, &t, &config);
+    assert!(
+        said.shared.contains(&"navy".to_string()),
+        "{:?}",
+        said.shared
+    );
+    let said = explain(&values, &other, &t, &config);
+    assert!(!said.shared.contains(&"navy".to_string()));
+    assert!(
+        said.differences
+            .iter()
+            .all(|d| d.hero.as_deref() != Some("navy")),
+        "{:?}",
+        said.differences
+    );
+    assert!(said.unstated.is_empty(), "{:?}", said.unstated);
+}

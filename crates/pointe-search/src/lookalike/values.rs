@@ -19,6 +19,9 @@ pub(super) struct HeroValue {
     pub sibling: f32,
     /// The credit of a narrower value (1 but for the category).
     pub narrower: f32,
+    /// The hero's second colour (navy in "Red & Navy Checked Shirt"): any colour the
+    /// candidate's title names may match it.
+    pub second: bool,
 }
 
 /// The label people read for a value (its id, spaced, when the taxonomy lacks it).
@@ -80,10 +83,43 @@ pub(super) fn hero_values(
                 partial,
                 sibling,
                 narrower,
+                second: false,
             });
         }
     }
+    if let Some(c) = config
+        && let Some(second) = second_colour(features)
+        && c.second_colour > 0.0
+    {
+        let colour = c.weight("colour");
+        out.push(HeroValue {
+            dim: "colour",
+            value: second.to_string(),
+            label: label(taxonomy, "colour", second),
+            chain: chain(taxonomy, "colour", second),
+            weight: c.second_colour,
+            partial: colour.partial,
+            sibling: c.sibling,
+            narrower: 1.0,
+            second: true,
+        });
+    }
     out
+}
+
+/// The hero's second colour: the first its title names after the main one.
+fn second_colour(features: &Features) -> Option<&str> {
+    features.other_colours.first().map(String::as_str)
+}
+
+/// Every colour a candidate's title names, the main one first.
+pub(super) fn all_colours(features: &Features) -> Vec<&str> {
+    features
+        .colour
+        .as_deref()
+        .into_iter()
+        .chain(features.other_colours.iter().map(String::as_str))
+        .collect()
 }
 
 /// A product's values in one dimension (its main colour only for colour).

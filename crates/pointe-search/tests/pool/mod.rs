@@ -321,3 +321,12 @@ pub fn write(dir: &Path, name: &str, sections: &[Section]) -> usize {
     std::fs::write(dir.join(name), out).unwrap();
     n
 }
+
+/// The bundled look-alike weights, or the directory `POINTE_EVAL_WEIGHTS` names (holding a
+/// `lookalike.toml`), for trying weights without rebuilding.
+pub fn weights() -> pointe_search::LookalikeConfig {
+    match std::env::var_os("POINTE_EVAL_WEIGHTS") {
+        Some(dir) => pointe_search::LookalikeConfig::load(Some(Path::new(&dir))).unwrap(),
+        None => pointe_search::LookalikeConfig::bundled(),
+    }
+}
