@@ -135,11 +135,17 @@ impl Hero {
     pub fn understood(&self, taxonomy: &Taxonomy) -> String {
         let values = hero_values(&self.features, taxonomy, None);
         let category = values.iter().find(|v| v.dim == "category");
-        let rest: Vec<String> = values
+        let mut rest: Vec<String> = values
             .iter()
             .filter(|v| v.dim != "category")
             .map(|v| format!("{} {}", v.dim, v.label))
             .collect();
+        if let Some(second) = self.features.other_colours.first() {
+            rest.push(format!(
+                "second colour {}",
+                label(taxonomy, "colour", second)
+            ));
+        }
         let head = match category {
             Some(c) => format!("category {}", c.label),
             None => "no category understood: ranked by the title's words (not its brand) and \

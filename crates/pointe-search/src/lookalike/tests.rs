@@ -223,4 +223,19 @@ fn a_two_tone_hero_prefers_its_second_colour_and_never_calls_it_a_difference() {
         said.differences
     );
     assert!(said.unstated.is_empty(), "{:?}", said.unstated);
+    let hero = Hero {
+        id: None,
+        item_ids: Vec::new(),
+        brand: None,
+        title: "Red & Navy Checked Casual Shirt".into(),
+        price: None,
+        tier: None,
+        attributes: None,
+        features: hero,
+    };
+    assert!(
+        hero.understood(&t).ends_with(", second colour navy"),
+        "{}",
+        hero.understood(&t)
+    );
 }
