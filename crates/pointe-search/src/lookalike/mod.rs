@@ -130,6 +130,15 @@ impl Hero {
         }
     }
 
+    /// The value Pointe compares in `dim` (`category`, `colour` for the main colour, `gender`
+    /// …), as a taxonomy id, when it read one: what an evaluation checks its reading by.
+    pub fn reading(&self, dim: &str, taxonomy: &Taxonomy) -> Option<String> {
+        hero_values(&self.features, taxonomy, None)
+            .into_iter()
+            .find(|v| v.dim == dim && !v.second)
+            .map(|v| v.value)
+    }
+
     /// What Pointe understood of the hero, for people: its category and attributes, or that
     /// it found no category and ranks by the title's words (its brand's own words left out).
     pub fn understood(&self, taxonomy: &Taxonomy) -> String {
