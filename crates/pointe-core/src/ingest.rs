@@ -169,7 +169,7 @@ pub fn ingest_file(
         warn(&mut report, w.clone());
     }
 
-    let mut tx = store.begin()?;
+    let mut tx = store.begin_load()?;
     // A load into an empty store: every product is new, and an index rebuilds anyway.
     let into_empty = tx.products_after(0, 1)?.is_empty();
     if into_empty {

@@ -269,6 +269,13 @@ pub trait Store: Catalog {
     /// Opens a transaction. Nothing written through it is visible or durable until
     /// [`StoreTx::commit`]; dropping it rolls back.
     fn begin(&mut self) -> Result<Box<dyn StoreTx + '_>>;
+    /// Opens a transaction for a feed's load, as [`Store::begin`] does. A store that holds no
+    /// product yet and that nothing else has open may write it more cheaply: the embedded
+    /// store then writes its pages once, in place, instead of to its log and again to the
+    /// file, and another command that opens it meanwhile waits for the load to commit.
+    fn begin_load(&mut self) -> Result<Box<dyn StoreTx + '_>> {
+        self.begin()
+    }
     /// Stores a trend export read whole, in one transaction: each series replaces the points
     /// of the stored series of the same [`crate::trends::SeriesId`] (so importing an export
     /// again, or a longer one, updates it), and the related queries of each term and region

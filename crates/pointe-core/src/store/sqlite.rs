@@ -279,7 +279,8 @@ const INDEX_BUILD_CACHE_KIB: i64 = 8 * 1024;
 
 /// How long a command waits for the store's write lock, held by another command's write, before
 /// giving up. Writers queue behind each other (an ingest of a large feed holds the lock for the
-/// whole file, a minute or more); readers never wait for a writer (WAL).
+/// whole file, a minute or more); readers never wait for a writer (WAL), but for the first load
+/// of an empty store that no other command had open ([`Store::begin_load`]).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// The embedded SQLite store. Opening one applies any pending migrations.
@@ -290,6 +291,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Connection,
+    /// Whether a load left the store in rollback-journal mode ([`Store::begin_load`]): the
+    /// next transaction puts it back in WAL mode if the load's commit did not.
+    loaded_in_place: bool,
 }
 
 impl SqliteStore {
@@ -338,7 +342,10 @@ impl SqliteStore {
         )?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.set_prepared_statement_cache_capacity(64);
-        let mut store = SqliteStore { conn };
+        let mut store = SqliteStore {
+            conn,
+            loaded_in_place: false,
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -874,17 +881,67 @@ impl Catalog for SqliteStore {
     }
 }
 
-impl Store for SqliteStore {
-    fn begin(&mut self) -> Result<Box<dyn StoreTx + '_>> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+impl SqliteStore {
+    /// A write transaction; `in_place` when its commit puts the store back in WAL mode.
+    fn transaction(&mut self, in_place: bool) -> Result<Box<dyn StoreTx + '_>> {
+        if self.loaded_in_place && !in_place {
+            // An earlier load did not commit: its rollback kept the rollback journal.
+            set_wal(&self.conn)?;
+            self.loaded_in_place = false;
+        }
+        let tx = Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
         Ok(Box::new(SqliteTx {
+            conn: &self.conn,
             tx,
             logs_every_product: false,
             deferred_indexes: Vec::new(),
             times: None,
+            restore_wal: in_place,
         }))
+    }
+
+    /// For a load into an empty store that no other connection has open: switches from WAL
+    /// to a rollback journal, so that the load's pages are written once, into the file, rather
+    /// than to the log and then copied in. The journal of an empty store holds almost nothing,
+    /// and a crash still rolls the load back whole. Returns whether it switched; a store that
+    /// another connection has open stays in WAL mode (the switch is refused at once, never
+    /// waited for).
+    fn load_in_place(&mut self) -> Result<bool> {
+        let empty: bool =
+            self.conn
+                .query_row("SELECT NOT EXISTS (SELECT 1 FROM products)", [], |r| {
+                    r.get(0)
+                })?;
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        if !empty || !mode.eq_ignore_ascii_case("wal") {
+            return Ok(false);
+        }
+        self.conn.busy_timeout(Duration::ZERO)?;
+        let switched = self
+            .conn
+            .query_row("PRAGMA journal_mode = DELETE", [], |r| {
+                r.get::<_, String>(0)
+            });
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        match switched {
+            Ok(mode) => Ok(mode.eq_ignore_ascii_case("delete")),
+            Err(e) if is_busy(&e) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl Store for SqliteStore {
+    fn begin(&mut self) -> Result<Box<dyn StoreTx + '_>> {
+        self.transaction(false)
+    }
+
+    fn begin_load(&mut self) -> Result<Box<dyn StoreTx + '_>> {
+        let in_place = self.load_in_place()?;
+        self.loaded_in_place |= in_place;
+        self.transaction(in_place)
     }
 
     fn put_trend_file(&mut self, file: &crate::trends::TrendFile) -> Result<(u64, u64)> {
@@ -929,6 +986,7 @@ impl Store for SqliteStore {
 }
 
 struct SqliteTx<'a> {
+    conn: &'a Connection,
     tx: Transaction<'a>,
     /// Whether the change-log triggers were dropped for this transaction (made again at its
     /// commit; a rollback restores them with everything else).
@@ -937,6 +995,8 @@ struct SqliteTx<'a> {
     deferred_indexes: Vec<String>,
     /// The last time written, as stored: an ingest writes one time on most of its rows.
     times: Option<(Timestamp, String)>,
+    /// Whether the commit puts the store back in WAL mode ([`SqliteStore::load_in_place`]).
+    restore_wal: bool,
 }
 
 /// `at` as stored, formatted once for as long as it stays the time written.
@@ -1384,7 +1444,11 @@ impl StoreTx for SqliteTx<'_> {
         self.tx
             .prepare_cached("UPDATE meta SET value = value + 1 WHERE key = 'generation'")?
             .execute([])?;
+        let (conn, restore_wal) = (self.conn, self.restore_wal);
         self.tx.commit()?;
+        if restore_wal {
+            set_wal(conn)?;
+        }
         Ok(())
     }
 }
@@ -1488,5 +1552,79 @@ mod tests {
         assert_eq!(reader.generation().unwrap(), 0);
         reader.end_read().unwrap();
         assert_eq!(reader.generation().unwrap(), 1);
+    }
+
+    fn journal(store: &SqliteStore) -> String {
+        store
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    fn titled(title: &str) -> ProductData {
+        ProductData {
+            title: title.into(),
+            title_key: title.to_lowercase(),
+            ..ProductData::default()
+        }
+    }
+
+    #[test]
+    fn a_load_into_an_empty_store_writes_in_place_and_leaves_it_in_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pointe.db");
+        let mut store = SqliteStore::open(&path).unwrap();
+        let mut tx = store.begin_load().unwrap();
+        tx.insert_product("p-1", &titled("Satin Ballet Flats"))
+            .unwrap();
+        // The load writes through a rollback journal, not the log.
+        assert!(dir.path().join("pointe.db-journal").exists());
+        assert!(!dir.path().join("pointe.db-wal").exists());
+        tx.commit().unwrap();
+        assert_eq!(journal(&store), "wal");
+        // The next load finds products: it writes through the log, as every other write does.
+        let mut tx = store.begin_load().unwrap();
+        tx.insert_product("p-2", &titled("Leather Loafers"))
+            .unwrap();
+        assert!(!dir.path().join("pointe.db-journal").exists());
+        tx.commit().unwrap();
+        let reader = SqliteStore::open(&path).unwrap();
+        assert_eq!(reader.ids_like("p-", 10).unwrap(), ["p-1", "p-2"]);
+        assert!(reader.check().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_load_while_another_command_has_the_store_open_keeps_the_log_and_does_not_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pointe.db");
+        let mut store = SqliteStore::open(&path).unwrap();
+        let reader = SqliteStore::open(&path).unwrap();
+        let started = Instant::now();
+        let mut tx = store.begin_load().unwrap();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        tx.insert_product("p-1", &titled("Satin Ballet Flats"))
+            .unwrap();
+        assert!(!dir.path().join("pointe.db-journal").exists());
+        // The reader reads on while the load writes.
+        assert_eq!(reader.generation().unwrap(), 0);
+        tx.commit().unwrap();
+        assert_eq!(journal(&store), "wal");
+        assert_eq!(reader.ids_like("p-", 10).unwrap(), ["p-1"]);
+    }
+
+    #[test]
+    fn a_load_that_rolls_back_leaves_the_store_empty_and_the_next_write_in_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pointe.db");
+        let mut store = SqliteStore::open(&path).unwrap();
+        let mut tx = store.begin_load().unwrap();
+        tx.insert_product("p-1", &titled("Satin Ballet Flats"))
+            .unwrap();
+        drop(tx);
+        assert_eq!(journal(&store), "delete");
+        store.begin().unwrap().commit().unwrap();
+        assert_eq!(journal(&store), "wal");
+        assert!(store.ids_like("p-", 10).unwrap().is_empty());
+        assert_eq!(store.generation().unwrap(), 1);
     }
 }
