@@ -130,6 +130,12 @@ impl Hero {
         }
     }
 
+    /// The key of its listing: two catalog products with one key are one product listed
+    /// twice, and show as one result (see the listing rule of search and look-alikes).
+    pub fn listing(&self) -> Option<u64> {
+        self.features.listing
+    }
+
     /// The value Pointe compares in `dim` (`category`, `colour` for the main colour, `gender`
     /// …), as a taxonomy id, when it read one: what an evaluation checks its reading by.
     pub fn reading(&self, dim: &str, taxonomy: &Taxonomy) -> Option<String> {

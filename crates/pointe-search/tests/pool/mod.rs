@@ -45,8 +45,9 @@ fn tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// A retailer's listings of one product fold together as results do: same brand, title and
-/// first colour.
+/// The peer's key for the hero's own piece under its other listings (same brand, title and
+/// first colour), which it leaves out of the hero's results. Pointe's results fold listings by
+/// a stricter rule (identical in all but their ids); the harnesses grade by that one.
 pub fn fold_key(p: &StoredProduct) -> String {
     format!(
         "{:?}|{}|{:?}",
