@@ -11,6 +11,7 @@ mod ingest;
 mod products;
 mod search;
 mod serve;
+mod source;
 mod trends;
 
 use std::path::PathBuf;
@@ -101,6 +102,9 @@ enum Command {
     /// API tokens for writes over HTTP.
     #[command(subcommand)]
     Token(serve::TokenCommand),
+    /// Feeds Pointe downloads by itself: add, list, show, remove and run them.
+    #[command(subcommand)]
+    Source(source::SourceCommand),
 }
 
 /// Exit codes of the JSON/CLI contract.
@@ -124,6 +128,8 @@ pub mod exit {
     pub const UNKNOWN_PRODUCT: u8 = 2;
     /// An ingest in which no row was accepted.
     pub const NOTHING_ACCEPTED: u8 = 3;
+    /// A source run that failed or was refused (the source keeps its last good data).
+    pub const SOURCE_FAILED: u8 = 4;
 }
 
 fn main() -> ExitCode {
@@ -166,6 +172,7 @@ fn main() -> ExitCode {
         Command::Check => check(&cli),
         Command::Serve(args) => serve::run(&cli, args),
         Command::Token(cmd) => serve::token(&cli, cmd),
+        Command::Source(cmd) => source::run(&cli, cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -122,6 +122,29 @@ pub fn ingest_file(
     options: &IngestOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<IngestReport> {
+    ingest_file_checked(
+        store,
+        brands,
+        extractor,
+        path,
+        options,
+        &|_| Ok(()),
+        progress,
+    )
+}
+
+/// [`ingest_file`], with a last word before the commit: when `check` refuses the report (a
+/// download that parsed to far fewer rows than the source's last good one), nothing from the
+/// file is stored and its error is returned.
+pub fn ingest_file_checked(
+    store: &mut dyn Store,
+    brands: &BrandBook,
+    extractor: &Extractor,
+    path: &Path,
+    options: &IngestOptions,
+    check: &dyn Fn(&IngestReport) -> Result<()>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<IngestReport> {
     let feed = open_feed(path, &options.feed)?;
     let file_name = path
         .file_name()
@@ -270,6 +293,7 @@ pub fn ingest_file(
         elapsed_ms = started.elapsed().as_millis(),
         "ingest: unseen offers marked"
     );
+    check(&report)?;
     tx.commit()?;
     tracing::debug!(
         elapsed_ms = started.elapsed().as_millis(),

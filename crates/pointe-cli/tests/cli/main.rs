@@ -18,6 +18,7 @@ mod products;
 mod real_edits;
 mod search;
 mod serve;
+mod sources;
 mod trends;
 mod widget;
 mod workspace_ui;

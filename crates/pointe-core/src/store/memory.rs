@@ -36,7 +36,11 @@ struct Data {
     related: Vec<crate::trends::RelatedQuery>,
     edits: BTreeMap<String, crate::edit::Edit>,
     tokens: Vec<super::ApiToken>,
+    feed_sources: SourceBook,
 }
+
+/// Watched feed sources by name, and their runs in the order recorded.
+pub(super) type SourceBook = (BTreeMap<String, super::FeedSource>, Vec<super::SourceRun>);
 
 impl Data {
     fn offers(&self) -> impl Iterator<Item = (&StoredOffer, &MemOffer)> {
@@ -97,6 +101,15 @@ impl MemoryStore {
 
     pub(super) fn token_list_mut(&mut self) -> &mut Vec<super::ApiToken> {
         &mut self.data.tokens
+    }
+
+    /// The watched feed sources and their runs (see [`super::SourceStore`]).
+    pub(super) fn source_book(&self) -> &SourceBook {
+        &self.data.feed_sources
+    }
+
+    pub(super) fn source_book_mut(&mut self) -> &mut SourceBook {
+        &mut self.data.feed_sources
     }
 
     /// An empty store.

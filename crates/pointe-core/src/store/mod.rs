@@ -9,11 +9,13 @@
 
 mod compact;
 mod memory;
+mod sources;
 mod sqlite;
 mod sqlite_trends;
 mod tokens;
 
 pub use memory::MemoryStore;
+pub use sources::{FeedSource, RunOutcome, SourceRun, SourceState, SourceStore};
 pub use sqlite::SqliteStore;
 pub use tokens::{ApiToken, TokenScope, TokenStore};
 

@@ -268,6 +268,20 @@ INSERT INTO meta (key, value) SELECT 'changes_trimmed', value FROM meta WHERE ke
     r#"
 ALTER TABLE offers ADD COLUMN fingerprint INTEGER;
 "#,
+    // Feed sources Pointe downloads by itself, each with its state, and a record of every
+    // run (`store/sources.rs`), as JSON bodies.
+    r#"
+CREATE TABLE feed_sources (
+    name TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+CREATE TABLE source_runs (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX source_runs_source ON source_runs(source, id);
+"#,
 ];
 
 /// The page cache of a connection, in KiB: large ingests stay in memory instead of spilling
