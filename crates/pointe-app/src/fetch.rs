@@ -1,6 +1,6 @@
 //! Downloading a feed for a source: polite HTTP (conditional requests, gzip, a connect timeout
-//! and one for the whole download, retries with exponential backoff and jitter, a size limit, a User-Agent that names
-//! Pointe) and `file://` for the CLI. A download that fails, or stops short of the length its
+//! and one for the whole download, retries with exponential backoff and jitter, a limit of
+//! downloads per host at once, a size limit, a User-Agent that names Pointe) and `file://` for the CLI. A download that fails, or stops short of the length its
 //! server announced, is an error: the caller keeps the source's last good data.
 
 use std::io::{Read, Write};
@@ -76,6 +76,8 @@ pub struct FetchLimits {
     /// The wait before the second try; each later one doubles it, with up to half of it again
     /// at random.
     pub backoff: Duration,
+    /// The most downloads from one host at once; a further one waits for a slot.
+    pub per_host: usize,
 }
 
 impl Default for FetchLimits {
@@ -86,6 +88,7 @@ impl Default for FetchLimits {
             timeout: Duration::from_secs(30 * 60),
             attempts: 3,
             backoff: Duration::from_secs(2),
+            per_host: 2,
         }
     }
 }
@@ -98,6 +101,7 @@ pub const USER_AGENT: &str = concat!("Pointe/", env!("CARGO_PKG_VERSION"), " (fe
 pub struct HttpFetcher {
     client: reqwest::blocking::Client,
     limits: FetchLimits,
+    hosts: HostSlots,
 }
 
 impl HttpFetcher {
@@ -111,7 +115,11 @@ impl HttpFetcher {
             .gzip(true)
             .build()
             .map_err(|e| failed(None, 0, format!("no HTTP client: {e}")))?;
-        Ok(HttpFetcher { client, limits })
+        Ok(HttpFetcher {
+            client,
+            limits,
+            hosts: HostSlots::default(),
+        })
     }
 
     fn try_once(
@@ -172,6 +180,11 @@ impl Fetch for HttpFetcher {
         if let Some(path) = url.strip_prefix("file://") {
             return fetch_file(Path::new(path), validators, dest, self.limits.max_bytes);
         }
+        let host = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+            .unwrap_or_default();
+        let _slot = self.hosts.take(&host, self.limits.per_host.max(1));
         let mut wait = self.limits.backoff;
         for attempt in 1..=self.limits.attempts.max(1) {
             match self.try_once(url, validators, dest) {
@@ -187,6 +200,47 @@ impl Fetch for HttpFetcher {
             }
         }
         unreachable!("the last attempt returns")
+    }
+}
+
+/// How many downloads each host has under way.
+#[derive(Debug, Default)]
+struct HostSlots {
+    busy: std::sync::Mutex<std::collections::HashMap<String, usize>>,
+    freed: std::sync::Condvar,
+}
+
+/// A download slot of one host, given back when dropped.
+struct HostSlot<'a> {
+    slots: &'a HostSlots,
+    host: String,
+}
+
+impl HostSlots {
+    /// Waits until `host` has fewer than `limit` downloads under way, and takes a slot.
+    fn take(&self, host: &str, limit: usize) -> HostSlot<'_> {
+        let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
+        while busy.get(host).copied().unwrap_or(0) >= limit {
+            busy = self.freed.wait(busy).unwrap_or_else(|p| p.into_inner());
+        }
+        *busy.entry(host.to_string()).or_insert(0) += 1;
+        HostSlot {
+            slots: self,
+            host: host.to_string(),
+        }
+    }
+}
+
+impl Drop for HostSlot<'_> {
+    fn drop(&mut self) {
+        let mut busy = self.slots.busy.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = busy.get_mut(&self.host) {
+            *n -= 1;
+            if *n == 0 {
+                busy.remove(&self.host);
+            }
+        }
+        self.slots.freed.notify_all();
     }
 }
 
@@ -282,4 +336,33 @@ fn fetch_file(
             last_modified: modified,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Four downloads from one host with a limit of two never have more than two under way,
+    /// and another host is not held up by them.
+    #[test]
+    fn a_host_has_at_most_its_limit_of_downloads_at_once() {
+        let slots = HostSlots::default();
+        let (now, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    let _slot = slots.take("shop.example", 2);
+                    let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(n, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(100));
+                    now.fetch_sub(1, Ordering::SeqCst);
+                });
+            }
+            std::thread::sleep(Duration::from_millis(10));
+            let _other = slots.take("feeds.example", 2);
+        });
+        assert_eq!(most.load(Ordering::SeqCst), 2);
+        assert!(slots.busy.lock().unwrap().is_empty());
+    }
 }

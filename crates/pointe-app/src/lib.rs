@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod lookalikes;
 pub mod products;
 pub mod reader;
+pub mod scheduler;
 pub mod search;
 pub mod sources;
 pub mod status;

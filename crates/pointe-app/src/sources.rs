@@ -199,7 +199,7 @@ pub fn remove(ws: &Workspace, name: &str) -> Result<()> {
     find(&store, name)?;
     store.remove_feed_source(name)?;
     let files = Files::of(ws, name);
-    for f in [&files.download, &files.good] {
+    for f in [&files.download, &files.good, &files.lock] {
         std::fs::remove_file(f).ok();
     }
     Ok(())
@@ -221,6 +221,7 @@ pub fn run_due(ws: &Workspace, fetcher: &dyn Fetch) -> Result<Vec<SourceRun>> {
 struct Files {
     download: PathBuf,
     good: PathBuf,
+    lock: PathBuf,
 }
 
 impl Files {
@@ -238,17 +239,33 @@ impl Files {
         Files {
             download: dir.join(format!("{stem}.download")),
             good: dir.join(format!("{stem}.feed")),
+            lock: dir.join(format!("{stem}.lock")),
         }
     }
 }
 
+/// Waits for and takes the exclusive lock of `path`, held until the file is dropped.
+fn lock(path: &Path) -> Result<std::fs::File> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| pointe_core::Error::io(path, e))?;
+    file.lock().map_err(|e| pointe_core::Error::io(path, e))?;
+    Ok(file)
+}
+
 /// Runs one source now: downloads it unless unchanged, ingests it, records the run.
 pub fn run(ws: &Workspace, name: &str, fetcher: &dyn Fetch) -> Result<SourceRun> {
-    let mut store = ws.store()?;
-    let source = find(&store, name)?;
     let files = Files::of(ws, name);
     let dir = files.good.parent().unwrap_or(ws.dir());
     std::fs::create_dir_all(dir).map_err(|e| pointe_core::Error::io(dir, e))?;
+    // One run of a source at a time, across processes: a second waits, then reads the state
+    // the first left.
+    let _running = lock(&files.lock)?;
+    let mut store = ws.store()?;
+    let source = find(&store, name)?;
     let started_at = pointe_core::clock::now()?;
     let clock = Instant::now();
     let validators = match files.good.exists() {

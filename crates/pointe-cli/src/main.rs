@@ -97,8 +97,12 @@ enum Command {
     },
     /// Check the store's integrity (SQLite integrity and foreign keys).
     Check,
-    /// Serve the HTTP API (reads public, writes with a token) until SIGTERM or Ctrl-C.
+    /// Serve the HTTP API and the web workspace (reads public, writes with a token), and run
+    /// the sources that are due, until SIGTERM or Ctrl-C.
     Serve(serve::ServeArgs),
+    /// Run the sources that are due, without the web server, until SIGTERM or Ctrl-C (one
+    /// process per data directory runs them: this or `pointe serve`).
+    Daemon,
     /// API tokens for writes over HTTP.
     #[command(subcommand)]
     Token(serve::TokenCommand),
@@ -171,6 +175,7 @@ fn main() -> ExitCode {
         Command::Status { ingests } => status(&cli, *ingests),
         Command::Check => check(&cli),
         Command::Serve(args) => serve::run(&cli, args),
+        Command::Daemon => serve::daemon(&cli),
         Command::Token(cmd) => serve::token(&cli, cmd),
         Command::Source(cmd) => source::run(&cli, cmd),
     };

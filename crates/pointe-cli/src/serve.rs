@@ -1,8 +1,9 @@
-//! `pointe serve` and `pointe token`.
+//! `pointe serve`, `pointe daemon` and `pointe token`.
 
 use std::net::SocketAddr;
 
 use clap::{Args, Subcommand};
+use pointe_app::fetch::{FetchLimits, HttpFetcher};
 use pointe_server::ServerConfig;
 
 use crate::Cli;
@@ -21,6 +22,9 @@ pub struct ServeArgs {
     /// Who may frame edit pages and widgets (CSP frame-ancestors sources).
     #[arg(long, default_value = "*")]
     frame_ancestors: String,
+    /// Do not run the sources that are due (another process, `pointe daemon`, runs them).
+    #[arg(long)]
+    no_sources: bool,
 }
 
 /// Runs `pointe serve` until SIGTERM or Ctrl-C.
@@ -30,7 +34,64 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<u8> {
         frame_ancestors: args.frame_ancestors.clone(),
         ..ServerConfig::default()
     };
-    serve(crate::workspace(cli), config, args.addr, cli, None)
+    let ws = crate::workspace(cli);
+    let sources = if args.no_sources {
+        None
+    } else {
+        start_sources(&ws)?
+    };
+    let served = serve(ws, config, args.addr, cli, None);
+    stop_sources(sources);
+    served
+}
+
+/// Starts the data directory's scheduler on a thread; `None`, with a note, when another
+/// process already runs it.
+fn start_sources(
+    ws: &pointe_app::Workspace,
+) -> anyhow::Result<Option<pointe_app::scheduler::Running>> {
+    let Some(scheduler) =
+        pointe_app::scheduler::Scheduler::acquire(ws).map_err(crate::app_error)?
+    else {
+        eprintln!(
+            "sources: another process runs the sources of {}; this one does not",
+            ws.dir().display()
+        );
+        return Ok(None);
+    };
+    let fetcher = HttpFetcher::new(FetchLimits::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Some(scheduler.spawn(std::sync::Arc::new(fetcher))?))
+}
+
+/// Stops the scheduler, giving a run under way a few seconds to end.
+fn stop_sources(running: Option<pointe_app::scheduler::Running>) {
+    if let Some(running) = running
+        && !running.stop(STOP_GRACE)
+    {
+        eprintln!("sources: a run was still under way; it is abandoned and changes nothing");
+    }
+}
+
+/// How long a run under way may take to end when Pointe stops.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs `pointe daemon`: the due sources, without the web server, until SIGTERM or Ctrl-C.
+pub fn daemon(cli: &Cli) -> anyhow::Result<u8> {
+    let ws = crate::workspace(cli);
+    let Some(running) = start_sources(&ws)? else {
+        anyhow::bail!(
+            "another process (pointe serve or pointe daemon) runs the sources of {}",
+            ws.dir().display()
+        );
+    };
+    eprintln!("running the sources of {}", ws.dir().display());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(pointe_server::shutdown_signal());
+    stop_sources(Some(running));
+    eprintln!("stopped");
+    Ok(0)
 }
 
 /// Serves `ws` on `addr`, saying where on standard error (and where the edit `show` is

@@ -363,3 +363,83 @@ fn a_source_names_what_is_wrong_with_it_and_is_one_of_a_name() {
         .json();
     assert_eq!(list["total"], 0);
 }
+
+/// Starts `pointe ARGS` in the background over `env`'s data directory.
+fn spawn(env: &Env, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_pointe"))
+        .args(args)
+        .env("POINTE_DATA_DIR", env.data_dir())
+        .env("POINTE_NOW", &env.now)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Stops `child` with SIGTERM; its exit status and what it wrote to standard error.
+fn terminate(mut child: std::process::Child) -> (std::process::ExitStatus, String) {
+    let pid = child.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).ok();
+    (status, err)
+}
+
+#[test]
+fn the_daemon_runs_a_due_source_and_is_the_only_scheduler_of_its_directory() {
+    let server = FeedServer::start(Reply::Feed {
+        body: feed(5, 30),
+        etag: "\"v1\"".into(),
+    });
+    let env = Env::new();
+    env.run(&["source", "add", "shop", &server.url, "--every", "1h"])
+        .expect_code(0);
+    let daemon = spawn(&env, &["daemon"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let runs = loop {
+        let shown = env
+            .run(&["source", "show", "shop", "--runs", "5", "-o", "json"])
+            .expect_code(0)
+            .json();
+        let runs = shown["runs"].as_array().unwrap().clone();
+        if !runs.is_empty() || std::time::Instant::now() > deadline {
+            break runs;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(
+        runs.len(),
+        1,
+        "the daemon ran the due source once: {runs:?}"
+    );
+    assert_eq!(runs[0]["outcome"], "ingested");
+    assert_eq!(offers(&env).len(), 5);
+
+    let second = env.run(&["daemon"]).expect_code(1);
+    assert!(
+        second.stderr.contains("another process"),
+        "{}",
+        second.stderr
+    );
+    // A web server beside the daemon serves, and leaves the sources to the daemon.
+    let mut serve = spawn(&env, &["serve", "--addr", "127.0.0.1:0"]);
+    let mut first = String::new();
+    BufReader::new(serve.stderr.as_mut().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let (status, err) = terminate(serve);
+    assert!(status.success(), "{status:?} {err}");
+    assert!(
+        first.contains("another process runs the sources"),
+        "{first}"
+    );
+
+    let (status, err) = terminate(daemon);
+    assert!(status.success(), "{status:?} {err}");
+    assert!(err.contains("stopped"), "{err}");
+    assert_eq!(server.requests().len(), 1, "not due again within the hour");
+}
