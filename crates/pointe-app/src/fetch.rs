@@ -56,9 +56,103 @@ impl std::fmt::Display for FetchError {
 /// How a source's feed is downloaded: the extension point of the scheduler (a test may serve
 /// feeds from memory).
 pub trait Fetch: Send + Sync {
-    /// Downloads `url` into `dest` unless the validators' version is still current.
-    fn fetch(&self, url: &str, validators: &Validators, dest: &Path)
-    -> Result<Fetched, FetchError>;
+    /// Downloads `url` into `dest` unless the validators' version is still current, reaching
+    /// only the addresses `reach` allows.
+    fn fetch(
+        &self,
+        url: &str,
+        validators: &Validators,
+        dest: &Path,
+        reach: Reach,
+    ) -> Result<Fetched, FetchError>;
+}
+
+/// Which addresses a download may reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Any (a source added from the CLI, or over the API where configuration allows it).
+    Any,
+    /// Public addresses only: the URL's host, every redirect's, and every address a name
+    /// resolves to (so a name that points at a private address later is refused then).
+    PublicOnly,
+}
+
+/// Whether `ip` is a public unicast address: not loopback, private, link-local, shared
+/// (100.64/10), documentation, benchmarking, multicast, reserved or unspecified.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || a == 0
+                || a >= 240
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && c == 0)
+                || (a == 198 && (18..20).contains(&b)))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || (first == 0x2001 && v6.segments()[1] == 0x0db8))
+        }
+    }
+}
+
+/// Why `url`'s host may not be reached from a public-only source, if it may not: a private
+/// address literal, or `localhost`. A name is checked when it is resolved.
+pub fn private_host(url: &reqwest::Url) -> Option<String> {
+    match url.host()? {
+        url::Host::Ipv4(ip) if !is_public(ip.into()) => {
+            Some(format!("{ip} is not a public address"))
+        }
+        url::Host::Ipv6(ip) if !is_public(ip.into()) => {
+            Some(format!("{ip} is not a public address"))
+        }
+        url::Host::Domain(d)
+            if d.eq_ignore_ascii_case("localhost")
+                || d.to_ascii_lowercase().ends_with(".localhost") =>
+        {
+            Some(format!("{d} is not a public host"))
+        }
+        _ => None,
+    }
+}
+
+/// A resolver that gives only a name's public addresses, and an error when it has none.
+/// It resolves on the download's own thread (the blocking client runs one request at a time
+/// there).
+#[derive(Debug)]
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            use std::net::ToSocketAddrs;
+            let all: Vec<std::net::SocketAddr> = (host.as_str(), 0).to_socket_addrs()?.collect();
+            let public: Vec<std::net::SocketAddr> =
+                all.into_iter().filter(|a| is_public(a.ip())).collect();
+            if public.is_empty() {
+                return Err(format!("{host} resolves to no public address").into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(public.into_iter());
+            Ok(addrs)
+        })
+    }
 }
 
 /// The bounds of a download.
@@ -100,6 +194,7 @@ pub const USER_AGENT: &str = concat!("Pointe/", env!("CARGO_PKG_VERSION"), " (fe
 #[derive(Debug)]
 pub struct HttpFetcher {
     client: reqwest::blocking::Client,
+    public_client: reqwest::blocking::Client,
     limits: FetchLimits,
     hosts: HostSlots,
 }
@@ -107,16 +202,26 @@ pub struct HttpFetcher {
 impl HttpFetcher {
     /// A fetcher with these limits.
     pub fn new(limits: FetchLimits) -> Result<HttpFetcher, FetchError> {
-        let client = reqwest::blocking::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(limits.connect_timeout)
-            .timeout(limits.timeout)
-            .redirect(reqwest::redirect::Policy::limited(5))
-            .gzip(true)
-            .build()
-            .map_err(|e| failed(None, 0, format!("no HTTP client: {e}")))?;
+        let builder = || {
+            reqwest::blocking::Client::builder()
+                .user_agent(USER_AGENT)
+                .connect_timeout(limits.connect_timeout)
+                .timeout(limits.timeout)
+                .gzip(true)
+        };
+        let client = builder()
+            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+            .build();
+        let public_client = builder()
+            .redirect(reqwest::redirect::Policy::custom(public_redirect))
+            // A proxy would resolve and reach the host itself, past the checks.
+            .no_proxy()
+            .dns_resolver(std::sync::Arc::new(PublicOnly))
+            .build();
+        let no_client = |e: reqwest::Error| failed(None, 0, format!("no HTTP client: {e}"));
         Ok(HttpFetcher {
-            client,
+            client: client.map_err(no_client)?,
+            public_client: public_client.map_err(no_client)?,
             limits,
             hosts: HostSlots::default(),
         })
@@ -127,8 +232,13 @@ impl HttpFetcher {
         url: &str,
         validators: &Validators,
         dest: &Path,
+        reach: Reach,
     ) -> Result<Fetched, (FetchError, bool)> {
-        let mut request = self.client.get(url);
+        let client = match reach {
+            Reach::Any => &self.client,
+            Reach::PublicOnly => &self.public_client,
+        };
+        let mut request = client.get(url);
         if let Some(etag) = &validators.etag {
             request = request.header(reqwest::header::IF_NONE_MATCH, etag);
         }
@@ -176,18 +286,33 @@ impl Fetch for HttpFetcher {
         url: &str,
         validators: &Validators,
         dest: &Path,
+        reach: Reach,
     ) -> Result<Fetched, FetchError> {
         if let Some(path) = url.strip_prefix("file://") {
+            if reach == Reach::PublicOnly {
+                return Err(failed(
+                    None,
+                    0,
+                    "a file:// address is for the CLI only".into(),
+                ));
+            }
             return fetch_file(Path::new(path), validators, dest, self.limits.max_bytes);
         }
-        let host = reqwest::Url::parse(url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        let parsed =
+            reqwest::Url::parse(url).map_err(|e| failed(None, 0, format!("{url:?}: {e}")))?;
+        if reach == Reach::PublicOnly
+            && let Some(why) = private_host(&parsed)
+        {
+            return Err(failed(None, 0, why));
+        }
+        let host = parsed
+            .host_str()
+            .map(str::to_ascii_lowercase)
             .unwrap_or_default();
         let _slot = self.hosts.take(&host, self.limits.per_host.max(1));
         let mut wait = self.limits.backoff;
         for attempt in 1..=self.limits.attempts.max(1) {
-            match self.try_once(url, validators, dest) {
+            match self.try_once(url, validators, dest, reach) {
                 Ok(fetched) => return Ok(fetched),
                 Err((e, again)) if !again || attempt == self.limits.attempts.max(1) => {
                     return Err(e);
@@ -200,6 +325,21 @@ impl Fetch for HttpFetcher {
             }
         }
         unreachable!("the last attempt returns")
+    }
+}
+
+/// The most redirects a download follows.
+const MAX_REDIRECTS: usize = 5;
+
+/// Follows a public-only download's redirect unless it names a private address or is one too
+/// many (a name is checked when it is resolved).
+fn public_redirect(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect::Action {
+    if attempt.previous().len() >= MAX_REDIRECTS {
+        return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+    }
+    match private_host(attempt.url()) {
+        Some(why) => attempt.error(format!("a redirect to a private address: {why}")),
+        None => attempt.follow(),
     }
 }
 
@@ -364,5 +504,88 @@ mod tests {
         });
         assert_eq!(most.load(Ordering::SeqCst), 2);
         assert!(slots.busy.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn only_public_unicast_addresses_are_public() {
+        let public = [
+            "93.184.216.34",
+            "8.8.8.8",
+            "2606:4700::1111",
+            "::ffff:8.8.8.8",
+        ];
+        let private = [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "224.0.0.1",
+            "198.18.0.1",
+            "192.0.2.1",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "2001:db8::1",
+        ];
+        for ip in public {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in private {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        }
+        let host = |u: &str| private_host(&reqwest::Url::parse(u).unwrap());
+        assert!(host("http://127.0.0.1:8080/feed").is_some());
+        assert!(host("http://[::1]/feed").is_some());
+        assert!(host("http://LOCALHOST/feed").is_some());
+        assert!(host("http://feeds.localhost/feed").is_some());
+        assert_eq!(host("https://feeds.example.com/feed"), None);
+        assert_eq!(host("https://93.184.216.34/feed"), None);
+    }
+
+    /// A public-only download of a loopback address is refused before any connection, and
+    /// one of a name is refused when the name resolves only to loopback.
+    #[test]
+    fn a_public_only_download_never_reaches_a_private_address() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("feed");
+        let fetcher = HttpFetcher::new(FetchLimits {
+            attempts: 1,
+            ..FetchLimits::default()
+        })
+        .unwrap();
+        for url in [
+            format!("http://127.0.0.1:{port}/feed.tsv"),
+            format!("http://localhost:{port}/feed.tsv"),
+            format!("file://{}", dest.display()),
+        ] {
+            let got = fetcher.fetch(&url, &Validators::default(), &dest, Reach::PublicOnly);
+            assert!(got.is_err(), "{url}: {got:?}");
+        }
+        listener.set_nonblocking(true).unwrap();
+        assert!(listener.accept().is_err(), "no connection was made");
+    }
+
+    /// The resolver of public-only downloads gives no address for a name that resolves only to
+    /// loopback (the check that holds when a name is changed to point inside later).
+    #[test]
+    fn the_public_only_resolver_drops_private_addresses() {
+        use reqwest::dns::Resolve;
+        let mut resolving = PublicOnly.resolve("localhost".parse().unwrap());
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match resolving.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(Err(e)) => {
+                assert!(e.to_string().contains("no public address"), "{e}")
+            }
+            std::task::Poll::Ready(Ok(addrs)) => panic!("{:?}", addrs.collect::<Vec<_>>()),
+            std::task::Poll::Pending => panic!("the resolver answers at once"),
+        }
     }
 }

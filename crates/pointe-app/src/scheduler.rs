@@ -42,6 +42,11 @@ impl Scheduler {
         }
     }
 
+    /// Whether a scheduler, in this process or another, holds the data directory's lock.
+    pub fn running(ws: &Workspace) -> Result<bool> {
+        Ok(Scheduler::acquire(ws)?.is_none())
+    }
+
     /// Runs every source that is due; returns the runs and how long until the next is due
     /// (at most ten seconds).
     pub fn tick(&self, fetcher: &dyn Fetch) -> Result<(Vec<SourceRun>, Duration)> {

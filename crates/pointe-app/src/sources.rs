@@ -11,7 +11,7 @@ use jiff::{SignedDuration, Timestamp};
 use pointe_core::ingest::{IngestReport, ingest_file_checked};
 use pointe_core::store::{FeedSource, RunOutcome, SourceRun, SourceState, SourceStore};
 
-use crate::fetch::{Fetch, Fetched, Validators};
+use crate::fetch::{Fetch, Fetched, Reach, Validators};
 use crate::ingest::{IngestRequest, MappingRef};
 use crate::{Error, Result, Workspace};
 
@@ -44,6 +44,9 @@ pub struct AddSource {
     pub refuse_below_pct: Option<u32>,
     /// Whether `file://` addresses are allowed (the CLI's, never the API's).
     pub allow_file: bool,
+    /// Whether private and loopback addresses may be reached (the CLI's; the API's only when
+    /// its configuration allows them).
+    pub allow_private: bool,
 }
 
 /// `90s`, `30m`, `6h`, `1d` in seconds.
@@ -74,9 +77,10 @@ pub fn parse_every(raw: &str) -> Result<u64> {
     Ok(secs)
 }
 
-fn check_url(url: &str, allow_file: bool) -> Result<()> {
+fn check_url(url: &str, allow_file: bool, allow_private: bool) -> Result<()> {
     let parsed = url::Url::parse(url).map_err(|e| Error::bad("url", format!("{url:?}: {e}")))?;
     match parsed.scheme() {
+        "http" | "https" if parsed.host_str().is_some() && !allow_private => check_public(&parsed),
         "http" | "https" if parsed.host_str().is_some() => Ok(()),
         "file" if allow_file => Ok(()),
         "file" => Err(Error::bad("url", "file:// addresses are for the CLI only")),
@@ -87,11 +91,48 @@ fn check_url(url: &str, allow_file: bool) -> Result<()> {
     }
 }
 
+/// Refuses a URL whose host is, or resolves only to, a private or loopback address.
+fn check_public(url: &url::Url) -> Result<()> {
+    use std::net::ToSocketAddrs;
+    if let Some(why) = crate::fetch::private_host(url) {
+        return Err(Error::bad(
+            "url",
+            format!("{why}; private addresses are not allowed here"),
+        ));
+    }
+    let (Some(url::Host::Domain(host)), Some(port)) = (url.host(), url.port_or_known_default())
+    else {
+        return Ok(());
+    };
+    let addrs: Vec<std::net::SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| Error::bad("url", format!("{host}: {e}")))?
+        .collect();
+    match addrs.iter().find(|a| !crate::fetch::is_public(a.ip())) {
+        Some(a) => Err(Error::bad(
+            "url",
+            format!(
+                "{host} resolves to {}, which is not a public address",
+                a.ip()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The most characters of a source's name.
+pub const MAX_NAME: usize = 200;
+
 fn check_name(name: &str) -> Result<()> {
-    if name.trim().is_empty() || name.len() > 200 || name.chars().any(char::is_control) {
+    if name.trim().is_empty()
+        || name.chars().count() > MAX_NAME
+        || name.chars().any(char::is_control)
+    {
         return Err(Error::bad(
             "name",
-            format!("{name:?}: 1 to 200 characters, none of them control characters"),
+            format!(
+                "{name:?}: 1 to {MAX_NAME} characters, none of them control characters, not all white space"
+            ),
         ));
     }
     Ok(())
@@ -115,7 +156,7 @@ fn mapping_ref(text: &str) -> MappingRef {
 /// Adds a source, first due now.
 pub fn add(ws: &Workspace, req: &AddSource) -> Result<FeedSource> {
     check_name(&req.name)?;
-    check_url(&req.url, req.allow_file)?;
+    check_url(&req.url, req.allow_file, req.allow_private)?;
     let every_secs = parse_every(&req.every)?;
     let refuse_below_pct = req.refuse_below_pct.unwrap_or(DEFAULT_REFUSE_BELOW_PCT);
     if refuse_below_pct > 100 {
@@ -150,6 +191,7 @@ pub fn add(ws: &Workspace, req: &AddSource) -> Result<FeedSource> {
         retailer: req.retailer.clone(),
         currency: req.currency.clone(),
         refuse_below_pct,
+        public_only: !req.allow_private,
         created_at: now,
         state: SourceState {
             next_due: Some(now),
@@ -203,6 +245,27 @@ pub fn remove(ws: &Workspace, name: &str) -> Result<()> {
         std::fs::remove_file(f).ok();
     }
     Ok(())
+}
+
+/// A run asked for: the source, due now, and whether a scheduler will run it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Scheduled {
+    /// The source as it stands, due now.
+    pub source: FeedSource,
+    /// Whether a scheduler (`pointe serve` or `pointe daemon`) runs this data directory's
+    /// sources; when not, the run waits until one starts or `pointe source run`.
+    pub scheduler_running: bool,
+}
+
+/// Makes a source due now, for the scheduler's next look (within seconds).
+pub fn run_soon(ws: &Workspace, name: &str) -> Result<Scheduled> {
+    let mut store = ws.store()?;
+    find(&store, name)?;
+    store.set_next_due(name, pointe_core::clock::now()?)?;
+    Ok(Scheduled {
+        source: find(&store, name)?,
+        scheduler_running: crate::scheduler::Scheduler::running(ws)?,
+    })
 }
 
 /// Runs every source that is due, one after another, oldest due first.
@@ -282,7 +345,11 @@ pub fn run(ws: &Workspace, name: &str, fetcher: &dyn Fetch) -> Result<SourceRun>
         files: &files,
         seen_at: started_at,
     };
-    let done = match fetcher.fetch(&source.url, &validators, &files.download) {
+    let reach = match source.public_only {
+        true => Reach::PublicOnly,
+        false => Reach::Any,
+    };
+    let done = match fetcher.fetch(&source.url, &validators, &files.download, reach) {
         Err(e) => Done::failed(e.status, e.bytes, e.message),
         Ok(Fetched::NotModified { status }) => {
             attempt.ingest(&mut store, &files.good, status, 0, None)

@@ -22,6 +22,10 @@ pub struct ServeArgs {
     /// Who may frame edit pages and widgets (CSP frame-ancestors sources).
     #[arg(long, default_value = "*")]
     frame_ancestors: String,
+    /// Let sources added over the API name private and loopback addresses (refused by
+    /// default: a source is downloaded from inside the network Pointe runs in).
+    #[arg(long)]
+    allow_private_sources: bool,
     /// Do not run the sources that are due (another process, `pointe daemon`, runs them).
     #[arg(long)]
     no_sources: bool,
@@ -32,6 +36,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<u8> {
     let config = ServerConfig {
         cors_origins: args.cors_origins.clone(),
         frame_ancestors: args.frame_ancestors.clone(),
+        allow_private_sources: args.allow_private_sources,
         ..ServerConfig::default()
     };
     let ws = crate::workspace(cli);

@@ -120,6 +120,7 @@ pub fn run(cli: &Cli, cmd: &SourceCommand) -> anyhow::Result<u8> {
                 retailer: retailer.clone(),
                 currency: currency.clone(),
                 refuse_below_pct: Some(percent(refuse_below)?),
+                allow_private: true,
                 allow_file: true,
             };
             let source = pointe_app::sources::add(&ws, &req).map_err(crate::app_error)?;

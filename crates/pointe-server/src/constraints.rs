@@ -23,6 +23,8 @@ enum Rule {
     OneOf(Vec<String>),
     /// A calendar date, YYYY-MM-DD.
     Date,
+    /// A string matching a regular expression, of at most so many characters.
+    Text(String, usize),
 }
 
 /// A price as most callers write it: a number (from 1, thousands with commas, pence after a
@@ -66,9 +68,18 @@ fn rule(path: &str, name: &str) -> Option<Rule> {
         "maxwidth" | "maxheight" => Rule::Range(1, crate::routes::pages::MAX_DIMENSION),
         "format" if path == "/oembed" => Rule::OneOf(vec!["json".into()]),
         "text" | "url" => Rule::Pattern(r"\S".into()),
+        "runs" => Rule::Range(1, crate::routes::sources::MAX_RUNS),
+        "name" if path.starts_with("/api/v1/sources/") => {
+            Rule::Text(SOURCE_NAME.into(), pointe_app::sources::MAX_NAME)
+        }
         _ => return None,
     })
 }
+
+/// A source's name: none of its characters a control character, not all of them white space
+/// (and at most [`pointe_app::sources::MAX_NAME`] of them).
+const SOURCE_NAME: &str =
+    r"^[^\x00-\x1f\x7f-\x9f]{0,199}[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]{0,199}$";
 
 /// The currencies prices can be shown in: the euro and every currency the bundled exchange
 /// rates quote.
@@ -98,6 +109,10 @@ fn apply(rule: &Rule, schema: &mut Object) {
             schema.enum_values = Some(values.iter().map(|v| v.as_str().into()).collect());
         }
         Rule::Date => schema.format = Some(SchemaFormat::KnownFormat(KnownFormat::Date)),
+        Rule::Text(p, max) => {
+            schema.pattern = Some(p.clone());
+            schema.max_length = Some(*max);
+        }
     }
 }
 

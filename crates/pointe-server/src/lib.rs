@@ -4,6 +4,7 @@
 //! Reads are public; writes need a bearer token (pages: the session cookie).
 
 pub mod auth;
+mod body;
 pub mod constraints;
 pub mod error;
 pub mod metrics;
@@ -147,6 +148,15 @@ pub fn router(ws: Workspace, config: ServerConfig) -> Router {
             get(routes::edits::widget_json),
         )
         .route("/api/v1/edits/{slug}/refresh", post(routes::edits::refresh))
+        .route(
+            "/api/v1/sources",
+            get(routes::sources::list).post(routes::sources::add),
+        )
+        .route(
+            "/api/v1/sources/{name}",
+            get(routes::sources::show).delete(routes::sources::remove),
+        )
+        .route("/api/v1/sources/{name}/run", post(routes::sources::run))
         .route("/edits/{slug}", get(routes::pages::page))
         .route("/oembed", get(routes::pages::oembed))
         .route("/metrics", get(routes::system::metrics))

@@ -26,6 +26,8 @@ pub struct ServerConfig {
     /// The address readers reach the server at: edits' public pages, iframe snippets and
     /// oEmbed answers are given under it.
     pub public_url: String,
+    /// Whether a source added over the API may name a private or loopback address.
+    pub allow_private_sources: bool,
 }
 
 impl Default for ServerConfig {
@@ -37,6 +39,7 @@ impl Default for ServerConfig {
             cors_origins: Vec::new(),
             frame_ancestors: "*".into(),
             public_url: "http://127.0.0.1:8080".into(),
+            allow_private_sources: false,
         }
     }
 }

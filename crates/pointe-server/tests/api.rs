@@ -19,6 +19,8 @@ use tower::ServiceExt;
 mod edits;
 #[path = "api/read.rs"]
 mod read;
+#[path = "api/sources.rs"]
+mod sources;
 #[path = "api/ui.rs"]
 mod ui;
 
@@ -202,7 +204,8 @@ fn writes() -> Vec<(axum::http::Method, String)> {
             if ["post", "put", "patch", "delete"].contains(&method.as_str()) {
                 let uri = path
                     .replace("{slug}", "balletcore")
-                    .replace("{id}", "seed-001");
+                    .replace("{id}", "seed-001")
+                    .replace("{name}", "shop");
                 out.push((method.to_uppercase().parse().unwrap(), uri));
             }
         }

@@ -3,7 +3,7 @@
 //! failing) and a record of every run.
 
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
 use super::{MemoryStore, SqliteStore};
@@ -31,6 +31,11 @@ pub struct FeedSource {
     /// refused (a failed export, a truncated file).
     #[serde(default = "half")]
     pub refuse_below_pct: u32,
+    /// Whether its downloads may reach only public addresses (a source added over the API
+    /// without private addresses allowed): every host it or a redirect names, and every
+    /// address a name resolves to.
+    #[serde(default)]
+    pub public_only: bool,
     /// When it was added.
     pub created_at: Timestamp,
     /// What its runs left.
@@ -115,6 +120,8 @@ pub trait SourceStore {
     /// Removes a source and its runs (its offers stay, as an ingest's do); false when there is
     /// none of that name.
     fn remove_feed_source(&mut self, name: &str) -> Result<bool>;
+    /// Makes a source due at `at` (a run asked for now); false when there is none of that name.
+    fn set_next_due(&mut self, name: &str, at: Timestamp) -> Result<bool>;
     /// Records a run and the state it leaves, at once.
     fn record_run(&mut self, run: &SourceRun, state: &SourceState) -> Result<()>;
     /// A source's latest runs, newest first.
@@ -143,6 +150,17 @@ fn read<T: for<'de> Deserialize<'de>>(what: &str, text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| Error::Store(format!("stored {what}: {e}")))
 }
 
+fn source_in(conn: &rusqlite::Connection, name: &str) -> Result<Option<FeedSource>> {
+    let body: Option<String> = conn
+        .query_row(
+            "SELECT body FROM feed_sources WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .optional()?;
+    body.map(|b| read("source", &b)).transpose()
+}
+
 impl SourceStore for SqliteStore {
     fn feed_sources(&self) -> Result<Vec<FeedSource>> {
         let mut stmt = self
@@ -153,15 +171,7 @@ impl SourceStore for SqliteStore {
     }
 
     fn feed_source(&self, name: &str) -> Result<Option<FeedSource>> {
-        let body: Option<String> = self
-            .conn()
-            .query_row(
-                "SELECT body FROM feed_sources WHERE name = ?1",
-                [name],
-                |r| r.get(0),
-            )
-            .optional()?;
-        body.map(|b| read("source", &b)).transpose()
+        source_in(self.conn(), name)
     }
 
     fn put_feed_source(&mut self, source: &FeedSource) -> Result<()> {
@@ -183,12 +193,26 @@ impl SourceStore for SqliteStore {
         Ok(n > 0)
     }
 
+    fn set_next_due(&mut self, name: &str, at: Timestamp) -> Result<bool> {
+        let tx = Transaction::new_unchecked(self.conn(), TransactionBehavior::Immediate)?;
+        let Some(mut source) = source_in(&tx, name)? else {
+            return Ok(false);
+        };
+        source.state.next_due = Some(at);
+        tx.execute(
+            "UPDATE feed_sources SET body = ?2 WHERE name = ?1",
+            params![source.name, json(&source)],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
     fn record_run(&mut self, run: &SourceRun, state: &SourceState) -> Result<()> {
-        let mut source = self
-            .feed_source(&run.source)?
-            .ok_or_else(|| unknown(&run.source))?;
+        // Read and written in one write transaction, so that nothing written between the two
+        // (a run asked for) is lost.
+        let tx = Transaction::new_unchecked(self.conn(), TransactionBehavior::Immediate)?;
+        let mut source = source_in(&tx, &run.source)?.ok_or_else(|| unknown(&run.source))?;
         source.state = state.clone();
-        let tx = self.conn().unchecked_transaction()?;
         tx.execute(
             "UPDATE feed_sources SET body = ?2 WHERE name = ?1",
             params![source.name, json(&source)],
@@ -234,6 +258,15 @@ impl SourceStore for MemoryStore {
         Ok(book.0.remove(name).is_some())
     }
 
+    fn set_next_due(&mut self, name: &str, at: Timestamp) -> Result<bool> {
+        let book = self.source_book_mut();
+        let Some(source) = book.0.get_mut(name) else {
+            return Ok(false);
+        };
+        source.state.next_due = Some(at);
+        Ok(true)
+    }
+
     fn record_run(&mut self, run: &SourceRun, state: &SourceState) -> Result<()> {
         let book = self.source_book_mut();
         let source = book
@@ -272,6 +305,7 @@ mod tests {
             retailer: Some("Shop".into()),
             currency: None,
             refuse_below_pct: 50,
+            public_only: false,
             created_at: "2026-01-05T09:00:00Z".parse().unwrap(),
             state: SourceState::default(),
         }
@@ -343,6 +377,12 @@ mod tests {
                 store.source_runs("another", 10).unwrap().is_empty(),
                 "{kind}"
             );
+            let now: Timestamp = "2026-01-05T10:00:00Z".parse().unwrap();
+            assert!(store.set_next_due("shop", now).unwrap(), "{kind}");
+            assert!(!store.set_next_due("gone", now).unwrap(), "{kind}");
+            let due = store.feed_source("shop").unwrap().unwrap().state;
+            assert_eq!(due.next_due, Some(now), "{kind}");
+            assert_eq!(due.etag, state.etag, "{kind}: the rest of the state stays");
             let lost = store.record_run(&run("gone", RunOutcome::Failed, 3), &state);
             assert!(lost.is_err(), "{kind}");
             assert!(store.remove_feed_source("shop").unwrap(), "{kind}");

@@ -5,5 +5,6 @@ pub mod feeds;
 pub mod lookalikes;
 pub mod pages;
 pub mod products;
+pub mod sources;
 pub mod system;
 pub mod trends;
