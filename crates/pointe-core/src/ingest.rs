@@ -17,7 +17,9 @@ use crate::attributes::{Attributes, Extractor, Market, ProductText};
 use crate::brand::{Brand, BrandBook};
 use crate::domain::PricePoint;
 use crate::feed::{FeedOptions, FeedReader, FeedRecord, RowIssue, open_feed};
-use crate::store::{IngestLog, OfferData, OfferSeen, ProductData, Store, StoreTx, StoredOffer};
+use crate::store::{
+    IngestLog, OfferData, OfferSeen, PointOrigin, ProductData, Store, StoreTx, StoredOffer,
+};
 use crate::text::{fnv1a64, fold_key, strip_phrases};
 use crate::{Error, Result};
 
@@ -589,7 +591,11 @@ impl RowContext<'_> {
                     continue;
                 }
             }
-            self.tx.append_price_point(offer_key, &point)?;
+            let origin = PointOrigin {
+                ingest_id: self.ingest_id,
+                line: record.line,
+            };
+            self.tx.append_price_point(offer_key, &point, origin)?;
             price_points += 1;
             last = Some(point);
         }

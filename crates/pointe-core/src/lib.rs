@@ -25,6 +25,7 @@ pub mod text;
 pub mod tiers;
 pub mod toml_file;
 pub mod trends;
+pub mod watch;
 
 pub use error::{Error, Result};
 

@@ -7,8 +7,8 @@ use std::sync::{Mutex, PoisonError};
 use jiff::Timestamp;
 
 use super::{
-    Catalog, Changes, IngestLog, MatchCandidate, OfferData, OfferSeen, ProductData, ProductFilter,
-    Store, StoreTx, StoredOffer, StoredProduct, retailer_key,
+    Catalog, Changes, IngestLog, MatchCandidate, OfferData, OfferSeen, PointOrigin, ProductData,
+    ProductFilter, Store, StoreTx, StoredOffer, StoredProduct, retailer_key,
 };
 use crate::domain::{Offer, PricePoint};
 use crate::text::fold_key;
@@ -37,7 +37,12 @@ struct Data {
     edits: BTreeMap<String, crate::edit::Edit>,
     tokens: Vec<super::ApiToken>,
     feed_sources: SourceBook,
+    /// Every price point in the order appended, numbered from 1, with its origin.
+    observed: Vec<(i64, i64, PricePoint, PointOrigin)>,
+    watches: WatchBook,
 }
+
+use super::watches::WatchBook;
 
 /// Watched feed sources by name, and their runs in the order recorded.
 pub(super) type SourceBook = (BTreeMap<String, super::FeedSource>, Vec<super::SourceRun>);
@@ -110,6 +115,41 @@ impl MemoryStore {
 
     pub(super) fn source_book_mut(&mut self) -> &mut SourceBook {
         &mut self.data.feed_sources
+    }
+
+    /// The watches and alerts kept (see [`super::WatchStore`]).
+    pub(super) fn watch_book(&self) -> &WatchBook {
+        &self.data.watches
+    }
+
+    pub(super) fn watch_book_mut(&mut self) -> &mut WatchBook {
+        &mut self.data.watches
+    }
+
+    /// Every price point in the order appended, with its offer.
+    pub(super) fn observed(&self) -> Vec<super::Observation> {
+        self.data
+            .observed
+            .iter()
+            .filter_map(|(seq, offer_key, point, origin)| {
+                let offer = self.data.offers.get(offer_key)?.stored.as_ref()?;
+                let product = self.data.products.get(&offer.data.product_key)?;
+                let source = self
+                    .data
+                    .sources
+                    .get(usize::try_from(offer.data.source_key - 1).ok()?)?;
+                Some(super::Observation {
+                    seq: *seq,
+                    offer_key: *offer_key,
+                    product_id: product.id.clone(),
+                    item_id: offer.data.item_id.clone(),
+                    retailer: offer.data.retailer.clone(),
+                    source: source.clone(),
+                    point: point.clone(),
+                    origin: Some(*origin),
+                })
+            })
+            .collect()
     }
 
     /// An empty store.
@@ -676,12 +716,21 @@ impl StoreTx for MemoryTx<'_> {
             .and_then(|pts| pts.iter().max_by_key(|p| p.seen_at).cloned()))
     }
 
-    fn append_price_point(&mut self, offer_key: i64, point: &PricePoint) -> Result<()> {
+    fn append_price_point(
+        &mut self,
+        offer_key: i64,
+        point: &PricePoint,
+        origin: PointOrigin,
+    ) -> Result<()> {
         self.work
             .points
             .entry(offer_key)
             .or_default()
             .push(point.clone());
+        let seq = self.work.observed.len() as i64 + 1;
+        self.work
+            .observed
+            .push((seq, offer_key, point.clone(), origin));
         Ok(())
     }
 

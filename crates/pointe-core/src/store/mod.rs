@@ -13,11 +13,13 @@ mod sources;
 mod sqlite;
 mod sqlite_trends;
 mod tokens;
+mod watches;
 
 pub use memory::MemoryStore;
 pub use sources::{FeedSource, RunOutcome, SourceRun, SourceState, SourceStore};
 pub use sqlite::SqliteStore;
 pub use tokens::{ApiToken, TokenScope, TokenStore};
+pub use watches::{Observation, PointOrigin, WatchStore};
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -363,8 +365,13 @@ pub trait StoreTx {
     ) -> Result<()>;
     /// The offer's most recent price point.
     fn latest_price_point(&mut self, offer_key: i64) -> Result<Option<PricePoint>>;
-    /// Appends a price point.
-    fn append_price_point(&mut self, offer_key: i64, point: &PricePoint) -> Result<()>;
+    /// Appends a price point, with the ingest and feed row it came from.
+    fn append_price_point(
+        &mut self,
+        offer_key: i64,
+        point: &PricePoint,
+        origin: PointOrigin,
+    ) -> Result<()>;
     /// Marks the offers of `source_key` that ingest `ingest_id` did not see as not in the
     /// latest ingest; returns how many were in the previous one.
     fn mark_unseen(&mut self, source_key: i64, ingest_id: i64) -> Result<u64>;

@@ -8,8 +8,8 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::sqlite_trends as trends;
 use super::{
-    Catalog, Changes, EVERY_PRODUCT, IngestLog, MatchCandidate, OfferData, OfferSeen, ProductData,
-    ProductFilter, Store, StoreTx, StoredOffer, StoredProduct, retailer_key,
+    Catalog, Changes, EVERY_PRODUCT, IngestLog, MatchCandidate, OfferData, OfferSeen, PointOrigin,
+    ProductData, ProductFilter, Store, StoreTx, StoredOffer, StoredProduct, retailer_key,
 };
 use crate::domain::{Availability, Offer, PricePoint};
 use crate::money::{Currency, Money};
@@ -281,6 +281,44 @@ CREATE TABLE source_runs (
     body TEXT NOT NULL
 );
 CREATE INDEX source_runs_source ON source_runs(source, id);
+"#,
+    // Watches and their alerts (`store/watches.rs`); price points numbered for good (an
+    // explicit key, which no VACUUM renumbers: watches read them in that order) and with
+    // the ingest and feed row each came from (the evidence an alert carries).
+    r#"
+CREATE TABLE price_points_numbered (
+    id INTEGER PRIMARY KEY,
+    offer_key INTEGER NOT NULL REFERENCES offers(key),
+    seen_at TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    price_minor INTEGER NOT NULL,
+    sale_price_minor INTEGER,
+    availability TEXT NOT NULL,
+    ingest_id INTEGER,
+    line INTEGER
+);
+INSERT INTO price_points_numbered
+    (id, offer_key, seen_at, currency, price_minor, sale_price_minor, availability)
+    SELECT rowid, offer_key, seen_at, currency, price_minor, sale_price_minor, availability
+    FROM price_points;
+DROP TABLE price_points;
+ALTER TABLE price_points_numbered RENAME TO price_points;
+CREATE INDEX price_points_offer ON price_points(offer_key, seen_at);
+CREATE TABLE watches (
+    id INTEGER PRIMARY KEY,
+    body TEXT NOT NULL
+);
+CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    watch TEXT NOT NULL,
+    raised_at TEXT NOT NULL,
+    body TEXT NOT NULL,
+    delivery TEXT,
+    next_attempt TEXT
+);
+CREATE INDEX alerts_raised ON alerts(raised_at);
+CREATE INDEX alerts_due ON alerts(next_attempt) WHERE next_attempt IS NOT NULL;
 "#,
 ];
 
@@ -589,13 +627,21 @@ fn stored_offer_row(r: &Row<'_>) -> rusqlite::Result<StoredOffer> {
     })
 }
 
-fn point_row(r: &Row<'_>) -> rusqlite::Result<PricePoint> {
-    let cur = currency(r.get(1)?)?;
+pub(super) fn point_row(r: &Row<'_>) -> rusqlite::Result<PricePoint> {
+    point_row_at(r, 0, 1)
+}
+
+/// A price point whose `seen_at` is column `seen`, and whose currency, price, sale price and
+/// availability are the four columns from `first`.
+pub(super) fn point_row_at(r: &Row<'_>, seen: usize, first: usize) -> rusqlite::Result<PricePoint> {
+    let cur = currency(r.get(first)?)?;
     Ok(PricePoint {
-        seen_at: ts(r.get(0)?)?,
-        price: Money::new(r.get(2)?, cur),
-        sale_price: r.get::<_, Option<i64>>(3)?.map(|m| Money::new(m, cur)),
-        availability: availability(r.get(4)?)?,
+        seen_at: ts(r.get(seen)?)?,
+        price: Money::new(r.get(first + 1)?, cur),
+        sale_price: r
+            .get::<_, Option<i64>>(first + 2)?
+            .map(|m| Money::new(m, cur)),
+        availability: availability(r.get(first + 3)?)?,
     })
 }
 
@@ -1358,11 +1404,17 @@ impl StoreTx for SqliteTx<'_> {
             .optional()?)
     }
 
-    fn append_price_point(&mut self, offer_key: i64, p: &PricePoint) -> Result<()> {
+    fn append_price_point(
+        &mut self,
+        offer_key: i64,
+        p: &PricePoint,
+        origin: PointOrigin,
+    ) -> Result<()> {
         self.tx
             .prepare_cached(
                 "INSERT INTO price_points (offer_key, seen_at, currency, price_minor, \
-                 sale_price_minor, availability) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                 sale_price_minor, availability, ingest_id, line) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![
                 offer_key,
@@ -1370,7 +1422,9 @@ impl StoreTx for SqliteTx<'_> {
                 p.price.currency.code(),
                 p.price.minor,
                 p.sale_price.map(|s| s.minor),
-                p.availability.as_str()
+                p.availability.as_str(),
+                origin.ingest_id,
+                origin.line as i64
             ])?;
         Ok(())
     }

@@ -94,7 +94,7 @@ pub async fn list(
     headers: HeaderMap,
 ) -> ApiResult<Json<SourceList>> {
     crate::auth::require(&state, &headers, TokenScope::ReadWrite).await?;
-    let items = state.blocking(|ws| sources::list(ws)).await?;
+    let items = state.blocking(sources::list).await?;
     Ok(Json(SourceList {
         total: items.len(),
         items,
