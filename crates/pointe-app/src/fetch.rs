@@ -343,6 +343,26 @@ fn public_redirect(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect
     }
 }
 
+/// A client for short requests (webhooks) that take at most `timeout`, reaching what `reach`
+/// allows.
+pub(crate) fn client(
+    timeout: Duration,
+    reach: Reach,
+) -> Result<reqwest::blocking::Client, reqwest::Error> {
+    let builder = reqwest::blocking::Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(timeout)
+        .timeout(timeout);
+    match reach {
+        Reach::Any => builder.redirect(reqwest::redirect::Policy::none()),
+        Reach::PublicOnly => builder
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(std::sync::Arc::new(PublicOnly))
+            .no_proxy(),
+    }
+    .build()
+}
+
 /// How many downloads each host has under way.
 #[derive(Debug, Default)]
 struct HostSlots {
@@ -393,7 +413,7 @@ fn failed(status: Option<u16>, bytes: u64, message: String) -> FetchError {
 }
 
 /// An error with its causes ("error sending request: connection refused").
-fn describe(e: &dyn std::error::Error) -> String {
+pub(crate) fn describe(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
@@ -405,7 +425,7 @@ fn describe(e: &dyn std::error::Error) -> String {
 }
 
 /// Up to `max` more, at random.
-fn jitter(max: Duration) -> Duration {
+pub(crate) fn jitter(max: Duration) -> Duration {
     let mut b = [0u8; 4];
     if getrandom::fill(&mut b).is_err() {
         return Duration::ZERO;

@@ -17,6 +17,8 @@ pub mod sources;
 pub mod status;
 pub mod tokens;
 pub mod trends;
+pub mod watches;
+pub mod webhooks;
 mod workspace;
 
 pub use error::{Error, ErrorCode, Result};

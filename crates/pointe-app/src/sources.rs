@@ -77,7 +77,9 @@ pub fn parse_every(raw: &str) -> Result<u64> {
     Ok(secs)
 }
 
-fn check_url(url: &str, allow_file: bool, allow_private: bool) -> Result<()> {
+/// Checks a source's or webhook's address: `http(s)://` (or `file://` when allowed), and
+/// unless private addresses are allowed, one that is and resolves to public addresses only.
+pub(crate) fn check_url(url: &str, allow_file: bool, allow_private: bool) -> Result<()> {
     let parsed = url::Url::parse(url).map_err(|e| Error::bad("url", format!("{url:?}: {e}")))?;
     match parsed.scheme() {
         "http" | "https" if parsed.host_str().is_some() && !allow_private => check_public(&parsed),

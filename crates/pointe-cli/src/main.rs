@@ -13,6 +13,7 @@ mod search;
 mod serve;
 mod source;
 mod trends;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -109,6 +110,12 @@ enum Command {
     /// Feeds Pointe downloads by itself: add, list, show, remove and run them.
     #[command(subcommand)]
     Source(source::SourceCommand),
+    /// Watches on products, edits and saved searches: alerts on price and stock changes,
+    /// delivered to webhooks.
+    #[command(subcommand)]
+    Watch(watch::WatchCommand),
+    /// The alerts the watches raised, with their evidence.
+    Alerts(watch::AlertsArgs),
 }
 
 /// Exit codes of the JSON/CLI contract.
@@ -178,6 +185,8 @@ fn main() -> ExitCode {
         Command::Daemon => serve::daemon(&cli),
         Command::Token(cmd) => serve::token(&cli, cmd),
         Command::Source(cmd) => source::run(&cli, cmd),
+        Command::Watch(cmd) => watch::run(&cli, cmd),
+        Command::Alerts(args) => watch::alerts(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

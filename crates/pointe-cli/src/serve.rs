@@ -3,7 +3,6 @@
 use std::net::SocketAddr;
 
 use clap::{Args, Subcommand};
-use pointe_app::fetch::{FetchLimits, HttpFetcher};
 use pointe_server::ServerConfig;
 
 use crate::Cli;
@@ -64,8 +63,8 @@ fn start_sources(
         );
         return Ok(None);
     };
-    let fetcher = HttpFetcher::new(FetchLimits::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(Some(scheduler.spawn(std::sync::Arc::new(fetcher))?))
+    let jobs = pointe_app::scheduler::Jobs::http().map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Some(scheduler.spawn(jobs)?))
 }
 
 /// Stops the scheduler, giving a run under way a few seconds to end.

@@ -20,6 +20,7 @@ mod search;
 mod serve;
 mod sources;
 mod trends;
+mod watches;
 mod widget;
 mod workspace_ui;
 

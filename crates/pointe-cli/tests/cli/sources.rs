@@ -12,7 +12,7 @@ use crate::Env;
 
 /// What the server answers to the next requests.
 #[derive(Debug, Clone)]
-enum Reply {
+pub(crate) enum Reply {
     /// The feed with its ETag; a request that sends that ETag back gets 304.
     Feed { body: String, etag: String },
     /// A bare status.
@@ -30,14 +30,14 @@ struct Seen {
 }
 
 #[derive(Debug)]
-struct FeedServer {
-    url: String,
+pub(crate) struct FeedServer {
+    pub(crate) url: String,
     reply: Arc<Mutex<Reply>>,
     seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl FeedServer {
-    fn start(first: Reply) -> FeedServer {
+    pub(crate) fn start(first: Reply) -> FeedServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/feed.tsv", listener.local_addr().unwrap());
         let reply = Arc::new(Mutex::new(first));
@@ -51,7 +51,7 @@ impl FeedServer {
         FeedServer { url, reply, seen }
     }
 
-    fn set(&self, reply: Reply) {
+    pub(crate) fn set(&self, reply: Reply) {
         *self.reply.lock().unwrap() = reply;
     }
 
@@ -365,7 +365,7 @@ fn a_source_names_what_is_wrong_with_it_and_is_one_of_a_name() {
 }
 
 /// Starts `pointe ARGS` in the background over `env`'s data directory.
-fn spawn(env: &Env, args: &[&str]) -> std::process::Child {
+pub(crate) fn spawn(env: &Env, args: &[&str]) -> std::process::Child {
     std::process::Command::new(env!("CARGO_BIN_EXE_pointe"))
         .args(args)
         .env("POINTE_DATA_DIR", env.data_dir())
@@ -376,7 +376,7 @@ fn spawn(env: &Env, args: &[&str]) -> std::process::Child {
 }
 
 /// Stops `child` with SIGTERM; its exit status and what it wrote to standard error.
-fn terminate(mut child: std::process::Child) -> (std::process::ExitStatus, String) {
+pub(crate) fn terminate(mut child: std::process::Child) -> (std::process::ExitStatus, String) {
     let pid = child.id().to_string();
     let sent = std::process::Command::new("kill")
         .args(["-TERM", &pid])
