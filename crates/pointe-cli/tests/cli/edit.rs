@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::{Env, sample, shared_data};
 
-fn create_balletcore(env: &Env, extra: &[&str]) -> Value {
+pub(crate) fn create_balletcore(env: &Env, extra: &[&str]) -> Value {
     let mut args = vec![
         "edit",
         "create",
@@ -35,7 +35,7 @@ fn product_json(env: &Env, product_id: &str) -> Value {
         .json()
 }
 
-fn item_id_of(env: &Env, product_id: &str) -> String {
+pub(crate) fn item_id_of(env: &Env, product_id: &str) -> String {
     product_json(env, product_id)["item_ids"][0]["item_id"]
         .as_str()
         .unwrap()

@@ -101,8 +101,7 @@ const SECRET: &str = "whsec_2b7e151628aed2a6";
 
 /// Checks `Pointe-Signature` as a receiver does, with its own HMAC.
 fn signed(r: &Received) -> bool {
-    let (Some(ts), Some(sig)) = (r.header("Pointe-Timestamp"), r.header("Pointe-Signature"))
-    else {
+    let (Some(ts), Some(sig)) = (r.header("Pointe-Timestamp"), r.header("Pointe-Signature")) else {
         return false;
     };
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
@@ -274,7 +273,11 @@ fn a_drop_and_a_restock_each_fire_one_signed_webhook_and_a_currency_switch_fires
         ("FL-0", "58.00 EUR", "in stock"),
         ("FL-1", "40.00 GBP", "in stock"),
     ]);
-    assert_eq!(kinds(&alerts), [], "a currency switch fires nothing: {alerts}");
+    assert_eq!(
+        kinds(&alerts),
+        [],
+        "a currency switch fires nothing: {alerts}"
+    );
     let rates = shop.env.data_dir().with_file_name("eurofxref-hist.csv");
     std::fs::write(&rates, "Date,USD,GBP,\n2026-01-05,1.1000,0.7000,\n").unwrap();
     shop.env
@@ -340,4 +343,101 @@ fn a_drop_rule_fires_again_only_after_the_price_went_back_up() {
         .map(|a| a["delivery"]["state"].as_str().unwrap())
         .collect();
     assert_eq!(states, ["delivered", "delivered"], "{alerts}");
+}
+
+#[test]
+fn a_pick_out_of_stock_alerts_its_edit_and_auto_swap_replaces_it() {
+    use crate::edit::{create_balletcore, item_id_of};
+    let env = Env::new();
+    let feed_path = env.dir.path().join("catalog.awin.csv");
+    let original = std::fs::read_to_string(crate::sample("catalog.awin.csv")).unwrap();
+    std::fs::write(&feed_path, &original).unwrap();
+    let feed = feed_path.display().to_string();
+    env.run(&["ingest", "--seen-at", "2025-12-26", &feed])
+        .expect_code(0);
+    let edit = create_balletcore(&env, &[]);
+    env.run(&["watch", "add", "--edit", "balletcore", "--auto-swap"])
+        .expect_code(0);
+    let picks: Vec<(String, String)> = edit["picks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let id = p["product_id"].as_str().unwrap().to_string();
+            (item_id_of(&env, &id), id)
+        })
+        .collect();
+    let (lost_item, lost_id) = picks[0].clone();
+    // `…,price,rrp,currency,in_stock,…`: the stock flag follows the currency.
+    let v2: Vec<String> = original
+        .lines()
+        .map(|line| match line.starts_with(&format!("{lost_item},")) {
+            true => line.replacen(",GBP,1,", ",GBP,0,", 1),
+            false => line.to_string(),
+        })
+        .collect();
+    std::fs::write(&feed_path, v2.join("\n") + "\n").unwrap();
+    let mut env = env;
+    env.now = "2026-01-10T09:00:00Z".into();
+    env.run(&["ingest", "--seen-at", "2026-01-10", &feed])
+        .expect_code(0);
+    let checked = env
+        .run(&["watch", "check", "-o", "json"])
+        .expect_code(0)
+        .json();
+    let alerts = checked["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 1, "{checked:#}");
+    let alert = &alerts[0];
+    assert_eq!(alert["kind"], "out-of-stock");
+    assert_eq!(alert["edit"], "balletcore");
+    assert_eq!(alert["product_id"], lost_id.as_str());
+    let swapped = alert["swapped"].as_array().unwrap();
+    assert!(
+        swapped
+            .iter()
+            .any(|s| s.as_str().unwrap().contains("replaced by")),
+        "{alert:#}"
+    );
+    let after = env
+        .run(&["edit", "show", "balletcore", "-o", "json"])
+        .expect_code(0)
+        .json();
+    let now: Vec<&str> = after["picks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["product_id"].as_str().unwrap())
+        .collect();
+    assert!(!now.contains(&lost_id.as_str()), "{now:?}");
+    assert_eq!(now.len(), picks.len(), "{now:?}");
+    // Judged once: another look raises nothing more.
+    let again = env
+        .run(&["watch", "check", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(again["total"], 0, "{again}");
+}
+
+#[test]
+fn a_saved_search_alerts_a_new_match_once() {
+    let mut shop = Shop::open(&[("FL-0", "60.00 GBP", "in stock")]);
+    let id = shop.watch(&["--search", "satin ballet flats", "--new-match"]);
+    assert_eq!(id, "w1");
+    let alerts = shop.next(&[
+        ("FL-0", "60.00 GBP", "in stock"),
+        ("FL-9", "45.00 GBP", "in stock"),
+    ]);
+    let fired = kinds(&alerts);
+    assert_eq!(
+        fired,
+        [(String::new(), "new-match".to_string())],
+        "{alerts}"
+    );
+    assert_eq!(alerts["alerts"][0]["product_id"], shop.product("FL-9"));
+    assert_eq!(alerts["alerts"][0]["query"], "satin ballet flats");
+    let again = shop.next(&[
+        ("FL-0", "60.00 GBP", "in stock"),
+        ("FL-9", "44.00 GBP", "in stock"),
+    ]);
+    assert_eq!(kinds(&again), [], "{again}");
 }
