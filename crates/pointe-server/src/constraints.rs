@@ -23,6 +23,8 @@ enum Rule {
     OneOf(Vec<String>),
     /// A calendar date, YYYY-MM-DD.
     Date,
+    /// An RFC 3339 date and time.
+    DateTime,
     /// A string matching a regular expression, of at most so many characters.
     Text(String, usize),
 }
@@ -60,6 +62,7 @@ fn rule(path: &str, name: &str) -> Option<Rule> {
                 .replace("^(", "^([1-9]?[0-9]%|"),
         ),
         "at" => Rule::Date,
+        "limit" if path == "/api/v1/alerts" => Rule::Range(1, crate::routes::watches::MAX_ALERTS),
         "limit" => Rule::Range(1, lookalikes::MAX_LIMIT),
         "per_brand" => Rule::Range(1, lookalikes::MAX_PER_BRAND),
         "per_page" => Rule::Range(1, products::MAX_PER_PAGE),
@@ -69,6 +72,8 @@ fn rule(path: &str, name: &str) -> Option<Rule> {
         "format" if path == "/oembed" => Rule::OneOf(vec!["json".into()]),
         "text" | "url" => Rule::Pattern(r"\S".into()),
         "runs" => Rule::Range(1, crate::routes::sources::MAX_RUNS),
+        "since" => Rule::DateTime,
+        "id" if path.starts_with("/api/v1/watches/") => Rule::Pattern("^w[1-9][0-9]{0,17}$".into()),
         "name" if path.starts_with("/api/v1/sources/") => {
             Rule::Text(SOURCE_NAME.into(), pointe_app::sources::MAX_NAME)
         }
@@ -109,6 +114,9 @@ fn apply(rule: &Rule, schema: &mut Object) {
             schema.enum_values = Some(values.iter().map(|v| v.as_str().into()).collect());
         }
         Rule::Date => schema.format = Some(SchemaFormat::KnownFormat(KnownFormat::Date)),
+        Rule::DateTime => {
+            schema.format = Some(SchemaFormat::KnownFormat(KnownFormat::DateTime));
+        }
         Rule::Text(p, max) => {
             schema.pattern = Some(p.clone());
             schema.max_length = Some(*max);

@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use pointe_app::Workspace;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{
@@ -157,6 +157,12 @@ pub fn router(ws: Workspace, config: ServerConfig) -> Router {
             get(routes::sources::show).delete(routes::sources::remove),
         )
         .route("/api/v1/sources/{name}/run", post(routes::sources::run))
+        .route(
+            "/api/v1/watches",
+            get(routes::watches::list).post(routes::watches::add),
+        )
+        .route("/api/v1/watches/{id}", delete(routes::watches::remove))
+        .route("/api/v1/alerts", get(routes::watches::alerts))
         .route("/edits/{slug}", get(routes::pages::page))
         .route("/oembed", get(routes::pages::oembed))
         .route("/metrics", get(routes::system::metrics))

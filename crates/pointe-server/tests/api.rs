@@ -23,6 +23,8 @@ mod read;
 mod sources;
 #[path = "api/ui.rs"]
 mod ui;
+#[path = "api/watches.rs"]
+mod watches;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -8,3 +8,4 @@ pub mod products;
 pub mod sources;
 pub mod system;
 pub mod trends;
+pub mod watches;

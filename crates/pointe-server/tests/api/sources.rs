@@ -8,7 +8,12 @@ use serde_json::{Value, json};
 
 use crate::Api;
 
-fn call(method: Method, uri: &str, token: Option<&str>, body: Option<Value>) -> Request<Body> {
+pub(crate) fn call(
+    method: Method,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Request<Body> {
     let mut req = Request::builder().method(method).uri(uri);
     if let Some(t) = token {
         req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
