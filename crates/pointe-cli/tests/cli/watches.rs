@@ -441,3 +441,18 @@ fn a_saved_search_alerts_a_new_match_once() {
     ]);
     assert_eq!(kinds(&again), [], "{again}");
 }
+
+#[test]
+fn a_watch_alerts_no_sooner_than_its_least_interval_and_its_rule_stays_armed() {
+    let mut shop = Shop::open(&[("FL-3", "100.00 GBP", "in stock")]);
+    let fl3 = shop.product("FL-3");
+    shop.watch(&[&fl3, "--rise", "--min-interval", "3h"]);
+    let mut fired = Vec::new();
+    for price in ["110.00", "105.00", "115.00", "120.00"] {
+        let alerts = shop.next(&[("FL-3", &format!("{price} GBP"), "in stock")]);
+        fired.push(kinds(&alerts).len());
+    }
+    // 110 rises (alerted); 105 clears the rule; 115 rises two hours after the alert, within
+    // the three-hour interval, so nothing; 120 rises three hours after it and alerts.
+    assert_eq!(fired, [1, 0, 0, 1]);
+}

@@ -200,6 +200,12 @@ pub async fn alerts(
     crate::auth::require(&state, &headers, TokenScope::ReadWrite).await?;
     let p = Params::parse(query.as_deref(), &["since", "watch", "limit"])?;
     let limit = p.number("limit", 100, 1, MAX_ALERTS)?;
+    if p.given("since") && p.str("since").is_none() {
+        return Err(ApiError::bad(
+            "since",
+            "a date and time (RFC 3339), not blank",
+        ));
+    }
     let since = match p.str("since") {
         Some(raw) => Some(
             raw.trim()

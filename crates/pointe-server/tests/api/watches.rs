@@ -106,9 +106,12 @@ async fn alerts_are_read_with_a_token_and_since_is_checked() {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["total"], 0);
-    let (status, body) = send(&api, Method::GET, "/api/v1/alerts?since=yesterday", None).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert_eq!(body["error"]["field"], "since");
+    for since in ["yesterday", ""] {
+        let uri = format!("/api/v1/alerts?since={since}");
+        let (status, body) = send(&api, Method::GET, &uri, None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{since:?}: {body}");
+        assert_eq!(body["error"]["field"], "since");
+    }
     let (status, body) = send(&api, Method::GET, "/api/v1/alerts?limit=0", None).await;
     assert_eq!(
         (status, &body["error"]["field"]),
