@@ -1,11 +1,12 @@
-//! Downloading a feed for a source: polite HTTP (conditional requests, gzip, a connect timeout
-//! and one for the whole download, retries with exponential backoff and jitter, a limit of
-//! downloads per host at once, a size limit, a User-Agent that names Pointe) and `file://` for the CLI. A download that fails, or stops short of the length its
+//! Downloading a feed for a source: polite HTTP (conditional requests, gzip, timeouts to
+//! connect, for each read and for the whole download, retries with exponential backoff and
+//! jitter, a limit of downloads per host at once, a size limit, a User-Agent that names
+//! Pointe) and `file://` for the CLI. A download that fails, or stops short of the length its
 //! server announced, is an error: the caller keeps the source's last good data.
 
 use std::io::{Read, Write};
 use std::path::Path;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 /// What the last good download said about its version, sent back so that an unchanged feed is
 /// not downloaded again.
@@ -162,6 +163,9 @@ pub struct FetchLimits {
     pub max_bytes: u64,
     /// How long to wait for a connection.
     pub connect_timeout: Duration,
+    /// How long to wait for the answer, and for each read of its body: a download that
+    /// stalls this long fails.
+    pub read_timeout: Duration,
     /// How long a whole download may take, from connecting to the last byte.
     pub timeout: Duration,
     /// Tries in all, for a failure worth trying again (no connection, a timeout, HTTP 408,
@@ -179,6 +183,7 @@ impl Default for FetchLimits {
         FetchLimits {
             max_bytes: 2 << 30,
             connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(60),
             timeout: Duration::from_secs(30 * 60),
             attempts: 3,
             backoff: Duration::from_secs(2),
@@ -206,7 +211,9 @@ impl HttpFetcher {
             reqwest::blocking::Client::builder()
                 .user_agent(USER_AGENT)
                 .connect_timeout(limits.connect_timeout)
-                .timeout(limits.timeout)
+                // The blocking client's timeout bounds the wait for the answer and for each
+                // read of the body; `write_body` bounds the whole download.
+                .timeout(limits.read_timeout)
                 .gzip(true)
         };
         let client = builder()
@@ -270,7 +277,8 @@ impl HttpFetcher {
             etag: header(reqwest::header::ETAG),
             last_modified: header(reqwest::header::LAST_MODIFIED),
         };
-        let bytes = write_body(response, dest, self.limits.max_bytes)
+        let deadline = Instant::now() + self.limits.timeout;
+        let bytes = write_body(response, dest, self.limits.max_bytes, Some(deadline))
             .map_err(|(bytes, message)| (failed(Some(status), bytes, message), true))?;
         Ok(Fetched::Body {
             status: Some(status),
@@ -435,7 +443,12 @@ pub(crate) fn jitter(max: Duration) -> Duration {
 
 /// Copies `body` into `dest`, stopping past `max` bytes; a body that ends before the length
 /// its server announced is an error (a truncated download), as is any read error.
-fn write_body(mut body: impl Read, dest: &Path, max: u64) -> Result<u64, (u64, String)> {
+fn write_body(
+    mut body: impl Read,
+    dest: &Path,
+    max: u64,
+    deadline: Option<Instant>,
+) -> Result<u64, (u64, String)> {
     let file = std::fs::File::create(dest).map_err(|e| (0, format!("{}: {e}", dest.display())))?;
     let mut out = std::io::BufWriter::new(file);
     let mut buf = vec![0u8; 64 * 1024];
@@ -454,6 +467,12 @@ fn write_body(mut body: impl Read, dest: &Path, max: u64) -> Result<u64, (u64, S
             break;
         }
         total += n as u64;
+        if deadline.is_some_and(|d| Instant::now() > d) {
+            return Err((
+                total,
+                format!("the download took longer than its limit, after {total} bytes"),
+            ));
+        }
         if total > max {
             return Err((
                 total,
@@ -487,7 +506,7 @@ fn fetch_file(
     }
     let file = std::fs::File::open(path)
         .map_err(|e| failed(None, 0, format!("{}: {e}", path.display())))?;
-    let bytes = write_body(file, dest, max).map_err(|(b, m)| failed(None, b, m))?;
+    let bytes = write_body(file, dest, max, None).map_err(|(b, m)| failed(None, b, m))?;
     Ok(Fetched::Body {
         status: None,
         bytes,
@@ -607,5 +626,89 @@ mod tests {
             std::task::Poll::Ready(Ok(addrs)) => panic!("{:?}", addrs.collect::<Vec<_>>()),
             std::task::Poll::Pending => panic!("the resolver answers at once"),
         }
+    }
+
+    /// Serves one answer on loopback: `head`, then `body`, then waits `stall` before closing.
+    /// Returns the address and what the request said.
+    fn serve_once(
+        head: String,
+        body: Vec<u8>,
+        stall: Duration,
+    ) -> (String, std::sync::mpsc::Receiver<String>) {
+        use std::io::{BufRead, BufReader};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/feed.tsv", listener.local_addr().unwrap());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+                    break;
+                }
+                request.push_str(&line);
+            }
+            tx.send(request).ok();
+            stream.write_all(head.as_bytes()).ok();
+            stream.write_all(&body).ok();
+            stream.flush().ok();
+            std::thread::sleep(stall);
+        });
+        (url, rx)
+    }
+
+    fn quick() -> HttpFetcher {
+        HttpFetcher::new(FetchLimits {
+            attempts: 1,
+            read_timeout: Duration::from_millis(300),
+            ..FetchLimits::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_gzip_answer_is_asked_for_and_written_unzipped() {
+        use flate2::write::GzEncoder;
+        let feed = "id\ttitle\nA1\tSatin ballet flats\n".repeat(50);
+        let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(feed.as_bytes()).unwrap();
+        let body = gz.finish().unwrap();
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n",
+            body.len()
+        );
+        let (url, request) = serve_once(head, body, Duration::ZERO);
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("feed");
+        let got = quick().fetch(&url, &Validators::default(), &dest, Reach::Any);
+        assert!(matches!(got, Ok(Fetched::Body { .. })), "{got:?}");
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), feed);
+        let request = request.recv().unwrap().to_ascii_lowercase();
+        assert!(request.contains("accept-encoding: gzip"), "{request}");
+    }
+
+    #[test]
+    fn a_download_that_stalls_fails_after_the_read_timeout() {
+        let head = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n";
+        let (url, _request) =
+            serve_once(head.into(), b"id\ttitle\n".to_vec(), Duration::from_secs(5));
+        let dir = tempfile::tempdir().unwrap();
+        let started = std::time::Instant::now();
+        let got = quick().fetch(
+            &url,
+            &Validators::default(),
+            &dir.path().join("f"),
+            Reach::Any,
+        );
+        let err = got.expect_err("a stalled download is an error");
+        assert!(err.message.contains("broke off"), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }

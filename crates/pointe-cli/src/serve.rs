@@ -82,6 +82,13 @@ const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 /// Runs `pointe daemon`: the due sources, without the web server, until SIGTERM or Ctrl-C.
 pub fn daemon(cli: &Cli) -> anyhow::Result<u8> {
     let ws = crate::workspace(cli);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let shutdown = {
+        let _inside = runtime.enter();
+        pointe_server::shutdown_signal()
+    };
     let Some(running) = start_sources(&ws)? else {
         anyhow::bail!(
             "another process (pointe serve or pointe daemon) runs the sources of {}",
@@ -89,10 +96,7 @@ pub fn daemon(cli: &Cli) -> anyhow::Result<u8> {
         );
     };
     eprintln!("running the sources of {}", ws.dir().display());
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
-        .block_on(pointe_server::shutdown_signal());
+    runtime.block_on(shutdown);
     stop_sources(Some(running));
     eprintln!("stopped");
     Ok(0)
@@ -123,12 +127,13 @@ pub fn serve(
             config.public_url = format!("http://{local}");
         }
         let links = pointe_app::edits::Links::new(&config.public_url).map_err(crate::app_error)?;
+        let shutdown = pointe_server::shutdown_signal();
         eprintln!("serving {} on http://{local}", ws.dir().display());
         if let Some(slug) = show {
             eprintln!("the {slug} edit: {}", links.page(slug));
         }
         let app = pointe_server::router(ws, config);
-        pointe_server::serve(listener, app, pointe_server::shutdown_signal()).await?;
+        pointe_server::serve(listener, app, shutdown).await?;
         eprintln!("stopped");
         anyhow::Ok(0)
     })

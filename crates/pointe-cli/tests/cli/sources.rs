@@ -375,6 +375,18 @@ pub(crate) fn spawn(env: &Env, args: &[&str]) -> std::process::Child {
         .unwrap()
 }
 
+/// Kills the child when dropped, so that a failing test leaves no process behind.
+struct KillOnDrop(Option<std::process::Child>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            child.kill().ok();
+            child.wait().ok();
+        }
+    }
+}
+
 /// Stops `child` with SIGTERM; its exit status and what it wrote to standard error.
 pub(crate) fn terminate(mut child: std::process::Child) -> (std::process::ExitStatus, String) {
     let pid = child.id().to_string();
@@ -398,7 +410,7 @@ fn the_daemon_runs_a_due_source_and_is_the_only_scheduler_of_its_directory() {
     let env = Env::new();
     env.run(&["source", "add", "shop", &server.url, "--every", "1h"])
         .expect_code(0);
-    let daemon = spawn(&env, &["daemon"]);
+    let mut daemon = KillOnDrop(Some(spawn(&env, &["daemon"])));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let runs = loop {
         let shown = env
@@ -427,10 +439,13 @@ fn the_daemon_runs_a_due_source_and_is_the_only_scheduler_of_its_directory() {
     );
     // A web server beside the daemon serves, and leaves the sources to the daemon.
     let mut serve = spawn(&env, &["serve", "--addr", "127.0.0.1:0"]);
-    let mut first = String::new();
-    BufReader::new(serve.stderr.as_mut().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    let (mut first, mut serving) = (String::new(), String::new());
+    let mut said = BufReader::new(serve.stderr.take().unwrap());
+    said.read_line(&mut first).unwrap();
+    // Stopped once it says it serves: its signal handlers are in place by then.
+    said.read_line(&mut serving).unwrap();
+    assert!(serving.contains("serving"), "{serving}");
+    serve.stderr = Some(said.into_inner());
     let (status, err) = terminate(serve);
     assert!(status.success(), "{status:?} {err}");
     assert!(
@@ -438,7 +453,7 @@ fn the_daemon_runs_a_due_source_and_is_the_only_scheduler_of_its_directory() {
         "{first}"
     );
 
-    let (status, err) = terminate(daemon);
+    let (status, err) = terminate(daemon.0.take().unwrap());
     assert!(status.success(), "{status:?} {err}");
     assert!(err.contains("stopped"), "{err}");
     assert_eq!(server.requests().len(), 1, "not due again within the hour");
