@@ -494,29 +494,11 @@ fn bare_alert(
     now: Timestamp,
 ) -> Alert {
     Alert {
-        key: String::new(),
-        watch_id: watch.id.clone(),
-        kind,
-        raised_at: now,
-        product_id: product.to_string(),
-        title,
-        item_id: None,
-        retailer: None,
-        source: None,
-        ingest_id: None,
-        line: None,
-        previous: None,
-        current: None,
-        currency: None,
-        against: None,
-        prior_low_30d: None,
         edit: match &watch.target {
             WatchTarget::Edit { slug } => Some(slug.clone()),
             _ => None,
         },
-        query: None,
-        swapped: Vec::new(),
-        delivery: None,
+        ..Alert::bare(&watch.id, kind, product, title, now)
     }
 }
 

@@ -341,6 +341,40 @@ pub struct Alert {
     pub delivery: Option<Delivery>,
 }
 
+impl Alert {
+    /// An alert of `kind` on a product, with no evidence yet and no key.
+    pub fn bare(
+        watch_id: &str,
+        kind: AlertKind,
+        product_id: &str,
+        title: String,
+        raised_at: Timestamp,
+    ) -> Alert {
+        Alert {
+            key: String::new(),
+            watch_id: watch_id.to_string(),
+            kind,
+            raised_at,
+            product_id: product_id.to_string(),
+            title,
+            item_id: None,
+            retailer: None,
+            source: None,
+            ingest_id: None,
+            line: None,
+            previous: None,
+            current: None,
+            currency: None,
+            against: None,
+            prior_low_30d: None,
+            edit: None,
+            query: None,
+            swapped: Vec::new(),
+            delivery: None,
+        }
+    }
+}
+
 /// Where a webhook delivery stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -244,8 +244,8 @@ impl WatchStore for SqliteStore {
         watch: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Alert>> {
-        // Timestamps are stored as RFC 3339 in UTC with the same precision rules, so text
-        // order is time order for those jiff writes; the filter is checked again below.
+        // `raised_at` is RFC 3339 text, whose order is not time order once fractions of a
+        // second appear, so `since` is checked on the parsed alerts.
         let mut stmt = self.conn().prepare_cached(
             "SELECT body, delivery FROM alerts WHERE (?1 IS NULL OR watch = ?1) ORDER BY id",
         )?;
@@ -507,24 +507,6 @@ mod tests {
     fn alert(key: &str, watch: &str, when: &str) -> Alert {
         Alert {
             key: key.into(),
-            watch_id: watch.into(),
-            kind: AlertKind::Drop,
-            raised_at: at(when),
-            product_id: "pt-a".into(),
-            title: "Bow Flats".into(),
-            item_id: None,
-            retailer: None,
-            source: None,
-            ingest_id: None,
-            line: None,
-            previous: None,
-            current: None,
-            currency: None,
-            against: None,
-            prior_low_30d: None,
-            edit: None,
-            query: None,
-            swapped: Vec::new(),
             delivery: Some(Delivery {
                 state: DeliveryState::Pending,
                 attempts: 0,
@@ -532,6 +514,7 @@ mod tests {
                 delivered_at: None,
                 last_error: None,
             }),
+            ..Alert::bare(watch, AlertKind::Drop, "pt-a", "Bow Flats".into(), at(when))
         }
     }
 
