@@ -80,6 +80,9 @@ impl Shared {
     fn load(&self, ws: &Workspace, store: &SqliteStore) -> Result<Arc<Loaded>> {
         let _guard = self.reload.lock().unwrap_or_else(PoisonError::into_inner);
         let (index, note) = ws.index(store)?;
+        if let Some(previous) = self.held() {
+            index.inherit_vocabulary(&previous.index);
+        }
         let loaded = Arc::new(Loaded {
             index,
             brands: ws.brands()?,

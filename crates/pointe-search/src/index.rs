@@ -15,6 +15,7 @@
 //! and a reader never opens a half-written one.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use jiff::civil::Date;
 use pointe_core::attributes::Taxonomy;
@@ -232,8 +233,12 @@ pub struct SearchIndex {
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
     pub(crate) ctx: IndexContext,
-    /// What reading queries needs, built by the first search.
-    pub(crate) vocabulary: std::sync::OnceLock<crate::search::query::Vocabulary>,
+    /// What reading queries needs, built by the first search (or taken from the index this
+    /// one replaces, when its taxonomy and brands are the same).
+    pub(crate) vocabulary: std::sync::OnceLock<Arc<crate::search::query::Vocabulary>>,
+    /// The vocabulary of the index this one replaces, for the first search to take when it
+    /// fits.
+    pub(crate) inherited: std::sync::Mutex<Option<Arc<crate::search::query::Vocabulary>>>,
     /// The numbering of the packed facets, built by the first use.
     facet_codes: std::sync::OnceLock<FacetCodes>,
     meta: IndexMeta,
@@ -426,6 +431,29 @@ impl SearchIndex {
         build_locked(&layout, &lock, catalog, ctx)
     }
 
+    /// Offers this index the query vocabulary of `previous`, the index it replaces: its first
+    /// search takes it instead of building its own when both have the same taxonomy and
+    /// brands (building one reads the whole taxonomy, which a server reopening its index after
+    /// every commit would otherwise do each time).
+    pub fn inherit_vocabulary(&self, previous: &SearchIndex) {
+        if previous.meta.taxonomy_version != self.meta.taxonomy_version {
+            return;
+        }
+        let held = previous.vocabulary.get().cloned().or_else(|| {
+            previous
+                .inherited
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone()
+        });
+        if let Some(v) = held {
+            *self
+                .inherited
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(v);
+        }
+    }
+
     /// What the index was built from.
     pub fn meta(&self) -> &IndexMeta {
         &self.meta
@@ -481,6 +509,7 @@ fn open_version(dir: &Path, ctx: IndexContext, hold: ReaderHold) -> Result<Searc
         fields,
         ctx,
         vocabulary: std::sync::OnceLock::new(),
+        inherited: std::sync::Mutex::new(None),
         facet_codes: std::sync::OnceLock::new(),
         meta,
         dir: dir.to_path_buf(),

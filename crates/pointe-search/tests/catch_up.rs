@@ -437,3 +437,51 @@ fn a_search_during_ingests_reads_one_generation_whole() {
     );
     assert!(seen.len() >= 2, "the searches ran across updates: {seen:?}");
 }
+
+/// The brand a search for `text` is understood to name.
+fn brand_read(index: &SearchIndex, text: &str) -> Option<String> {
+    let q = SearchQuery {
+        text: text.into(),
+        limit: 5,
+        ..SearchQuery::default()
+    };
+    index.search(&q).unwrap().understood.brand
+}
+
+#[test]
+fn a_reopened_index_takes_its_predecessors_vocabulary_only_when_the_brands_are_the_same() {
+    let (dir, mut store, root) = indexed_first_feed();
+    let first = SearchIndex::open(&root, context()).unwrap();
+    assert_eq!(
+        brand_read(&first, "aurelia flats").as_deref(),
+        Some("aurelia")
+    );
+    assert_eq!(brand_read(&first, "zephyrine flats"), None);
+
+    // The same brands: the reopened index reads queries as its predecessor did.
+    ingest(
+        &mut store,
+        dir.path(),
+        &first_feed(),
+        "2026-01-05T15:00:00Z",
+    );
+    SearchIndex::refresh(&root, &store, context()).unwrap();
+    let same = SearchIndex::open(&root, context()).unwrap();
+    same.inherit_vocabulary(&first);
+    assert_eq!(
+        brand_read(&same, "aurelia flats").as_deref(),
+        Some("aurelia")
+    );
+
+    // A new brand: the vocabulary offered is not the index's, so it builds its own.
+    let mut rows = first_feed();
+    rows.push(row("ls-9", "Zephyrine", FLATS, FLATS_TEXT, "25.00", 1));
+    ingest(&mut store, dir.path(), &rows, "2026-01-06T09:00:00Z");
+    SearchIndex::refresh(&root, &store, context()).unwrap();
+    let grown = SearchIndex::open(&root, context()).unwrap();
+    grown.inherit_vocabulary(&same);
+    assert_eq!(
+        brand_read(&grown, "zephyrine flats").as_deref(),
+        Some("zephyrine")
+    );
+}

@@ -336,7 +336,16 @@ impl SearchIndex {
                 }
             }
         }
-        let v = Vocabulary::new(&self.ctx.taxonomy, brands);
+        let inherited = self
+            .inherited
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+            .filter(|v| v.made_from(&brands));
+        let v = match inherited {
+            Some(v) => v,
+            None => std::sync::Arc::new(Vocabulary::new(&self.ctx.taxonomy, brands)),
+        };
         Ok(self.vocabulary.get_or_init(|| v))
     }
 

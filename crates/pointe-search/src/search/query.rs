@@ -99,6 +99,9 @@ pub struct Vocabulary {
     genders: Vec<(Vec<String>, String)>,
     phrases: HashSet<String>,
     brands: HashSet<String>,
+    /// Every brand key it was made from, kept to tell whether another index's brands are the
+    /// same (its vocabulary is then this one).
+    made_from: HashSet<String>,
 }
 
 impl std::fmt::Debug for Vocabulary {
@@ -122,6 +125,7 @@ pub(crate) fn query_words(text: &str) -> Vec<String> {
 impl Vocabulary {
     /// The vocabulary of a taxonomy and a set of brand keys (folded brand names).
     pub fn new(taxonomy: &Taxonomy, brands: impl IntoIterator<Item = String>) -> Vocabulary {
+        let made_from: HashSet<String> = brands.into_iter().collect();
         let mut genders = Vec::new();
         let mut phrases = HashSet::new();
         for dim in pointe_core::attributes::DIMENSIONS {
@@ -157,11 +161,18 @@ impl Vocabulary {
             extractor: Extractor::new(taxonomy),
             genders,
             phrases,
-            brands: brands
-                .into_iter()
+            brands: made_from
+                .iter()
                 .filter(|b| b.len() >= 2 && !COMMON.contains(&b.as_str()))
+                .cloned()
                 .collect(),
+            made_from,
         }
+    }
+
+    /// Whether it was made from exactly these brand keys.
+    pub(crate) fn made_from(&self, brands: &HashSet<String>) -> bool {
+        &self.made_from == brands
     }
 
     /// Reads `text`: price phrases in `default_currency` when they name none, a whole brand,
