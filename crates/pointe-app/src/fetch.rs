@@ -207,23 +207,15 @@ pub struct HttpFetcher {
 impl HttpFetcher {
     /// A fetcher with these limits.
     pub fn new(limits: FetchLimits) -> Result<HttpFetcher, FetchError> {
-        let builder = || {
-            reqwest::blocking::Client::builder()
-                .user_agent(USER_AGENT)
-                .connect_timeout(limits.connect_timeout)
-                // The blocking client's timeout bounds the wait for the answer and for each
-                // read of the body; `write_body` bounds the whole download.
-                .timeout(limits.read_timeout)
-                .gzip(true)
-        };
-        let client = builder()
+        // The blocking client's timeout bounds the wait for the answer and for each read of
+        // the body; `write_body` bounds the whole download.
+        let builder =
+            |reach| builder(reach, limits.connect_timeout, limits.read_timeout).gzip(true);
+        let client = builder(Reach::Any)
             .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
             .build();
-        let public_client = builder()
+        let public_client = builder(Reach::PublicOnly)
             .redirect(reqwest::redirect::Policy::custom(public_redirect))
-            // A proxy would resolve and reach the host itself, past the checks.
-            .no_proxy()
-            .dns_resolver(std::sync::Arc::new(PublicOnly))
             .build();
         let no_client = |e: reqwest::Error| failed(None, 0, format!("no HTTP client: {e}"));
         Ok(HttpFetcher {
@@ -308,9 +300,7 @@ impl Fetch for HttpFetcher {
         }
         let parsed =
             reqwest::Url::parse(url).map_err(|e| failed(None, 0, format!("{url:?}: {e}")))?;
-        if reach == Reach::PublicOnly
-            && let Some(why) = private_host(&parsed)
-        {
+        if let Some(why) = refused(&parsed, reach) {
             return Err(failed(None, 0, why));
         }
         let host = parsed
@@ -351,24 +341,40 @@ fn public_redirect(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect
     }
 }
 
-/// A client for short requests (webhooks) that take at most `timeout`, reaching what `reach`
-/// allows.
+/// A client builder with Pointe's User-Agent and these timeouts; for `PublicOnly`, one whose
+/// resolver gives only public addresses and which uses no proxy (a proxy would resolve and
+/// reach the host itself, past the checks).
+fn builder(reach: Reach, connect: Duration, read: Duration) -> reqwest::blocking::ClientBuilder {
+    let builder = reqwest::blocking::Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(connect)
+        .timeout(read);
+    match reach {
+        Reach::Any => builder,
+        Reach::PublicOnly => builder
+            .dns_resolver(std::sync::Arc::new(PublicOnly))
+            .no_proxy(),
+    }
+}
+
+/// A client for short requests (webhooks) that take at most `timeout` and follow no
+/// redirect, reaching what `reach` allows.
 pub(crate) fn client(
     timeout: Duration,
     reach: Reach,
 ) -> Result<reqwest::blocking::Client, reqwest::Error> {
-    let builder = reqwest::blocking::Client::builder()
-        .user_agent(USER_AGENT)
-        .connect_timeout(timeout)
-        .timeout(timeout);
+    builder(reach, timeout, timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+}
+
+/// Why `url` may not be reached under `reach`, if it may not (a name is checked when it is
+/// resolved).
+pub(crate) fn refused(url: &reqwest::Url, reach: Reach) -> Option<String> {
     match reach {
-        Reach::Any => builder.redirect(reqwest::redirect::Policy::none()),
-        Reach::PublicOnly => builder
-            .redirect(reqwest::redirect::Policy::none())
-            .dns_resolver(std::sync::Arc::new(PublicOnly))
-            .no_proxy(),
+        Reach::Any => None,
+        Reach::PublicOnly => private_host(url),
     }
-    .build()
 }
 
 /// How many downloads each host has under way.

@@ -79,14 +79,12 @@ impl Post for HttpPost {
             Reach::Any => &self.any,
             Reach::PublicOnly => &self.public,
         };
-        if reach == Reach::PublicOnly
-            && let Ok(parsed) = reqwest::Url::parse(url)
-            && let Some(why) = crate::fetch::private_host(&parsed)
-        {
+        let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url:?}: {e}"))?;
+        if let Some(why) = crate::fetch::refused(&parsed, reach) {
             return Err(why);
         }
         let mut request = client
-            .post(url)
+            .post(parsed)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body.to_vec());
         for (name, value) in headers {
