@@ -4,14 +4,13 @@
 //!
 //! A front end that answers one request (the CLI) opens a [`Reader`] and uses it once; one
 //! that answers many (the server) shares one. Checking freshness costs one SQLite query. A
-//! reader that holds an index and finds it behind reopens it on a thread of its own (catching
-//! it up from the store's change log first, or rebuilding it, as [`Workspace::index`] does)
-//! and keeps answering from the index it holds until the new one is open: no request waits
-//! for another command's ingest. A write through the same reader's process calls
+//! reader that holds an index and finds it behind reopens it on the one thread it keeps for
+//! that (catching it up from the store's change log first, or rebuilding it, as
+//! [`Workspace::index`] does) and keeps answering from the index it holds until the new one is
+//! open: no request waits for another command's ingest. A write through the same reader's process calls
 //! [`Reader::reload`], so that its own answers follow at once.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
 
 use jiff::civil::Date;
 use pointe_core::brand::BrandBook;
@@ -53,21 +52,86 @@ pub struct Open<'a> {
 #[derive(Debug)]
 pub struct Reader {
     ws: Workspace,
-    idle: Mutex<Vec<SqliteStore>>,
     shared: Arc<Shared>,
 }
 
 /// What a reader shares with the thread that reopens its index.
 #[derive(Debug, Default)]
 struct Shared {
+    idle: Mutex<Vec<SqliteStore>>,
     loaded: RwLock<Option<Arc<Loaded>>>,
     /// Held by whoever opens the index.
     reload: Mutex<()>,
-    /// Whether a thread is reopening the index in the background.
-    reloading: AtomicBool,
+    /// What the reload thread is asked to do.
+    asked: Mutex<Ask>,
+    /// Wakes the reload thread.
+    wake: Condvar,
+}
+
+/// What the reload thread is asked to do.
+#[derive(Debug, Default)]
+struct Ask {
+    /// Whether the thread was started.
+    started: bool,
+    /// Whether a reload is wanted (a request found the index behind).
+    reload: bool,
+    /// Whether the reader is gone.
+    stop: bool,
 }
 
 impl Shared {
+    fn checkout(&self, ws: &Workspace) -> Result<SqliteStore> {
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        match idle {
+            Some(store) => Ok(store),
+            None => ws.reading_store(),
+        }
+    }
+
+    fn checkin(&self, store: SqliteStore) {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < IDLE_STORES {
+            idle.push(store);
+        }
+    }
+
+    fn asked(&self) -> std::sync::MutexGuard<'_, Ask> {
+        self.asked.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The reload thread: reopens the index each time it is asked, until the reader is gone.
+    /// One long-lived thread (rather than one per reload) keeps what it allocates in one
+    /// place, so the process's memory stays flat while the index is reopened many times.
+    fn reload_loop(&self, ws: &Workspace) {
+        loop {
+            {
+                let mut asked = self.asked();
+                while !asked.reload && !asked.stop {
+                    asked = self
+                        .wake
+                        .wait(asked)
+                        .unwrap_or_else(PoisonError::into_inner);
+                }
+                if asked.stop {
+                    return;
+                }
+                asked.reload = false;
+            }
+            let loaded = self.checkout(ws).and_then(|store| {
+                let loaded = self.load(ws, &store);
+                self.checkin(store);
+                loaded
+            });
+            if let Err(e) = loaded {
+                tracing::warn!(error = %e, "reopening the search index");
+            }
+        }
+    }
+
     fn held(&self) -> Option<Arc<Loaded>> {
         self.loaded
             .read()
@@ -110,7 +174,6 @@ impl Reader {
     pub fn new(ws: Workspace) -> Reader {
         Reader {
             ws,
-            idle: Mutex::new(Vec::new()),
             shared: Arc::new(Shared::default()),
         }
     }
@@ -153,22 +216,11 @@ impl Reader {
     }
 
     fn checkout(&self) -> Result<SqliteStore> {
-        let idle = self
-            .idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        match idle {
-            Some(store) => Ok(store),
-            None => self.ws.store(),
-        }
+        self.shared.checkout(&self.ws)
     }
 
     fn checkin(&self, store: SqliteStore) {
-        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        if idle.len() < IDLE_STORES {
-            idle.push(store);
-        }
+        self.shared.checkin(store);
     }
 
     fn current(&self, store: &SqliteStore) -> Result<Arc<Loaded>> {
@@ -197,27 +249,31 @@ impl Reader {
         }
     }
 
-    /// Starts a thread that reopens the index, unless one is at it already. A failure is
-    /// logged: the index held keeps answering, and the next request tries again.
+    /// Asks the reload thread to reopen the index, starting it the first time. A failure is
+    /// logged: the index held keeps answering, and the next request asks again.
     fn reload_in_background(&self) {
-        if self.shared.reloading.swap(true, Ordering::AcqRel) {
-            return;
+        let mut asked = self.shared.asked();
+        asked.reload = true;
+        if !asked.started {
+            let shared = Arc::clone(&self.shared);
+            let ws = self.ws.clone();
+            let spawned = std::thread::Builder::new()
+                .name("index-reload".into())
+                .spawn(move || shared.reload_loop(&ws));
+            match spawned {
+                Ok(_) => asked.started = true,
+                Err(e) => tracing::warn!(error = %e, "starting the search index reload"),
+            }
         }
-        let shared = Arc::clone(&self.shared);
-        let ws = self.ws.clone();
-        let spawned = std::thread::Builder::new()
-            .name("index-reload".into())
-            .spawn(move || {
-                let loaded = ws.store().and_then(|store| shared.load(&ws, &store));
-                if let Err(e) = loaded {
-                    tracing::warn!(error = %e, "reopening the search index");
-                }
-                shared.reloading.store(false, Ordering::Release);
-            });
-        if let Err(e) = spawned {
-            self.shared.reloading.store(false, Ordering::Release);
-            tracing::warn!(error = %e, "starting the search index reload");
-        }
+        drop(asked);
+        self.shared.wake.notify_one();
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.shared.asked().stop = true;
+        self.shared.wake.notify_one();
     }
 }
 

@@ -50,6 +50,12 @@ impl Workspace {
         Ok(SqliteStore::open_dir(&self.dir)?)
     }
 
+    /// The store, opened for a connection a reader keeps (a small page cache).
+    pub fn reading_store(&self) -> Result<SqliteStore> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| pointe_core::Error::io(&self.dir, e))?;
+        Ok(SqliteStore::open_for_reading(&self.dir.join("pointe.db"))?)
+    }
+
     /// The bundled brand list with the data directory's additions.
     pub fn brands(&self) -> Result<BrandBook> {
         Ok(BrandBook::load(Some(&self.dir))?)

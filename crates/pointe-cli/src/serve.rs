@@ -115,8 +115,11 @@ pub fn serve(
         config.public_url = crate::public_links(cli)?.base().to_string();
     }
     let given = cli.public_url.is_some();
+    // Blocking threads (store reads) idle for minutes before they end: threads that come
+    // and go under bursty load would each leave their allocations behind.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_keep_alive(std::time::Duration::from_secs(300))
         .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)

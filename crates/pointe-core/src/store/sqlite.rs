@@ -326,6 +326,11 @@ CREATE INDEX alerts_due ON alerts(next_attempt) WHERE next_attempt IS NOT NULL;
 /// pages to the log mid-transaction, and memory stays flat in the feed size.
 const PAGE_CACHE_KIB: i64 = 64 * 1024;
 
+/// The page cache of a connection kept for reading (a server's pooled connections), in KiB:
+/// reads that miss it are served from the operating system's file cache, and a server holding
+/// many such connections stays small however large the store grows.
+const READ_PAGE_CACHE_KIB: i64 = 4 * 1024;
+
 /// The page cache while a load into an empty store builds its deferred indexes, in KiB.
 const INDEX_BUILD_CACHE_KIB: i64 = 8 * 1024;
 
@@ -375,6 +380,16 @@ impl SqliteStore {
             Error::Sqlite(e) => open_error(path, "migrate", e),
             other => other,
         })
+    }
+
+    /// Opens a store file for a connection kept for reads: a small page cache
+    /// ([`READ_PAGE_CACHE_KIB`]). Writes through it work as through any other.
+    pub fn open_for_reading(path: &Path) -> Result<SqliteStore> {
+        let store = SqliteStore::open(path)?;
+        store
+            .conn
+            .pragma_update(None, "cache_size", -READ_PAGE_CACHE_KIB)?;
+        Ok(store)
     }
 
     /// A store that lives in memory only.

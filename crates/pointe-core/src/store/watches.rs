@@ -245,23 +245,27 @@ impl WatchStore for SqliteStore {
         limit: usize,
     ) -> Result<Vec<Alert>> {
         // `raised_at` is RFC 3339 text, whose order is not time order once fractions of a
-        // second appear, so `since` is checked on the parsed alerts.
+        // second appear, so `since` is checked on the parsed alerts. The newest are read first,
+        // and only until `limit` are found.
         let mut stmt = self.conn().prepare_cached(
-            "SELECT body, delivery FROM alerts WHERE (?1 IS NULL OR watch = ?1) ORDER BY id",
+            "SELECT body, delivery FROM alerts WHERE (?1 IS NULL OR watch = ?1) ORDER BY id DESC",
         )?;
         let rows = stmt.query_map(params![watch], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
         })?;
         let mut out = Vec::new();
         for row in rows {
+            if out.len() == limit {
+                break;
+            }
             let (body, delivery) = row?;
             let alert = alert_row(&body, delivery)?;
             if since.is_none_or(|s| alert.raised_at >= s) {
                 out.push(alert);
             }
         }
-        let skip = out.len().saturating_sub(limit);
-        Ok(out.split_off(skip))
+        out.reverse();
+        Ok(out)
     }
 
     fn due_deliveries(&self, now: Timestamp, limit: usize) -> Result<Vec<Alert>> {
@@ -504,6 +508,22 @@ mod tests {
         key
     }
 
+    fn a_watch() -> Watch {
+        Watch {
+            id: String::new(),
+            target: WatchTarget::Product {
+                product_id: "pt-a".into(),
+                item_id: None,
+            },
+            rules: Rules::default(),
+            webhook: None,
+            min_interval_secs: 0,
+            auto_swap: false,
+            created_at: at("2026-01-05T09:00:00Z"),
+            state: WatchState::default(),
+        }
+    }
+
     fn alert(key: &str, watch: &str, when: &str) -> Alert {
         Alert {
             key: key.into(),
@@ -545,19 +565,7 @@ mod tests {
     #[test]
     fn an_alert_is_recorded_once_and_its_delivery_followed() {
         for (kind, mut store) in stores() {
-            let watch = Watch {
-                id: String::new(),
-                target: WatchTarget::Product {
-                    product_id: "pt-a".into(),
-                    item_id: None,
-                },
-                rules: Rules::default(),
-                webhook: None,
-                min_interval_secs: 0,
-                auto_swap: false,
-                created_at: at("2026-01-05T09:00:00Z"),
-                state: WatchState::default(),
-            };
+            let watch = a_watch();
             let w1 = store.add_watch(&watch).unwrap();
             let w2 = store.add_watch(&watch).unwrap();
             assert_eq!((w1.id.as_str(), w2.id.as_str()), ("w1", "w2"), "{kind}");
@@ -617,6 +625,38 @@ mod tests {
                 2,
                 "alerts stay: {kind}"
             );
+        }
+    }
+
+    #[test]
+    fn the_latest_alerts_come_in_the_order_they_were_raised() {
+        for (kind, mut store) in stores() {
+            let watch = a_watch();
+            store.add_watch(&watch).unwrap();
+            store.add_watch(&watch).unwrap();
+            let state = WatchState::default();
+            for (watch, key, when) in [
+                ("w1", "k1", "2026-01-05T10:00:00Z"),
+                ("w2", "k2", "2026-01-05T11:00:00Z"),
+                ("w1", "k3", "2026-01-05T12:00:00Z"),
+                ("w1", "k4", "2026-01-05T13:00:00Z"),
+            ] {
+                let raised = [alert(key, watch, when)];
+                assert_eq!(store.save_evaluation(watch, &state, &raised).unwrap(), 1);
+            }
+            let keys = |alerts: Vec<Alert>| alerts.into_iter().map(|a| a.key).collect::<Vec<_>>();
+            let latest = keys(store.alerts(None, None, 2).unwrap());
+            assert_eq!(latest, ["k3", "k4"], "{kind}");
+            let of_w1 = keys(store.alerts(None, Some("w1"), 2).unwrap());
+            assert_eq!(of_w1, ["k3", "k4"], "{kind}");
+            let all_w1 = keys(store.alerts(None, Some("w1"), 10).unwrap());
+            assert_eq!(all_w1, ["k1", "k3", "k4"], "{kind}");
+            let since = keys(
+                store
+                    .alerts(Some(at("2026-01-05T10:30:00Z")), None, 10)
+                    .unwrap(),
+            );
+            assert_eq!(since, ["k2", "k3", "k4"], "{kind}");
         }
     }
 }
