@@ -57,6 +57,9 @@ pub enum Error {
     /// The embedded store failed.
     #[error("store: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The PostgreSQL store failed.
+    #[error("store: {0}")]
+    Postgres(#[from] ::postgres::Error),
     /// The store holds data this version cannot read.
     #[error("store: {0}")]
     Store(String),

@@ -47,3 +47,16 @@ pub fn skip(reason: &str) {
         }
     }
 }
+
+/// The PostgreSQL server the store tests run against (`POINTE_TEST_DATABASE_URL`, which the
+/// README's test command sets to a throwaway cluster of its own), or `None` when none is set:
+/// the calling test then skips its PostgreSQL part, as [`skip`] records.
+pub fn database_url() -> Option<String> {
+    match std::env::var("POINTE_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            skip("POINTE_TEST_DATABASE_URL is not set: no PostgreSQL server to test against");
+            None
+        }
+    }
+}

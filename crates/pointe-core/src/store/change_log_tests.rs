@@ -3,15 +3,19 @@
 
 use jiff::Timestamp;
 
-use super::{Changes, MemoryStore, OfferData, OfferSeen, ProductData, SqliteStore, Store};
+use super::{Changes, MemoryStore, OfferData, OfferSeen, PgStore, ProductData, SqliteStore, Store};
 use crate::domain::Availability;
 use crate::money::{Currency, Money};
 
 fn stores() -> Vec<(&'static str, Box<dyn Store>)> {
-    vec![
+    let mut stores: Vec<(&'static str, Box<dyn Store>)> = vec![
         ("sqlite", Box::new(SqliteStore::open_in_memory().unwrap())),
         ("memory", Box::new(MemoryStore::new())),
-    ]
+    ];
+    if let Some(url) = pointe_testdata::database_url() {
+        stores.push(("postgres", Box::new(PgStore::scratch(&url).unwrap())));
+    }
+    stores
 }
 
 fn at(text: &str) -> Timestamp {

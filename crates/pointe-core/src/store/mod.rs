@@ -9,6 +9,7 @@
 
 mod compact;
 mod memory;
+mod postgres;
 mod sources;
 mod sqlite;
 mod sqlite_trends;
@@ -16,6 +17,7 @@ mod tokens;
 mod watches;
 
 pub use memory::MemoryStore;
+pub use postgres::PgStore;
 pub use sources::{FeedSource, RunOutcome, SourceRun, SourceState, SourceStore};
 pub use sqlite::SqliteStore;
 pub use tokens::{ApiToken, TokenScope, TokenStore};
@@ -422,3 +424,23 @@ pub fn retailer_key(name: &str) -> String {
 
 #[cfg(test)]
 mod change_log_tests;
+
+/// A list of strings as the stores keep it (a JSON array).
+fn to_json(list: &[String]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
+}
+
+/// A list of strings as the stores keep it; anything else reads as empty.
+fn from_json(text: String) -> Vec<String> {
+    serde_json::from_str(&text).unwrap_or_default()
+}
+
+/// A fingerprint as the stores keep it (a signed 64-bit integer holding the same bits).
+fn stored_fingerprint(fingerprint: u64) -> i64 {
+    fingerprint as i64
+}
+
+/// A product's attributes as the stores keep them ([`compact`]).
+fn attributes_json(d: &ProductData) -> Option<String> {
+    d.attributes.as_ref().map(compact::encode)
+}

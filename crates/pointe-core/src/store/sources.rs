@@ -132,21 +132,21 @@ fn half() -> u32 {
     50
 }
 
-fn taken(name: &str) -> Error {
+pub(super) fn taken(name: &str) -> Error {
     Error::Usage(format!(
         "a source named {name:?} is watched already; remove it or choose another name"
     ))
 }
 
-fn unknown(name: &str) -> Error {
+pub(super) fn unknown(name: &str) -> Error {
     Error::Usage(format!("no source named {name:?} is watched"))
 }
 
-fn json<T: Serialize>(value: &T) -> String {
+pub(super) fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("source records serialise")
 }
 
-fn read<T: for<'de> Deserialize<'de>>(what: &str, text: &str) -> Result<T> {
+pub(super) fn read<T: for<'de> Deserialize<'de>>(what: &str, text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| Error::Store(format!("stored {what}: {e}")))
 }
 
@@ -327,10 +327,15 @@ mod tests {
     }
 
     fn stores() -> Vec<(&'static str, Box<dyn SourceStoreTest>)> {
-        vec![
+        let mut stores: Vec<(&'static str, Box<dyn SourceStoreTest>)> = vec![
             ("sqlite", Box::new(SqliteStore::open_in_memory().unwrap())),
             ("memory", Box::new(MemoryStore::new())),
-        ]
+        ];
+        if let Some(url) = pointe_testdata::database_url() {
+            let store = crate::store::PgStore::scratch(&url).unwrap();
+            stores.push(("postgres", Box::new(store)));
+        }
+        stores
     }
 
     trait SourceStoreTest: SourceStore {}

@@ -9,7 +9,8 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use super::sqlite_trends as trends;
 use super::{
     Catalog, Changes, EVERY_PRODUCT, IngestLog, MatchCandidate, OfferData, OfferSeen, PointOrigin,
-    ProductData, ProductFilter, Store, StoreTx, StoredOffer, StoredProduct, retailer_key,
+    ProductData, ProductFilter, Store, StoreTx, StoredOffer, StoredProduct, attributes_json,
+    from_json, retailer_key, stored_fingerprint, to_json,
 };
 use crate::domain::{Availability, Offer, PricePoint};
 use crate::money::{Currency, Money};
@@ -521,14 +522,6 @@ fn open_error(path: &Path, step: &str, e: rusqlite::Error) -> Error {
     ))
 }
 
-fn to_json(list: &[String]) -> String {
-    serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
-}
-
-fn from_json(text: String) -> Vec<String> {
-    serde_json::from_str(&text).unwrap_or_default()
-}
-
 fn ts(raw: String) -> rusqlite::Result<Timestamp> {
     raw.parse().map_err(|e: jiff::Error| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
@@ -606,15 +599,6 @@ fn match_row(r: &Row<'_>) -> rusqlite::Result<MatchCandidate> {
         item_group: r.get(3)?,
         in_source: r.get(4)?,
     })
-}
-
-/// A fingerprint as SQLite stores it (a signed 64-bit integer holding the same bits).
-fn stored_fingerprint(fingerprint: u64) -> i64 {
-    fingerprint as i64
-}
-
-fn attributes_json(d: &ProductData) -> Option<String> {
-    d.attributes.as_ref().map(super::compact::encode)
 }
 
 const OFFER_COLUMNS: &str = "o.key, o.product_key, o.source_key, o.item_id, o.retailer, o.url, \

@@ -477,10 +477,14 @@ mod tests {
     }
 
     fn stores() -> Vec<Box<dyn Store>> {
-        vec![
+        let mut stores: Vec<Box<dyn Store>> = vec![
             Box::new(SqliteStore::open_in_memory().unwrap()),
             Box::new(MemoryStore::new()),
-        ]
+        ];
+        if let Some(url) = pointe_testdata::database_url() {
+            stores.push(Box::new(crate::store::PgStore::scratch(&url).unwrap()));
+        }
+        stores
     }
 
     fn terms(series: &[Series]) -> Vec<&str> {

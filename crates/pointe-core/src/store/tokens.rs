@@ -65,7 +65,7 @@ pub trait TokenStore {
     fn revoke_token(&mut self, name: &str, at: Timestamp) -> Result<bool>;
 }
 
-fn taken(name: &str) -> Error {
+pub(super) fn taken(name: &str) -> Error {
     Error::Usage(format!(
         "a token named {name:?} exists; revoke it or choose another name"
     ))
@@ -88,7 +88,7 @@ fn row_token(
     ))
 }
 
-fn to_token(raw: (String, String, String, String, Option<String>)) -> Result<ApiToken> {
+pub(super) fn to_token(raw: (String, String, String, String, Option<String>)) -> Result<ApiToken> {
     let (name, scope, hash, created, revoked) = raw;
     Ok(ApiToken {
         scope: TokenScope::from_name(&scope)
@@ -100,7 +100,7 @@ fn to_token(raw: (String, String, String, String, Option<String>)) -> Result<Api
     })
 }
 
-const COLUMNS: &str = "name, scope, hash, created_at, revoked_at";
+pub(super) const COLUMNS: &str = "name, scope, hash, created_at, revoked_at";
 
 impl TokenStore for SqliteStore {
     fn tokens(&self) -> Result<Vec<ApiToken>> {
@@ -235,5 +235,8 @@ mod tests {
         exercise(&mut MemoryStore::new());
         let dir = tempfile::tempdir().unwrap();
         exercise(&mut SqliteStore::open_dir(dir.path()).unwrap());
+        if let Some(url) = pointe_testdata::database_url() {
+            exercise(&mut crate::store::PgStore::scratch(&url).unwrap());
+        }
     }
 }

@@ -79,26 +79,26 @@ pub trait WatchStore {
     fn record_delivery(&mut self, key: &str, delivery: &Delivery) -> Result<()>;
 }
 
-fn json<T: Serialize>(value: &T) -> String {
+pub(super) fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("watch records serialise")
 }
 
-fn read<T: for<'de> serde::Deserialize<'de>>(what: &str, text: &str) -> Result<T> {
+pub(super) fn read<T: for<'de> serde::Deserialize<'de>>(what: &str, text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| Error::Store(format!("stored {what}: {e}")))
 }
 
-fn numeric_id(id: &str) -> Option<i64> {
+pub(super) fn numeric_id(id: &str) -> Option<i64> {
     id.strip_prefix('w')?.parse().ok()
 }
 
 /// The alert with its delivery put back from its own column.
-fn alert_row(body: &str, delivery: Option<String>) -> Result<Alert> {
+pub(super) fn alert_row(body: &str, delivery: Option<String>) -> Result<Alert> {
     let mut alert: Alert = read("alert", body)?;
     alert.delivery = delivery.map(|d| read("delivery", &d)).transpose()?;
     Ok(alert)
 }
 
-fn next_attempt(d: Option<&Delivery>) -> Option<String> {
+pub(super) fn next_attempt(d: Option<&Delivery>) -> Option<String> {
     d.filter(|d| d.state == DeliveryState::Pending)
         .and_then(|d| d.next_attempt)
         .map(|t| t.to_string())
@@ -305,7 +305,7 @@ impl WatchStore for SqliteStore {
     }
 }
 
-fn unknown(id: &str) -> Error {
+pub(super) fn unknown(id: &str) -> Error {
     Error::Usage(format!("no watch {id:?}"))
 }
 
@@ -450,6 +450,15 @@ mod tests {
     impl<T: Store + WatchStore> Both for T {}
 
     fn stores() -> Vec<(&'static str, Box<dyn Both>)> {
+        let mut stores = local_stores();
+        if let Some(url) = pointe_testdata::database_url() {
+            let store = crate::store::PgStore::scratch(&url).unwrap();
+            stores.push(("postgres", Box::new(store)));
+        }
+        stores
+    }
+
+    fn local_stores() -> Vec<(&'static str, Box<dyn Both>)> {
         vec![
             ("sqlite", Box::new(SqliteStore::open_in_memory().unwrap())),
             ("memory", Box::new(MemoryStore::new())),

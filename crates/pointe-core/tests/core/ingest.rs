@@ -7,7 +7,7 @@ use pointe_core::attributes::{Extractor, Taxonomy};
 use pointe_core::brand::BrandBook;
 use pointe_core::feed::FeedOptions;
 use pointe_core::ingest::{IngestOptions, IngestReport, ingest_file};
-use pointe_core::store::{Catalog, MemoryStore, ProductFilter, SqliteStore, Store};
+use pointe_core::store::{Catalog, MemoryStore, PgStore, ProductFilter, SqliteStore, Store};
 
 fn samples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples")
@@ -37,6 +37,11 @@ fn ingest(store: &mut dyn Store, path: &Path, seen_at: &str) -> pointe_core::Res
     )
 }
 
+/// A PostgreSQL store of its own, when the tests have a server.
+fn postgres() -> Option<PgStore> {
+    pointe_testdata::database_url().map(|url| PgStore::scratch(&url).unwrap())
+}
+
 /// What a store holds, in a form two stores can be compared by.
 fn snapshot(store: &dyn Catalog) -> Vec<String> {
     let (products, _) = store.list_products(&ProductFilter::default()).unwrap();
@@ -61,10 +66,15 @@ fn snapshot(store: &dyn Catalog) -> Vec<String> {
 }
 
 #[test]
-fn memory_and_sqlite_stores_agree_on_the_sample_catalog() {
+fn every_store_agrees_on_the_sample_catalog() {
     let mut memory = MemoryStore::new();
     let mut sqlite = SqliteStore::open_in_memory().unwrap();
-    for store in [&mut memory as &mut dyn Store, &mut sqlite as &mut dyn Store] {
+    let mut pg = postgres();
+    let mut stores = vec![&mut memory as &mut dyn Store, &mut sqlite as &mut dyn Store];
+    if let Some(pg) = pg.as_mut() {
+        stores.push(pg);
+    }
+    for store in stores {
         let first = ingest(store, &samples().join("catalog.awin.csv"), "2026-01-01").unwrap();
         assert_eq!(first.accepted, 24);
         assert_eq!(first.products_created, 24);
@@ -79,6 +89,9 @@ fn memory_and_sqlite_stores_agree_on_the_sample_catalog() {
     let a = snapshot(&memory);
     assert_eq!(a.len(), 25 + 27);
     assert_eq!(a, snapshot(&sqlite));
+    if let Some(pg) = &pg {
+        assert_eq!(a, snapshot(pg), "postgres");
+    }
 }
 
 #[test]
@@ -102,7 +115,12 @@ fn a_file_that_fails_part_way_leaves_every_store_as_it_was() {
 
     let mut memory = MemoryStore::new();
     let mut sqlite = SqliteStore::open(&dir.path().join("pointe.db")).unwrap();
-    for store in [&mut memory as &mut dyn Store, &mut sqlite as &mut dyn Store] {
+    let mut pg = postgres();
+    let mut stores = vec![&mut memory as &mut dyn Store, &mut sqlite as &mut dyn Store];
+    if let Some(pg) = pg.as_mut() {
+        stores.push(pg);
+    }
+    for store in stores {
         ingest(store, &samples().join("catalog.awin.csv"), "2026-01-01").unwrap();
         let before = snapshot(store);
         let err = ingest(store, &truncated, "2026-01-02")
@@ -152,7 +170,12 @@ fn a_refreshed_feed_updates_what_changed_and_still_reports_a_repeated_item() {
     );
     let mut memory = MemoryStore::new();
     let mut sqlite = SqliteStore::open(&dir.path().join("pointe.db")).unwrap();
-    for store in [&mut memory as &mut dyn Store, &mut sqlite as &mut dyn Store] {
+    let mut pg = postgres();
+    let mut stores = vec![&mut memory as &mut dyn Store, &mut sqlite as &mut dyn Store];
+    if let Some(pg) = pg.as_mut() {
+        stores.push(pg);
+    }
+    for store in stores {
         let brands = BrandBook::load(None).unwrap();
         let extractor = Extractor::new(&Taxonomy::bundled());
         let mut run = |path: &Path, seen_at: &str| {
@@ -196,6 +219,9 @@ fn a_refreshed_feed_updates_what_changed_and_still_reports_a_repeated_item() {
     }
     let a = snapshot(&memory);
     assert_eq!(a, snapshot(&sqlite));
+    if let Some(pg) = &pg {
+        assert_eq!(a, snapshot(pg), "postgres");
+    }
     // A1 was seen by the last ingest though nothing about it changed; C3 was not.
     assert!(
         a.iter()
