@@ -240,17 +240,17 @@ pub fn ingest(
     let mut store = ws.store()?;
     let brands = ws.brands()?;
     let extractor = ws.extractor()?;
-    let options = request.options(ws, ws.rates(&store)?)?;
+    let options = request.options(ws, ws.rates(&*store)?)?;
     let mut out = Vec::with_capacity(files.len());
     for file in files {
-        let result = ingest_file(&mut store, &brands, &extractor, file, &options, &mut |p| {
+        let result = ingest_file(&mut *store, &brands, &extractor, file, &options, &mut |p| {
             progress(file, p)
         });
         out.push((file.clone(), result.map_err(Error::from)));
     }
     let any = out.iter().any(|(_, r)| r.is_ok());
     let index_warning = if any {
-        ws.refresh_index(&store).err().map(|e| e.to_string())
+        ws.refresh_index(&*store).err().map(|e| e.to_string())
     } else {
         None
     };

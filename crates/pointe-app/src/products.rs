@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use pointe_core::catalog::{CatalogReader, ProductDetail, ProductSummary};
-use pointe_core::store::{Catalog, ProductFilter, retailer_key};
+use pointe_core::store::{ProductFilter, retailer_key};
 use serde::Serialize;
 
 use crate::{Result, Workspace};
@@ -45,8 +45,8 @@ pub fn list(ws: &Workspace, request: &ListRequest) -> Result<Page<ProductSummary
         .transpose()?;
     let store = ws.store()?;
     let brands = ws.brands()?;
-    let rates = ws.rates(&store)?;
-    let reader = CatalogReader::new(&store, &rates, ws.today()?);
+    let rates = ws.rates(&*store)?;
+    let reader = CatalogReader::new(&*store, &rates, ws.today()?);
     let filter = ProductFilter {
         // An unknown brand is its own canonical brand, so it matches nothing; a blank one is
         // no filter.
@@ -75,8 +75,8 @@ pub fn show(ws: &Workspace, id: &str, currency: Option<&str>) -> Result<ProductD
         .map(|c| Workspace::currency("currency", c))
         .transpose()?;
     let store = ws.store()?;
-    let rates = ws.rates(&store)?;
-    let reader = CatalogReader::new(&store, &rates, ws.today()?);
+    let rates = ws.rates(&*store)?;
+    let reader = CatalogReader::new(&*store, &rates, ws.today()?);
     let product = reader.resolve(id)?;
     Ok(reader.detail(&product, currency)?)
 }

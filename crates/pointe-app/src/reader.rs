@@ -14,7 +14,7 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
 
 use jiff::civil::Date;
 use pointe_core::brand::BrandBook;
-use pointe_core::store::{Catalog, SqliteStore};
+use pointe_core::store::Backend;
 use pointe_search::SearchIndex;
 
 use crate::{IndexNote, Result, Workspace};
@@ -43,7 +43,7 @@ impl Loaded {
 #[derive(Debug)]
 pub struct Open<'a> {
     /// The store.
-    pub store: &'a SqliteStore,
+    pub store: &'a dyn Backend,
     /// The index and brand book.
     pub loaded: &'a Loaded,
 }
@@ -58,7 +58,7 @@ pub struct Reader {
 /// What a reader shares with the thread that reopens its index.
 #[derive(Debug, Default)]
 struct Shared {
-    idle: Mutex<Vec<SqliteStore>>,
+    idle: Mutex<Vec<Box<dyn Backend>>>,
     loaded: RwLock<Option<Arc<Loaded>>>,
     /// Held by whoever opens the index.
     reload: Mutex<()>,
@@ -80,7 +80,7 @@ struct Ask {
 }
 
 impl Shared {
-    fn checkout(&self, ws: &Workspace) -> Result<SqliteStore> {
+    fn checkout(&self, ws: &Workspace) -> Result<Box<dyn Backend>> {
         let idle = self
             .idle
             .lock()
@@ -92,7 +92,7 @@ impl Shared {
         }
     }
 
-    fn checkin(&self, store: SqliteStore) {
+    fn checkin(&self, store: Box<dyn Backend>) {
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         if idle.len() < IDLE_STORES {
             idle.push(store);
@@ -122,7 +122,7 @@ impl Shared {
                 asked.reload = false;
             }
             let loaded = self.checkout(ws).and_then(|store| {
-                let loaded = self.load(ws, &store);
+                let loaded = self.load(ws, &*store);
                 self.checkin(store);
                 loaded
             });
@@ -141,7 +141,7 @@ impl Shared {
 
     /// Opens the index as of now and holds it, unless what it holds is newer (a reload
     /// started earlier can end later).
-    fn load(&self, ws: &Workspace, store: &SqliteStore) -> Result<Arc<Loaded>> {
+    fn load(&self, ws: &Workspace, store: &dyn Backend) -> Result<Arc<Loaded>> {
         let _guard = self.reload.lock().unwrap_or_else(PoisonError::into_inner);
         let (index, note) = ws.index(store)?;
         if let Some(previous) = self.held() {
@@ -188,9 +188,9 @@ impl Reader {
     /// request opens it.
     pub fn with<T>(&self, f: impl FnOnce(&Open<'_>) -> Result<T>) -> Result<T> {
         let store = self.checkout()?;
-        let result = self.current(&store).and_then(|loaded| {
+        let result = self.current(&*store).and_then(|loaded| {
             f(&Open {
-                store: &store,
+                store: &*store,
                 loaded: &loaded,
             })
         });
@@ -202,7 +202,7 @@ impl Reader {
     /// next answers read it).
     pub fn reload(&self) -> Result<Arc<Loaded>> {
         let store = self.checkout()?;
-        let loaded = self.shared.load(&self.ws, &store);
+        let loaded = self.shared.load(&self.ws, &*store);
         self.checkin(store);
         loaded
     }
@@ -210,20 +210,20 @@ impl Reader {
     /// The index, and what opening it did (for a front end to tell people).
     pub fn loaded(&self) -> Result<Arc<Loaded>> {
         let store = self.checkout()?;
-        let loaded = self.current(&store);
+        let loaded = self.current(&*store);
         self.checkin(store);
         loaded
     }
 
-    fn checkout(&self) -> Result<SqliteStore> {
+    fn checkout(&self) -> Result<Box<dyn Backend>> {
         self.shared.checkout(&self.ws)
     }
 
-    fn checkin(&self, store: SqliteStore) {
+    fn checkin(&self, store: Box<dyn Backend>) {
         self.shared.checkin(store);
     }
 
-    fn current(&self, store: &SqliteStore) -> Result<Arc<Loaded>> {
+    fn current(&self, store: &dyn Backend) -> Result<Arc<Loaded>> {
         let generation = store.generation()?;
         let today = self.ws.today()?;
         match self.shared.held() {

@@ -10,7 +10,6 @@ use crate::sources::{list, run_due};
 use crate::webhooks::{DeliveryPolicy, Post};
 use crate::{Result, Workspace};
 use pointe_core::store::SourceRun;
-use pointe_core::store::WatchStore;
 
 /// The scheduler: it holds `<data dir>/sources.lock` for as long as
 /// it lives, so that two processes (a `serve` and a `daemon`) never run one source at once.

@@ -182,7 +182,7 @@ pub fn add(ws: &Workspace, req: &AddSource) -> Result<FeedSource> {
     };
     let mut store = ws.store()?;
     // Every option is checked now, not at the first run.
-    request.options(ws, ws.rates(&store)?)?;
+    request.options(ws, ws.rates(&*store)?)?;
     let now = pointe_core::clock::now()?;
     let source = FeedSource {
         name: req.name.clone(),
@@ -232,7 +232,7 @@ fn find(store: &dyn SourceStore, name: &str) -> Result<FeedSource> {
 /// A source and its latest runs, newest first.
 pub fn show(ws: &Workspace, name: &str, runs: usize) -> Result<(FeedSource, Vec<SourceRun>)> {
     let store = ws.store()?;
-    let source = find(&store, name)?;
+    let source = find(&*store, name)?;
     let list = store.source_runs(name, runs)?;
     Ok((source, list))
 }
@@ -240,7 +240,7 @@ pub fn show(ws: &Workspace, name: &str, runs: usize) -> Result<(FeedSource, Vec<
 /// Stops watching a source (its offers stay, as an ingest's do) and forgets its downloads.
 pub fn remove(ws: &Workspace, name: &str) -> Result<()> {
     let mut store = ws.store()?;
-    find(&store, name)?;
+    find(&*store, name)?;
     store.remove_feed_source(name)?;
     let files = Files::of(ws, name);
     for f in [&files.download, &files.good, &files.lock] {
@@ -262,10 +262,10 @@ pub struct Scheduled {
 /// Makes a source due now, for the scheduler's next look (within seconds).
 pub fn run_soon(ws: &Workspace, name: &str) -> Result<Scheduled> {
     let mut store = ws.store()?;
-    find(&store, name)?;
+    find(&*store, name)?;
     store.set_next_due(name, pointe_core::clock::now()?)?;
     Ok(Scheduled {
-        source: find(&store, name)?,
+        source: find(&*store, name)?,
         scheduler_running: crate::scheduler::Scheduler::running(ws)?,
     })
 }
@@ -330,7 +330,7 @@ pub fn run(ws: &Workspace, name: &str, fetcher: &dyn Fetch) -> Result<SourceRun>
     // the first left.
     let _running = lock(&files.lock)?;
     let mut store = ws.store()?;
-    let source = find(&store, name)?;
+    let source = find(&*store, name)?;
     let started_at = pointe_core::clock::now()?;
     let clock = Instant::now();
     let validators = match files.good.exists() {
@@ -354,13 +354,19 @@ pub fn run(ws: &Workspace, name: &str, fetcher: &dyn Fetch) -> Result<SourceRun>
     let done = match fetcher.fetch(&source.url, &validators, &files.download, reach) {
         Err(e) => Done::failed(e.status, e.bytes, e.message),
         Ok(Fetched::NotModified { status }) => {
-            attempt.ingest(&mut store, &files.good, status, 0, None)
+            attempt.ingest(&mut *store, &files.good, status, 0, None)
         }
         Ok(Fetched::Body {
             status,
             bytes,
             validators,
-        }) => attempt.ingest(&mut store, &files.download, status, bytes, Some(validators)),
+        }) => attempt.ingest(
+            &mut *store,
+            &files.download,
+            status,
+            bytes,
+            Some(validators),
+        ),
     };
     std::fs::remove_file(&files.download).ok();
     let run = SourceRun {
@@ -378,7 +384,7 @@ pub fn run(ws: &Workspace, name: &str, fetcher: &dyn Fetch) -> Result<SourceRun>
     let state = next_state(&source, &run, done.validators, started_at);
     store.record_run(&run, &state)?;
     if run.outcome.is_good()
-        && let Err(e) = ws.refresh_index(&store)
+        && let Err(e) = ws.refresh_index(&*store)
     {
         tracing::warn!(source = %source.name, error = %e, "index not brought up to date; the next search does");
     }
@@ -424,7 +430,7 @@ struct Attempt<'a> {
 impl Attempt<'_> {
     fn ingest(
         &self,
-        store: &mut pointe_core::store::SqliteStore,
+        store: &mut dyn pointe_core::store::Backend,
         file: &Path,
         status: Option<u16>,
         bytes: u64,
@@ -461,7 +467,7 @@ impl Attempt<'_> {
 
     fn ingest_file(
         &self,
-        store: &mut pointe_core::store::SqliteStore,
+        store: &mut dyn pointe_core::store::Backend,
         file: &Path,
     ) -> std::result::Result<IngestReport, Refusal> {
         let failed = |e: Error| Refusal::Failed(e.to_string());

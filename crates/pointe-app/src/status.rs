@@ -23,7 +23,7 @@ pub struct Status {
 /// The data directory's state, with the last `ingests` ingests.
 pub fn status(ws: &Workspace, ingests: usize) -> Result<Status> {
     let store = ws.store()?;
-    of(&store, ingests)
+    of(&*store, ingests)
 }
 
 /// The state of any catalog.

@@ -130,23 +130,23 @@ mod tests {
             "a name is taken once"
         );
         let store = ws.store().unwrap();
-        let ok = authorise(&store, Some(&made.secret), TokenScope::ReadWrite).unwrap();
+        let ok = authorise(&*store, Some(&made.secret), TokenScope::ReadWrite).unwrap();
         assert_eq!(ok.name, "cms");
         for bad in [None, Some("pt_0000"), Some("Bearer x")] {
             assert!(matches!(
-                authorise(&store, bad, TokenScope::Feeds),
+                authorise(&*store, bad, TokenScope::Feeds),
                 Err(Error::Unauthorized(_))
             ));
         }
         let feeds = create(&ws, "pusher", TokenScope::Feeds).unwrap();
-        assert!(authorise(&store, Some(&feeds.secret), TokenScope::Feeds).is_ok());
+        assert!(authorise(&*store, Some(&feeds.secret), TokenScope::Feeds).is_ok());
         assert!(matches!(
-            authorise(&store, Some(&feeds.secret), TokenScope::ReadWrite),
+            authorise(&*store, Some(&feeds.secret), TokenScope::ReadWrite),
             Err(Error::Forbidden(_))
         ));
         revoke(&ws, "cms").unwrap();
         assert!(matches!(
-            authorise(&store, Some(&made.secret), TokenScope::ReadWrite),
+            authorise(&*store, Some(&made.secret), TokenScope::ReadWrite),
             Err(Error::Unauthorized(_))
         ));
         assert!(revoke(&ws, "cms").is_err());

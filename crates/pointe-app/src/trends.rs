@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use pointe_core::catalog::{CatalogReader, ItemId, MoneyView};
-use pointe_core::store::{Catalog, Store, StoredProduct, for_each_product};
+use pointe_core::store::{Catalog, StoredProduct, for_each_product};
 use pointe_core::trends::{
     Aesthetic, Aesthetics, Analysis, AnalysisOptions, Fit, ImportOptions, Ranked, RelatedKind,
     RelatedQuery, RelatedValue, Series, SeriesId, SignatureMatch, TermCollision, TrendFile,
@@ -310,7 +310,7 @@ pub struct TermTrends {
 pub fn show(ws: &Workspace, term: &str, options: &AnalysisOptions) -> Result<TermTrends> {
     crate::bounds::check_len("term", term, 200)?;
     let store = ws.store()?;
-    let series = series_of(&store, term)?;
+    let series = series_of(&*store, term)?;
     let analyses = analyse_many(&series, options);
     let items: Vec<SeriesView> = series
         .into_iter()
@@ -325,7 +325,7 @@ pub fn show(ws: &Workspace, term: &str, options: &AnalysisOptions) -> Result<Ter
     Ok(TermTrends {
         total: items.len(),
         items,
-        related: related_items(&related_for(&store, term)?),
+        related: related_items(&related_for(&*store, term)?),
     })
 }
 
@@ -411,7 +411,7 @@ fn related_items(queries: &[RelatedQuery]) -> Vec<RelatedItem> {
 pub fn related(ws: &Workspace, term: &str) -> Result<Page<RelatedItem>> {
     crate::bounds::check_len("term", term, 200)?;
     let store = ws.store()?;
-    let items = related_items(&related_for(&store, term)?);
+    let items = related_items(&related_for(&*store, term)?);
     Ok(Page {
         total: items.len() as u64,
         items,
@@ -459,10 +459,10 @@ pub fn products(ws: &Workspace, term: &str, limit: usize) -> Result<(String, Pag
         });
     };
     let store = ws.store()?;
-    let scored = fitting(&store, aesthetic)?;
-    let rates = ws.rates(&store)?;
+    let scored = fitting(&*store, aesthetic)?;
+    let rates = ws.rates(&*store)?;
     let today = ws.today()?;
-    let reader = CatalogReader::new(&store, &rates, today);
+    let reader = CatalogReader::new(&*store, &rates, today);
     let tiers = pointe_core::tiers::Tiers::load(Some(ws.dir()))?;
     let total = scored.len() as u64;
     let mut items = Vec::new();

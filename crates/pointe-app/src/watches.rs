@@ -9,7 +9,7 @@ use pointe_core::catalog::paid_at;
 use pointe_core::domain::Offer;
 use pointe_core::fx::RateTable;
 use pointe_core::money::{Currency, Money};
-use pointe_core::store::{Catalog, Observation, SqliteStore, WatchStore};
+use pointe_core::store::{Backend, Observation};
 use pointe_core::watch::{
     Alert, AlertKind, Amount, Armed, Delivery, DeliveryState, DropRule, Fired, Observed, Rules,
     Watch, WatchState, WatchTarget, Webhook, judge,
@@ -71,9 +71,9 @@ pub struct AddWatch {
 /// into every currency it may be compared in.
 pub fn add(ws: &Workspace, req: &AddWatch) -> Result<Watch> {
     let mut store = ws.store()?;
-    let rates = ws.rates(&store)?;
+    let rates = ws.rates(&*store)?;
     let today = ws.today()?;
-    let (target, offers) = target(ws, &store, req)?;
+    let (target, offers) = target(ws, &*store, req)?;
     let currencies = compared_in(&target, &offers, &rates);
     let convert = |field: &str, m: Money| -> Result<Vec<Amount>> {
         let amounts: Vec<Amount> = currencies
@@ -136,7 +136,7 @@ fn baseline(rules: &Rules, offer: &Offer) -> Armed {
 /// The watch target and the offers it follows now.
 fn target(
     ws: &Workspace,
-    store: &SqliteStore,
+    store: &dyn Backend,
     req: &AddWatch,
 ) -> Result<(WatchTarget, Vec<Offer>)> {
     match &req.target {
@@ -183,7 +183,7 @@ fn target(
 }
 
 /// The offers of an edit's picks (its hero is not a pick).
-fn edit_offers(store: &SqliteStore, edit: &pointe_core::edit::Edit) -> Result<Vec<Offer>> {
+fn edit_offers(store: &dyn Backend, edit: &pointe_core::edit::Edit) -> Result<Vec<Offer>> {
     let mut offers = Vec::new();
     for pick in &edit.picks {
         if let Some(p) = store.product_by_id(&pick.product_id)? {
@@ -335,7 +335,7 @@ pub fn evaluate(ws: &Workspace) -> Result<Vec<Alert>> {
     let now = pointe_core::clock::now()?;
     let mut raised = Vec::new();
     for watch in store.watches()? {
-        let alerts = evaluate_one(ws, &mut store, &watch, now)?;
+        let alerts = evaluate_one(ws, &mut *store, &watch, now)?;
         raised.extend(alerts);
     }
     Ok(raised)
@@ -344,7 +344,7 @@ pub fn evaluate(ws: &Workspace) -> Result<Vec<Alert>> {
 /// One watch's evaluation, saved with its alerts at once.
 fn evaluate_one(
     ws: &Workspace,
-    store: &mut SqliteStore,
+    store: &mut dyn Backend,
     watch: &Watch,
     now: Timestamp,
 ) -> Result<Vec<Alert>> {
@@ -401,7 +401,7 @@ fn too_soon(watch: &Watch, state: &WatchState, now: Timestamp, alerting: bool) -
 /// The offer keys a watch follows now, and for a saved search the products it finds.
 fn followed_offers(
     ws: &Workspace,
-    store: &SqliteStore,
+    store: &dyn Backend,
     watch: &Watch,
     state: &mut WatchState,
 ) -> Result<(BTreeSet<i64>, BTreeSet<String>)> {
@@ -460,7 +460,7 @@ fn search_matches(ws: &Workspace, query: &str) -> Result<BTreeSet<String>> {
 
 /// A saved search's new matches, each an alert (with the rule on); the matched set grows.
 fn new_matches(
-    store: &SqliteStore,
+    store: &dyn Backend,
     watch: &Watch,
     state: &mut WatchState,
     found: BTreeSet<String>,
@@ -504,7 +504,7 @@ fn bare_alert(
 
 /// The alert a fired rule raises, with its evidence.
 fn alert(
-    store: &SqliteStore,
+    store: &dyn Backend,
     watch: &Watch,
     obs: &Observation,
     previous: Option<&pointe_core::domain::PricePoint>,

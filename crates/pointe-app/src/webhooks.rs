@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use hmac::{Hmac, Mac};
 use jiff::{SignedDuration, Timestamp};
-use pointe_core::store::WatchStore;
 use pointe_core::watch::{Alert, Delivery, DeliveryState, Webhook};
 
 use crate::fetch::Reach;

@@ -2,22 +2,37 @@
 //! brand book, the taxonomy, exchange rates, tiers and weights, and the clock.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use jiff::civil::Date;
 use pointe_core::attributes::{Extractor, Taxonomy};
 use pointe_core::brand::BrandBook;
 use pointe_core::fx::RateTable;
 use pointe_core::money::Currency;
-use pointe_core::store::{Catalog, SqliteStore};
+use pointe_core::store::{Backend, Catalog, PgPool, SqliteStore};
 use pointe_core::tiers::Tiers;
 use pointe_search::{Freshness, IndexContext, LookalikeConfig, SearchIndex};
 
 use crate::{Error, Result};
 
-/// One Pointe data directory.
+/// This machine's name (`/etc/hostname`, else `HOSTNAME`), naming its search index to a shared
+/// database.
+fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// One Pointe data directory, and the store it serves: the embedded one in the directory, or
+/// a PostgreSQL database that several nodes share (each keeping its own search index in its
+/// directory).
 #[derive(Debug, Clone)]
 pub struct Workspace {
     dir: PathBuf,
+    database: Option<Arc<PgPool>>,
 }
 
 /// What opening the search index had to do, for front ends to tell people.
@@ -37,7 +52,29 @@ pub enum IndexNote {
 impl Workspace {
     /// The workspace of `dir` (created on first write).
     pub fn new(dir: impl Into<PathBuf>) -> Workspace {
-        Workspace { dir: dir.into() }
+        Workspace {
+            dir: dir.into(),
+            database: None,
+        }
+    }
+
+    /// The workspace of `dir` over the PostgreSQL database at `url` (migrated on connecting).
+    /// The directory holds this node's search index, known to the database by the host's
+    /// name and the directory's path.
+    pub fn with_database(dir: impl Into<PathBuf>, url: &str) -> Result<Workspace> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir).map_err(|e| pointe_core::Error::io(&dir, e))?;
+        let full = std::fs::canonicalize(&dir).map_err(|e| pointe_core::Error::io(&dir, e))?;
+        let replica = format!("{}:{}", host_name(), full.display());
+        Ok(Workspace {
+            dir,
+            database: Some(PgPool::for_replica(url, &replica)?),
+        })
+    }
+
+    /// Whether the store is a PostgreSQL database.
+    pub fn is_shared(&self) -> bool {
+        self.database.is_some()
     }
 
     /// The data directory.
@@ -46,14 +83,23 @@ impl Workspace {
     }
 
     /// Opens the store (creating and migrating it when needed).
-    pub fn store(&self) -> Result<SqliteStore> {
-        Ok(SqliteStore::open_dir(&self.dir)?)
+    pub fn store(&self) -> Result<Box<dyn Backend>> {
+        match &self.database {
+            Some(pool) => Ok(Box::new(pool.store()?)),
+            None => Ok(Box::new(SqliteStore::open_dir(&self.dir)?)),
+        }
     }
 
-    /// The store, opened for a connection a reader keeps (a small page cache).
-    pub fn reading_store(&self) -> Result<SqliteStore> {
+    /// The store, opened for a connection a reader keeps (for the embedded store, a small
+    /// page cache).
+    pub fn reading_store(&self) -> Result<Box<dyn Backend>> {
+        if let Some(pool) = &self.database {
+            return Ok(Box::new(pool.store()?));
+        }
         std::fs::create_dir_all(&self.dir).map_err(|e| pointe_core::Error::io(&self.dir, e))?;
-        Ok(SqliteStore::open_for_reading(&self.dir.join("pointe.db"))?)
+        Ok(Box::new(SqliteStore::open_for_reading(
+            &self.dir.join("pointe.db"),
+        )?))
     }
 
     /// The bundled brand list with the data directory's additions.

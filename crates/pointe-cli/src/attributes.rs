@@ -152,8 +152,8 @@ pub fn explain_text(attrs: &Attributes) -> String {
 pub fn reextract(cli: &Cli, force: bool) -> anyhow::Result<u8> {
     let mut store = crate::open_store(cli)?;
     let extractor = crate::extractor(cli)?;
-    let report = pointe_core::ingest::reextract(&mut store, &extractor, force)?;
-    crate::search::refresh_index(cli, &store);
+    let report = pointe_core::ingest::reextract(&mut *store, &extractor, force)?;
+    crate::search::refresh_index(cli, &*store);
     match cli.output {
         Format::Table => outln!(
             "{} products: {} changed, {} already current (taxonomy {})",

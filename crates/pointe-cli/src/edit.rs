@@ -132,7 +132,7 @@ pub enum EditCommand {
 
 /// Runs `pointe edit …`.
 pub fn run(cli: &Cli, cmd: &EditCommand) -> anyhow::Result<u8> {
-    let ws = crate::workspace(cli);
+    let ws = crate::workspace(cli)?;
     let links = crate::public_links(cli)?;
     let shown = match cmd {
         EditCommand::Create {

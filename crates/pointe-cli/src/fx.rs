@@ -43,7 +43,7 @@ pub fn run(cli: &Cli, cmd: &FxCommand) -> anyhow::Result<u8> {
                     .iter()
                     .map(|(d, c, r)| (d.to_string(), c.code().to_string(), r))
                     .collect();
-                pointe_core::store::Store::put_fx_rates(&mut store, &triples)?;
+                pointe_core::store::Store::put_fx_rates(&mut *store, &triples)?;
                 outln!(
                     "{}: {} rates{}",
                     file.display(),
@@ -56,7 +56,7 @@ pub fn run(cli: &Cli, cmd: &FxCommand) -> anyhow::Result<u8> {
             }
         }
         FxCommand::Convert { amount, to, date } => {
-            let rates = crate::rate_table(&store)?;
+            let rates = crate::rate_table(&*store)?;
             let money = parse_price(amount, None).map_err(|e| anyhow::anyhow!("{e}"))?;
             let to: Currency = to.parse().map_err(|e| anyhow::anyhow!("--to: {e}"))?;
             let on = match date {

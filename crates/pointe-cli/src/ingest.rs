@@ -114,7 +114,7 @@ impl Bars {
 /// Runs `pointe ingest`: each file whole or not at all, a report per file, exit 1 when any
 /// file failed and 3 when no row of some file was accepted.
 pub fn run(cli: &Cli, args: &IngestArgs) -> anyhow::Result<u8> {
-    let ws = crate::workspace(cli);
+    let ws = crate::workspace(cli)?;
     let mut bars = Bars { current: None };
     let outcome = pointe_app::ingest::ingest(&ws, &args.files, &args.request(), &mut |f, p| {
         bars.update(f, p)

@@ -40,6 +40,17 @@ pub struct Cli {
     )]
     data_dir: PathBuf,
 
+    /// A PostgreSQL database to keep the catalog in (`postgres://user@host:port/db`), shared
+    /// by several Pointe nodes; each keeps its search index in its own data directory.
+    /// Default: the embedded store in the data directory.
+    #[arg(
+        long,
+        global = true,
+        env = "POINTE_DATABASE_URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
+
     /// Output format of commands that print data: table, json or jsonl; `edit render` adds md
     /// and html.
     #[arg(short, long, global = true, default_value = "table")]
@@ -116,6 +127,16 @@ enum Command {
     Watch(watch::WatchCommand),
     /// The alerts the watches raised, with their evidence.
     Alerts(watch::AlertsArgs),
+    /// The PostgreSQL database (`--database-url`): its schema.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum DbCommand {
+    /// Apply the pending schema migrations (every command that connects applies them too) and
+    /// print the schema version.
+    Migrate,
 }
 
 /// Exit codes of the JSON/CLI contract.
@@ -187,6 +208,7 @@ fn main() -> ExitCode {
         Command::Source(cmd) => source::run(&cli, cmd),
         Command::Watch(cmd) => watch::run(&cli, cmd),
         Command::Alerts(args) => watch::alerts(&cli, args),
+        Command::Db(DbCommand::Migrate) => db_migrate(&cli),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -217,7 +239,7 @@ fn status(cli: &Cli, ingests: usize) -> anyhow::Result<u8> {
     if !(1..=100).contains(&ingests) {
         anyhow::bail!("--ingests: {ingests}: expected 1 to 100");
     }
-    let status = pointe_app::status::status(&workspace(cli), ingests).map_err(app_error)?;
+    let status = pointe_app::status::status(&workspace(cli)?, ingests).map_err(app_error)?;
     match cli.output {
         output::Format::Table => out!("{}", output::status_text(&status))?,
         _ => output::print_json(&status)?,
@@ -226,7 +248,12 @@ fn status(cli: &Cli, ingests: usize) -> anyhow::Result<u8> {
 }
 
 fn check(cli: &Cli) -> anyhow::Result<u8> {
-    let store = open_store(cli)?;
+    if cli.database_url.is_some() {
+        anyhow::bail!(
+            "`pointe check` checks the embedded store; PostgreSQL keeps its own (its foreign keys are enforced)"
+        );
+    }
+    let store = pointe_core::store::SqliteStore::open_dir(&cli.data_dir)?;
     let problems = store.check()?;
     if problems.is_empty() {
         println!("ok");
@@ -239,9 +266,22 @@ fn check(cli: &Cli) -> anyhow::Result<u8> {
     }
 }
 
-/// The application layer's view of the data directory.
-fn workspace(cli: &Cli) -> pointe_app::Workspace {
-    pointe_app::Workspace::new(&cli.data_dir)
+fn db_migrate(cli: &Cli) -> anyhow::Result<u8> {
+    let Some(url) = &cli.database_url else {
+        anyhow::bail!("--database-url (or POINTE_DATABASE_URL) names no database to migrate");
+    };
+    let store = pointe_core::store::PgStore::connect(url)?;
+    let (applied, known) = store.schema_version()?;
+    println!("schema version {applied} of {known}");
+    Ok(0)
+}
+
+/// The application layer's view of the data directory and its store.
+fn workspace(cli: &Cli) -> anyhow::Result<pointe_app::Workspace> {
+    Ok(match &cli.database_url {
+        Some(url) => pointe_app::Workspace::with_database(&cli.data_dir, url)?,
+        None => pointe_app::Workspace::new(&cli.data_dir),
+    })
 }
 
 /// An application error as the CLI tells it: a bad parameter names its flag (`--feed-format`).
@@ -260,14 +300,14 @@ fn public_links(cli: &Cli) -> anyhow::Result<pointe_app::edits::Links> {
     pointe_app::edits::Links::new(url).map_err(app_error)
 }
 
-/// Opens the store in the data directory.
-fn open_store(cli: &Cli) -> anyhow::Result<pointe_core::store::SqliteStore> {
-    Ok(workspace(cli).store()?)
+/// Opens the store.
+fn open_store(cli: &Cli) -> anyhow::Result<Box<dyn pointe_core::store::Backend>> {
+    Ok(workspace(cli)?.store()?)
 }
 
 /// The attribute extractor over the bundled taxonomy, or `<data-dir>/taxonomy.toml` when present.
 fn extractor(cli: &Cli) -> anyhow::Result<pointe_core::attributes::Extractor> {
-    Ok(workspace(cli).extractor()?)
+    Ok(workspace(cli)?.extractor()?)
 }
 
 /// The bundled exchange rates, overridden by any imported into the store.

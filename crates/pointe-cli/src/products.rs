@@ -41,7 +41,7 @@ pub enum ProductsCommand {
 
 /// Runs `pointe products list|show`.
 pub fn run(cli: &Cli, cmd: &ProductsCommand) -> anyhow::Result<u8> {
-    let ws = crate::workspace(cli);
+    let ws = crate::workspace(cli)?;
     match cmd {
         ProductsCommand::List {
             brand,

@@ -131,7 +131,8 @@ fn tell(note: &IndexNote) {
 /// next search brings it up to date). Another command building the index meanwhile is no failure: that
 /// build, or the next command reading the index, brings it up to date.
 pub fn refresh_index(cli: &Cli, store: &dyn Catalog) {
-    if let Err(err) = crate::workspace(cli).refresh_index(store) {
+    let refreshed = crate::workspace(cli).and_then(|ws| Ok(ws.refresh_index(store)?));
+    if let Err(err) = refreshed {
         eprintln!(
             "warning: the search index was not updated ({err}); the next search brings it up to date"
         );
@@ -178,7 +179,7 @@ fn read<T>(
     cli: &Cli,
     f: impl FnOnce(&pointe_app::reader::Open<'_>) -> pointe_app::Result<T>,
 ) -> anyhow::Result<T> {
-    let reader = Reader::new(crate::workspace(cli));
+    let reader = Reader::new(crate::workspace(cli)?);
     tell(&reader.loaded().map_err(crate::app_error)?.note);
     reader.with(f).map_err(crate::app_error)
 }

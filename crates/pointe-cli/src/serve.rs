@@ -38,7 +38,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<u8> {
         allow_private_sources: args.allow_private_sources,
         ..ServerConfig::default()
     };
-    let ws = crate::workspace(cli);
+    let ws = crate::workspace(cli)?;
     let sources = if args.no_sources {
         None
     } else {
@@ -81,7 +81,7 @@ const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Runs `pointe daemon`: the due sources, without the web server, until SIGTERM or Ctrl-C.
 pub fn daemon(cli: &Cli) -> anyhow::Result<u8> {
-    let ws = crate::workspace(cli);
+    let ws = crate::workspace(cli)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -164,7 +164,7 @@ pub enum TokenCommand {
 
 /// Runs `pointe token …`.
 pub fn token(cli: &Cli, cmd: &TokenCommand) -> anyhow::Result<u8> {
-    let ws = crate::workspace(cli);
+    let ws = crate::workspace(cli)?;
     match cmd {
         TokenCommand::Create { name, scope } => {
             let scope = pointe_app::tokens::scope(scope).map_err(crate::app_error)?;

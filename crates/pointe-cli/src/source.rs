@@ -99,7 +99,7 @@ fn percent(raw: &str) -> anyhow::Result<u32> {
 
 /// Runs `pointe source …`.
 pub fn run(cli: &Cli, cmd: &SourceCommand) -> anyhow::Result<u8> {
-    let ws = crate::workspace(cli);
+    let ws = crate::workspace(cli)?;
     match cmd {
         SourceCommand::Add {
             name,

@@ -103,7 +103,7 @@ fn not_found_is_bad_input(e: pointe_app::Error) -> anyhow::Error {
 }
 
 fn import(cli: &Cli, files: &[PathBuf], request: &ImportRequest) -> anyhow::Result<u8> {
-    let ws = crate::workspace(cli);
+    let ws = crate::workspace(cli)?;
     let mut failed = false;
     let mut reports = Vec::new();
     for path in files {
@@ -156,7 +156,7 @@ fn print_import_report(report: &ImportReport) -> std::io::Result<()> {
 
 fn list(cli: &Cli, options: &AnalysisOptions) -> anyhow::Result<u8> {
     let page =
-        pointe_app::trends::list(&crate::workspace(cli), options).map_err(crate::app_error)?;
+        pointe_app::trends::list(&crate::workspace(cli)?, options).map_err(crate::app_error)?;
     let items = page.items;
     if items.is_empty() && cli.output == Format::Table {
         eprintln!("no trend series yet: import an export with `pointe trends import FILE`");
@@ -199,7 +199,7 @@ fn list(cli: &Cli, options: &AnalysisOptions) -> anyhow::Result<u8> {
 }
 
 fn show(cli: &Cli, term: &str, options: &AnalysisOptions) -> anyhow::Result<u8> {
-    let shown = pointe_app::trends::show(&crate::workspace(cli), term, options)
+    let shown = pointe_app::trends::show(&crate::workspace(cli)?, term, options)
         .map_err(not_found_is_bad_input)?;
     let related = &shown.related;
     match cli.output {
@@ -310,7 +310,7 @@ fn related_tables(items: &[RelatedItem]) -> String {
 
 fn related(cli: &Cli, term: &str) -> anyhow::Result<u8> {
     let page =
-        pointe_app::trends::related(&crate::workspace(cli), term).map_err(crate::app_error)?;
+        pointe_app::trends::related(&crate::workspace(cli)?, term).map_err(crate::app_error)?;
     if page.items.is_empty() {
         anyhow::bail!(
             "no related queries for {term:?} (read as {:?}): import a Google Trends \
@@ -342,7 +342,7 @@ fn textwrap_simple(text: &str, width: usize) -> String {
 }
 
 fn products(cli: &Cli, term: &str, limit: usize) -> anyhow::Result<u8> {
-    let (name, page) = pointe_app::trends::products(&crate::workspace(cli), term, limit)
+    let (name, page) = pointe_app::trends::products(&crate::workspace(cli)?, term, limit)
         .map_err(not_found_is_bad_input)?;
     let (items, total) = (page.items, page.total);
     match cli.output {

@@ -100,7 +100,7 @@ fn secret(path: &PathBuf) -> anyhow::Result<String> {
 
 /// Runs `pointe watch …`.
 pub fn run(cli: &Cli, cmd: &WatchCommand) -> anyhow::Result<u8> {
-    let ws = crate::workspace(cli);
+    let ws = crate::workspace(cli)?;
     match cmd {
         WatchCommand::Add(args) => {
             let target = match (&args.id, &args.edit, &args.search) {
@@ -196,7 +196,7 @@ pub struct AlertsArgs {
 
 /// Runs `pointe alerts`.
 pub fn alerts(cli: &Cli, args: &AlertsArgs) -> anyhow::Result<u8> {
-    let ws = crate::workspace(cli);
+    let ws = crate::workspace(cli)?;
     let list = pointe_app::watches::alerts(&ws, args.since, args.watch.as_deref(), args.limit)
         .map_err(crate::app_error)?;
     match cli.output {

@@ -26,7 +26,7 @@ pub async fn require(
     let token = state
         .blocking(move |ws| {
             let store = ws.store()?;
-            pointe_app::tokens::authorise(&store, secret.as_deref(), scope)
+            pointe_app::tokens::authorise(&*store, secret.as_deref(), scope)
         })
         .await?;
     tracing::info!(token = %token.name, "authorised");

@@ -14,7 +14,7 @@ use pointe_core::edit::affiliate::AffiliateLinks;
 use pointe_core::edit::view::EditView;
 use pointe_core::edit::{self, Edit, LeftOut, RefreshReport};
 use pointe_core::fx::RateTable;
-use pointe_core::store::{Catalog, SqliteStore, Store};
+use pointe_core::store::Backend;
 use pointe_core::tiers::Tiers;
 use serde::Serialize;
 use serde_json::Value;
@@ -119,7 +119,7 @@ pub enum Rendered {
 /// What every edit use case opens.
 struct Ctx {
     ws: Workspace,
-    store: SqliteStore,
+    store: Box<dyn Backend>,
     rates: RateTable,
     tiers: Tiers,
     links: AffiliateLinks,
@@ -130,7 +130,7 @@ struct Ctx {
 impl Ctx {
     fn open(ws: &Workspace) -> Result<Ctx> {
         let store = ws.store()?;
-        let rates = ws.rates(&store)?;
+        let rates = ws.rates(&*store)?;
         Ok(Ctx {
             ws: ws.clone(),
             store,
@@ -143,11 +143,11 @@ impl Ctx {
     }
 
     fn reader(&self) -> CatalogReader<'_> {
-        CatalogReader::new(&self.store, &self.rates, self.today)
+        CatalogReader::new(&*self.store, &self.rates, self.today)
     }
 
     fn finder(&self) -> Result<(SearchFinder<'_>, Vec<String>)> {
-        let (finder, note) = SearchFinder::open(&self.ws, &self.store)?;
+        let (finder, note) = SearchFinder::open(&self.ws, &*self.store)?;
         let notes = match note {
             IndexNote::Fresh => Vec::new(),
             IndexNote::Rebuilt { why, products } => vec![format!(
@@ -196,7 +196,7 @@ impl Ctx {
 
     fn shown(&self, e: &Edit, links: &Links, warnings: Vec<String>) -> Result<Shown> {
         Ok(Shown {
-            edit: doc::edit_doc(&self.store, e, links)?,
+            edit: doc::edit_doc(&*self.store, e, links)?,
             warnings,
             view: self.view(e)?,
             notes: Vec::new(),
@@ -256,7 +256,7 @@ pub fn create(ws: &Workspace, request: &CreateEditRequest, links: &Links) -> Res
     let mut warnings = Vec::new();
     let trend = match &request.trend {
         Some(term) => {
-            let cited = edit::cite_trend(&ctx.store, term, checked.editor_figure.clone())?;
+            let cited = edit::cite_trend(&*ctx.store, term, checked.editor_figure.clone())?;
             warnings.extend(cited.warnings);
             cited.citation
         }
@@ -442,7 +442,9 @@ pub fn render(ws: &Workspace, slug: &str, format: RenderFormat) -> Result<Render
     Ok(match format {
         RenderFormat::Markdown => Rendered::Text(edit::render::markdown(&view)),
         RenderFormat::Html => Rendered::Text(edit::render::html(&view)),
-        RenderFormat::Json => Rendered::Json(doc::with_ids(&ctx.store, edit::render::json(&view))?),
+        RenderFormat::Json => {
+            Rendered::Json(doc::with_ids(&*ctx.store, edit::render::json(&view))?)
+        }
     })
 }
 
@@ -518,7 +520,7 @@ pub fn list(ws: &Workspace, links: &Links) -> Result<EditList> {
     let items = store
         .edits()?
         .iter()
-        .map(|e| doc::edit_doc(&store, e, links))
+        .map(|e| doc::edit_doc(&*store, e, links))
         .collect::<Result<Vec<_>>>()?;
     Ok(EditList {
         total: items.len() as u64,

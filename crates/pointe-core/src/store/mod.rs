@@ -17,7 +17,7 @@ mod tokens;
 mod watches;
 
 pub use memory::MemoryStore;
-pub use postgres::PgStore;
+pub use postgres::{PgPool, PgStore, redacted as redacted_database_url};
 pub use sources::{FeedSource, RunOutcome, SourceRun, SourceState, SourceStore};
 pub use sqlite::SqliteStore;
 pub use tokens::{ApiToken, TokenScope, TokenStore};
@@ -29,6 +29,12 @@ use serde::Serialize;
 use crate::Result;
 use crate::domain::{Availability, Offer, PricePoint};
 use crate::money::Money;
+
+/// Everything a store keeps: the catalog, feed sources, API tokens, watches and alerts. The
+/// embedded store, the PostgreSQL store and the memory store are each one.
+pub trait Backend: Store + SourceStore + TokenStore + WatchStore + Send + std::fmt::Debug {}
+
+impl<T: Store + SourceStore + TokenStore + WatchStore + Send + std::fmt::Debug> Backend for T {}
 
 /// What Pointe keeps about a product, as ingest writes it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]

@@ -47,7 +47,7 @@ pub async fn require(state: &AppState, headers: &HeaderMap) -> PageResult<String
     state
         .blocking(move |ws| {
             let store = ws.store()?;
-            pointe_app::tokens::authorise(&store, checked.as_deref(), TokenScope::ReadWrite)
+            pointe_app::tokens::authorise(&*store, checked.as_deref(), TokenScope::ReadWrite)
         })
         .await?;
     secret.ok_or_else(PageError::internal)
@@ -90,7 +90,7 @@ pub async fn sign_in(
     state
         .blocking(move |ws| {
             let store = ws.store()?;
-            pointe_app::tokens::authorise(&store, Some(&checked), TokenScope::ReadWrite)
+            pointe_app::tokens::authorise(&*store, Some(&checked), TokenScope::ReadWrite)
         })
         .await?;
     let cookie = format!("{COOKIE_NAME}={token}; Path=/; Secure; HttpOnly; SameSite=Strict");

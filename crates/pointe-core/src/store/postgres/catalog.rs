@@ -117,7 +117,7 @@ fn edit_of(slug: &str, body: &str) -> Result<crate::edit::Edit> {
 
 impl PgStore {
     pub(super) fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
-        let mut client = self.client.borrow_mut();
+        let mut client = self.client();
         let stmt = self.statements.get(&mut *client, sql)?;
         Ok(client.query(&stmt, params)?)
     }
@@ -127,7 +127,7 @@ impl PgStore {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Option<Row>> {
-        let mut client = self.client.borrow_mut();
+        let mut client = self.client();
         let stmt = self.statements.get(&mut *client, sql)?;
         Ok(client.query_opt(&stmt, params)?)
     }
@@ -143,16 +143,17 @@ impl PgStore {
 
 impl Catalog for PgStore {
     fn begin_read(&self) -> Result<()> {
-        self.client
-            .borrow_mut()
+        self.client()
             .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        self.reading.set(true);
         self.generation()?;
         Ok(())
     }
 
     fn end_read(&self) -> Result<()> {
-        // COMMIT outside a transaction only warns.
-        self.client.borrow_mut().batch_execute("COMMIT")?;
+        if self.reading.replace(false) {
+            self.client().batch_execute("COMMIT")?;
+        }
         Ok(())
     }
 
@@ -322,19 +323,19 @@ impl Catalog for PgStore {
 
     fn trend_series(&self, key: Option<&str>) -> Result<Vec<crate::trends::Series>> {
         let filter = key.map_or(trends::Filter::All, trends::Filter::Key);
-        trends::series(&mut self.client.borrow_mut(), filter)
+        trends::series(&mut self.client(), filter)
     }
 
     fn trend_series_written(&self, term: &str) -> Result<Vec<crate::trends::Series>> {
-        trends::series(&mut self.client.borrow_mut(), trends::Filter::Written(term))
+        trends::series(&mut self.client(), trends::Filter::Written(term))
     }
 
     fn related_queries(&self, key: &str) -> Result<Vec<crate::trends::RelatedQuery>> {
-        trends::related(&mut self.client.borrow_mut(), trends::Filter::Key(key))
+        trends::related(&mut self.client(), trends::Filter::Key(key))
     }
 
     fn related_queries_written(&self, term: &str) -> Result<Vec<crate::trends::RelatedQuery>> {
-        trends::related(&mut self.client.borrow_mut(), trends::Filter::Written(term))
+        trends::related(&mut self.client(), trends::Filter::Written(term))
     }
 
     fn edit(&self, slug: &str) -> Result<Option<crate::edit::Edit>> {
@@ -369,8 +370,29 @@ impl Catalog for PgStore {
 
     fn trim_changes(&self, through: u64) -> Result<()> {
         let through = through.min(self.generation()?) as i64;
-        let mut client = self.client.borrow_mut();
+        let mut client = self.client();
         let mut tx = client.transaction()?;
+        // With several nodes, each index's position holds the log back: it is trimmed only
+        // up to the lowest position of the nodes seen lately.
+        let through = match &self.replica {
+            Some(name) => {
+                tx.execute(
+                    "INSERT INTO index_replicas (name, generation) VALUES ($1, $2) \
+                     ON CONFLICT (name) DO UPDATE SET generation = excluded.generation, \
+                     seen_at = now()",
+                    &[name, &through],
+                )?;
+                tx.execute(
+                    "DELETE FROM index_replicas WHERE seen_at < now() - make_interval(days => $1)",
+                    &[&super::REPLICA_HOLD_DAYS],
+                )?;
+                let lowest: Option<i64> = tx
+                    .query_one("SELECT min(generation) FROM index_replicas", &[])?
+                    .try_get(0)?;
+                lowest.unwrap_or(through).min(through)
+            }
+            None => through,
+        };
         tx.execute("DELETE FROM changes WHERE generation <= $1", &[&through])?;
         tx.execute(
             "UPDATE meta SET value = greatest(value, $1) WHERE key = 'changes_trimmed'",

@@ -17,9 +17,10 @@ mod trends;
 mod tx;
 mod watches;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell, RefMut};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use jiff::Timestamp;
 use postgres::{Client, GenericClient, NoTls, Row, Statement};
@@ -30,16 +31,36 @@ use crate::money::Currency;
 use crate::{Error, Result};
 
 /// Schema migrations, applied in order; `pointe_migrations` records the versions applied.
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema.sql"),
+    // Where each node's search index stands in the change log: the log is trimmed only up to
+    // the lowest position of the nodes seen lately (`trim_changes`).
+    "CREATE TABLE index_replicas (
+        name TEXT PRIMARY KEY,
+        generation BIGINT NOT NULL,
+        seen_at timestamptz NOT NULL DEFAULT now()
+    );",
+];
+
+/// How long a node's index position holds the change log back: a node not seen for longer
+/// rebuilds its index when it comes back.
+const REPLICA_HOLD_DAYS: i32 = 7;
 
 /// How many months of price history partitions are kept made ahead of the present.
 const MONTHS_AHEAD: i32 = 3;
 
-/// A PostgreSQL store: one connection to the server.
+/// A PostgreSQL store: one connection to the server, back to its pool when dropped.
 pub struct PgStore {
-    client: RefCell<Client>,
+    /// The connection; `None` only once it went back to its pool.
+    client: RefCell<Option<Client>>,
     /// The statements prepared on the connection, by their text.
     statements: Statements,
+    /// The pool the connection came from.
+    pool: Option<Arc<PgPool>>,
+    /// The search index whose position `trim_changes` records, if any.
+    replica: Option<String>,
+    /// Whether a consistent read ([`crate::store::Catalog::begin_read`]) is open.
+    reading: Cell<bool>,
     /// The schema a scratch store lives in, dropped with it.
     scratch: Option<String>,
 }
@@ -49,6 +70,85 @@ impl std::fmt::Debug for PgStore {
         f.debug_struct("PgStore")
             .field("scratch", &self.scratch)
             .finish_non_exhaustive()
+    }
+}
+
+/// The most idle connections a pool keeps.
+const IDLE_CONNECTIONS: usize = 16;
+
+/// Connections to one database, kept for reuse with the statements prepared on each. (A pool
+/// crate would keep the connections but not what was prepared on them.)
+pub struct PgPool {
+    url: String,
+    /// The name of the search index its stores' catch-ups keep up ([`PgPool::for_replica`]).
+    replica: Option<String>,
+    idle: Mutex<Vec<(Client, Statements)>>,
+}
+
+impl std::fmt::Debug for PgPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgPool")
+            .field("url", &redacted(&self.url))
+            .finish_non_exhaustive()
+    }
+}
+
+impl PgPool {
+    /// Connects to the database at `url`, migrating it, and keeps the connection for reuse.
+    pub fn open(url: &str) -> Result<Arc<PgPool>> {
+        PgPool::new(url, None)
+    }
+
+    /// Connects as [`PgPool::open`] does, for the node whose search index is named `replica`
+    /// (its host and data directory): the change log is kept until every node seen lately
+    /// has caught up past it.
+    pub fn for_replica(url: &str, replica: &str) -> Result<Arc<PgPool>> {
+        PgPool::new(url, Some(replica.to_string()))
+    }
+
+    fn new(url: &str, replica: Option<String>) -> Result<Arc<PgPool>> {
+        let mut first = PgStore::connect(url)?;
+        let client = first.client.get_mut().take();
+        let pool = Arc::new(PgPool {
+            url: url.to_string(),
+            replica,
+            idle: Mutex::new(Vec::new()),
+        });
+        if let Some(client) = client {
+            pool.checkin(client, std::mem::take(&mut first.statements));
+        }
+        Ok(pool)
+    }
+
+    /// A store over a connection of the pool (a new one when none is idle).
+    pub fn store(self: &Arc<Self>) -> Result<PgStore> {
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let (client, statements) = match idle {
+            Some(conn) => conn,
+            None => (connect_client(&self.url)?, Statements::default()),
+        };
+        Ok(PgStore {
+            client: RefCell::new(Some(client)),
+            statements,
+            replica: self.replica.clone(),
+            pool: Some(Arc::clone(self)),
+            reading: Cell::new(false),
+            scratch: None,
+        })
+    }
+
+    fn checkin(&self, client: Client, statements: Statements) {
+        if client.is_closed() {
+            return;
+        }
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < IDLE_CONNECTIONS {
+            idle.push((client, statements));
+        }
     }
 }
 
@@ -76,23 +176,13 @@ impl PgStore {
         PgStore::init(client, Some(name))
     }
 
-    /// A second connection to the same database and schema.
-    pub fn connect_like(url: &str, other: &PgStore) -> Result<PgStore> {
-        let mut client = connect_client(url)?;
-        if let Some(schema) = &other.scratch {
-            client.batch_execute(&format!("SET search_path = {schema}, pg_catalog"))?;
-        }
-        Ok(PgStore {
-            client: RefCell::new(client),
-            statements: Statements::default(),
-            scratch: None,
-        })
-    }
-
     fn init(client: Client, scratch: Option<String>) -> Result<PgStore> {
         let store = PgStore {
-            client: RefCell::new(client),
+            client: RefCell::new(Some(client)),
             statements: Statements::default(),
+            pool: None,
+            replica: None,
+            reading: Cell::new(false),
             scratch,
         };
         store.migrate()?;
@@ -100,9 +190,25 @@ impl PgStore {
         Ok(store)
     }
 
+    /// The connection.
+    fn client(&self) -> RefMut<'_, Client> {
+        RefMut::map(self.client.borrow_mut(), |c| {
+            c.as_mut()
+                .expect("a store holds its connection until dropped")
+        })
+    }
+
+    /// The connection, for a write.
+    fn client_mut(&mut self) -> &mut Client {
+        self.client
+            .get_mut()
+            .as_mut()
+            .expect("a store holds its connection until dropped")
+    }
+
     /// Applies the pending migrations in one transaction, one node at a time.
     fn migrate(&self) -> Result<()> {
-        let mut client = self.client.borrow_mut();
+        let mut client = self.client();
         let mut tx = client.transaction()?;
         tx.batch_execute(
             "SELECT pg_advisory_xact_lock(hashtext('pointe_migrations')); \
@@ -135,8 +241,7 @@ impl PgStore {
     /// The schema version the database is at, and the version this Pointe knows.
     pub fn schema_version(&self) -> Result<(i32, i32)> {
         let applied: i32 = self
-            .client
-            .borrow_mut()
+            .client()
             .query_one(
                 "SELECT coalesce(max(version), 0) FROM pointe_migrations",
                 &[],
@@ -154,11 +259,13 @@ impl PgStore {
             .first_of_month()
             .to_string();
         let made: i32 = self
-            .client
-            .borrow_mut()
+            .client()
             .query_one(
                 "SELECT pointe_price_partitions(($1::text::date - interval '1 month')::date, $2)",
-                &[&month, &(MONTHS_AHEAD + 2)],
+                &[
+                    &month as &(dyn postgres::types::ToSql + Sync),
+                    &(MONTHS_AHEAD + 2),
+                ],
             )?
             .try_get(0)?;
         Ok(made as u32)
@@ -167,14 +274,23 @@ impl PgStore {
 
 impl Drop for PgStore {
     fn drop(&mut self) {
-        if let Some(schema) = &self.scratch {
+        if let Some(schema) = self.scratch.take() {
             let dropped = self
-                .client
-                .get_mut()
+                .client_mut()
                 .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
             if let Err(e) = dropped {
                 tracing::warn!(error = %e, schema, "dropping a scratch schema");
             }
+        }
+        let Some(pool) = self.pool.take() else {
+            return;
+        };
+        // A read left open would hold the next user to its snapshot.
+        if self.reading.get() && self.client_mut().batch_execute("ROLLBACK").is_err() {
+            return;
+        }
+        if let Some(client) = self.client.get_mut().take() {
+            pool.checkin(client, std::mem::take(&mut self.statements));
         }
     }
 }
@@ -242,20 +358,22 @@ fn count(n: usize) -> i64 {
 
 impl Store for PgStore {
     fn begin(&mut self) -> Result<Box<dyn StoreTx + '_>> {
-        Ok(Box::new(tx::PgTx::begin(
-            self.client.get_mut(),
-            &self.statements,
-        )?))
+        let client = self
+            .client
+            .get_mut()
+            .as_mut()
+            .expect("a store holds its connection until dropped");
+        Ok(Box::new(tx::PgTx::begin(client, &self.statements)?))
     }
 
     fn put_trend_file(&mut self, file: &crate::trends::TrendFile) -> Result<(u64, u64)> {
-        trends::put_file(self.client.get_mut(), file)
+        trends::put_file(self.client_mut(), file)
     }
 
     fn put_edit(&mut self, edit: &crate::edit::Edit) -> Result<()> {
         let body = serde_json::to_string(edit)
             .map_err(|e| Error::Store(format!("edit {:?} cannot be written: {e}", edit.slug)))?;
-        self.client.get_mut().execute(
+        self.client_mut().execute(
             "INSERT INTO edits (slug, body, updated_at) VALUES ($1, $2, pointe_time($3)) \
              ON CONFLICT (slug) DO UPDATE SET body = excluded.body, \
              updated_at = excluded.updated_at",
@@ -269,7 +387,7 @@ impl Store for PgStore {
     }
 
     fn put_fx_rates(&mut self, rates: &[(String, String, String)]) -> Result<()> {
-        let mut tx = self.client.get_mut().transaction()?;
+        let mut tx = self.client_mut().transaction()?;
         let stmt = tx.prepare(
             "INSERT INTO fx_rates (date, currency, rate) VALUES ($1, $2, $3) \
              ON CONFLICT (date, currency) DO UPDATE SET rate = excluded.rate",
@@ -279,5 +397,99 @@ impl Store for PgStore {
         }
         tx.commit()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Catalog, Changes, ProductData};
+
+    /// A database of its own on the test server, dropped at the end.
+    struct ScratchDatabase {
+        admin: Client,
+        name: String,
+        url: String,
+    }
+
+    impl ScratchDatabase {
+        fn new(url: &str) -> ScratchDatabase {
+            static NEXT: AtomicU64 = AtomicU64::new(0);
+            let mut admin = connect_client(url).unwrap();
+            let name = format!(
+                "pointe_scratch_db_{}_{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            );
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .unwrap();
+            let mut parsed = url::Url::parse(url).unwrap();
+            parsed.set_path(&name);
+            ScratchDatabase {
+                admin,
+                name,
+                url: parsed.to_string(),
+            }
+        }
+    }
+
+    impl Drop for ScratchDatabase {
+        fn drop(&mut self) {
+            let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+            let _ = self.admin.batch_execute(&drop);
+        }
+    }
+
+    fn write_product(store: &mut PgStore, id: &str) -> i64 {
+        let mut tx = store.begin().unwrap();
+        let data = ProductData {
+            title: id.into(),
+            title_key: id.into(),
+            ..ProductData::default()
+        };
+        let key = tx.insert_product(id, &data).unwrap().unwrap();
+        tx.commit().unwrap();
+        key
+    }
+
+    #[test]
+    fn the_change_log_is_kept_until_every_node_seen_lately_has_caught_up() {
+        let Some(url) = pointe_testdata::database_url() else {
+            return;
+        };
+        let db = ScratchDatabase::new(&url);
+        let node_a = PgPool::for_replica(&db.url, "a:/data").unwrap();
+        let node_b = PgPool::for_replica(&db.url, "b:/data").unwrap();
+        let (mut a, b) = (node_a.store().unwrap(), node_b.store().unwrap());
+        write_product(&mut a, "pt-1");
+        b.trim_changes(1).unwrap();
+        a.trim_changes(1).unwrap();
+        let second = write_product(&mut a, "pt-2");
+        // Node A caught up to 2; node B, still at 1, holds the log back.
+        a.trim_changes(2).unwrap();
+        assert_eq!(b.changes_since(1).unwrap(), Changes::Products(vec![second]));
+        b.trim_changes(2).unwrap();
+        assert_eq!(b.changes_since(1).unwrap(), Changes::All);
+        assert_eq!(b.changes_since(2).unwrap(), Changes::Products(vec![]));
+    }
+
+    #[test]
+    fn a_pooled_connection_comes_back_without_the_read_left_open_on_it() {
+        let Some(url) = pointe_testdata::database_url() else {
+            return;
+        };
+        let db = ScratchDatabase::new(&url);
+        let pool = PgPool::open(&db.url).unwrap();
+        let reader = pool.store().unwrap();
+        reader.begin_read().unwrap();
+        assert_eq!(reader.generation().unwrap(), 0);
+        let mut writer = pool.store().unwrap();
+        write_product(&mut writer, "pt-1");
+        drop(writer);
+        drop(reader);
+        // The reader's connection, back last, comes out first: it reads the store as it is
+        // now, not as of the read left open on it.
+        assert_eq!(pool.store().unwrap().generation().unwrap(), 1);
     }
 }

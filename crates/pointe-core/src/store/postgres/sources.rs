@@ -41,7 +41,7 @@ impl SourceStore for PgStore {
     }
 
     fn put_feed_source(&mut self, source: &FeedSource) -> Result<()> {
-        let n = self.client.get_mut().execute(
+        let n = self.client_mut().execute(
             "INSERT INTO feed_sources (name, body) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
             &[&source.name, &json(source)],
         )?;
@@ -52,7 +52,7 @@ impl SourceStore for PgStore {
     }
 
     fn remove_feed_source(&mut self, name: &str) -> Result<bool> {
-        let mut tx = self.client.get_mut().transaction()?;
+        let mut tx = self.client_mut().transaction()?;
         tx.execute("DELETE FROM source_runs WHERE source = $1", &[&name])?;
         let n = tx.execute("DELETE FROM feed_sources WHERE name = $1", &[&name])?;
         tx.commit()?;
@@ -60,7 +60,7 @@ impl SourceStore for PgStore {
     }
 
     fn set_next_due(&mut self, name: &str, at: Timestamp) -> Result<bool> {
-        let mut tx = self.client.get_mut().transaction()?;
+        let mut tx = self.client_mut().transaction()?;
         let Some(mut source) = locked_source(&mut tx, name)? else {
             return Ok(false);
         };
@@ -71,7 +71,7 @@ impl SourceStore for PgStore {
     }
 
     fn record_run(&mut self, run: &SourceRun, state: &SourceState) -> Result<()> {
-        let mut tx = self.client.get_mut().transaction()?;
+        let mut tx = self.client_mut().transaction()?;
         let mut source =
             locked_source(&mut tx, &run.source)?.ok_or_else(|| unknown(&run.source))?;
         source.state = state.clone();

@@ -33,7 +33,7 @@ impl TokenStore for PgStore {
     }
 
     fn put_token(&mut self, token: &ApiToken) -> Result<()> {
-        let n = self.client.get_mut().execute(
+        let n = self.client_mut().execute(
             "INSERT INTO api_tokens (name, scope, hash, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (name) DO NOTHING",
             &[
@@ -50,7 +50,7 @@ impl TokenStore for PgStore {
     }
 
     fn revoke_token(&mut self, name: &str, at: Timestamp) -> Result<bool> {
-        let n = self.client.get_mut().execute(
+        let n = self.client_mut().execute(
             "UPDATE api_tokens SET revoked_at = $2 WHERE name = $1 AND revoked_at IS NULL",
             &[&name, &at.to_string()],
         )?;

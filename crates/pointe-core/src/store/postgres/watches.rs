@@ -59,7 +59,7 @@ impl WatchStore for PgStore {
     }
 
     fn add_watch(&mut self, watch: &Watch) -> Result<Watch> {
-        let mut tx = self.client.get_mut().transaction()?;
+        let mut tx = self.client_mut().transaction()?;
         let n: i64 = tx
             .query_one("INSERT INTO watches (body) VALUES ('{}') RETURNING id", &[])?
             .try_get(0)?;
@@ -78,8 +78,7 @@ impl WatchStore for PgStore {
             return Ok(false);
         };
         let removed = self
-            .client
-            .get_mut()
+            .client_mut()
             .execute("DELETE FROM watches WHERE id = $1", &[&n])?;
         Ok(removed > 0)
     }
@@ -113,7 +112,7 @@ impl WatchStore for PgStore {
         alerts: &[Alert],
     ) -> Result<usize> {
         let n = numeric_id(watch_id).ok_or_else(|| unknown(watch_id))?;
-        let mut tx = self.client.get_mut().transaction()?;
+        let mut tx = self.client_mut().transaction()?;
         let row = tx.query_opt("SELECT body FROM watches WHERE id = $1 FOR UPDATE", &[&n])?;
         // A watch removed meanwhile records nothing more.
         let Some(row) = row else {
@@ -202,7 +201,7 @@ impl WatchStore for PgStore {
     }
 
     fn record_delivery(&mut self, key: &str, delivery: &Delivery) -> Result<()> {
-        self.client.get_mut().execute(
+        self.client_mut().execute(
             "UPDATE alerts SET delivery = $2, next_attempt = $3 WHERE key = $1",
             &[&key, &json(delivery), &next_attempt(Some(delivery))],
         )?;
