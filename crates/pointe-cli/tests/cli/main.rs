@@ -14,6 +14,7 @@ mod hostile;
 mod index;
 mod ingest;
 mod lookalikes;
+mod nodes;
 mod products;
 mod real_edits;
 mod search;

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use crate::{Env, sample};
 
 /// One HTTP/1.1 request; the status line and body of the answer.
-fn http(addr: &str, request: &str) -> (String, String) {
+pub(crate) fn http(addr: &str, request: &str) -> (String, String) {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.write_all(request.as_bytes()).unwrap();
     let mut answer = String::new();

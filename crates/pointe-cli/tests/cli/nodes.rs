@@ -1,0 +1,181 @@
+//! Several Pointe nodes over one PostgreSQL database (`--database-url`): a write through one
+//! is found through the other, each node searching its own index, caught up from the store's
+//! change log.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::serve::http;
+use crate::{Env, Run};
+
+/// A database of its own on the test server, dropped at the end.
+struct Database {
+    admin: postgres::Client,
+    name: String,
+    url: String,
+}
+
+impl Database {
+    fn new(server: &str) -> Database {
+        let mut admin = postgres::Client::connect(server, postgres::NoTls).unwrap();
+        let name = format!("pointe_nodes_{}_{}", std::process::id(), line!());
+        // One statement each: neither may run inside a transaction.
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let mut url = url::Url::parse(server).unwrap();
+        url.set_path(&name);
+        Database {
+            admin,
+            name,
+            url: url.to_string(),
+        }
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        let _ = self.admin.batch_execute(&drop);
+    }
+}
+
+/// One node: a data directory of its own (its search index) over the shared database.
+struct Node {
+    env: Env,
+    url: String,
+}
+
+impl Node {
+    fn run(&self, args: &[&str]) -> Run {
+        Run::from(
+            Command::new(env!("CARGO_BIN_EXE_pointe"))
+                .args(args)
+                .env("POINTE_DATA_DIR", self.env.data_dir())
+                .env("POINTE_DATABASE_URL", &self.url)
+                .env("POINTE_NOW", &self.env.now)
+                .env_remove("POINTE_LOG")
+                .output()
+                .unwrap(),
+        )
+    }
+
+    /// Starts `pointe serve` on a free loopback port; the server and its address.
+    fn serve(&self) -> (Served, String) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pointe"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--no-sources"])
+            .env("POINTE_DATA_DIR", self.env.data_dir())
+            .env("POINTE_DATABASE_URL", &self.url)
+            .env("POINTE_NOW", &self.env.now)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        assert!(line.contains("http://"), "{line}");
+        let addr = line.trim().rsplit("http://").next().unwrap().to_string();
+        (Served(child), addr)
+    }
+}
+
+/// A server process, killed when dropped.
+struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+/// The id of the product titled `title` in a page of search results.
+fn id_of(page: &serde_json::Value, title: &str) -> Option<String> {
+    page["items"]
+        .as_array()?
+        .iter()
+        .find(|item| item["title"] == title)
+        .and_then(|item| item["id"].as_str().map(str::to_string))
+}
+
+const LILAC: &str = "Lilac satin ballet flats with a bow";
+
+fn get(addr: &str, path: &str) -> (String, serde_json::Value) {
+    let (status, body) = http(
+        addr,
+        &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    );
+    let json = serde_json::from_str(&body).unwrap_or(serde_json::Value::Null);
+    (status, json)
+}
+
+const FEED: &str = "id\ttitle\tbrand\tprice\tavailability\tlink\tgoogle_product_category\n\
+    LB-1\tLilac satin ballet flats with a bow\tArket\t89.00 GBP\tin_stock\t\
+    https://arket.example/lb-1\tApparel & Accessories > Shoes\n";
+
+#[test]
+fn a_feed_posted_to_one_node_is_found_with_its_lookalikes_through_the_other_within_5_s() {
+    let Some(server) = pointe_testdata::database_url() else {
+        return;
+    };
+    let db = Database::new(&server);
+    let a = Node {
+        env: Env::new(),
+        url: db.url.clone(),
+    };
+    let b = Node {
+        env: Env::new(),
+        url: db.url.clone(),
+    };
+    a.run(&["ingest", &crate::sample("catalog.awin.csv")])
+        .expect_code(0);
+    let token = a.run(&["token", "create", "cms"]).expect_code(0);
+    let token = token.stdout.trim().to_string();
+    let (_served_a, addr_a) = a.serve();
+    let (_served_b, addr_b) = b.serve();
+    // Node B opens its index (built from the database) before the write.
+    let (status, before) = get(&addr_b, "/api/v1/products?q=lilac+satin");
+    assert!(status.contains("200"), "{status} {before}");
+    assert_eq!(id_of(&before, LILAC), None, "{before}");
+
+    let request = format!(
+        "POST /api/v1/feeds?source=arket-push&name=arket.tsv HTTP/1.1\r\nHost: x\r\n\
+         Authorization: Bearer {token}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{FEED}",
+        FEED.len()
+    );
+    let (status, body) = http(&addr_a, &request);
+    assert!(status.contains("200"), "{status}\n{body}");
+    let written = Instant::now();
+    let id = loop {
+        let (_, page) = get(&addr_b, "/api/v1/products?q=lilac+satin");
+        if let Some(id) = id_of(&page, LILAC) {
+            break id;
+        }
+        assert!(
+            written.elapsed() < Duration::from_secs(5),
+            "node B did not find the product within 5 s: {page}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let seen_after = written.elapsed();
+    let (status, looks) = get(&addr_b, &format!("/api/v1/products/{id}/lookalikes"));
+    assert!(status.contains("200"), "{status} {looks}");
+    let titles: Vec<&str> = looks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["title"].as_str())
+        .collect();
+    assert!(
+        titles.iter().any(|t| t.contains("ballet")),
+        "look-alikes through node B: {titles:?}"
+    );
+    eprintln!(
+        "node B found the product {} ms after the write",
+        seen_after.as_millis()
+    );
+}
