@@ -16,7 +16,7 @@ use pointe_core::store::SourceRun;
 #[derive(Debug)]
 pub struct Scheduler {
     ws: Workspace,
-    _lock: std::fs::File,
+    _lock: crate::workspace::Held,
     /// The last price point the watches were judged through.
     judged: AtomicI64,
 }
@@ -84,25 +84,14 @@ impl Tick {
 const MAX_SLEEP: Duration = Duration::from_secs(10);
 
 impl Scheduler {
-    /// Takes the data directory's scheduler lock; `None` when another process holds it.
+    /// Takes the scheduler lock (the data directory's, or over a shared database the
+    /// database's: one node runs the sources); `None` when another process holds it.
     pub fn acquire(ws: &Workspace) -> Result<Option<Scheduler>> {
-        std::fs::create_dir_all(ws.dir()).map_err(|e| pointe_core::Error::io(ws.dir(), e))?;
-        let path = ws.dir().join("sources.lock");
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| pointe_core::Error::io(&path, e))?;
-        match file.try_lock() {
-            Ok(()) => Ok(Some(Scheduler {
-                ws: ws.clone(),
-                _lock: file,
-                judged: AtomicI64::new(-1),
-            })),
-            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-            Err(std::fs::TryLockError::Error(e)) => Err(pointe_core::Error::io(&path, e).into()),
-        }
+        Ok(ws.try_lock("sources")?.map(|lock| Scheduler {
+            ws: ws.clone(),
+            _lock: lock,
+            judged: AtomicI64::new(-1),
+        }))
     }
 
     /// Whether a scheduler, in this process or another, holds the data directory's lock.

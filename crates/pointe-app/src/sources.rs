@@ -243,9 +243,10 @@ pub fn remove(ws: &Workspace, name: &str) -> Result<()> {
     find(&*store, name)?;
     store.remove_feed_source(name)?;
     let files = Files::of(ws, name);
-    for f in [&files.download, &files.good, &files.lock] {
+    for f in [&files.download, &files.good] {
         std::fs::remove_file(f).ok();
     }
+    ws.forget_lock(&files.lock);
     Ok(())
 }
 
@@ -286,7 +287,8 @@ pub fn run_due(ws: &Workspace, fetcher: &dyn Fetch) -> Result<Vec<SourceRun>> {
 struct Files {
     download: PathBuf,
     good: PathBuf,
-    lock: PathBuf,
+    /// The name of the lock one run holds ([`Workspace::lock`]).
+    lock: String,
 }
 
 impl Files {
@@ -304,21 +306,9 @@ impl Files {
         Files {
             download: dir.join(format!("{stem}.download")),
             good: dir.join(format!("{stem}.feed")),
-            lock: dir.join(format!("{stem}.lock")),
+            lock: format!("sources/{stem}"),
         }
     }
-}
-
-/// Waits for and takes the exclusive lock of `path`, held until the file is dropped.
-fn lock(path: &Path) -> Result<std::fs::File> {
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .map_err(|e| pointe_core::Error::io(path, e))?;
-    file.lock().map_err(|e| pointe_core::Error::io(path, e))?;
-    Ok(file)
 }
 
 /// Runs one source now: downloads it unless unchanged, ingests it, records the run.
@@ -326,9 +316,9 @@ pub fn run(ws: &Workspace, name: &str, fetcher: &dyn Fetch) -> Result<SourceRun>
     let files = Files::of(ws, name);
     let dir = files.good.parent().unwrap_or(ws.dir());
     std::fs::create_dir_all(dir).map_err(|e| pointe_core::Error::io(dir, e))?;
-    // One run of a source at a time, across processes: a second waits, then reads the state
-    // the first left.
-    let _running = lock(&files.lock)?;
+    // One run of a source at a time, across processes (and nodes): a second waits, then
+    // reads the state the first left.
+    let _running = ws.lock(&files.lock)?;
     let mut store = ws.store()?;
     let source = find(&*store, name)?;
     let started_at = pointe_core::clock::now()?;

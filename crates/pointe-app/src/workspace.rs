@@ -9,11 +9,21 @@ use pointe_core::attributes::{Extractor, Taxonomy};
 use pointe_core::brand::BrandBook;
 use pointe_core::fx::RateTable;
 use pointe_core::money::Currency;
-use pointe_core::store::{Backend, Catalog, PgPool, SqliteStore};
+use pointe_core::store::{Backend, Catalog, PgLock, PgPool, SqliteStore};
 use pointe_core::tiers::Tiers;
 use pointe_search::{Freshness, IndexContext, LookalikeConfig, SearchIndex};
 
 use crate::{Error, Result};
+
+/// A lock held until dropped: a file's in the data directory for the embedded store, the
+/// database's when several nodes share one.
+#[derive(Debug)]
+pub enum Held {
+    /// An exclusive lock on a file of the data directory.
+    File(std::fs::File),
+    /// A database-wide lock.
+    Database(PgLock),
+}
 
 /// This machine's name (`/etc/hostname`, else `HOSTNAME`), naming its search index to a shared
 /// database.
@@ -70,6 +80,58 @@ impl Workspace {
             dir,
             database: Some(PgPool::for_replica(url, &replica)?),
         })
+    }
+
+    /// Takes the lock `name` unless another process (or node) holds it: `None` then. Over
+    /// the embedded store it is `<dir>/<name>.lock`; over a shared database it is the
+    /// database's, so that one node at a time holds it.
+    pub fn try_lock(&self, name: &str) -> Result<Option<Held>> {
+        if let Some(pool) = &self.database {
+            return Ok(pool.try_lock(name)?.map(Held::Database));
+        }
+        let file = self.lock_file(name)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(Held::File(file))),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(pointe_core::Error::io(&self.lock_path(name), e).into())
+            }
+        }
+    }
+
+    /// Waits for and takes the lock `name` (see [`Workspace::try_lock`]).
+    pub fn lock(&self, name: &str) -> Result<Held> {
+        if let Some(pool) = &self.database {
+            return Ok(Held::Database(pool.lock(name)?));
+        }
+        let file = self.lock_file(name)?;
+        file.lock()
+            .map_err(|e| pointe_core::Error::io(&self.lock_path(name), e))?;
+        Ok(Held::File(file))
+    }
+
+    /// Removes the file of the lock `name`, if it has one (a source removed).
+    pub fn forget_lock(&self, name: &str) {
+        if self.database.is_none() {
+            std::fs::remove_file(self.lock_path(name)).ok();
+        }
+    }
+
+    fn lock_path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}.lock"))
+    }
+
+    fn lock_file(&self, name: &str) -> Result<std::fs::File> {
+        let path = self.lock_path(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| pointe_core::Error::io(parent, e))?;
+        }
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| pointe_core::Error::io(&path, e).into())
     }
 
     /// Whether the store is a PostgreSQL database.

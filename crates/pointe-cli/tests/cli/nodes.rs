@@ -19,7 +19,9 @@ struct Database {
 impl Database {
     fn new(server: &str) -> Database {
         let mut admin = postgres::Client::connect(server, postgres::NoTls).unwrap();
-        let name = format!("pointe_nodes_{}_{}", std::process::id(), line!());
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("pointe_nodes_{}_{n}", std::process::id());
         // One statement each: neither may run inside a transaction.
         admin
             .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -178,4 +180,55 @@ fn a_feed_posted_to_one_node_is_found_with_its_lookalikes_through_the_other_with
         "node B found the product {} ms after the write",
         seen_after.as_millis()
     );
+}
+
+#[test]
+fn one_node_at_a_time_runs_the_sources_and_another_takes_over_when_it_dies() {
+    let Some(server) = pointe_testdata::database_url() else {
+        return;
+    };
+    let db = Database::new(&server);
+    let (a, b) = (
+        Node {
+            env: Env::new(),
+            url: db.url.clone(),
+        },
+        Node {
+            env: Env::new(),
+            url: db.url.clone(),
+        },
+    );
+    let daemon = |node: &Node| {
+        Command::new(env!("CARGO_BIN_EXE_pointe"))
+            .arg("daemon")
+            .env("POINTE_DATA_DIR", node.env.data_dir())
+            .env("POINTE_DATABASE_URL", &node.url)
+            .env("POINTE_NOW", &node.env.now)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut first = Served(daemon(&a));
+    // The first daemon holds the database's scheduler lock once it says it runs.
+    let mut said = BufReader::new(first.0.stderr.take().unwrap());
+    let mut line = String::new();
+    said.read_line(&mut line).unwrap();
+    let second = b.run(&["daemon"]).expect_code(1);
+    assert!(
+        second.stderr.contains("another process"),
+        "node B refused while node A runs the sources: {}",
+        second.stderr
+    );
+    // Killed outright, node A's connection ends and the lock with it.
+    first.0.kill().unwrap();
+    first.0.wait().unwrap();
+    let mut took_over = Served(daemon(&b));
+    let mut said = BufReader::new(took_over.0.stderr.take().unwrap());
+    let mut line = String::new();
+    said.read_line(&mut line).unwrap();
+    assert!(
+        !line.contains("another process"),
+        "node B runs the sources once node A is gone: {line}"
+    );
+    assert!(took_over.0.try_wait().unwrap().is_none(), "{line}");
 }

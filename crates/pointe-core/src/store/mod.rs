@@ -17,7 +17,7 @@ mod tokens;
 mod watches;
 
 pub use memory::MemoryStore;
-pub use postgres::{PgPool, PgStore, redacted as redacted_database_url};
+pub use postgres::{PgLock, PgPool, PgStore, redacted as redacted_database_url};
 pub use sources::{FeedSource, RunOutcome, SourceRun, SourceState, SourceStore};
 pub use sqlite::SqliteStore;
 pub use tokens::{ApiToken, TokenScope, TokenStore};

@@ -141,6 +141,27 @@ impl PgPool {
         })
     }
 
+    /// Takes the database-wide lock `name` unless another connection holds it: `None` then.
+    /// It is held until the [`PgLock`] is dropped, or its holder's connection ends (a node
+    /// that dies lets go of it).
+    pub fn try_lock(&self, name: &str) -> Result<Option<PgLock>> {
+        let mut client = connect_client(&self.url)?;
+        let taken: bool = client
+            .query_one(
+                "SELECT pg_try_advisory_lock(hashtext($1))",
+                &[&lock_key(name)],
+            )?
+            .try_get(0)?;
+        Ok(taken.then_some(PgLock { _client: client }))
+    }
+
+    /// Waits for and takes the database-wide lock `name` (see [`PgPool::try_lock`]).
+    pub fn lock(&self, name: &str) -> Result<PgLock> {
+        let mut client = connect_client(&self.url)?;
+        client.execute("SELECT pg_advisory_lock(hashtext($1))", &[&lock_key(name)])?;
+        Ok(PgLock { _client: client })
+    }
+
     fn checkin(&self, client: Client, statements: Statements) {
         if client.is_closed() {
             return;
@@ -150,6 +171,22 @@ impl PgPool {
             idle.push((client, statements));
         }
     }
+}
+
+/// A database-wide lock ([`PgPool::try_lock`]): a session lock on a connection of its own,
+/// let go of when the connection ends.
+pub struct PgLock {
+    _client: Client,
+}
+
+impl std::fmt::Debug for PgLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgLock").finish_non_exhaustive()
+    }
+}
+
+fn lock_key(name: &str) -> String {
+    format!("pointe:{name}")
 }
 
 impl PgStore {

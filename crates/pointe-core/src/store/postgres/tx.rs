@@ -1,5 +1,8 @@
 //! The PostgreSQL store's write transaction ([`StoreTx`]).
 
+use std::collections::HashMap;
+use std::io::Write as _;
+
 use postgres::types::ToSql;
 use postgres::{Client, Row, Transaction};
 
@@ -21,6 +24,70 @@ pub(super) struct PgTx<'a> {
     tx: Transaction<'a>,
     statements: &'a Statements,
     logs_every_product: bool,
+    points: PointBuffer,
+}
+
+/// The most price points kept in memory before they are copied to the server.
+const POINT_BATCH: usize = 20_000;
+
+/// Price points appended by a transaction and not yet written: they go to the server in
+/// batches, by `COPY` (one round trip for thousands of rows rather than one each).
+#[derive(Default)]
+struct PointBuffer {
+    /// The rows, in `COPY`'s text format.
+    rows: String,
+    count: usize,
+    /// The latest point appended for each offer, for `latest_price_point`.
+    latest: HashMap<i64, PricePoint>,
+}
+
+impl PointBuffer {
+    /// Buffers a point; true when the buffer is full.
+    fn push(&mut self, offer_key: i64, p: &PricePoint, origin: PointOrigin) -> bool {
+        use std::fmt::Write as _;
+        // Every field is a number, a currency code, an availability word or a time: none
+        // holds a character `COPY`'s text format would escape.
+        let sale = p
+            .sale_price
+            .map_or_else(|| "\\N".to_string(), |s| s.minor.to_string());
+        let at = jiff::Timestamp::from_microsecond(us(p.seen_at)).unwrap_or(p.seen_at);
+        let _ = writeln!(
+            self.rows,
+            "{offer_key}\t{at}\t{}\t{}\t{sale}\t{}\t{}\t{}",
+            p.price.currency.code(),
+            p.price.minor,
+            p.availability.as_str(),
+            origin.ingest_id,
+            origin.line
+        );
+        self.count += 1;
+        let later = self
+            .latest
+            .get(&offer_key)
+            .is_none_or(|b| p.seen_at >= b.seen_at);
+        if later {
+            self.latest.insert(offer_key, p.clone());
+        }
+        self.count >= POINT_BATCH
+    }
+
+    /// Writes the buffered points.
+    fn flush(&mut self, tx: &mut Transaction<'_>) -> Result<()> {
+        if self.count == 0 {
+            return Ok(());
+        }
+        let mut writer = tx.copy_in(
+            "COPY price_points (offer_key, seen_at, currency, price_minor, sale_price_minor, \
+             availability, ingest_id, line) FROM STDIN",
+        )?;
+        writer
+            .write_all(self.rows.as_bytes())
+            .map_err(|e| crate::Error::Store(format!("copying price points: {e}")))?;
+        writer.finish()?;
+        self.rows.clear();
+        self.count = 0;
+        Ok(())
+    }
 }
 
 impl<'a> PgTx<'a> {
@@ -34,6 +101,7 @@ impl<'a> PgTx<'a> {
             tx,
             statements,
             logs_every_product: false,
+            points: PointBuffer::default(),
         })
     }
 
@@ -371,7 +439,13 @@ impl StoreTx for PgTx<'_> {
              ORDER BY seen_at DESC, id DESC LIMIT 1"
         );
         let rows = self.query(&sql, &[&offer_key])?;
-        rows.first().map(|r| point_row_at(r, 0, 1)).transpose()
+        let stored = rows.first().map(|r| point_row_at(r, 0, 1)).transpose()?;
+        // A point still in the buffer is later than any stored at the same time.
+        Ok(match (stored, self.points.latest.get(&offer_key)) {
+            (Some(s), Some(b)) if s.seen_at > b.seen_at => Some(s),
+            (_, Some(b)) => Some(b.clone()),
+            (stored, None) => stored,
+        })
     }
 
     fn append_price_point(
@@ -380,21 +454,9 @@ impl StoreTx for PgTx<'_> {
         p: &PricePoint,
         origin: PointOrigin,
     ) -> Result<()> {
-        self.execute(
-            "INSERT INTO price_points (offer_key, seen_at, currency, price_minor, \
-             sale_price_minor, availability, ingest_id, line) \
-             VALUES ($1, pointe_time($2), $3, $4, $5, $6, $7, $8)",
-            &[
-                &offer_key,
-                &us(p.seen_at),
-                &p.price.currency.code(),
-                &p.price.minor,
-                &p.sale_price.map(|s| s.minor),
-                &p.availability.as_str(),
-                &origin.ingest_id,
-                &(origin.line as i64),
-            ],
-        )?;
+        if self.points.push(offer_key, p, origin) {
+            self.points.flush(&mut self.tx)?;
+        }
         Ok(())
     }
 
@@ -440,6 +502,7 @@ impl StoreTx for PgTx<'_> {
     }
 
     fn commit(mut self: Box<Self>) -> Result<()> {
+        self.points.flush(&mut self.tx)?;
         self.execute(
             "UPDATE meta SET value = value + 1 WHERE key = 'generation'",
             &[],
