@@ -21,8 +21,8 @@ use crate::{Error, Result};
 pub enum Held {
     /// An exclusive lock on a file of the data directory.
     File(std::fs::File),
-    /// A database-wide lock.
-    Database(PgLock),
+    /// A database-wide lock (its connection).
+    Database(Box<PgLock>),
 }
 
 /// This machine's name (`/etc/hostname`, else `HOSTNAME`), naming its search index to a shared
@@ -87,14 +87,14 @@ impl Workspace {
     /// database's, so that one node at a time holds it.
     pub fn try_lock(&self, name: &str) -> Result<Option<Held>> {
         if let Some(pool) = &self.database {
-            return Ok(pool.try_lock(name)?.map(Held::Database));
+            return Ok(pool.try_lock(name)?.map(|l| Held::Database(Box::new(l))));
         }
         let file = self.lock_file(name)?;
         match file.try_lock() {
             Ok(()) => Ok(Some(Held::File(file))),
             Err(std::fs::TryLockError::WouldBlock) => Ok(None),
             Err(std::fs::TryLockError::Error(e)) => {
-                Err(pointe_core::Error::io(&self.lock_path(name), e).into())
+                Err(pointe_core::Error::io(self.lock_path(name), e).into())
             }
         }
     }
@@ -102,11 +102,11 @@ impl Workspace {
     /// Waits for and takes the lock `name` (see [`Workspace::try_lock`]).
     pub fn lock(&self, name: &str) -> Result<Held> {
         if let Some(pool) = &self.database {
-            return Ok(Held::Database(pool.lock(name)?));
+            return Ok(Held::Database(Box::new(pool.lock(name)?)));
         }
         let file = self.lock_file(name)?;
         file.lock()
-            .map_err(|e| pointe_core::Error::io(&self.lock_path(name), e))?;
+            .map_err(|e| pointe_core::Error::io(self.lock_path(name), e))?;
         Ok(Held::File(file))
     }
 
