@@ -232,3 +232,116 @@ fn one_node_at_a_time_runs_the_sources_and_another_takes_over_when_it_dies() {
     );
     assert!(took_over.0.try_wait().unwrap().is_none(), "{line}");
 }
+
+/// Counts in the shared database: offers, price points, offers without exactly one point,
+/// and completed ingests.
+fn counts(db: &Database) -> (i64, i64, i64, i64) {
+    let mut client = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let one = |client: &mut postgres::Client, sql: &str| -> i64 {
+        client.query_one(sql, &[]).unwrap().get(0)
+    };
+    (
+        one(&mut client, "SELECT count(*) FROM offers"),
+        one(&mut client, "SELECT count(*) FROM price_points"),
+        one(
+            &mut client,
+            "SELECT count(*) FROM offers o WHERE (SELECT count(*) FROM price_points p \
+             WHERE p.offer_key = o.key) <> 1",
+        ),
+        one(
+            &mut client,
+            "SELECT count(*) FROM ingests WHERE accepted IS NOT NULL",
+        ),
+    )
+}
+
+#[test]
+fn a_node_killed_mid_ingest_loses_nothing_and_another_runs_the_source_again() {
+    use crate::sources::{FeedServer, Reply, feed};
+    let Some(server) = pointe_testdata::database_url() else {
+        return;
+    };
+    let db = Database::new(&server);
+    let rows = 6_000;
+    let shop = FeedServer::start(Reply::Feed {
+        body: feed(rows, 30),
+        etag: "\"v1\"".into(),
+    });
+    let (a, b) = (
+        Node {
+            env: Env::new(),
+            url: db.url.clone(),
+        },
+        Node {
+            env: Env::new(),
+            url: db.url.clone(),
+        },
+    );
+    a.run(&["source", "add", "shop", &shop.url, "--every", "1h"])
+        .expect_code(0);
+    let daemon = |node: &Node| {
+        Served(
+            Command::new(env!("CARGO_BIN_EXE_pointe"))
+                .arg("daemon")
+                .env("POINTE_DATA_DIR", node.env.data_dir())
+                .env("POINTE_DATABASE_URL", &node.url)
+                .env("POINTE_NOW", &node.env.now)
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        )
+    };
+    let mut first = daemon(&a);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while shop.requests().is_empty() {
+        assert!(Instant::now() < deadline, "node A never fetched the feed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Node A is killed once it is writing the feed (in one transaction: a session of the
+    // database holds a transaction id).
+    let mut watcher = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    loop {
+        let writing: i64 = watcher
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                 AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        if writing > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "node A never wrote");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    first.0.kill().unwrap();
+    first.0.wait().unwrap();
+    assert_eq!(
+        counts(&db),
+        (0, 0, 0, 0),
+        "nothing of the killed ingest is kept"
+    );
+    // Node B takes the sources over once the server has ended node A's session, and runs the
+    // source, still due.
+    let _second = daemon(&b);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (offers, points, odd, ingests) = counts(&db);
+        if ingests > 0 {
+            assert_eq!(
+                (offers, points, odd, ingests),
+                (rows as i64, rows as i64, 0, 1)
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "node B did not run the source: {:?}",
+            counts(&db)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(shop.requests().len(), 2, "one download by each node");
+}

@@ -24,7 +24,7 @@ pub(crate) enum Reply {
 
 /// A request as the server saw it.
 #[derive(Debug, Clone, Default)]
-struct Seen {
+pub(crate) struct Seen {
     if_none_match: Option<String>,
     user_agent: Option<String>,
 }
@@ -55,7 +55,7 @@ impl FeedServer {
         *self.reply.lock().unwrap() = reply;
     }
 
-    fn requests(&self) -> Vec<Seen> {
+    pub(crate) fn requests(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
 }
@@ -107,7 +107,7 @@ fn answer(mut stream: TcpStream, reply: &Reply, seen: &Mutex<Vec<Seen>>) {
 }
 
 /// A GMC TSV feed of `n` ballet flats at `base` pounds plus their number.
-fn feed(n: usize, base: u32) -> String {
+pub(crate) fn feed(n: usize, base: u32) -> String {
     let mut out = String::from("id\ttitle\tlink\tavailability\tprice\tbrand\tcolor\n");
     for i in 0..n {
         out.push_str(&format!(
