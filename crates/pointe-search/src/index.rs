@@ -20,7 +20,7 @@ use std::sync::Arc;
 use jiff::civil::Date;
 use pointe_core::attributes::Taxonomy;
 use pointe_core::fx::RateTable;
-use pointe_core::store::{Catalog, for_each_product};
+use pointe_core::store::{Catalog, for_each_product_with_offers};
 use pointe_core::text::fnv1a64;
 use pointe_core::tiers::Tiers;
 use serde::{Deserialize, Serialize};
@@ -665,8 +665,15 @@ fn write_documents(
     let mut count = 0u64;
     let mut listings = std::collections::HashSet::new();
     let codes = FacetCodes::new(&ctx.taxonomy, &ctx.tiers);
-    for_each_product(catalog, PAGE, |product| -> Result<()> {
-        let p = read_indexed(catalog, &product, ctx)?;
+    for_each_product_with_offers(catalog, PAGE, |product, offers| -> Result<()> {
+        let p = indexed_product(
+            &product,
+            &offers,
+            &ctx.taxonomy,
+            &ctx.rates,
+            &ctx.tiers,
+            ctx.today,
+        )?;
         let mut doc = document(fields, &p, &ctx.taxonomy, &codes)?;
         if let Some(key) = p.features.listing
             && !listings.insert(key)

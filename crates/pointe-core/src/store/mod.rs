@@ -226,6 +226,11 @@ pub trait Catalog {
     fn list_products(&self, filter: &ProductFilter) -> Result<(Vec<StoredProduct>, u64)>;
     /// The offers of a product, current ones first.
     fn offers_of(&self, product_key: i64) -> Result<Vec<Offer>>;
+    /// The offers of each product of `product_keys`, in their order (a store on a server
+    /// reads them in one round trip).
+    fn offers_of_products(&self, product_keys: &[i64]) -> Result<Vec<Vec<Offer>>> {
+        product_keys.iter().map(|&k| self.offers_of(k)).collect()
+    }
     /// An offer's price history, oldest first.
     fn price_history(&self, offer_id: i64) -> Result<Vec<PricePoint>>;
     /// Stored exchange rates as `(date, currency, rate)` text triples.
@@ -389,9 +394,11 @@ pub trait StoreTx {
     /// instead of each product it writes: for a load into an empty store, whose every row is
     /// new, this spares a change-log row per product.
     fn log_every_product(&mut self) -> Result<()>;
-    /// For a load into an empty store: stops maintaining the indexes that no lookup of the
-    /// load uses, and builds them again at commit (one sort instead of a random insert a row).
-    /// A store without such indexes does nothing.
+    /// For a load into an empty store: lets the store write it its fastest way. The
+    /// embedded store stops maintaining the indexes that no lookup of the load uses and
+    /// builds them again at commit (one sort instead of a random insert a row); the
+    /// PostgreSQL store sends products and offers by `COPY` in batches. A store with no such
+    /// way does nothing.
     fn defer_indexes(&mut self) -> Result<()> {
         Ok(())
     }
@@ -416,6 +423,32 @@ pub fn for_each_product<E: From<crate::Error>>(
         }
         for product in products {
             f(product)?;
+        }
+        if read < page {
+            return Ok(());
+        }
+    }
+}
+
+/// Walks every product as [`for_each_product`] does, each with its offers (read a page at
+/// a time).
+pub fn for_each_product_with_offers<E: From<crate::Error>>(
+    catalog: &dyn Catalog,
+    page: usize,
+    mut f: impl FnMut(StoredProduct, Vec<Offer>) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    let page = page.max(1);
+    let mut after = 0;
+    loop {
+        let products = catalog.products_after(after, page)?;
+        let read = products.len();
+        if let Some(last) = products.last() {
+            after = last.key;
+        }
+        let keys: Vec<i64> = products.iter().map(|p| p.key).collect();
+        let offers = catalog.offers_of_products(&keys)?;
+        for (product, offers) in products.into_iter().zip(offers) {
+            f(product, offers)?;
         }
         if read < page {
             return Ok(());

@@ -106,6 +106,27 @@ pub(crate) fn point_row_at(r: &Row, seen: usize, first: usize) -> Result<PricePo
     })
 }
 
+/// An offer as [`Catalog::offers_of`] gives it, from [`OFFER_COLUMNS`] then the source's name,
+/// the product's public id and whether the latest ingest saw it.
+fn offer_row(r: &Row) -> Result<Offer> {
+    let stored = stored_offer_row(r)?;
+    Ok(Offer {
+        id: stored.key,
+        product_id: r.try_get(15)?,
+        source: r.try_get(14)?,
+        item_id: stored.data.item_id,
+        retailer: stored.data.retailer,
+        url: stored.data.url,
+        price: stored.data.price,
+        sale_price: stored.data.sale_price,
+        availability: stored.data.availability,
+        sizes: stored.data.sizes,
+        first_seen: stored.first_seen,
+        last_seen: stored.last_seen,
+        in_latest_ingest: r.try_get(16)?,
+    })
+}
+
 fn all<T>(rows: Vec<Row>, each: impl Fn(&Row) -> Result<T>) -> Result<Vec<T>> {
     rows.iter().map(each).collect()
 }
@@ -258,29 +279,28 @@ impl Catalog for PgStore {
     }
 
     fn offers_of(&self, product_key: i64) -> Result<Vec<Offer>> {
+        Ok(self
+            .offers_of_products(&[product_key])?
+            .pop()
+            .unwrap_or_default())
+    }
+
+    fn offers_of_products(&self, product_keys: &[i64]) -> Result<Vec<Vec<Offer>>> {
         let sql = format!(
             "SELECT {OFFER_COLUMNS}, s.name, p.public_id, o.in_latest FROM offers o \
              JOIN sources s ON s.key = o.source_key JOIN products p ON p.key = o.product_key \
-             WHERE o.product_key = $1 ORDER BY o.in_latest DESC, o.key"
+             WHERE o.product_key = ANY($1) ORDER BY o.product_key, o.in_latest DESC, o.key"
         );
-        all(self.query(&sql, &[&product_key])?, |r| {
-            let stored = stored_offer_row(r)?;
-            Ok(Offer {
-                id: stored.key,
-                product_id: r.try_get(15)?,
-                source: r.try_get(14)?,
-                item_id: stored.data.item_id,
-                retailer: stored.data.retailer,
-                url: stored.data.url,
-                price: stored.data.price,
-                sale_price: stored.data.sale_price,
-                availability: stored.data.availability,
-                sizes: stored.data.sizes,
-                first_seen: stored.first_seen,
-                last_seen: stored.last_seen,
-                in_latest_ingest: r.try_get(16)?,
-            })
-        })
+        let mut by_product: std::collections::HashMap<i64, Vec<Offer>> =
+            std::collections::HashMap::new();
+        for r in &self.query(&sql, &[&product_keys])? {
+            let offer = offer_row(r)?;
+            by_product.entry(r.try_get(1)?).or_default().push(offer);
+        }
+        Ok(product_keys
+            .iter()
+            .map(|k| by_product.remove(k).unwrap_or_default())
+            .collect())
     }
 
     fn price_history(&self, offer_id: i64) -> Result<Vec<PricePoint>> {

@@ -10,6 +10,7 @@
 //! they write never interleave, so a node catching its search index up from the log misses
 //! nothing (the embedded store has one writer at a time for the same reason).
 
+mod bulk;
 mod catalog;
 mod sources;
 mod tokens;
@@ -40,6 +41,9 @@ const MIGRATIONS: &[&str] = &[
         generation BIGINT NOT NULL,
         seen_at timestamptz NOT NULL DEFAULT now()
     );",
+    // The change-log triggers return at once in a transaction that logs every product (a
+    // load), rather than running a statement that writes nothing for each row.
+    include_str!("triggers_2.sql"),
 ];
 
 /// How long a node's index position holds the change log back: a node not seen for longer

@@ -1,11 +1,9 @@
 //! The PostgreSQL store's write transaction ([`StoreTx`]).
 
-use std::collections::HashMap;
-use std::io::Write as _;
-
 use postgres::types::ToSql;
 use postgres::{Client, Row, Transaction};
 
+use super::bulk::Pending;
 use super::catalog::{
     MATCH_COLUMNS, OFFER_COLUMNS, POINT_COLUMNS, PRODUCT_COLUMNS, match_row, point_row_at,
     product_row, stored_offer_row,
@@ -24,70 +22,7 @@ pub(super) struct PgTx<'a> {
     tx: Transaction<'a>,
     statements: &'a Statements,
     logs_every_product: bool,
-    points: PointBuffer,
-}
-
-/// The most price points kept in memory before they are copied to the server.
-const POINT_BATCH: usize = 20_000;
-
-/// Price points appended by a transaction and not yet written: they go to the server in
-/// batches, by `COPY` (one round trip for thousands of rows rather than one each).
-#[derive(Default)]
-struct PointBuffer {
-    /// The rows, in `COPY`'s text format.
-    rows: String,
-    count: usize,
-    /// The latest point appended for each offer, for `latest_price_point`.
-    latest: HashMap<i64, PricePoint>,
-}
-
-impl PointBuffer {
-    /// Buffers a point; true when the buffer is full.
-    fn push(&mut self, offer_key: i64, p: &PricePoint, origin: PointOrigin) -> bool {
-        use std::fmt::Write as _;
-        // Every field is a number, a currency code, an availability word or a time: none
-        // holds a character `COPY`'s text format would escape.
-        let sale = p
-            .sale_price
-            .map_or_else(|| "\\N".to_string(), |s| s.minor.to_string());
-        let at = jiff::Timestamp::from_microsecond(us(p.seen_at)).unwrap_or(p.seen_at);
-        let _ = writeln!(
-            self.rows,
-            "{offer_key}\t{at}\t{}\t{}\t{sale}\t{}\t{}\t{}",
-            p.price.currency.code(),
-            p.price.minor,
-            p.availability.as_str(),
-            origin.ingest_id,
-            origin.line
-        );
-        self.count += 1;
-        let later = self
-            .latest
-            .get(&offer_key)
-            .is_none_or(|b| p.seen_at >= b.seen_at);
-        if later {
-            self.latest.insert(offer_key, p.clone());
-        }
-        self.count >= POINT_BATCH
-    }
-
-    /// Writes the buffered points.
-    fn flush(&mut self, tx: &mut Transaction<'_>) -> Result<()> {
-        if self.count == 0 {
-            return Ok(());
-        }
-        let mut writer = tx.copy_in(
-            "COPY price_points (offer_key, seen_at, currency, price_minor, sale_price_minor, \
-             availability, ingest_id, line) FROM STDIN",
-        )?;
-        writer
-            .write_all(self.rows.as_bytes())
-            .map_err(|e| crate::Error::Store(format!("copying price points: {e}")))?;
-        writer.finish()?;
-        self.rows.clear();
-        self.count = 0;
-        Ok(())
-    }
+    pending: Pending,
 }
 
 impl<'a> PgTx<'a> {
@@ -101,21 +36,26 @@ impl<'a> PgTx<'a> {
             tx,
             statements,
             logs_every_product: false,
-            points: PointBuffer::default(),
+            pending: Pending::default(),
         })
     }
 
+    /// Runs a query, once the products and offers a load holds back are sent (it may read
+    /// them).
     fn query(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+        self.pending.send_catalog(&mut self.tx)?;
         let stmt = self.statements.get(&mut self.tx, sql)?;
         Ok(self.tx.query(&stmt, params)?)
     }
 
     fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
+        self.pending.send_catalog(&mut self.tx)?;
         let stmt = self.statements.get(&mut self.tx, sql)?;
         Ok(self.tx.execute(&stmt, params)?)
     }
 
     fn one_i64(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<i64> {
+        self.pending.send_catalog(&mut self.tx)?;
         let stmt = self.statements.get(&mut self.tx, sql)?;
         Ok(self.tx.query_one(&stmt, params)?.try_get(0)?)
     }
@@ -235,8 +175,11 @@ impl StoreTx for PgTx<'_> {
 
     fn product(&mut self, key: i64) -> Result<StoredProduct> {
         let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.key = $1");
-        let stmt = self.statements.get(&mut self.tx, &sql)?;
-        product_row(&self.tx.query_one(&stmt, &[&key])?)
+        let rows = self.query(&sql, &[&key])?;
+        let row = rows
+            .first()
+            .ok_or_else(|| crate::Error::Store(format!("no product of key {key}")))?;
+        product_row(row)
     }
 
     fn find_by_gtin(&mut self, gtin: &str, source_key: i64) -> Result<Vec<MatchCandidate>> {
@@ -288,6 +231,9 @@ impl StoreTx for PgTx<'_> {
     }
 
     fn insert_product(&mut self, public_id: &str, d: &ProductData) -> Result<Option<i64>> {
+        if self.pending.loading() {
+            return self.pending.product(&mut self.tx, public_id, d);
+        }
         let values = ProductValues::of(d);
         let mut params: Vec<&(dyn ToSql + Sync)> = vec![&public_id];
         params.extend(values.params(d));
@@ -333,6 +279,9 @@ impl StoreTx for PgTx<'_> {
         seen: OfferSeen,
         fingerprint: Option<u64>,
     ) -> Result<i64> {
+        if self.pending.loading() {
+            return self.pending.offer(&mut self.tx, d, seen, fingerprint);
+        }
         let v = OfferValues::of(d, seen, fingerprint);
         self.one_i64(
             "INSERT INTO offers (product_key, source_key, item_id, retailer, retailer_key, url, \
@@ -438,10 +387,13 @@ impl StoreTx for PgTx<'_> {
             "SELECT {POINT_COLUMNS} FROM price_points WHERE offer_key = $1 \
              ORDER BY seen_at DESC, id DESC LIMIT 1"
         );
-        let rows = self.query(&sql, &[&offer_key])?;
+        // Points that wait to be sent are not read here but from `pending`; no product or
+        // offer needs sending first either (an offer that waits has no stored point).
+        let stmt = self.statements.get(&mut self.tx, &sql)?;
+        let rows = self.tx.query(&stmt, &[&offer_key])?;
         let stored = rows.first().map(|r| point_row_at(r, 0, 1)).transpose()?;
-        // A point still in the buffer is later than any stored at the same time.
-        Ok(match (stored, self.points.latest.get(&offer_key)) {
+        // A point that waits is later than any stored at the same time.
+        Ok(match (stored, self.pending.latest_point(offer_key)) {
             (Some(s), Some(b)) if s.seen_at > b.seen_at => Some(s),
             (_, Some(b)) => Some(b.clone()),
             (stored, None) => stored,
@@ -454,10 +406,7 @@ impl StoreTx for PgTx<'_> {
         p: &PricePoint,
         origin: PointOrigin,
     ) -> Result<()> {
-        if self.points.push(offer_key, p, origin) {
-            self.points.flush(&mut self.tx)?;
-        }
-        Ok(())
+        self.pending.point(&mut self.tx, offer_key, p, origin)
     }
 
     fn mark_unseen(&mut self, source_key: i64, ingest_id: i64) -> Result<u64> {
@@ -501,8 +450,18 @@ impl StoreTx for PgTx<'_> {
         Ok(())
     }
 
+    /// A load into an empty store: its products and offers go by `COPY` too, with keys
+    /// taken ahead (no stored row can clash with them; the store is checked to be empty).
+    fn defer_indexes(&mut self) -> Result<()> {
+        let empty = self.query("SELECT NOT EXISTS (SELECT 1 FROM products)", &[])?;
+        if empty.first().map(|r| r.try_get(0)).transpose()? == Some(true) {
+            self.pending.load();
+        }
+        Ok(())
+    }
+
     fn commit(mut self: Box<Self>) -> Result<()> {
-        self.points.flush(&mut self.tx)?;
+        self.pending.send(&mut self.tx)?;
         self.execute(
             "UPDATE meta SET value = value + 1 WHERE key = 'generation'",
             &[],
