@@ -66,6 +66,20 @@ impl Node {
         )
     }
 
+    /// Starts `pointe daemon` (it runs the sources that are due).
+    fn daemon(&self, stderr: Stdio) -> Served {
+        Served(
+            Command::new(env!("CARGO_BIN_EXE_pointe"))
+                .arg("daemon")
+                .env("POINTE_DATA_DIR", self.env.data_dir())
+                .env("POINTE_DATABASE_URL", &self.url)
+                .env("POINTE_NOW", &self.env.now)
+                .stderr(stderr)
+                .spawn()
+                .unwrap(),
+        )
+    }
+
     /// Starts `pointe serve` on a free loopback port; the server and its address.
     fn serve(&self) -> (Served, String) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pointe"))
@@ -83,6 +97,15 @@ impl Node {
         let addr = line.trim().rsplit("http://").next().unwrap().to_string();
         (Served(child), addr)
     }
+}
+
+/// Two nodes over `db`, each with a data directory of its own.
+fn two_nodes(db: &Database) -> (Node, Node) {
+    let node = || Node {
+        env: Env::new(),
+        url: db.url.clone(),
+    };
+    (node(), node())
 }
 
 /// A server process, killed when dropped.
@@ -125,14 +148,7 @@ fn a_feed_posted_to_one_node_is_found_with_its_lookalikes_through_the_other_with
         return;
     };
     let db = Database::new(&server);
-    let a = Node {
-        env: Env::new(),
-        url: db.url.clone(),
-    };
-    let b = Node {
-        env: Env::new(),
-        url: db.url.clone(),
-    };
+    let (a, b) = two_nodes(&db);
     a.run(&["ingest", &crate::sample("catalog.awin.csv")])
         .expect_code(0);
     let token = a.run(&["token", "create", "cms"]).expect_code(0);
@@ -188,27 +204,8 @@ fn one_node_at_a_time_runs_the_sources_and_another_takes_over_when_it_dies() {
         return;
     };
     let db = Database::new(&server);
-    let (a, b) = (
-        Node {
-            env: Env::new(),
-            url: db.url.clone(),
-        },
-        Node {
-            env: Env::new(),
-            url: db.url.clone(),
-        },
-    );
-    let daemon = |node: &Node| {
-        Command::new(env!("CARGO_BIN_EXE_pointe"))
-            .arg("daemon")
-            .env("POINTE_DATA_DIR", node.env.data_dir())
-            .env("POINTE_DATABASE_URL", &node.url)
-            .env("POINTE_NOW", &node.env.now)
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
-    let mut first = Served(daemon(&a));
+    let (a, b) = two_nodes(&db);
+    let mut first = a.daemon(Stdio::piped());
     // The first daemon holds the database's scheduler lock once it says it runs.
     let mut said = BufReader::new(first.0.stderr.take().unwrap());
     let mut line = String::new();
@@ -222,7 +219,7 @@ fn one_node_at_a_time_runs_the_sources_and_another_takes_over_when_it_dies() {
     // Killed outright, node A's connection ends and the lock with it.
     first.0.kill().unwrap();
     first.0.wait().unwrap();
-    let mut took_over = Served(daemon(&b));
+    let mut took_over = b.daemon(Stdio::piped());
     let mut said = BufReader::new(took_over.0.stderr.take().unwrap());
     let mut line = String::new();
     said.read_line(&mut line).unwrap();
@@ -267,31 +264,10 @@ fn a_node_killed_mid_ingest_loses_nothing_and_another_runs_the_source_again() {
         body: feed(rows, 30),
         etag: "\"v1\"".into(),
     });
-    let (a, b) = (
-        Node {
-            env: Env::new(),
-            url: db.url.clone(),
-        },
-        Node {
-            env: Env::new(),
-            url: db.url.clone(),
-        },
-    );
+    let (a, b) = two_nodes(&db);
     a.run(&["source", "add", "shop", &shop.url, "--every", "1h"])
         .expect_code(0);
-    let daemon = |node: &Node| {
-        Served(
-            Command::new(env!("CARGO_BIN_EXE_pointe"))
-                .arg("daemon")
-                .env("POINTE_DATA_DIR", node.env.data_dir())
-                .env("POINTE_DATABASE_URL", &node.url)
-                .env("POINTE_NOW", &node.env.now)
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap(),
-        )
-    };
-    let mut first = daemon(&a);
+    let mut first = a.daemon(Stdio::null());
     let deadline = Instant::now() + Duration::from_secs(30);
     while shop.requests().is_empty() {
         assert!(Instant::now() < deadline, "node A never fetched the feed");
@@ -325,7 +301,7 @@ fn a_node_killed_mid_ingest_loses_nothing_and_another_runs_the_source_again() {
     );
     // Node B takes the sources over once the server has ended node A's session, and runs the
     // source, still due.
-    let _second = daemon(&b);
+    let _second = b.daemon(Stdio::null());
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let (offers, points, odd, ingests) = counts(&db);

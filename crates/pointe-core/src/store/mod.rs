@@ -413,6 +413,17 @@ pub fn for_each_product<E: From<crate::Error>>(
     page: usize,
     mut f: impl FnMut(StoredProduct) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
+    for_each_page(catalog, page, |products| {
+        products.into_iter().try_for_each(&mut f)
+    })
+}
+
+/// Reads every product a page at a time, by key, and hands each page to `f`.
+fn for_each_page<E: From<crate::Error>>(
+    catalog: &dyn Catalog,
+    page: usize,
+    mut f: impl FnMut(Vec<StoredProduct>) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
     let page = page.max(1);
     let mut after = 0;
     loop {
@@ -421,9 +432,7 @@ pub fn for_each_product<E: From<crate::Error>>(
         if let Some(last) = products.last() {
             after = last.key;
         }
-        for product in products {
-            f(product)?;
-        }
+        f(products)?;
         if read < page {
             return Ok(());
         }
@@ -437,23 +446,14 @@ pub fn for_each_product_with_offers<E: From<crate::Error>>(
     page: usize,
     mut f: impl FnMut(StoredProduct, Vec<Offer>) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
-    let page = page.max(1);
-    let mut after = 0;
-    loop {
-        let products = catalog.products_after(after, page)?;
-        let read = products.len();
-        if let Some(last) = products.last() {
-            after = last.key;
-        }
+    for_each_page(catalog, page, |products| {
         let keys: Vec<i64> = products.iter().map(|p| p.key).collect();
         let offers = catalog.offers_of_products(&keys)?;
-        for (product, offers) in products.into_iter().zip(offers) {
-            f(product, offers)?;
-        }
-        if read < page {
-            return Ok(());
-        }
-    }
+        products
+            .into_iter()
+            .zip(offers)
+            .try_for_each(|(product, offers)| f(product, offers))
+    })
 }
 
 /// The folded retailer key used for filtering (same folding as brands).

@@ -20,7 +20,7 @@ use crate::trends::{
     TrendSource, fold_term, group_stem, normalise_term,
 };
 
-/// Which stored rows a read returns.
+/// Which stored rows a read returns (of either store on a database).
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Filter<'a> {
     /// Every row.
@@ -32,8 +32,8 @@ pub(super) enum Filter<'a> {
 }
 
 impl Filter<'_> {
-    /// The `(term_key, term_fold)` parameters of the queries below.
-    fn params(self) -> (Option<String>, Option<String>) {
+    /// The `(term_key, term_fold)` parameters of the stores' queries.
+    pub(super) fn params(self) -> (Option<String>, Option<String>) {
         match self {
             Filter::All => (None, None),
             Filter::Key(key) => (Some(key.to_string()), None),
@@ -42,7 +42,7 @@ impl Filter<'_> {
     }
 }
 
-fn granularity(name: &str) -> Granularity {
+pub(super) fn granularity(name: &str) -> Granularity {
     match name {
         "day" => Granularity::Day,
         "week" => Granularity::Week,

@@ -7,40 +7,12 @@ use std::collections::HashSet;
 use postgres::{Client, Row, Transaction};
 
 use crate::Result;
+pub(super) use crate::store::sqlite_trends::Filter;
+use crate::store::sqlite_trends::granularity;
 use crate::trends::{
-    Granularity, Point, RelatedKind, RelatedQuery, RelatedValue, Series, TrendFile, TrendSource,
-    fold_term, normalise_term,
+    Point, RelatedKind, RelatedQuery, RelatedValue, Series, TrendFile, TrendSource, fold_term,
+    normalise_term,
 };
-
-/// Which stored rows a read returns.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Filter<'a> {
-    /// Every row.
-    All,
-    /// The rows of one normalised key.
-    Key(&'a str),
-    /// The rows of one term as written (compared folded).
-    Written(&'a str),
-}
-
-impl Filter<'_> {
-    /// The `(term_key, term_fold)` parameters of the queries below.
-    fn params(self) -> (Option<String>, Option<String>) {
-        match self {
-            Filter::All => (None, None),
-            Filter::Key(key) => (Some(key.to_string()), None),
-            Filter::Written(term) => (None, Some(fold_term(term))),
-        }
-    }
-}
-
-fn granularity(name: &str) -> Granularity {
-    match name {
-        "day" => Granularity::Day,
-        "week" => Granularity::Week,
-        _ => Granularity::Month,
-    }
-}
 
 /// The stored series that pass `filter`, each with its points in date order.
 pub(super) fn series(client: &mut Client, filter: Filter<'_>) -> Result<Vec<Series>> {
