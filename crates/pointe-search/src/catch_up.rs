@@ -16,10 +16,8 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, IndexWriter, Searcher, Term};
 
 use crate::commit::{self, Committed};
-use crate::features::IndexedProduct;
-use crate::index::{
-    ConsistentRead, Fields, IndexContext, SearchIndex, document, mark_duplicate, read_indexed,
-};
+use crate::features::{IndexedProduct, indexed_product};
+use crate::index::{ConsistentRead, Fields, IndexContext, SearchIndex, document, mark_duplicate};
 use crate::layout::BuildLock;
 use crate::{Error, Result};
 
@@ -211,9 +209,20 @@ fn read_products(
     keys: &[i64],
     ctx: &IndexContext,
 ) -> Result<BTreeMap<u64, IndexedProduct>> {
+    let products = catalog.products_by_keys(keys)?;
+    let found: Vec<i64> = products.iter().map(|p| p.key).collect();
+    // One read of every product's offers (a store on a server answers it in one round trip).
+    let offers = catalog.offers_of_products(&found)?;
     let mut out = BTreeMap::new();
-    for product in catalog.products_by_keys(keys)? {
-        let p = read_indexed(catalog, &product, ctx)?;
+    for (product, offers) in products.iter().zip(&offers) {
+        let p = indexed_product(
+            product,
+            offers,
+            &ctx.taxonomy,
+            &ctx.rates,
+            &ctx.tiers,
+            ctx.today,
+        )?;
         out.insert(p.key, p);
     }
     Ok(out)

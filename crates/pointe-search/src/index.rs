@@ -700,23 +700,6 @@ fn write_documents(
     Ok(count)
 }
 
-/// A stored product as the index holds it, with its offers read from `catalog`.
-pub(crate) fn read_indexed(
-    catalog: &dyn Catalog,
-    product: &pointe_core::store::StoredProduct,
-    ctx: &IndexContext,
-) -> Result<IndexedProduct> {
-    let offers = catalog.offers_of(product.key)?;
-    indexed_product(
-        product,
-        &offers,
-        &ctx.taxonomy,
-        &ctx.rates,
-        &ctx.tiers,
-        ctx.today,
-    )
-}
-
 /// Marks a document as a later listing of the product whose listing key is `key`.
 pub(crate) fn mark_duplicate(doc: &mut TantivyDocument, fields: &Fields, key: u64) {
     doc.add_text(fields.duplicate_of, crate::listing::term(key));
