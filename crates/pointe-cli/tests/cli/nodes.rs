@@ -234,22 +234,17 @@ fn one_node_at_a_time_runs_the_sources_and_another_takes_over_when_it_dies() {
 /// and completed ingests.
 fn counts(db: &Database) -> (i64, i64, i64, i64) {
     let mut client = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
-    let one = |client: &mut postgres::Client, sql: &str| -> i64 {
-        client.query_one(sql, &[]).unwrap().get(0)
-    };
-    (
-        one(&mut client, "SELECT count(*) FROM offers"),
-        one(&mut client, "SELECT count(*) FROM price_points"),
-        one(
-            &mut client,
-            "SELECT count(*) FROM offers o WHERE (SELECT count(*) FROM price_points p \
-             WHERE p.offer_key = o.key) <> 1",
-        ),
-        one(
-            &mut client,
-            "SELECT count(*) FROM ingests WHERE accepted IS NOT NULL",
-        ),
-    )
+    // One statement, so one snapshot: a commit between separate reads would mix states.
+    let row = client
+        .query_one(
+            "SELECT (SELECT count(*) FROM offers), (SELECT count(*) FROM price_points), \
+             (SELECT count(*) FROM offers o WHERE (SELECT count(*) FROM price_points p \
+             WHERE p.offer_key = o.key) <> 1), \
+             (SELECT count(*) FROM ingests WHERE accepted IS NOT NULL)",
+            &[],
+        )
+        .unwrap();
+    (row.get(0), row.get(1), row.get(2), row.get(3))
 }
 
 #[test]
