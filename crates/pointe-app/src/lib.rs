@@ -3,6 +3,7 @@
 //! the result; neither opens a store or an index itself.
 
 pub mod bounds;
+pub mod database;
 pub mod demo;
 pub mod edits;
 mod error;

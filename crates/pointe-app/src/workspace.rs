@@ -25,6 +25,9 @@ pub enum Held {
     Database(Box<PgLock>),
 }
 
+/// The lock of the schedulers ([`Workspace::scheduler_lock`]).
+const SCHEDULER_LOCK: &str = "sources";
+
 /// This machine's name (`/etc/hostname`, else `HOSTNAME`), naming its search index to a shared
 /// database.
 fn host_name() -> String {
@@ -108,6 +111,39 @@ impl Workspace {
         file.lock()
             .map_err(|e| pointe_core::Error::io(self.lock_path(name), e))?;
         Ok(Held::File(file))
+    }
+
+    /// The lock a scheduler holds while it lives. Over the embedded store one scheduler runs
+    /// a data directory's jobs (`None` while another holds it); over a shared database every
+    /// node may run one, all sharing the lock, since they claim the jobs one by one.
+    pub fn scheduler_lock(&self) -> Result<Option<Held>> {
+        match &self.database {
+            Some(pool) => Ok(pool
+                .try_lock_shared(SCHEDULER_LOCK)?
+                .map(|l| Held::Database(Box::new(l)))),
+            None => self.try_lock(SCHEDULER_LOCK),
+        }
+    }
+
+    /// Whether a scheduler, in this process or another (over a database, on any node), runs.
+    pub fn scheduler_running(&self) -> Result<bool> {
+        Ok(self.try_lock(SCHEDULER_LOCK)?.is_none())
+    }
+
+    /// A connection woken when another node makes a job due, over a shared database.
+    pub fn listener(&self) -> Result<Option<pointe_core::store::PgListener>> {
+        self.database
+            .as_ref()
+            .map(|p| p.listen())
+            .transpose()
+            .map_err(Error::from)
+    }
+
+    /// This process's name to the jobs it claims: the host, the data directory and the
+    /// process id.
+    pub fn node_name(&self) -> String {
+        let dir = std::fs::canonicalize(&self.dir).unwrap_or_else(|_| self.dir.clone());
+        format!("{}:{}:{}", host_name(), dir.display(), std::process::id())
     }
 
     /// Removes the file of the lock `name`, if it has one (a source removed).

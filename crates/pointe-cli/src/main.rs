@@ -137,6 +137,17 @@ enum DbCommand {
     /// Apply the pending schema migrations (every command that connects applies them too) and
     /// print the schema version.
     Migrate,
+    /// Copy an embedded catalog (its products, offers and price history, sources, watches,
+    /// alerts, tokens, edits and trends, with their ids) into a new PostgreSQL database,
+    /// checking every table's count before it commits.
+    Copy {
+        /// The embedded store: `sqlite:PATH`, a data directory or its `pointe.db`.
+        #[arg(long)]
+        from: String,
+        /// The database: `postgres://user@host:port/db`.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 /// Exit codes of the JSON/CLI contract.
@@ -209,6 +220,7 @@ fn main() -> ExitCode {
         Command::Watch(cmd) => watch::run(&cli, cmd),
         Command::Alerts(args) => watch::alerts(&cli, args),
         Command::Db(DbCommand::Migrate) => db_migrate(&cli),
+        Command::Db(DbCommand::Copy { from, to }) => db_copy(&cli, from, to),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -273,6 +285,20 @@ fn db_migrate(cli: &Cli) -> anyhow::Result<u8> {
     let store = pointe_core::store::PgStore::connect(url)?;
     let (applied, known) = store.schema_version()?;
     println!("schema version {applied} of {known}");
+    Ok(0)
+}
+
+fn db_copy(cli: &Cli, from: &str, to: &str) -> anyhow::Result<u8> {
+    let report = pointe_app::database::copy(from, to).map_err(app_error)?;
+    match cli.output {
+        output::Format::Table => {
+            for t in &report.tables {
+                println!("{:<14} {:>10}", t.table, t.rows);
+            }
+            println!("copied; every table's count matches");
+        }
+        _ => output::print_json(&report)?,
+    }
     Ok(0)
 }
 

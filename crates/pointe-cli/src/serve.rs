@@ -63,8 +63,23 @@ fn start_sources(
         );
         return Ok(None);
     };
-    let jobs = pointe_app::scheduler::Jobs::http().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut jobs = pointe_app::scheduler::Jobs::http().map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(lease) = job_lease()? {
+        jobs.lease = lease;
+    }
     Ok(Some(scheduler.spawn(jobs)?))
+}
+
+/// The lease of a claimed job, from `POINTE_JOB_LEASE` (`30s`, `5m`), if set.
+fn job_lease() -> anyhow::Result<Option<std::time::Duration>> {
+    match std::env::var("POINTE_JOB_LEASE") {
+        Ok(raw) if !raw.trim().is_empty() => {
+            let secs = pointe_app::sources::parse_every(&raw)
+                .map_err(|e| anyhow::anyhow!("POINTE_JOB_LEASE: {e}"))?;
+            Ok(Some(std::time::Duration::from_secs(secs)))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Stops the scheduler, giving a run under way a few seconds to end.

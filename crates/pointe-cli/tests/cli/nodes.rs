@@ -74,6 +74,7 @@ impl Node {
                 .env("POINTE_DATA_DIR", self.env.data_dir())
                 .env("POINTE_DATABASE_URL", &self.url)
                 .env("POINTE_NOW", &self.env.now)
+                .env("POINTE_JOB_LEASE", format!("{LEASE_SECS}s"))
                 .stderr(stderr)
                 .spawn()
                 .unwrap(),
@@ -98,6 +99,9 @@ impl Node {
         (Served(child), addr)
     }
 }
+
+/// The lease of the nodes' jobs: a job whose node died is claimed again this long after.
+const LEASE_SECS: u64 = 3;
 
 /// Two nodes over `db`, each with a data directory of its own.
 fn two_nodes(db: &Database) -> (Node, Node) {
@@ -199,35 +203,49 @@ fn a_feed_posted_to_one_node_is_found_with_its_lookalikes_through_the_other_with
 }
 
 #[test]
-fn one_node_at_a_time_runs_the_sources_and_another_takes_over_when_it_dies() {
+fn two_nodes_share_the_sources_and_never_run_one_twice() {
+    use crate::sources::{FeedServer, Reply, feed};
     let Some(server) = pointe_testdata::database_url() else {
         return;
     };
     let db = Database::new(&server);
     let (a, b) = two_nodes(&db);
-    let mut first = a.daemon(Stdio::piped());
-    // The first daemon holds the database's scheduler lock once it says it runs.
-    let mut said = BufReader::new(first.0.stderr.take().unwrap());
-    let mut line = String::new();
-    said.read_line(&mut line).unwrap();
-    let second = b.run(&["daemon"]).expect_code(1);
-    assert!(
-        second.stderr.contains("another process"),
-        "node B refused while node A runs the sources: {}",
-        second.stderr
-    );
-    // Killed outright, node A's connection ends and the lock with it.
-    first.0.kill().unwrap();
-    first.0.wait().unwrap();
-    let mut took_over = b.daemon(Stdio::piped());
-    let mut said = BufReader::new(took_over.0.stderr.take().unwrap());
-    let mut line = String::new();
-    said.read_line(&mut line).unwrap();
-    assert!(
-        !line.contains("another process"),
-        "node B runs the sources once node A is gone: {line}"
-    );
-    assert!(took_over.0.try_wait().unwrap().is_none(), "{line}");
+    let shops: Vec<FeedServer> = (0..6)
+        .map(|i| {
+            FeedServer::start(Reply::Feed {
+                body: feed(300, 20 + i),
+                etag: format!("\"v{i}\""),
+            })
+        })
+        .collect();
+    for (i, shop) in shops.iter().enumerate() {
+        a.run(&[
+            "source",
+            "add",
+            &format!("shop-{i}"),
+            &shop.url,
+            "--every",
+            "1h",
+        ])
+        .expect_code(0);
+    }
+    // Both nodes run their schedulers at once over the one database.
+    let _first = a.daemon(Stdio::null());
+    let _second = b.daemon(Stdio::null());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while counts(&db).3 < shops.len() as i64 {
+        assert!(
+            Instant::now() < deadline,
+            "the sources did not all run: {:?}",
+            counts(&db)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Give a second run, were one to come, the time to show itself.
+    std::thread::sleep(Duration::from_secs(2));
+    let fetched: Vec<usize> = shops.iter().map(|s| s.requests().len()).collect();
+    assert_eq!(fetched, vec![1; shops.len()], "each source fetched once");
+    assert_eq!(counts(&db), (1800, 1800, 0, 6));
 }
 
 /// Counts in the shared database: offers, price points, offers without exactly one point,
@@ -262,14 +280,15 @@ fn a_node_killed_mid_ingest_loses_nothing_and_another_runs_the_source_again() {
     let (a, b) = two_nodes(&db);
     a.run(&["source", "add", "shop", &shop.url, "--every", "1h"])
         .expect_code(0);
-    let mut first = a.daemon(Stdio::null());
+    let first = a.daemon(Stdio::null());
+    let second = b.daemon(Stdio::null());
     let deadline = Instant::now() + Duration::from_secs(30);
     while shop.requests().is_empty() {
-        assert!(Instant::now() < deadline, "node A never fetched the feed");
+        assert!(Instant::now() < deadline, "no node fetched the feed");
         std::thread::sleep(Duration::from_millis(20));
     }
-    // Node A is killed once it is writing the feed (in one transaction: a session of the
-    // database holds a transaction id).
+    // The node that claimed the source is killed once it is writing the feed (in one
+    // transaction: a session of the database holds a transaction id).
     let mut watcher = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
     loop {
         let writing: i64 = watcher
@@ -283,20 +302,29 @@ fn a_node_killed_mid_ingest_loses_nothing_and_another_runs_the_source_again() {
         if writing > 0 {
             break;
         }
-        assert!(Instant::now() < deadline, "node A never wrote");
+        assert!(Instant::now() < deadline, "no node wrote");
         std::thread::sleep(Duration::from_millis(10));
     }
     std::thread::sleep(Duration::from_millis(200));
-    first.0.kill().unwrap();
-    first.0.wait().unwrap();
+    let owner: String = watcher
+        .query_one("SELECT owner FROM jobs WHERE name = 'source:shop'", &[])
+        .unwrap()
+        .get(0);
+    let (mut dead, _alive) = match owner.ends_with(&format!(":{}", first.0.id())) {
+        true => (first, second),
+        false => (second, first),
+    };
+    assert!(owner.ends_with(&format!(":{}", dead.0.id())), "{owner}");
+    let killed = Instant::now();
+    dead.0.kill().unwrap();
+    dead.0.wait().unwrap();
     assert_eq!(
         counts(&db),
         (0, 0, 0, 0),
         "nothing of the killed ingest is kept"
     );
-    // Node B takes the sources over once the server has ended node A's session, and runs the
-    // source, still due.
-    let _second = b.daemon(Stdio::null());
+    // The other node claims the source again once the dead node's lease runs out, and runs
+    // it, still due.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let (offers, points, odd, ingests) = counts(&db);
@@ -309,10 +337,156 @@ fn a_node_killed_mid_ingest_loses_nothing_and_another_runs_the_source_again() {
         }
         assert!(
             Instant::now() < deadline,
-            "node B did not run the source: {:?}",
+            "no node ran the source again: {:?}",
             counts(&db)
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+    assert!(
+        killed.elapsed() >= Duration::from_secs(LEASE_SECS) - Duration::from_millis(500),
+        "claimed again only once the lease ran out"
+    );
     assert_eq!(shop.requests().len(), 2, "one download by each node");
+    // Its run recorded, the job is finished: no lease on it, due again in an hour.
+    let finished = "SELECT count(*) FROM jobs WHERE name = 'source:shop' AND owner IS NULL";
+    while watcher.query_one(finished, &[]).unwrap().get::<_, i64>(0) == 0 {
+        assert!(Instant::now() < deadline, "the job was never finished");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// An embedded data directory with a little of everything: two days of a catalog (one pick
+/// gone out of stock), the Balletcore edit watched, its alert, a token and a source.
+fn embedded_catalog() -> (Env, String) {
+    use crate::edit::{create_balletcore, item_id_of};
+    let mut env = Env::new();
+    let feed_path = env.dir.path().join("catalog.awin.csv");
+    let original = std::fs::read_to_string(crate::sample("catalog.awin.csv")).unwrap();
+    std::fs::write(&feed_path, &original).unwrap();
+    let feed = feed_path.display().to_string();
+    env.run(&["ingest", "--seen-at", "2025-12-26", &feed])
+        .expect_code(0);
+    let edit = create_balletcore(&env, &[]);
+    env.run(&["watch", "add", "--edit", "balletcore"])
+        .expect_code(0);
+    let lost = edit["picks"][0]["product_id"].as_str().unwrap().to_string();
+    let item = item_id_of(&env, &lost);
+    let v2: Vec<String> = original
+        .lines()
+        .map(|line| match line.starts_with(&format!("{item},")) {
+            true => line.replacen(",GBP,1,", ",GBP,0,", 1),
+            false => line.to_string(),
+        })
+        .collect();
+    std::fs::write(&feed_path, v2.join("\n") + "\n").unwrap();
+    env.now = "2026-01-10T09:00:00Z".into();
+    env.run(&["ingest", "--seen-at", "2026-01-10", &feed])
+        .expect_code(0);
+    let checked = env
+        .run(&["watch", "check", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(
+        checked["alerts"].as_array().unwrap().len(),
+        1,
+        "{checked:#}"
+    );
+    env.run(&["token", "create", "cms"]).expect_code(0);
+    let url = format!("file://{feed}");
+    env.run(&[
+        "source",
+        "add",
+        "shop",
+        &url,
+        "--every",
+        "6h",
+        "--retailer",
+        "Arket",
+    ])
+    .expect_code(0);
+    (env, lost)
+}
+
+#[test]
+fn an_embedded_catalog_copied_to_the_server_reads_the_same_and_goes_on_from_there() {
+    let Some(server) = pointe_testdata::database_url() else {
+        return;
+    };
+    let (env, lost) = embedded_catalog();
+    let db = Database::new(&server);
+    let from = format!("sqlite:{}", env.data_dir().display());
+    let copied = env
+        .run(&["db", "copy", "--from", &from, "--to", &db.url, "-o", "json"])
+        .expect_code(0)
+        .json();
+    let rows = |table: &str| {
+        copied["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["table"] == table)
+            .map(|t| t["rows"].as_u64().unwrap())
+            .unwrap()
+    };
+    let offers = env.run(&["status", "-o", "json"]).expect_code(0).json();
+    assert!(rows("products") > 10, "{copied:#}");
+    assert_eq!(
+        (rows("watches"), rows("alerts"), rows("api_tokens")),
+        (1, 1, 1)
+    );
+    assert_eq!(rows("feed_sources"), 1);
+    assert!(rows("price_points") > rows("offers"), "two days of history");
+    let mut client = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let outside: i64 = client
+        .query_one("SELECT count(*) FROM price_points_default", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        outside, 0,
+        "the copied history lands in its months' partitions"
+    );
+    let node = Node {
+        env: Env {
+            dir: tempfile::tempdir().unwrap(),
+            now: env.now.clone(),
+        },
+        url: db.url.clone(),
+    };
+    for args in [
+        vec!["search", "satin ballet flats", "-o", "json"],
+        vec!["products", "show", &lost, "-o", "json"],
+        vec!["lookalikes", &lost, "-o", "json"],
+        vec!["watch", "list", "-o", "json"],
+        vec!["alerts", "-o", "json"],
+        vec!["token", "list", "-o", "json"],
+        vec!["source", "list", "-o", "json"],
+    ] {
+        let embedded = env.run(&args).expect_code(0).json();
+        let shared = node.run(&args).expect_code(0).json();
+        assert_eq!(embedded, shared, "pointe {}", args.join(" "));
+    }
+    let status = node.run(&["status", "-o", "json"]).expect_code(0).json();
+    assert_eq!(status["products"], offers["products"]);
+    // The copy goes on: new history takes new ids, and the watch's cursor stands (the alert
+    // is not raised again).
+    let feed = env
+        .dir
+        .path()
+        .join("catalog.awin.csv")
+        .display()
+        .to_string();
+    node.run(&["ingest", "--seen-at", "2026-01-11", &feed])
+        .expect_code(0);
+    let checked = node
+        .run(&["watch", "check", "-o", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(
+        checked["alerts"].as_array().unwrap().len(),
+        0,
+        "{checked:#}"
+    );
+    let again = env.run(&["db", "copy", "--from", &from, "--to", &db.url]);
+    assert_eq!(again.code, 1, "{}", again.stderr);
+    assert!(again.stderr.contains("not empty"), "{}", again.stderr);
 }

@@ -40,6 +40,7 @@ struct Data {
     /// Every price point in the order appended, numbered from 1, with its origin.
     observed: Vec<(i64, i64, PricePoint, PointOrigin)>,
     watches: WatchBook,
+    jobs: super::jobs::JobBook,
 }
 
 use super::watches::WatchBook;
@@ -106,6 +107,15 @@ impl MemoryStore {
 
     pub(super) fn token_list_mut(&mut self) -> &mut Vec<super::ApiToken> {
         &mut self.data.tokens
+    }
+
+    /// The jobs (see [`super::JobStore`]).
+    pub(super) fn job_book(&self) -> &super::jobs::JobBook {
+        &self.data.jobs
+    }
+
+    pub(super) fn job_book_mut(&mut self) -> &mut super::jobs::JobBook {
+        &mut self.data.jobs
     }
 
     /// The watched feed sources and their runs (see [`super::SourceStore`]).

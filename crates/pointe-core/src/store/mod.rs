@@ -8,6 +8,7 @@
 //! and commits once, so a feed that fails half-way leaves the store as it was.
 
 mod compact;
+mod jobs;
 mod memory;
 mod postgres;
 mod sources;
@@ -16,8 +17,11 @@ mod sqlite_trends;
 mod tokens;
 mod watches;
 
+pub use jobs::{Job, JobClaim, JobStore};
 pub use memory::MemoryStore;
-pub use postgres::{PgLock, PgPool, PgStore, redacted as redacted_database_url};
+pub use postgres::{
+    CopyReport, PgListener, PgLock, PgPool, PgStore, redacted as redacted_database_url,
+};
 pub use sources::{FeedSource, RunOutcome, SourceRun, SourceState, SourceStore};
 pub use sqlite::SqliteStore;
 pub use tokens::{ApiToken, TokenScope, TokenStore};
@@ -30,11 +34,17 @@ use crate::Result;
 use crate::domain::{Availability, Offer, PricePoint};
 use crate::money::Money;
 
-/// Everything a store keeps: the catalog, feed sources, API tokens, watches and alerts. The
+/// Everything a store keeps: the catalog, feed sources, API tokens, watches and alerts, jobs. The
 /// embedded store, the PostgreSQL store and the memory store are each one.
-pub trait Backend: Store + SourceStore + TokenStore + WatchStore + Send + std::fmt::Debug {}
+pub trait Backend:
+    Store + SourceStore + TokenStore + WatchStore + JobStore + Send + std::fmt::Debug
+{
+}
 
-impl<T: Store + SourceStore + TokenStore + WatchStore + Send + std::fmt::Debug> Backend for T {}
+impl<T: Store + SourceStore + TokenStore + WatchStore + JobStore + Send + std::fmt::Debug> Backend
+    for T
+{
+}
 
 /// What Pointe keeps about a product, as ingest writes it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]

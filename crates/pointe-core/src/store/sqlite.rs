@@ -321,6 +321,16 @@ CREATE TABLE alerts (
 CREATE INDEX alerts_raised ON alerts(raised_at);
 CREATE INDEX alerts_due ON alerts(next_attempt) WHERE next_attempt IS NOT NULL;
 "#,
+    // The jobs schedulers claim (`store/jobs.rs`): times in microseconds since the epoch.
+    r#"
+CREATE TABLE jobs (
+    name TEXT PRIMARY KEY,
+    due_at INTEGER NOT NULL,
+    owner TEXT,
+    lease_until INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0
+);
+"#,
 ];
 
 /// The page cache of a connection, in KiB: large ingests stay in memory instead of spilling

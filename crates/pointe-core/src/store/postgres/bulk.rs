@@ -29,14 +29,14 @@ const KEY_BLOCK: i64 = 4_096;
 
 /// Rows in `COPY`'s text format, waiting to be sent.
 #[derive(Debug, Default)]
-struct Rows {
+pub(super) struct Rows {
     text: String,
     count: usize,
 }
 
 impl Rows {
     /// Sends the rows to `copy` (a `COPY … FROM STDIN` statement).
-    fn send(&mut self, tx: &mut Transaction<'_>, copy: &str) -> Result<()> {
+    pub(super) fn send(&mut self, tx: &mut Transaction<'_>, copy: &str) -> Result<()> {
         if self.count == 0 {
             return Ok(());
         }
@@ -51,7 +51,7 @@ impl Rows {
     }
 
     /// Ends the row being written; true when the batch is full.
-    fn end_row(&mut self) -> bool {
+    pub(super) fn end_row(&mut self) -> bool {
         // The last field's tab becomes the line's end.
         self.text.pop();
         self.text.push('\n');
@@ -60,7 +60,7 @@ impl Rows {
     }
 
     /// A text field, escaped as `COPY` reads it; `None` is NULL.
-    fn text(&mut self, value: Option<&str>) {
+    pub(super) fn text(&mut self, value: Option<&str>) {
         match value {
             None => self.text.push_str("\\N"),
             Some(v) => {
@@ -79,7 +79,7 @@ impl Rows {
     }
 
     /// A number field; `None` is NULL.
-    fn number(&mut self, value: Option<i64>) {
+    pub(super) fn number(&mut self, value: Option<i64>) {
         match value {
             None => self.text.push_str("\\N"),
             Some(n) => {

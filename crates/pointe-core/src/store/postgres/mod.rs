@@ -12,11 +12,16 @@
 
 mod bulk;
 mod catalog;
+mod copy;
+mod jobs;
 mod sources;
 mod tokens;
 mod trends;
 mod tx;
 mod watches;
+
+pub use copy::CopyReport;
+pub use jobs::PgListener;
 
 use std::cell::{Cell, RefCell, RefMut};
 use std::collections::HashMap;
@@ -44,6 +49,16 @@ const MIGRATIONS: &[&str] = &[
     // The change-log triggers return at once in a transaction that logs every product (a
     // load), rather than running a statement that writes nothing for each row.
     include_str!("triggers_2.sql"),
+    // The jobs the nodes' schedulers share (`jobs.rs`): due times in microseconds since the
+    // epoch (Pointe's clock), leases by the server's.
+    "CREATE TABLE jobs (
+        name TEXT PRIMARY KEY,
+        due_at BIGINT NOT NULL,
+        owner TEXT,
+        lease_until timestamptz,
+        attempts INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX jobs_due ON jobs(due_at);",
 ];
 
 /// How long a node's index position holds the change log back: a node not seen for longer
@@ -159,11 +174,29 @@ impl PgPool {
         Ok(taken.then_some(PgLock { _client: client }))
     }
 
+    /// Takes the lock `name` shared with others who share it, unless one holds it alone;
+    /// `None` then. A shared holder keeps [`PgPool::try_lock`] from taking it alone.
+    pub fn try_lock_shared(&self, name: &str) -> Result<Option<PgLock>> {
+        let mut client = connect_client(&self.url)?;
+        let taken: bool = client
+            .query_one(
+                "SELECT pg_try_advisory_lock_shared(hashtext($1))",
+                &[&lock_key(name)],
+            )?
+            .try_get(0)?;
+        Ok(taken.then_some(PgLock { _client: client }))
+    }
+
     /// Waits for and takes the database-wide lock `name` (see [`PgPool::try_lock`]).
     pub fn lock(&self, name: &str) -> Result<PgLock> {
         let mut client = connect_client(&self.url)?;
         client.execute("SELECT pg_advisory_lock(hashtext($1))", &[&lock_key(name)])?;
         Ok(PgLock { _client: client })
+    }
+
+    /// A connection of its own listening for the wake-ups of the nodes' schedulers.
+    pub fn listen(&self) -> Result<PgListener> {
+        PgListener::new(connect_client(&self.url)?)
     }
 
     fn checkin(&self, client: Client, statements: Statements) {

@@ -41,13 +41,16 @@ impl SourceStore for PgStore {
     }
 
     fn put_feed_source(&mut self, source: &FeedSource) -> Result<()> {
-        let n = self.client_mut().execute(
+        let mut tx = self.client_mut().transaction()?;
+        let n = tx.execute(
             "INSERT INTO feed_sources (name, body) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
             &[&source.name, &json(source)],
         )?;
         if n == 0 {
             return Err(taken(&source.name));
         }
+        super::jobs::wake(&mut tx)?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -66,6 +69,7 @@ impl SourceStore for PgStore {
         };
         source.state.next_due = Some(at);
         write_source(&mut tx, &source)?;
+        super::jobs::wake(&mut tx)?;
         tx.commit()?;
         Ok(true)
     }
