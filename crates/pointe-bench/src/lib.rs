@@ -11,6 +11,7 @@ use std::io::Write;
 pub mod catalog;
 pub mod fts;
 pub mod harbour;
+pub mod pg_fts;
 
 /// A small, seeded pseudo-random generator (SplitMix64): the same seed gives the same feed on
 /// every machine, which is all a benchmark's data needs.

@@ -2,7 +2,8 @@
 //! stores share, rows and keys as they are (so watches' cursors, alerts' watches and price
 //! points' ingests still point at the same rows), by `COPY`, in one transaction on each side:
 //! a snapshot of the embedded store, and a commit on the server only once every table's count
-//! matches. The nodes' search indexes rebuild from it, as after any load.
+//! matches, and the indexes and constraints (set aside while it copies, as for any load into
+//! an empty store) are built again. The nodes' search indexes rebuild from it.
 
 use std::path::Path;
 
@@ -71,6 +72,7 @@ impl PgStore {
         refuse_if_not_empty(&mut tx)?;
         tx.batch_execute("SET LOCAL pointe.log_every = 'on'")?;
         make_history_months(&snapshot, &mut tx)?;
+        let aside = super::load::set_aside(&mut tx)?;
         let mut tables = Vec::new();
         for (table, key) in TABLES {
             let rows = copy_table(&snapshot, &mut tx, table, path)?;
@@ -99,12 +101,15 @@ impl PgStore {
                 rows: found as u64,
             });
         }
+        // The keys and references are checked here, as the constraints are built again.
+        super::load::restore(&mut tx, &aside)?;
         // Every product changed: each node's search index rebuilds from the copy.
         tx.batch_execute(
             "INSERT INTO changes (generation, product_key) \
                SELECT value + 1, 0 FROM meta WHERE key = 'generation' ON CONFLICT DO NOTHING; \
              UPDATE meta SET value = value + 1 WHERE key = 'generation'",
         )?;
+        tx.batch_execute(super::tx::ANALYZE_CATALOG)?;
         tx.commit()?;
         Ok(CopyReport { tables })
     }

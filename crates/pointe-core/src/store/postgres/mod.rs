@@ -14,6 +14,7 @@ mod bulk;
 mod catalog;
 mod copy;
 mod jobs;
+mod load;
 mod sources;
 mod tokens;
 mod trends;

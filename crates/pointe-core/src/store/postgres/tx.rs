@@ -23,6 +23,8 @@ pub(super) struct PgTx<'a> {
     statements: &'a Statements,
     logs_every_product: bool,
     pending: Pending,
+    /// What a load into an empty store set aside, to build again before it commits.
+    set_aside: Option<super::load::SetAside>,
 }
 
 impl<'a> PgTx<'a> {
@@ -37,6 +39,7 @@ impl<'a> PgTx<'a> {
             statements,
             logs_every_product: false,
             pending: Pending::default(),
+            set_aside: None,
         })
     }
 
@@ -451,11 +454,13 @@ impl StoreTx for PgTx<'_> {
     }
 
     /// A load into an empty store: its products and offers go by `COPY` too, with keys
-    /// taken ahead (no stored row can clash with them; the store is checked to be empty).
+    /// taken ahead (no stored row can clash with them; the store is checked to be empty),
+    /// into tables whose indexes and constraints are built after the rows ([`super::load`]).
     fn defer_indexes(&mut self) -> Result<()> {
         let empty = self.query("SELECT NOT EXISTS (SELECT 1 FROM products)", &[])?;
         if empty.first().map(|r| r.try_get(0)).transpose()? == Some(true) {
             self.pending.load();
+            self.set_aside = Some(super::load::set_aside(&mut self.tx)?);
         }
         Ok(())
     }
@@ -466,11 +471,22 @@ impl StoreTx for PgTx<'_> {
             "UPDATE meta SET value = value + 1 WHERE key = 'generation'",
             &[],
         )?;
+        if let Some(aside) = self.set_aside.take() {
+            super::load::restore(&mut self.tx, &aside)?;
+        }
+        if self.pending.loading() {
+            // The planner has no statistics of tables just filled; without them its plans
+            // of the first reads (before autovacuum gets round to them) scan whole tables.
+            self.tx.batch_execute(ANALYZE_CATALOG)?;
+        }
         let PgTx { tx, .. } = *self;
         tx.commit()?;
         Ok(())
     }
 }
+
+/// Gathers the planner's statistics of the catalog's tables.
+pub(super) const ANALYZE_CATALOG: &str = "ANALYZE sources, products, offers, price_points";
 
 /// `$from, …, $to`.
 fn placeholders(from: usize, to: usize) -> String {
