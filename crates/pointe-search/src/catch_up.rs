@@ -16,7 +16,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, IndexWriter, Searcher, Term};
 
 use crate::commit::{self, Committed};
-use crate::features::{IndexedProduct, indexed_product};
+use crate::features::IndexedProduct;
 use crate::index::{ConsistentRead, Fields, IndexContext, SearchIndex, document, mark_duplicate};
 use crate::layout::BuildLock;
 use crate::{Error, Result};
@@ -215,14 +215,7 @@ fn read_products(
     let offers = catalog.offers_of_products(&found)?;
     let mut out = BTreeMap::new();
     for (product, offers) in products.iter().zip(&offers) {
-        let p = indexed_product(
-            product,
-            offers,
-            &ctx.taxonomy,
-            &ctx.rates,
-            &ctx.tiers,
-            ctx.today,
-        )?;
+        let p = ctx.indexed(product, offers)?;
         out.insert(p.key, p);
     }
     Ok(out)

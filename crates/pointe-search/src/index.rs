@@ -39,7 +39,7 @@ use tantivy::{
 
 use crate::bounds::{MAX_TOKENS, MAX_WORD_BYTES, features_json};
 use crate::config::LookalikeConfig;
-use crate::features::{IndexedProduct, indexed_product};
+use crate::features::IndexedProduct;
 use crate::layout::{BuildLock, Layout, ReaderHold};
 use crate::search::FacetCodes;
 use crate::{Error, Result};
@@ -113,6 +113,23 @@ pub struct IndexContext {
 }
 
 impl IndexContext {
+    /// What the index holds about `product` and its offers, with this context's taxonomy,
+    /// rates, tiers and date.
+    pub(crate) fn indexed(
+        &self,
+        product: &pointe_core::store::StoredProduct,
+        offers: &[pointe_core::domain::Offer],
+    ) -> Result<IndexedProduct> {
+        crate::features::indexed_product(
+            product,
+            offers,
+            &self.taxonomy,
+            &self.rates,
+            &self.tiers,
+            self.today,
+        )
+    }
+
     /// The fingerprint of the tiers and rates (what the stored GBP prices and tiers depend
     /// on).
     pub fn prices_fingerprint(&self) -> String {
@@ -666,14 +683,7 @@ fn write_documents(
     let mut listings = std::collections::HashSet::new();
     let codes = FacetCodes::new(&ctx.taxonomy, &ctx.tiers);
     for_each_product_with_offers(catalog, PAGE, |product, offers| -> Result<()> {
-        let p = indexed_product(
-            &product,
-            &offers,
-            &ctx.taxonomy,
-            &ctx.rates,
-            &ctx.tiers,
-            ctx.today,
-        )?;
+        let p = ctx.indexed(&product, &offers)?;
         let mut doc = document(fields, &p, &ctx.taxonomy, &codes)?;
         if let Some(key) = p.features.listing
             && !listings.insert(key)

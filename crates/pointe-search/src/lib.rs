@@ -37,7 +37,6 @@ pub mod search;
 
 /// What a benchmark peer engine needs to index the same products as the search index.
 pub mod peer {
-    use jiff::civil::Date;
     use pointe_core::domain::Offer;
     use pointe_core::store::StoredProduct;
 
@@ -69,15 +68,7 @@ pub mod peer {
         offers: &[Offer],
         ctx: &IndexContext,
     ) -> Result<PeerDoc> {
-        let today: Date = ctx.today;
-        let p = crate::features::indexed_product(
-            product,
-            offers,
-            &ctx.taxonomy,
-            &ctx.rates,
-            &ctx.tiers,
-            today,
-        )?;
+        let p = ctx.indexed(product, offers)?;
         Ok(PeerDoc {
             id: p.display.id.clone(),
             title: p.display.title.clone(),

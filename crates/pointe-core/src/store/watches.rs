@@ -98,6 +98,29 @@ pub(super) fn alert_row(body: &str, delivery: Option<String>) -> Result<Alert> {
     Ok(alert)
 }
 
+/// The first `limit` alerts whose delivery is due at `now`, of rows of (next attempt, body,
+/// delivery) in the order stored.
+pub(super) fn due_among(
+    rows: impl Iterator<Item = Result<(String, String, Option<String>)>>,
+    now: Timestamp,
+    limit: usize,
+) -> Result<Vec<Alert>> {
+    let mut out = Vec::new();
+    for row in rows {
+        let (at, body, delivery) = row?;
+        let at: Timestamp = at
+            .parse()
+            .map_err(|e| Error::Store(format!("stored delivery time {at:?}: {e}")))?;
+        if at <= now {
+            out.push(alert_row(&body, delivery)?);
+            if out.len() == limit {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
 pub(super) fn next_attempt(d: Option<&Delivery>) -> Option<String> {
     d.filter(|d| d.state == DeliveryState::Pending)
         .and_then(|d| d.next_attempt)
@@ -270,30 +293,17 @@ impl WatchStore for SqliteStore {
 
     fn due_deliveries(&self, now: Timestamp, limit: usize) -> Result<Vec<Alert>> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT body, delivery, next_attempt FROM alerts WHERE next_attempt IS NOT NULL \
+            "SELECT next_attempt, body, delivery FROM alerts WHERE next_attempt IS NOT NULL \
              ORDER BY id",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, String>(2)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
             ))
         })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (body, delivery, at) = row?;
-            let at: Timestamp = at
-                .parse()
-                .map_err(|e| Error::Store(format!("stored delivery time {at:?}: {e}")))?;
-            if at <= now {
-                out.push(alert_row(&body, delivery)?);
-                if out.len() == limit {
-                    break;
-                }
-            }
-        }
-        Ok(out)
+        due_among(rows.map(|r| r.map_err(Error::from)), now, limit)
     }
 
     fn record_delivery(&mut self, key: &str, delivery: &Delivery) -> Result<()> {

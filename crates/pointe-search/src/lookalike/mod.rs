@@ -39,9 +39,7 @@ use serde::{Serialize, Serializer};
 use tantivy::{DocAddress, Term};
 
 use crate::candidates::{CandidateFilter, top_candidates};
-use crate::features::{
-    Features, attribute_parts, described_only, gbp, hero_words, indexed_product,
-};
+use crate::features::{Features, attribute_parts, described_only, gbp, hero_words};
 use crate::index::{IndexContext, SearchIndex};
 use crate::search::{FeatureReader, to_gbp_minor, try_to_gbp_minor};
 use crate::{Error, Result};
@@ -76,14 +74,7 @@ impl Hero {
         offers: &[Offer],
         ctx: &IndexContext,
     ) -> Result<Hero> {
-        let p = indexed_product(
-            product,
-            offers,
-            &ctx.taxonomy,
-            &ctx.rates,
-            &ctx.tiers,
-            ctx.today,
-        )?;
+        let p = ctx.indexed(product, offers)?;
         let mut features = p.features;
         features.words = hero_words(
             &product.data.title,

@@ -10,7 +10,7 @@ use postgres::Row;
 use super::catalog::{POINT_COLUMNS, point_row_at};
 use super::{PgStore, count};
 use crate::domain::PricePoint;
-use crate::store::watches::{alert_row, json, next_attempt, numeric_id, read, unknown};
+use crate::store::watches::{alert_row, due_among, json, next_attempt, numeric_id, read, unknown};
 use crate::store::{Observation, PointOrigin, WatchStore};
 use crate::watch::{Alert, Delivery, Watch, WatchState};
 use crate::{Error, Result};
@@ -180,24 +180,14 @@ impl WatchStore for PgStore {
 
     fn due_deliveries(&self, now: Timestamp, limit: usize) -> Result<Vec<Alert>> {
         let rows = self.query(
-            "SELECT body, delivery, next_attempt FROM alerts WHERE next_attempt IS NOT NULL \
+            "SELECT next_attempt, body, delivery FROM alerts WHERE next_attempt IS NOT NULL \
              ORDER BY id",
             &[],
         )?;
-        let mut out = Vec::new();
-        for r in &rows {
-            let at: &str = r.try_get(2)?;
-            let at: Timestamp = at
-                .parse()
-                .map_err(|e| Error::Store(format!("stored delivery time {at:?}: {e}")))?;
-            if at <= now {
-                out.push(alert_of(r)?);
-                if out.len() == limit {
-                    break;
-                }
-            }
-        }
-        Ok(out)
+        let rows = rows
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)));
+        due_among(rows, now, limit)
     }
 
     fn record_delivery(&mut self, key: &str, delivery: &Delivery) -> Result<()> {
