@@ -109,3 +109,28 @@ pub fn random_products(
     }
     Ok(picked)
 }
+
+/// The ids of `n` products of `store` at random offsets (seeded: every run and every store
+/// of the same catalog pick the same).
+pub fn random_product_ids(store: &dyn Catalog, n: usize, seed: u64) -> anyhow::Result<Vec<String>> {
+    use pointe_core::store::ProductFilter;
+    let total = store
+        .list_products(&ProductFilter {
+            limit: Some(1),
+            ..ProductFilter::default()
+        })?
+        .1 as usize;
+    let mut rng = Rng::new(seed);
+    let mut ids = Vec::new();
+    for _ in 0..n {
+        let (page, _) = store.list_products(&ProductFilter {
+            limit: Some(1),
+            offset: rng.below(total),
+            ..ProductFilter::default()
+        })?;
+        if let Some(p) = page.first() {
+            ids.push(p.id.clone());
+        }
+    }
+    Ok(ids)
+}

@@ -79,3 +79,13 @@ fn put(
     ])?;
     Ok(())
 }
+
+/// The ceiling of a hero's cheaper look-alikes, in GBP minor units: its price (none without
+/// one), for the peers' price filters.
+pub fn hero_cap(hero: &pointe_search::lookalike::Hero, ctx: &IndexContext) -> anyhow::Result<i64> {
+    Ok(hero
+        .price
+        .map(|(m, seen)| pointe_search::search::to_gbp_minor(m, &ctx.rates, seen))
+        .transpose()?
+        .map_or(i64::MAX, |v| v as i64))
+}

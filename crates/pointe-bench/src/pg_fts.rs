@@ -127,11 +127,7 @@ pub fn lookalikes(
     if words.is_empty() {
         return Ok(Vec::new());
     }
-    let cap = hero
-        .price
-        .map(|(m, seen)| pointe_search::search::to_gbp_minor(m, &ctx.rates, seen))
-        .transpose()?
-        .map_or(i64::MAX, |v| v as i64);
+    let cap = crate::fts::hero_cap(hero, ctx)?;
     let sql = format!(
         "SELECT features FROM peer_docs, to_tsquery('english', $1) q \
          WHERE tsv @@ q AND price_gbp < $2 AND id <> $3 \

@@ -15,7 +15,7 @@ use pointe_app::Workspace;
 use pointe_bench::catalog::{FEED_SEED, QUERIES, RETAILER};
 use pointe_core::feed::FeedOptions;
 use pointe_core::ingest::{IngestOptions, IngestReport, ingest_file};
-use pointe_core::store::{Catalog, ProductFilter, Store};
+use pointe_core::store::{Catalog, Store};
 use pointe_search::lookalike::{Hero, LookalikeQuery};
 use pointe_search::search::SearchQuery;
 use pointe_search::{IndexContext, SearchIndex};
@@ -153,7 +153,7 @@ fn main() -> anyhow::Result<()> {
     );
     let ctx = node_b.index_context(&*store_b)?;
 
-    let heroes = hero_ids(&*store_e, 200)?;
+    let heroes = pointe_bench::catalog::random_product_ids(&*store_e, 200, 7)?;
     e.lookalike = time_lookalikes(
         &*store_e,
         &index_e,
@@ -221,27 +221,6 @@ fn cpu_seconds() -> f64 {
         .filter_map(|v| v.parse().ok())
         .collect();
     f.iter().sum::<f64>() / 100.0
-}
-
-/// The public ids of `n` random products (seeded: every run and both stores the same).
-fn hero_ids(store: &dyn Catalog, n: usize) -> anyhow::Result<Vec<String>> {
-    let total = store
-        .list_products(&ProductFilter {
-            limit: Some(1),
-            ..ProductFilter::default()
-        })?
-        .1 as usize;
-    let mut rng = pointe_bench::Rng::new(7);
-    let mut ids = Vec::new();
-    for _ in 0..n {
-        let (page, _) = store.list_products(&ProductFilter {
-            limit: Some(1),
-            offset: rng.below(total),
-            ..ProductFilter::default()
-        })?;
-        ids.push(page[0].id.clone());
-    }
-    Ok(ids)
 }
 
 /// A look-alike request as the API answers it: the hero and its offers read from the store,

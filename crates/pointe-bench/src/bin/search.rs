@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use pointe_core::attributes::Taxonomy;
 use pointe_core::fx::RateTable;
-use pointe_core::store::{Catalog, ProductFilter, SqliteStore};
+use pointe_core::store::{Catalog, SqliteStore};
 use pointe_core::tiers::Tiers;
 use pointe_search::lookalike::{Hero, LookalikeQuery, score_features_json};
 use pointe_search::search::SearchQuery;
@@ -94,22 +94,12 @@ fn main() -> anyhow::Result<()> {
     eprintln!("fts5 index: {:.1} s", fts_build.as_secs_f64());
 
     // Heroes: random products.
-    let total = store
-        .list_products(&ProductFilter {
-            limit: Some(1),
-            ..ProductFilter::default()
-        })?
-        .1 as usize;
-    let mut rng = pointe_bench::Rng::new(7);
     let mut heroes = Vec::new();
-    for _ in 0..200 {
-        let (page, _) = store.list_products(&ProductFilter {
-            limit: Some(1),
-            offset: rng.below(total),
-            ..ProductFilter::default()
-        })?;
-        let p = &page[0];
-        heroes.push(Hero::from_product(p, &store.offers_of(p.key)?, &ctx)?);
+    for id in pointe_bench::catalog::random_product_ids(&store, 200, 7)? {
+        let p = store
+            .product_by_id(&id)?
+            .ok_or_else(|| anyhow::anyhow!("product {id} missing"))?;
+        heroes.push(Hero::from_product(&p, &store.offers_of(p.key)?, &ctx)?);
     }
 
     // Warm both up once.
@@ -272,12 +262,7 @@ fn fts_lookalikes(
     if words.is_empty() {
         return Ok(Vec::new());
     }
-    let cap = hero
-        .price
-        .map(|(m, seen)| pointe_search::search::to_gbp_minor(m, &ctx.rates, seen))
-        .transpose()?
-        .map(|v| v as i64)
-        .unwrap_or(i64::MAX);
+    let cap = pointe_bench::fts::hero_cap(hero, ctx)?;
     let mut stmt = conn.prepare_cached(
         "SELECT f.features FROM docs JOIN feats f ON f.rowid = docs.rowid \
          WHERE docs MATCH ?1 AND f.price_gbp < ?2 AND f.id != ?3 \

@@ -345,6 +345,19 @@ fn a_drop_rule_fires_again_only_after_the_price_went_back_up() {
     assert_eq!(states, ["delivered", "delivered"], "{alerts}");
 }
 
+/// The sample Awin catalog with the offer of `item` out of stock.
+pub(crate) fn out_of_stock(catalog: &str, item: &str) -> String {
+    // `…,price,rrp,currency,in_stock,…`: the stock flag follows the currency.
+    let lines: Vec<String> = catalog
+        .lines()
+        .map(|line| match line.starts_with(&format!("{item},")) {
+            true => line.replacen(",GBP,1,", ",GBP,0,", 1),
+            false => line.to_string(),
+        })
+        .collect();
+    lines.join("\n") + "\n"
+}
+
 #[test]
 fn a_pick_out_of_stock_alerts_its_edit_and_auto_swap_replaces_it() {
     use crate::edit::{create_balletcore, item_id_of};
@@ -368,15 +381,7 @@ fn a_pick_out_of_stock_alerts_its_edit_and_auto_swap_replaces_it() {
         })
         .collect();
     let (lost_item, lost_id) = picks[0].clone();
-    // `…,price,rrp,currency,in_stock,…`: the stock flag follows the currency.
-    let v2: Vec<String> = original
-        .lines()
-        .map(|line| match line.starts_with(&format!("{lost_item},")) {
-            true => line.replacen(",GBP,1,", ",GBP,0,", 1),
-            false => line.to_string(),
-        })
-        .collect();
-    std::fs::write(&feed_path, v2.join("\n") + "\n").unwrap();
+    std::fs::write(&feed_path, out_of_stock(&original, &lost_item)).unwrap();
     let mut env = env;
     env.now = "2026-01-10T09:00:00Z".into();
     env.run(&["ingest", "--seen-at", "2026-01-10", &feed])

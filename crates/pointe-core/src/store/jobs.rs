@@ -66,7 +66,7 @@ pub trait JobStore {
 /// The most characters of a job's name.
 pub const MAX_JOB_NAME: usize = 260;
 
-fn check(name: &str) -> Result<()> {
+pub(super) fn check(name: &str) -> Result<()> {
     match name.is_empty() || name.chars().count() > MAX_JOB_NAME {
         true => Err(Error::Usage(format!(
             "job name {name:?}: 1 to {MAX_JOB_NAME} characters"

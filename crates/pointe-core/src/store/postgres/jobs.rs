@@ -8,7 +8,7 @@ use jiff::Timestamp;
 
 use super::{PgStore, count};
 use crate::Result;
-use crate::store::jobs::{Job, JobClaim, JobStore, MAX_JOB_NAME, attempts, from_us};
+use crate::store::jobs::{Job, JobClaim, JobStore, attempts, check, from_us};
 
 /// The channel a node notifies when it makes work due sooner than the others planned.
 pub const WAKE_CHANNEL: &str = "pointe_jobs";
@@ -19,14 +19,8 @@ fn secs(lease: Duration) -> f64 {
 
 impl JobStore for PgStore {
     fn schedule_jobs(&mut self, jobs: &[(String, Timestamp)]) -> Result<()> {
-        if let Some(bad) = jobs
-            .iter()
-            .find(|(n, _)| n.is_empty() || n.chars().count() > MAX_JOB_NAME)
-        {
-            return Err(crate::Error::Usage(format!(
-                "job name {:?}: 1 to {MAX_JOB_NAME} characters",
-                bad.0
-            )));
+        for (name, _) in jobs {
+            check(name)?;
         }
         let names: Vec<&str> = jobs.iter().map(|(n, _)| n.as_str()).collect();
         let due: Vec<i64> = jobs.iter().map(|(_, t)| t.as_microsecond()).collect();

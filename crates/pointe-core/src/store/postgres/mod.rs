@@ -165,23 +165,21 @@ impl PgPool {
     /// It is held until the [`PgLock`] is dropped, or its holder's connection ends (a node
     /// that dies lets go of it).
     pub fn try_lock(&self, name: &str) -> Result<Option<PgLock>> {
-        let mut client = connect_client(&self.url)?;
-        let taken: bool = client
-            .query_one(
-                "SELECT pg_try_advisory_lock(hashtext($1))",
-                &[&lock_key(name)],
-            )?
-            .try_get(0)?;
-        Ok(taken.then_some(PgLock { _client: client }))
+        self.try_advisory("pg_try_advisory_lock", name)
     }
 
     /// Takes the lock `name` shared with others who share it, unless one holds it alone;
     /// `None` then. A shared holder keeps [`PgPool::try_lock`] from taking it alone.
     pub fn try_lock_shared(&self, name: &str) -> Result<Option<PgLock>> {
+        self.try_advisory("pg_try_advisory_lock_shared", name)
+    }
+
+    /// Takes the advisory lock `name` by `function` on a connection of its own, if free.
+    fn try_advisory(&self, function: &str, name: &str) -> Result<Option<PgLock>> {
         let mut client = connect_client(&self.url)?;
         let taken: bool = client
             .query_one(
-                "SELECT pg_try_advisory_lock_shared(hashtext($1))",
+                &format!("SELECT {function}(hashtext($1))"),
                 &[&lock_key(name)],
             )?
             .try_get(0)?;
