@@ -64,15 +64,19 @@ impl Rows {
         match value {
             None => self.text.push_str("\\N"),
             Some(v) => {
-                for c in v.chars() {
-                    match c {
-                        '\\' => self.text.push_str("\\\\"),
-                        '\t' => self.text.push_str("\\t"),
-                        '\n' => self.text.push_str("\\n"),
-                        '\r' => self.text.push_str("\\r"),
-                        c => self.text.push(c),
-                    }
+                // Runs without a character to escape are copied whole.
+                let mut rest = v;
+                while let Some(at) = rest.find(['\\', '\t', '\n', '\r']) {
+                    self.text.push_str(&rest[..at]);
+                    self.text.push_str(match rest.as_bytes()[at] {
+                        b'\\' => "\\\\",
+                        b'\t' => "\\t",
+                        b'\n' => "\\n",
+                        _ => "\\r",
+                    });
+                    rest = &rest[at + 1..];
                 }
+                self.text.push_str(rest);
             }
         }
         self.text.push('\t');
