@@ -8,11 +8,11 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 use jiff::Timestamp;
-use postgres::Transaction;
+use postgres::GenericClient;
 
+use super::conn::TxConn;
 use super::us;
 use crate::Result;
 use crate::domain::PricePoint;
@@ -22,7 +22,7 @@ use crate::store::{
 };
 
 /// The most rows of one table kept in memory before they are copied to the server.
-const BATCH: usize = 20_000;
+pub(super) const BATCH: usize = 20_000;
 
 /// How many keys are taken from a sequence at once.
 const KEY_BLOCK: i64 = 4_096;
@@ -35,19 +35,23 @@ pub(super) struct Rows {
 }
 
 impl Rows {
+    /// The rows, leaving none.
+    fn take(&mut self) -> String {
+        self.count = 0;
+        std::mem::take(&mut self.text)
+    }
+
     /// Sends the rows to `copy` (a `COPY … FROM STDIN` statement).
-    pub(super) fn send(&mut self, tx: &mut Transaction<'_>, copy: &str) -> Result<()> {
-        if self.count == 0 {
-            return Ok(());
-        }
-        let mut writer = tx.copy_in(copy)?;
-        writer
-            .write_all(self.text.as_bytes())
-            .map_err(|e| crate::Error::Store(format!("copying rows to the database: {e}")))?;
-        writer.finish()?;
+    pub(super) fn send(&mut self, client: &mut impl GenericClient, copy: &str) -> Result<()> {
+        super::conn::copy_all(client, &[(copy, &self.text)])?;
+        self.clear();
+        Ok(())
+    }
+
+    /// Forgets the rows once they are sent.
+    fn clear(&mut self) {
         self.text.clear();
         self.count = 0;
-        Ok(())
     }
 
     /// Ends the row being written; true when the batch is full.
@@ -107,21 +111,35 @@ struct Keys {
 }
 
 impl Keys {
-    fn next(&mut self, tx: &mut Transaction<'_>, table: &str) -> Result<i64> {
+    fn next(&mut self, conn: &mut TxConn<'_>, table: &str) -> Result<i64> {
         if self.free.is_empty() {
-            let rows = tx.query(
-                "SELECT nextval(pg_get_serial_sequence($1, 'key')) FROM generate_series(1, $2::bigint)",
-                &[&table, &KEY_BLOCK],
-            )?;
-            self.free = rows
-                .iter()
-                .rev()
-                .map(|r| r.try_get(0))
-                .collect::<std::result::Result<_, _>>()?;
+            self.reserve(conn, table, KEY_BLOCK as usize)?;
         }
         self.free
             .pop()
             .ok_or_else(|| crate::Error::Store(format!("no key left for {table}")))
+    }
+
+    /// Takes keys ahead until at least `n` are free (kept in descending order: the next is
+    /// last). They are one range of the sequence, taken in one step: only a load takes keys
+    /// ahead, and it holds the tables locked against every other writer (whose inserts would
+    /// draw from the same sequence) until it commits.
+    fn reserve(&mut self, conn: &mut TxConn<'_>, table: &str, n: usize) -> Result<()> {
+        if self.free.len() >= n {
+            return Ok(());
+        }
+        let more = (n - self.free.len()).max(KEY_BLOCK as usize) as i64;
+        let last: i64 = conn
+            .client()?
+            .query_one(
+                "SELECT setval(s, nextval(s) + $2 - 1) FROM pg_get_serial_sequence($1, 'key') s",
+                &[&table, &more],
+            )?
+            .try_get(0)?;
+        let mut free: Vec<i64> = (last - more + 1..=last).rev().collect();
+        free.append(&mut self.free);
+        self.free = free;
+        Ok(())
     }
 }
 
@@ -172,7 +190,7 @@ impl Pending {
     /// A point to send.
     pub(super) fn point(
         &mut self,
-        tx: &mut Transaction<'_>,
+        conn: &mut TxConn<'_>,
         offer_key: i64,
         p: &PricePoint,
         origin: PointOrigin,
@@ -194,20 +212,20 @@ impl Pending {
         if later {
             self.latest.insert(offer_key, p.clone());
         }
-        if full { self.send(tx) } else { Ok(()) }
+        if full { self.send_away(conn) } else { Ok(()) }
     }
 
     /// A product to send, with its new key; `None` when this load made one of that public id.
     pub(super) fn product(
         &mut self,
-        tx: &mut Transaction<'_>,
+        conn: &mut TxConn<'_>,
         public_id: &str,
         d: &ProductData,
     ) -> Result<Option<i64>> {
         if !self.public_ids.insert(public_id.to_string()) {
             return Ok(None);
         }
-        let key = self.product_keys.next(tx, "products")?;
+        let key = self.product_keys.next(conn, "products")?;
         let rows = &mut self.products;
         rows.number(Some(key));
         rows.text(Some(public_id));
@@ -230,7 +248,7 @@ impl Pending {
         }
         rows.text(attributes_json(d).as_deref());
         if rows.end_row() {
-            self.send(tx)?;
+            self.send_away(conn)?;
         }
         Ok(Some(key))
     }
@@ -238,12 +256,12 @@ impl Pending {
     /// An offer to send, with its new key.
     pub(super) fn offer(
         &mut self,
-        tx: &mut Transaction<'_>,
+        conn: &mut TxConn<'_>,
         d: &OfferData,
         seen: OfferSeen,
         fingerprint: Option<u64>,
     ) -> Result<i64> {
-        let key = self.offer_keys.next(tx, "offers")?;
+        let key = self.offer_keys.next(conn, "offers")?;
         let rows = &mut self.offers;
         for n in [key, d.product_key, d.source_key] {
             rows.number(Some(n));
@@ -263,23 +281,56 @@ impl Pending {
         rows.text(Some("t"));
         rows.number(fingerprint.map(stored_fingerprint));
         if rows.end_row() {
-            self.send(tx)?;
+            self.send_away(conn)?;
         }
         Ok(key)
     }
 
     /// Sends the waiting products and offers, before a statement that reads or writes
     /// either.
-    pub(super) fn send_catalog(&mut self, tx: &mut Transaction<'_>) -> Result<()> {
-        self.products.send(tx, COPY_PRODUCTS)?;
-        self.offers.send(tx, COPY_OFFERS)
+    pub(super) fn send_catalog(&mut self, conn: &mut TxConn<'_>) -> Result<()> {
+        conn.send_here(&[
+            (COPY_PRODUCTS, self.products.text.as_str()),
+            (COPY_OFFERS, self.offers.text.as_str()),
+        ])?;
+        self.products.clear();
+        self.offers.clear();
+        Ok(())
     }
 
     /// Sends every waiting row: products, then offers, then price points.
-    pub(super) fn send(&mut self, tx: &mut Transaction<'_>) -> Result<()> {
-        self.send_catalog(tx)?;
-        self.points.send(tx, COPY_POINTS)?;
+    pub(super) fn send(&mut self, conn: &mut TxConn<'_>) -> Result<()> {
+        conn.send_here(&[
+            (COPY_PRODUCTS, self.products.text.as_str()),
+            (COPY_OFFERS, self.offers.text.as_str()),
+            (COPY_POINTS, self.points.text.as_str()),
+        ])?;
+        for rows in [&mut self.products, &mut self.offers, &mut self.points] {
+            rows.clear();
+        }
         // The points are stored now: `latest_price_point` reads them there.
+        self.latest.clear();
+        Ok(())
+    }
+
+    /// Hands a full batch to the connection's sending thread and goes on with buffers it
+    /// emptied. A load first takes the keys the next batch may use, so that building it asks
+    /// nothing of the connection while the batch is being sent.
+    fn send_away(&mut self, conn: &mut TxConn<'_>) -> Result<()> {
+        if self.loading {
+            self.product_keys.reserve(conn, "products", BATCH)?;
+            self.offer_keys.reserve(conn, "offers", BATCH)?;
+        }
+        let copies = vec![
+            (COPY_PRODUCTS, self.products.take()),
+            (COPY_OFFERS, self.offers.take()),
+            (COPY_POINTS, self.points.take()),
+        ];
+        let mut emptied = conn.send_away(copies)?.into_iter();
+        for rows in [&mut self.products, &mut self.offers, &mut self.points] {
+            rows.text = emptied.next().unwrap_or_default();
+        }
+        // Any read of a point from now waits for these to be stored.
         self.latest.clear();
         Ok(())
     }

@@ -8,7 +8,7 @@
 //! Setting them aside locks the catalog tables until the commit: other nodes' reads of the
 //! catalog wait for the load (before it they would find it empty).
 
-use postgres::Transaction;
+use postgres::GenericClient;
 
 use crate::Result;
 
@@ -26,7 +26,9 @@ pub(super) struct SetAside {
 
 /// Reads the definitions, then drops the constraints and indexes and turns the tables'
 /// triggers off.
-pub(super) fn set_aside(tx: &mut Transaction<'_>) -> Result<SetAside> {
+pub(super) fn set_aside(tx: &mut impl GenericClient) -> Result<SetAside> {
+    // No other writer until the commit: the load takes keys ahead from the tables' sequences.
+    tx.batch_execute("LOCK TABLE products, offers IN EXCLUSIVE MODE")?;
     let constraints = tx.query(
         &format!(
             "SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid) \
@@ -63,7 +65,7 @@ pub(super) fn set_aside(tx: &mut Transaction<'_>) -> Result<SetAside> {
 
 /// Builds again what [`set_aside`] took away: unique constraints, then foreign keys (checked
 /// against the rows loaded), then the indexes; turns the triggers back on.
-pub(super) fn restore(tx: &mut Transaction<'_>, aside: &SetAside) -> Result<()> {
+pub(super) fn restore(tx: &mut impl GenericClient, aside: &SetAside) -> Result<()> {
     // Sorting a million keys in memory rather than in runs on disk.
     tx.batch_execute("SET LOCAL maintenance_work_mem = '256MB'")?;
     for (table, name, definition) in &aside.constraints {
@@ -83,8 +85,9 @@ pub(super) fn restore(tx: &mut Transaction<'_>, aside: &SetAside) -> Result<()> 
 #[cfg(test)]
 mod tests {
     use crate::domain::Availability;
+    use crate::domain::PricePoint;
     use crate::money::{Currency, Money};
-    use crate::store::{Catalog, OfferData, OfferSeen, PgStore, ProductData, Store};
+    use crate::store::{Catalog, OfferData, OfferSeen, PgStore, PointOrigin, ProductData, Store};
 
     /// The catalog tables' indexes, constraints and triggers (with whether each is on).
     fn extras(store: &PgStore) -> Vec<String> {
@@ -104,36 +107,59 @@ mod tests {
         rows.iter().map(|r| r.get(0)).collect()
     }
 
-    /// A load of one product into the empty store; committed or dropped.
-    fn load(store: &mut PgStore, commit: bool) {
+    /// A load of `rows` products, each with an offer and a price point, into the empty
+    /// store; committed or dropped.
+    fn load(store: &mut PgStore, rows: usize, commit: bool) {
         let mut tx = store.begin().unwrap();
         tx.log_every_product().unwrap();
         tx.defer_indexes().unwrap();
         let source = tx.source_key("arket").unwrap();
         let at = "2026-01-05T09:00:00Z".parse().unwrap();
         let ingest_id = tx.start_ingest(source, at).unwrap();
-        let product = ProductData {
-            title: "Bow flats".into(),
-            title_key: "bow flats".into(),
-            ..ProductData::default()
-        };
-        let key = tx.insert_product("pt-a", &product).unwrap().unwrap();
-        let offer = OfferData {
-            product_key: key,
-            source_key: source,
-            item_id: "A1".into(),
-            retailer: "Arket".into(),
-            url: None,
-            price: Money::new(13500, Currency::from_code("GBP").unwrap()),
-            sale_price: None,
-            availability: Availability::InStock,
-            sizes: Vec::new(),
-        };
-        tx.insert_offer(&offer, OfferSeen { at, ingest_id }, None)
-            .unwrap();
+        let gbp = Currency::from_code("GBP").unwrap();
+        for n in 0..rows {
+            let product = ProductData {
+                title: format!("Bow flats {n}"),
+                title_key: format!("bow flats {n}"),
+                ..ProductData::default()
+            };
+            let key = tx
+                .insert_product(&format!("pt-{n}"), &product)
+                .unwrap()
+                .unwrap();
+            let offer = OfferData {
+                product_key: key,
+                source_key: source,
+                item_id: format!("A{n}"),
+                retailer: "Arket".into(),
+                url: None,
+                price: Money::new(13500 + n as i64, gbp),
+                sale_price: None,
+                availability: Availability::InStock,
+                sizes: Vec::new(),
+            };
+            let offer_key = tx
+                .insert_offer(&offer, OfferSeen { at, ingest_id }, None)
+                .unwrap();
+            let point = PricePoint {
+                seen_at: at,
+                price: offer.price,
+                sale_price: None,
+                availability: Availability::InStock,
+            };
+            let origin = PointOrigin {
+                ingest_id,
+                line: n as u64 + 2,
+            };
+            tx.append_price_point(offer_key, &point, origin).unwrap();
+        }
         if commit {
             tx.commit().unwrap();
         }
+    }
+
+    fn count(store: &PgStore, sql: &str) -> i64 {
+        store.query(sql, &[]).unwrap()[0].get(0)
     }
 
     #[test]
@@ -149,14 +175,60 @@ mod tests {
                 && before.iter().any(|e| e.starts_with("products_changed O")),
             "{before:#?}"
         );
-        load(&mut store, false);
+        load(&mut store, 1, false);
         assert_eq!(
             extras(&store),
             before,
             "a load dropped unfinished sets nothing aside"
         );
-        load(&mut store, true);
+        load(&mut store, 1, true);
         assert_eq!(extras(&store), before);
         assert_eq!(store.products_after(0, 10).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_load_of_several_batches_keeps_every_row_and_key() {
+        let Some(url) = pointe_testdata::database_url() else {
+            return;
+        };
+        let mut store = PgStore::scratch(&url).unwrap();
+        // Batches go to the server while the next ones are built; keys are taken ahead.
+        let rows = 2 * super::super::bulk::BATCH + 123;
+        load(&mut store, rows, true);
+        let n = rows as i64;
+        assert_eq!(count(&store, "SELECT count(DISTINCT key) FROM products"), n);
+        assert_eq!(count(&store, "SELECT count(DISTINCT key) FROM offers"), n);
+        // Each offer is its own product's (the restored foreign key holds too) at its price,
+        // with its one point.
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM offers o JOIN products p ON p.key = o.product_key \
+                 WHERE o.item_id = 'A' || substr(p.public_id, 4) \
+                 AND o.price_minor = 13500 + substr(p.public_id, 4)::bigint"
+            ),
+            n
+        );
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM price_points pp JOIN offers o ON o.key = pp.offer_key \
+                 WHERE pp.price_minor = o.price_minor"
+            ),
+            n
+        );
+        // Keys made after the load follow those it took.
+        let mut tx = store.begin().unwrap();
+        let key = tx
+            .insert_product("pt-after", &ProductData::default())
+            .unwrap()
+            .unwrap();
+        tx.commit().unwrap();
+        assert!(
+            key > count(
+                &store,
+                "SELECT max(key) FROM products WHERE public_id <> 'pt-after'"
+            )
+        );
     }
 }

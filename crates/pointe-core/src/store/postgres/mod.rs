@@ -12,6 +12,7 @@
 
 mod bulk;
 mod catalog;
+mod conn;
 mod copy;
 mod jobs;
 mod load;
@@ -431,12 +432,10 @@ fn count(n: usize) -> i64 {
 
 impl Store for PgStore {
     fn begin(&mut self) -> Result<Box<dyn StoreTx + '_>> {
-        let client = self
-            .client
-            .get_mut()
-            .as_mut()
-            .expect("a store holds its connection until dropped");
-        Ok(Box::new(tx::PgTx::begin(client, &self.statements)?))
+        Ok(Box::new(tx::PgTx::begin(
+            self.client.get_mut(),
+            &self.statements,
+        )?))
     }
 
     fn put_trend_file(&mut self, file: &crate::trends::TrendFile) -> Result<(u64, u64)> {

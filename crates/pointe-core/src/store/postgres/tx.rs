@@ -1,13 +1,14 @@
 //! The PostgreSQL store's write transaction ([`StoreTx`]).
 
 use postgres::types::ToSql;
-use postgres::{Client, Row, Transaction};
+use postgres::{Client, Row};
 
 use super::bulk::Pending;
 use super::catalog::{
     MATCH_COLUMNS, OFFER_COLUMNS, POINT_COLUMNS, PRODUCT_COLUMNS, match_row, point_row_at,
     product_row, stored_offer_row,
 };
+use super::conn::TxConn;
 use super::{Statements, count, us};
 use crate::Result;
 use crate::domain::PricePoint;
@@ -19,7 +20,7 @@ use crate::store::{
 
 /// A catalog write: it holds the `generation` row's lock from its start to its commit.
 pub(super) struct PgTx<'a> {
-    tx: Transaction<'a>,
+    tx: TxConn<'a>,
     statements: &'a Statements,
     logs_every_product: bool,
     pending: Pending,
@@ -28,9 +29,12 @@ pub(super) struct PgTx<'a> {
 }
 
 impl<'a> PgTx<'a> {
-    pub(super) fn begin(client: &'a mut Client, statements: &'a Statements) -> Result<PgTx<'a>> {
-        let mut tx = client.transaction()?;
-        tx.execute(
+    pub(super) fn begin(
+        client: &'a mut Option<Client>,
+        statements: &'a Statements,
+    ) -> Result<PgTx<'a>> {
+        let mut tx = TxConn::begin(client)?;
+        tx.client()?.execute(
             "SELECT value FROM meta WHERE key = 'generation' FOR UPDATE",
             &[],
         )?;
@@ -47,20 +51,23 @@ impl<'a> PgTx<'a> {
     /// them).
     fn query(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
         self.pending.send_catalog(&mut self.tx)?;
-        let stmt = self.statements.get(&mut self.tx, sql)?;
-        Ok(self.tx.query(&stmt, params)?)
+        let client = self.tx.client()?;
+        let stmt = self.statements.get(client, sql)?;
+        Ok(client.query(&stmt, params)?)
     }
 
     fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
         self.pending.send_catalog(&mut self.tx)?;
-        let stmt = self.statements.get(&mut self.tx, sql)?;
-        Ok(self.tx.execute(&stmt, params)?)
+        let client = self.tx.client()?;
+        let stmt = self.statements.get(client, sql)?;
+        Ok(client.execute(&stmt, params)?)
     }
 
     fn one_i64(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<i64> {
         self.pending.send_catalog(&mut self.tx)?;
-        let stmt = self.statements.get(&mut self.tx, sql)?;
-        Ok(self.tx.query_one(&stmt, params)?.try_get(0)?)
+        let client = self.tx.client()?;
+        let stmt = self.statements.get(client, sql)?;
+        Ok(client.query_one(&stmt, params)?.try_get(0)?)
     }
 
     fn candidates(
@@ -392,8 +399,9 @@ impl StoreTx for PgTx<'_> {
         );
         // Points that wait to be sent are not read here but from `pending`; no product or
         // offer needs sending first either (an offer that waits has no stored point).
-        let stmt = self.statements.get(&mut self.tx, &sql)?;
-        let rows = self.tx.query(&stmt, &[&offer_key])?;
+        let client = self.tx.client()?;
+        let stmt = self.statements.get(client, &sql)?;
+        let rows = client.query(&stmt, &[&offer_key])?;
         let stored = rows.first().map(|r| point_row_at(r, 0, 1)).transpose()?;
         // A point that waits is later than any stored at the same time.
         Ok(match (stored, self.pending.latest_point(offer_key)) {
@@ -448,7 +456,9 @@ impl StoreTx for PgTx<'_> {
              SELECT value + 1, $1 FROM meta WHERE key = 'generation' ON CONFLICT DO NOTHING",
             &[&EVERY_PRODUCT],
         )?;
-        self.tx.batch_execute("SET LOCAL pointe.log_every = 'on'")?;
+        self.tx
+            .client()?
+            .batch_execute("SET LOCAL pointe.log_every = 'on'")?;
         self.logs_every_product = true;
         Ok(())
     }
@@ -460,7 +470,7 @@ impl StoreTx for PgTx<'_> {
         let empty = self.query("SELECT NOT EXISTS (SELECT 1 FROM products)", &[])?;
         if empty.first().map(|r| r.try_get(0)).transpose()? == Some(true) {
             self.pending.load();
-            self.set_aside = Some(super::load::set_aside(&mut self.tx)?);
+            self.set_aside = Some(super::load::set_aside(self.tx.client()?)?);
         }
         Ok(())
     }
@@ -472,12 +482,12 @@ impl StoreTx for PgTx<'_> {
             &[],
         )?;
         if let Some(aside) = self.set_aside.take() {
-            super::load::restore(&mut self.tx, &aside)?;
+            super::load::restore(self.tx.client()?, &aside)?;
         }
         if self.pending.loading() {
             // The planner has no statistics of tables just filled; without them its plans
             // of the first reads (before autovacuum gets round to them) scan whole tables.
-            self.tx.batch_execute(ANALYZE_CATALOG)?;
+            self.tx.client()?.batch_execute(ANALYZE_CATALOG)?;
         }
         let PgTx { tx, .. } = *self;
         tx.commit()?;
