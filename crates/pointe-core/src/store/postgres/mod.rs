@@ -61,6 +61,18 @@ const MIGRATIONS: &[&str] = &[
         attempts INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX jobs_due ON jobs(due_at);",
+    // A load into an empty store used to build the price history's indexes again on the
+    // partitioned table only, leaving them invalid and the partitions without them: made
+    // again, on every partition.
+    "DO $$ BEGIN
+        IF EXISTS (SELECT 1 FROM pg_index WHERE indrelid = 'price_points'::regclass
+                   AND NOT indisvalid) THEN
+            DROP INDEX IF EXISTS price_points_offer;
+            DROP INDEX IF EXISTS price_points_id;
+            CREATE INDEX price_points_offer ON price_points(offer_key, seen_at);
+            CREATE INDEX price_points_id ON price_points(id);
+        END IF;
+    END $$;",
 ];
 
 /// How long a node's index position holds the change log back: a node not seen for longer
