@@ -159,7 +159,9 @@ impl Preparer<'_> {
 }
 
 /// Starts reading `feed` on a thread of `scope`; the thread hands the feed back when it ends
-/// (at the end of the file, at a fatal error, or when the receiver is dropped).
+/// (at the end of the file, at a fatal error, or when the receiver is dropped). Attributes
+/// extracted ahead are extracted on a thread of their own after the reader's, when one can be
+/// started: on a load, extraction is about half of what reading ahead does.
 pub(super) fn start<'scope>(
     scope: &'scope std::thread::Scope<'scope, '_>,
     mut feed: FeedReader,
@@ -168,7 +170,18 @@ pub(super) fn start<'scope>(
     Receiver<Batch>,
     std::thread::ScopedJoinHandle<'scope, FeedReader>,
 ) {
-    let (sender, receiver) = sync_channel(BATCHES_AHEAD);
+    let extracting = if preparer.extract_ahead {
+        start_extracting(scope, preparer.extractor)
+    } else {
+        None
+    };
+    let (sender, receiver) = match extracting {
+        Some(channels) => {
+            preparer.extract_ahead = false;
+            channels
+        }
+        None => sync_channel(BATCHES_AHEAD),
+    };
     let handle = std::thread::Builder::new()
         .name("feed-reader".into())
         .spawn_scoped(scope, move || {
@@ -177,6 +190,33 @@ pub(super) fn start<'scope>(
         })
         .expect("a thread can be started");
     (receiver, handle)
+}
+
+/// Starts the thread that extracts the attributes of the rows it is sent and passes them
+/// on: the sender to it and the receiver of its batches; `None` when it cannot be started.
+fn start_extracting<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    extractor: &'scope Extractor,
+) -> Option<(SyncSender<Batch>, Receiver<Batch>)> {
+    let (to_extract, incoming) = sync_channel::<Batch>(BATCHES_AHEAD);
+    let (extracted, outgoing) = sync_channel(BATCHES_AHEAD);
+    std::thread::Builder::new()
+        .name("attribute-extractor".into())
+        .spawn_scoped(scope, move || {
+            for mut batch in incoming {
+                for row in &mut batch.rows {
+                    if let Ok(Ready::Record(ready)) = row {
+                        ready.attributes =
+                            Some(super::extract_attributes(extractor, &ready.incoming));
+                    }
+                }
+                if extracted.send(batch).is_err() {
+                    return;
+                }
+            }
+        })
+        .ok()?;
+    Some((to_extract, outgoing))
 }
 
 fn read(feed: &mut FeedReader, preparer: &mut Preparer<'_>, sender: &SyncSender<Batch>) {
