@@ -73,6 +73,17 @@ const MIGRATIONS: &[&str] = &[
             CREATE INDEX price_points_id ON price_points(id);
         END IF;
     END $$;",
+    // Keys compared only for equality, ordered by bytes: their indexes sort in about half the
+    // time of the database's default collation (a load builds them again at its end), and
+    // nothing orders by them.
+    "ALTER TABLE products ALTER COLUMN public_id TYPE TEXT COLLATE \"C\",
+        ALTER COLUMN brand_key TYPE TEXT COLLATE \"C\",
+        ALTER COLUMN title_key TYPE TEXT COLLATE \"C\",
+        ALTER COLUMN gtin TYPE TEXT COLLATE \"C\",
+        ALTER COLUMN mpn TYPE TEXT COLLATE \"C\",
+        ALTER COLUMN item_group TYPE TEXT COLLATE \"C\";
+    ALTER TABLE offers ALTER COLUMN item_id TYPE TEXT COLLATE \"C\",
+        ALTER COLUMN retailer_key TYPE TEXT COLLATE \"C\";",
 ];
 
 /// How long a node's index position holds the change log back: a node not seen for longer
