@@ -177,6 +177,7 @@ pub(super) fn start<'scope>(
     };
     let (sender, receiver) = match extracting {
         Some(channels) => {
+            // The extracting thread does it, not the reader.
             preparer.extract_ahead = false;
             channels
         }

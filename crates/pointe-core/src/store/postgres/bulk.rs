@@ -24,9 +24,6 @@ use crate::store::{
 /// The most rows of one table kept in memory before they are copied to the server.
 pub(super) const BATCH: usize = 20_000;
 
-/// How many keys are taken from a sequence at once.
-const KEY_BLOCK: i64 = 4_096;
-
 /// Rows in `COPY`'s text format, waiting to be sent.
 #[derive(Debug, Default)]
 pub(super) struct Rows {
@@ -113,7 +110,7 @@ struct Keys {
 impl Keys {
     fn next(&mut self, conn: &mut TxConn<'_>, table: &str) -> Result<i64> {
         if self.free.is_empty() {
-            self.reserve(conn, table, KEY_BLOCK as usize)?;
+            self.reserve(conn, table, BATCH)?;
         }
         self.free
             .pop()
@@ -128,7 +125,7 @@ impl Keys {
         if self.free.len() >= n {
             return Ok(());
         }
-        let more = (n - self.free.len()).max(KEY_BLOCK as usize) as i64;
+        let more = (n - self.free.len()) as i64;
         let last: i64 = conn
             .client()?
             .query_one(
@@ -300,14 +297,9 @@ impl Pending {
 
     /// Sends every waiting row: products, then offers, then price points.
     pub(super) fn send(&mut self, conn: &mut TxConn<'_>) -> Result<()> {
-        conn.send_here(&[
-            (COPY_PRODUCTS, self.products.text.as_str()),
-            (COPY_OFFERS, self.offers.text.as_str()),
-            (COPY_POINTS, self.points.text.as_str()),
-        ])?;
-        for rows in [&mut self.products, &mut self.offers, &mut self.points] {
-            rows.clear();
-        }
+        self.send_catalog(conn)?;
+        conn.send_here(&[(COPY_POINTS, self.points.text.as_str())])?;
+        self.points.clear();
         // The points are stored now: `latest_price_point` reads them there.
         self.latest.clear();
         Ok(())
@@ -321,13 +313,14 @@ impl Pending {
             self.product_keys.reserve(conn, "products", BATCH)?;
             self.offer_keys.reserve(conn, "offers", BATCH)?;
         }
-        let copies = vec![
-            (COPY_PRODUCTS, self.products.take()),
-            (COPY_OFFERS, self.offers.take()),
-            (COPY_POINTS, self.points.take()),
+        let mut tables = [
+            (COPY_PRODUCTS, &mut self.products),
+            (COPY_OFFERS, &mut self.offers),
+            (COPY_POINTS, &mut self.points),
         ];
-        let mut emptied = conn.send_away(copies)?.into_iter();
-        for rows in [&mut self.products, &mut self.offers, &mut self.points] {
+        let copies = tables.iter_mut().map(|(copy, rows)| (*copy, rows.take()));
+        let mut emptied = conn.send_away(copies.collect())?.into_iter();
+        for (_, rows) in tables {
             rows.text = emptied.next().unwrap_or_default();
         }
         // Any read of a point from now waits for these to be stored.

@@ -1,7 +1,7 @@
 //! The PostgreSQL store's write transaction ([`StoreTx`]).
 
 use postgres::types::ToSql;
-use postgres::{Client, Row};
+use postgres::{Client, Row, Statement};
 
 use super::bulk::Pending;
 use super::catalog::{
@@ -51,23 +51,27 @@ impl<'a> PgTx<'a> {
     /// them).
     fn query(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
         self.pending.send_catalog(&mut self.tx)?;
-        let client = self.tx.client()?;
-        let stmt = self.statements.get(client, sql)?;
+        let (client, stmt) = self.prepared(sql)?;
         Ok(client.query(&stmt, params)?)
     }
 
     fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
         self.pending.send_catalog(&mut self.tx)?;
-        let client = self.tx.client()?;
-        let stmt = self.statements.get(client, sql)?;
+        let (client, stmt) = self.prepared(sql)?;
         Ok(client.execute(&stmt, params)?)
     }
 
     fn one_i64(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<i64> {
         self.pending.send_catalog(&mut self.tx)?;
+        let (client, stmt) = self.prepared(sql)?;
+        Ok(client.query_one(&stmt, params)?.try_get(0)?)
+    }
+
+    /// The connection, with `sql` prepared on it.
+    fn prepared(&mut self, sql: &str) -> Result<(&mut Client, Statement)> {
         let client = self.tx.client()?;
         let stmt = self.statements.get(client, sql)?;
-        Ok(client.query_one(&stmt, params)?.try_get(0)?)
+        Ok((client, stmt))
     }
 
     fn candidates(
@@ -399,8 +403,7 @@ impl StoreTx for PgTx<'_> {
         );
         // Points that wait to be sent are not read here but from `pending`; no product or
         // offer needs sending first either (an offer that waits has no stored point).
-        let client = self.tx.client()?;
-        let stmt = self.statements.get(client, &sql)?;
+        let (client, stmt) = self.prepared(&sql)?;
         let rows = client.query(&stmt, &[&offer_key])?;
         let stored = rows.first().map(|r| point_row_at(r, 0, 1)).transpose()?;
         // A point that waits is later than any stored at the same time.
